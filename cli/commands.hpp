@@ -1,0 +1,32 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace mxtls::cli {
+
+class CheckCommand {
+ public:
+  void add_to(CLI::App& app);
+  int exit_status() const { return exit_status_; }
+
+ private:
+  int run();
+
+  std::vector<std::string> domains_;
+  std::string domain_file_;
+  bool json_ = false;
+  bool verbose_ = false;
+  bool no_colour_ = false;
+  std::string resolver_config_;
+  std::string trust_anchor_;
+  std::string ca_file_;
+  double timeout_seconds_ = 20;
+  size_t parallel_ = 8;
+  int smtp_port_ = 25;
+  std::string helo_ = "mxtls.invalid";
+  int exit_status_ = 0;
+};
+
+}  // namespace mxtls::cli

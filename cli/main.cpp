@@ -1,0 +1,25 @@
+// The mxtls program: a thin layer of subcommands over the library.
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "mxtls: encrypted, downgrade-proof mail transport for people who run their own mail servers.\n\n"
+      "Commands:\n"
+      "  check DOMAIN...   test a domain's inbound mail servers: STARTTLS, TLS versions, key exchange,\n"
+      "                    certificates, DNSSEC, DANE, MTA-STS, TLS-RPT; every finding with its fix.\n\n"
+      "Run 'mxtls COMMAND --help' for the options of a command.",
+      "mxtls"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mxtls 0.1.0");
+  mxtls::cli::CheckCommand check;
+  check.add_to(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 64;  // EX_USAGE for bad command lines
+  }
+  return check.exit_status();
+}

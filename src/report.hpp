@@ -1,0 +1,16 @@
+// Renderings of check reports: a terminal report and a stable JSON document
+// (schema in docs/check-json.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "check.hpp"
+
+namespace mxtls::report {
+
+std::string render_text(const check::DomainReport& report, bool colour, bool verbose);
+nlohmann::json to_json(const check::DomainReport& report);
+inline constexpr int json_schema_version = 1;
+
+}  // namespace mxtls::report

@@ -1,0 +1,21 @@
+// Small string helpers shared by the parsers.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mxtls {
+
+std::string to_lower(std::string_view s);
+std::string_view trim(std::string_view s);
+// Splits on every occurrence of sep; keeps empty pieces.
+std::vector<std::string_view> split(std::string_view s, char sep);
+// Lower-cases a DNS name and removes one trailing dot.
+std::string normalize_domain(std::string_view name);
+bool is_valid_hostname(std::string_view name);
+std::string hex_encode(std::string_view bytes);
+// Replaces control and non-ASCII bytes so peer-supplied text is safe to print.
+std::string printable(std::string_view s, size_t max_length = 200);
+
+}  // namespace mxtls
