@@ -1,0 +1,236 @@
+// Runs the real `mxtls check` against the demo world (testbed/up: NSD,
+// Postfix, nginx on loopback) and asserts the specific finding for each
+// scenario in docs/testbed.md.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+using nlohmann::json;
+
+namespace {
+
+const std::string run_dir = std::string(MXTLS_SOURCE_DIR) + "/testbed/run";
+
+std::map<std::string, std::string> read_env_file(const std::string& path) {
+  std::map<std::string, std::string> vars;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos || line[0] == '#') continue;
+    std::string value = line.substr(eq + 1);
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) value = value.substr(1, value.size() - 2);
+    vars[line.substr(0, eq)] = value;
+  }
+  return vars;
+}
+
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+
+CommandResult run(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return result;
+  char buffer[65536];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) result.output.append(buffer, n);
+  int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string check_command(const std::string& args) {
+  return std::string(MXTLS_BINARY) + " check --resolver-config " + run_dir + "/unbound.conf --ca-file " + run_dir +
+         "/ca/root.pem --timeout 4 " + args;
+}
+
+const char* all_domains[] = {
+    "good.example", "nostarttls.example", "selfsigned.example", "expired.example", "wrongname.example",
+    "nochain.example", "oldtls.example", "weakdh.example", "dane.example", "staletlsa.example",
+    "sts-enforce.example", "sts-mismatch.example", "sts-testing.example", "sts-404.example",
+    "sts-redirect.example", "sts-badtype.example", "sts-badcert.example", "split.example", "nullmx.example",
+    "nomx.example", "insecure.example", "tarpit.example", "garbage.example", "longline.example", "drop.example",
+    "unreachable.example"};
+
+class World : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string domains;
+    for (const char* d : all_domains) domains += std::string(" ") + d;
+    CommandResult r = run(check_command("--json --parallel 8" + domains));
+    exit_status_ = r.status;
+    auto doc = json::parse(r.output, nullptr, false);
+    if (doc.is_discarded()) {
+      std::cerr << "mxtls check printed no JSON:\n" << r.output << "\n";
+      return;
+    }
+    for (auto& d : doc["domains"]) reports_[d["domain"]] = d;
+    facts_ = read_env_file(run_dir + "/facts.env");
+  }
+
+  static const json& report(const std::string& domain) {
+    static const json none;
+    auto it = reports_.find(domain);
+    return it == reports_.end() ? none : it->second;
+  }
+
+  // The first finding with this id, or null.
+  static json finding(const std::string& domain, const std::string& id) {
+    for (const auto& f : report(domain)["findings"])
+      if (f["id"] == id) return f;
+    return nullptr;
+  }
+
+  static std::string describe(const std::string& domain) { return report(domain).dump(2); }
+
+  static inline int exit_status_ = -1;
+  static inline std::map<std::string, json> reports_;
+  static inline std::map<std::string, std::string> facts_;
+};
+
+#define EXPECT_FINDING(domain, id, severity)                                   \
+  do {                                                                         \
+    json f = finding(domain, id);                                              \
+    ASSERT_FALSE(f.is_null()) << "no " << id << " finding:\n" << describe(domain); \
+    EXPECT_EQ(f["severity"], severity) << f.dump(2);                           \
+  } while (0)
+
+TEST_F(World, AllDomainsReported) {
+  for (const char* d : all_domains) EXPECT_FALSE(report(d).is_null()) << d;
+  EXPECT_EQ(exit_status_, 2);  // errors in several scenarios, none untestable
+}
+
+TEST_F(World, GoodDomainHasNoWarnings) {
+  const auto& r = report("good.example");
+  EXPECT_EQ(r["status"], "info") << describe("good.example");
+  EXPECT_EQ(r["mx_dnssec"], "secure");
+  EXPECT_EQ(r["recommended_policy"]["policy"], "verify");
+  EXPECT_FINDING("good.example", "tlsrpt", "ok");
+  const auto& tls = r["mx"][0]["addresses"][0]["tls"];
+  EXPECT_EQ(tls["protocol"], "TLSv1.3");
+  EXPECT_EQ(tls["chain"][0]["key_bits"], 2048);
+  EXPECT_TRUE(r["mx"][0]["addresses"][0]["protocols"]["TLSv1.2"].get<bool>());
+  EXPECT_FALSE(r["mx"][0]["addresses"][0]["protocols"]["TLSv1"].get<bool>());
+}
+
+TEST_F(World, NoStarttls) {
+  EXPECT_FINDING("nostarttls.example", "starttls.missing", "error");
+  EXPECT_EQ(report("nostarttls.example")["recommended_policy"]["policy"], "may");
+}
+
+TEST_F(World, SelfSigned) { EXPECT_FINDING("selfsigned.example", "cert.self-signed", "error"); }
+
+TEST_F(World, Expired) {
+  EXPECT_FINDING("expired.example", "cert.expired", "error");
+  EXPECT_NE(finding("expired.example", "cert.expired")["what"].get<std::string>().find("days ago"), std::string::npos);
+}
+
+TEST_F(World, WrongName) {
+  EXPECT_FINDING("wrongname.example", "cert.name-mismatch", "error");
+  EXPECT_NE(finding("wrongname.example", "cert.name-mismatch")["what"].get<std::string>().find("mail.elsewhere.example"),
+            std::string::npos);
+}
+
+TEST_F(World, MissingIntermediate) { EXPECT_FINDING("nochain.example", "cert.chain-incomplete", "error"); }
+
+TEST_F(World, ObsoleteTlsOnly) {
+  EXPECT_FINDING("oldtls.example", "tls.protocol.obsolete-only", "error");
+  const auto& protocols = report("oldtls.example")["mx"][0]["addresses"][0]["protocols"];
+  EXPECT_TRUE(protocols["TLSv1"].get<bool>());
+  EXPECT_FALSE(protocols["TLSv1.2"].get<bool>());
+}
+
+TEST_F(World, Logjam) {
+  EXPECT_FINDING("weakdh.example", "tls.dh.weak", "error");
+  EXPECT_EQ(report("weakdh.example")["mx"][0]["addresses"][0]["dhe_bits"], 1024);
+}
+
+TEST_F(World, GoodDane) {
+  EXPECT_FINDING("dane.example", "dane.valid", "ok");
+  EXPECT_EQ(report("dane.example")["recommended_policy"]["policy"], "dane-only");
+}
+
+TEST_F(World, StaleTlsaNamesRecordAndActualDigest) {
+  EXPECT_FINDING("staletlsa.example", "dane.mismatch", "error");
+  std::string what = finding("staletlsa.example", "dane.mismatch")["what"];
+  ASSERT_FALSE(facts_["STALE_TLSA_DIGEST"].empty());
+  EXPECT_NE(what.find("3 1 1 " + facts_["STALE_TLSA_DIGEST"]), std::string::npos) << what;
+  EXPECT_NE(what.find("3 1 1 " + facts_["STALETLSA_ACTUAL_311"]), std::string::npos) << what;
+}
+
+TEST_F(World, StsEnforce) {
+  EXPECT_FINDING("sts-enforce.example", "sts.enforce", "ok");
+  EXPECT_EQ(report("sts-enforce.example")["recommended_policy"]["policy"],
+            "secure match=.sts-enforce.example servername=hostname");
+}
+
+TEST_F(World, StsMismatch) { EXPECT_FINDING("sts-mismatch.example", "sts.mx-mismatch", "error"); }
+
+TEST_F(World, StsTestingAndBadTlsRpt) {
+  EXPECT_FINDING("sts-testing.example", "sts.testing", "info");
+  EXPECT_FINDING("sts-testing.example", "tlsrpt.invalid", "error");
+}
+
+TEST_F(World, StsFetchFailures) {
+  EXPECT_FINDING("sts-404.example", "sts.fetch-failed", "error");
+  EXPECT_NE(finding("sts-404.example", "sts.fetch-failed")["what"].get<std::string>().find("404"), std::string::npos);
+  EXPECT_FINDING("sts-redirect.example", "sts.fetch-failed", "error");
+  EXPECT_NE(finding("sts-redirect.example", "sts.fetch-failed")["what"].get<std::string>().find("redirect"),
+            std::string::npos);
+  EXPECT_FINDING("sts-badtype.example", "sts.fetch-failed", "error");
+  EXPECT_NE(finding("sts-badtype.example", "sts.fetch-failed")["what"].get<std::string>().find("text/html"),
+            std::string::npos);
+  EXPECT_FINDING("sts-badcert.example", "sts.fetch-failed", "error");
+}
+
+TEST_F(World, SplitMxIsADowngradeHole) { EXPECT_FINDING("split.example", "consistency.downgrade", "error"); }
+
+TEST_F(World, NullMx) {
+  EXPECT_FINDING("nullmx.example", "dns.mx.null", "info");
+  EXPECT_TRUE(report("nullmx.example")["null_mx"].get<bool>());
+}
+
+TEST_F(World, NoMxFallsBackToA) {
+  EXPECT_FINDING("nomx.example", "dns.mx.implicit", "warning");
+  EXPECT_FINDING("nomx.example", "cert.name", "ok");
+}
+
+TEST_F(World, TlsaInUnsignedZone) {
+  EXPECT_EQ(report("insecure.example")["mx_dnssec"], "insecure");
+  EXPECT_FINDING("insecure.example", "dane.insecure", "warning");
+}
+
+TEST_F(World, HostileServersGiveClearFindings) {
+  for (const char* d : {"tarpit.example", "garbage.example", "longline.example", "unreachable.example"})
+    EXPECT_FINDING(d, "smtp.unreachable", "error");
+  EXPECT_NE(finding("tarpit.example", "smtp.unreachable")["what"].get<std::string>().find("timed out"),
+            std::string::npos);
+  EXPECT_NE(finding("garbage.example", "smtp.unreachable")["what"].get<std::string>().find("not an SMTP reply"),
+            std::string::npos);
+  EXPECT_NE(finding("longline.example", "smtp.unreachable")["what"].get<std::string>().find("longer than"),
+            std::string::npos);
+  EXPECT_FINDING("drop.example", "starttls.failed", "error");
+}
+
+TEST_F(World, TextReportExplainsTheFix) {
+  CommandResult r = run(check_command("--no-color nostarttls.example"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("[ERROR] mx.nostarttls.example[127.0.1.2]: The server does not offer STARTTLS."),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("fix: Enable TLS in main.cf:"), std::string::npos);
+}
+
+TEST_F(World, ExitStatusFollowsTheWorstFinding) {
+  EXPECT_EQ(run(check_command("good.example > /dev/null")).status, 0);
+  EXPECT_EQ(run(check_command("nomx.example > /dev/null")).status, 1);
+  EXPECT_EQ(run(check_command("expired.example > /dev/null")).status, 2);
+  EXPECT_EQ(run(check_command("does-not-exist.example > /dev/null")).status, 3);
+}
+
+}  // namespace
