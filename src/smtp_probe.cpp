@@ -18,6 +18,28 @@ using asio::ip::tcp;
 constexpr size_t max_reply_line = 4096;  // RFC 5321 allows 512; be lenient
 constexpr int max_reply_lines = 100;
 
+// Ends a reply line at LF, or early at a control character, so a server
+// that sends binary garbage is recognised at once instead of at the timeout.
+struct LineEnd {
+  template <typename Iterator>
+  std::pair<Iterator, bool> operator()(Iterator begin, Iterator end) const {
+    for (Iterator it = begin; it != end; ++it) {
+      auto c = static_cast<unsigned char>(*it);
+      if (c == '\n' || (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f) return {++it, true};
+    }
+    return {end, false};
+  }
+};
+
+}  // namespace
+}  // namespace mxtls::smtp
+
+template <>
+struct asio::is_match_condition<mxtls::smtp::LineEnd> : std::true_type {};
+
+namespace mxtls::smtp {
+namespace {
+
 struct Reply {
   int code = 0;
   std::vector<std::string> lines;  // text after "NNN-" / "NNN "
@@ -60,7 +82,7 @@ class Conversation {
     for (int i = 0; i < max_reply_lines; ++i) {
       size_t length = 0;
       auto ec = run([&](auto handler) {
-        asio::async_read_until(stream, asio::dynamic_buffer(buffer_, max_reply_line), '\n',
+        asio::async_read_until(stream, asio::dynamic_buffer(buffer_, max_reply_line), LineEnd{},
                                [&length, handler](std::error_code ec, size_t n) mutable {
                                  length = n;
                                  handler(ec);
