@@ -85,8 +85,10 @@ Result<std::unique_ptr<Resolver>> make_unbound_resolver(const ResolverOptions& o
     return invalid_error(what + ": " + ub_strerror(rc));
   };
   if (!options.config_file.empty()) {
-    if (int rc = ub_ctx_config(ctx, options.config_file.c_str()))
-      return fail("cannot read resolver config " + options.config_file, rc);
+    // Absolute, because a "directory:" line in the file changes the working directory.
+    auto path = std::filesystem::absolute(options.config_file).string();
+    if (int rc = ub_ctx_config(ctx, path.c_str())) return fail("cannot read resolver config " + path, rc);
+    ub_ctx_debuglevel(ctx, 0);  // findings report DNS trouble; keep stderr clean
   } else {
     if (int rc = ub_ctx_resolvconf(ctx, nullptr)) return fail("cannot read /etc/resolv.conf", rc);
     if (int rc = ub_ctx_hosts(ctx, nullptr)) return fail("cannot read /etc/hosts", rc);
