@@ -70,9 +70,15 @@ void check_protocols(const std::string& s, const AddressReport& a, Findings& f) 
   auto accepted = [&](const char* name) { auto it = a.protocols.find(name); return it != a.protocols.end() && it->second; };
   bool modern = accepted("TLSv1.2") || accepted("TLSv1.3");
   bool obsolete = accepted("TLSv1") || accepted("TLSv1.1");
-  std::string list;
-  for (const auto& p : protocol_probes)
-    if (accepted(p.name)) list += (list.empty() ? "" : ", ") + std::string(p.name);
+  auto list_of = [&](bool want_obsolete) {
+    std::string list;
+    for (const auto& p : protocol_probes) {
+      bool is_obsolete = std::string_view(p.name) == "TLSv1" || std::string_view(p.name) == "TLSv1.1";
+      if (accepted(p.name) && is_obsolete == want_obsolete) list += (list.empty() ? "" : ", ") + std::string(p.name);
+    }
+    return list;
+  };
+  std::string list = list_of(true);
   if (!modern) {
     f.add(Severity::error, "tls.protocol.obsolete-only", s,
           "The server speaks only obsolete TLS versions (" + (list.empty() ? std::string("none") : list) + ").",
@@ -86,7 +92,7 @@ void check_protocols(const std::string& s, const AddressReport& a, Findings& f) 
           "Unless old senders matter to you: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = "
           ">=TLSv1.2");
   } else {
-    f.add(Severity::ok, "tls.protocol", s, "TLS versions accepted: " + list + ".");
+    f.add(Severity::ok, "tls.protocol", s, "TLS versions accepted: " + list_of(false) + ".");
   }
   if (modern && !accepted("TLSv1.3"))
     f.add(Severity::info, "tls.protocol.no-tls13", s, "The server does not offer TLS 1.3.",
