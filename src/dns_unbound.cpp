@@ -4,6 +4,7 @@
 #include <unbound.h>
 
 #include <filesystem>
+#include <mutex>
 
 #include "dns.hpp"
 
@@ -78,8 +79,15 @@ class UnboundResolver final : public Resolver {
 }  // namespace
 
 Result<std::unique_ptr<Resolver>> make_unbound_resolver(const ResolverOptions& options) {
+  // libunbound's configuration reader is a flex scanner with global state:
+  // two threads setting up contexts at once crash it.
+  static std::mutex setup_mutex;
+  std::lock_guard lock(setup_mutex);
   ub_ctx* ctx = ub_ctx_create();
   if (!ctx) return temporary_error("cannot create a libunbound context");
+  // By default libunbound forks a helper process for async queries; forking
+  // a multi-threaded program is unsafe, so ask for a thread instead.
+  ub_ctx_async(ctx, 1);
   auto fail = [ctx](const std::string& what, int rc) -> Error {
     ub_ctx_delete(ctx);
     return invalid_error(what + ": " + ub_strerror(rc));
