@@ -1,0 +1,111 @@
+#include "policy/decision.hpp"
+
+#include <algorithm>
+
+namespace mxtls::policy {
+namespace {
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : std::string(sep)) + item;
+  return out;
+}
+
+Decision ok(std::string policy, Source source, std::string reason) {
+  return {Answer::ok, std::move(policy), source, std::move(reason)};
+}
+
+// Rule 1 (RFC 7672, RFC 8461 section 2): DANE wins over everything, and a
+// failed TLSA lookup under a signed MX RRset must not fall through to a
+// weaker answer: the mail waits instead.
+std::optional<Decision> dane_rule(const DaneEvidence& dane, const Options& options) {
+  if (!dane.mx_rrset_secure) return std::nullopt;
+  if (dane.tlsa == DaneEvidence::Tlsa::lookup_failed)
+    return Decision{Answer::temp, "", Source::dane,
+                    "TLSA lookup failed under a DNSSEC-signed MX RRset (" + dane.detail +
+                        "); waiting rather than delivering without DANE"};
+  if (dane.tlsa != DaneEvidence::Tlsa::usable || dane.mx_with_tlsa.empty()) return std::nullopt;
+  std::string level = options.dane_level;
+  std::string reason = "DNSSEC-signed MX RRset and usable TLSA records for " + join(dane.mx_with_tlsa, ", ");
+  if (level == "dane-only" && !dane.mx_without_tlsa.empty()) {
+    level = "dane";
+    reason += "; not dane-only because " + join(dane.mx_without_tlsa, ", ") + " publish no TLSA";
+  }
+  return ok(level, Source::dane, reason);
+}
+
+// Rule 2: an MTA-STS policy in enforce mode. testing and none are recorded
+// by the caller for reports but never enforced.
+std::optional<Decision> sts_rule(const StsEvidence& sts) {
+  if (!sts.policy || sts.policy->mode != sts::Mode::enforce || sts.policy->mx.empty()) return std::nullopt;
+  return ok("secure match=" + postfix_match_list(sts.policy->mx) + " servername=hostname", Source::mta_sts,
+            std::string("MTA-STS policy id ") + sts.id + " in enforce mode" + (sts.from_cache ? " (cached)" : ""));
+}
+
+// Rule 3: the STARTTLS Everywhere preload list, only while it is current.
+std::optional<Decision> preload_rule(const PreloadEvidence& preload) {
+  if (!preload.listed || preload.list_expired || preload.mode != PreloadEvidence::Mode::enforce ||
+      preload.mxs.empty())
+    return std::nullopt;
+  return ok("secure match=" + join(preload.mxs, ":") + " servername=hostname", Source::preload,
+            "listed in enforce mode on the STARTTLS Everywhere preload list");
+}
+
+// Rule 5: opted-in log history. Only levels that authenticate nothing are
+// worth stating; "may" is Postfix's default anyway.
+std::optional<Decision> log_rule(const LogEvidence& logs, const Options& options) {
+  if (!options.use_log_history || logs.safe_level.empty() || logs.safe_level == "may") return std::nullopt;
+  return ok(logs.safe_level, Source::log_history, "log history: " + logs.text);
+}
+
+}  // namespace
+
+const char* to_string(Answer answer) {
+  switch (answer) {
+    case Answer::ok: return "OK";
+    case Answer::notfound: return "NOTFOUND";
+    case Answer::temp: return "TEMP";
+  }
+  return "?";
+}
+
+const char* to_string(Source source) {
+  switch (source) {
+    case Source::dane: return "dane";
+    case Source::mta_sts: return "mta-sts";
+    case Source::preload: return "preload";
+    case Source::local_rule: return "local";
+    case Source::log_history: return "logs";
+    case Source::none: return "none";
+  }
+  return "?";
+}
+
+Decision decide(const Evidence& evidence, const Options& options) {
+  if (auto d = dane_rule(evidence.dane, options)) return *d;
+  if (auto d = sts_rule(evidence.sts)) return *d;
+  // The preload list stands in for MTA-STS only when no policy was seen.
+  if (!evidence.sts.policy)
+    if (auto d = preload_rule(evidence.preload)) return *d;
+  if (evidence.local_rule)
+    return ok(evidence.local_rule->policy, Source::local_rule, "local rule " + evidence.local_rule->origin);
+  if (auto d = log_rule(evidence.logs, options)) return *d;
+  std::string why = "no DANE, no enforced MTA-STS policy, no preload entry, no local rule";
+  if (evidence.sts.policy && evidence.sts.policy->mode == sts::Mode::testing)
+    why = "MTA-STS policy is in testing mode (reported, not enforced); " + why;
+  return {Answer::notfound, "", Source::none, why};
+}
+
+std::string postfix_match_list(const std::vector<std::string>& patterns) {
+  // Postfix's ".example.com" matches subdomains at any depth, a little wider
+  // than MTA-STS's "*.example.com" (exactly one label); Postfix has nothing
+  // narrower, and every MTA-STS resolver for Postfix maps it this way.
+  std::vector<std::string> out;
+  for (const auto& p : patterns) {
+    std::string item = p.starts_with("*.") ? p.substr(1) : p;
+    if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
+  }
+  return join(out, ":");
+}
+
+}  // namespace mxtls::policy

@@ -1,0 +1,90 @@
+// The policy engine: from the evidence gathered about one destination domain
+// (DANE, MTA-STS, the STARTTLS Everywhere preload list, local rules, log
+// history), the Postfix TLS policy to apply, with the reason. Pure: the
+// evidence is gathered elsewhere, so every rule can be tested by name.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sts.hpp"
+
+namespace mxtls::policy {
+
+// What a socketmap lookup answers.
+enum class Answer {
+  ok,        // apply `policy`
+  notfound,  // no opinion: Postfix's default smtp_tls_security_level applies
+  temp,      // unsure (DNS trouble where DANE may apply): let the mail wait
+};
+const char* to_string(Answer answer);
+
+enum class Source { dane, mta_sts, preload, local_rule, log_history, none };
+const char* to_string(Source source);
+
+struct Decision {
+  Answer answer = Answer::notfound;
+  std::string policy;  // e.g. "dane-only", "secure match=.example.com servername=hostname"
+  Source source = Source::none;
+  std::string reason;  // one sentence for logs and `mxtls policy explain`
+};
+
+struct DaneEvidence {
+  enum class Tlsa { not_looked_up, none, usable, lookup_failed };
+  bool mx_rrset_secure = false;  // the domain's MX RRset validated (AD)
+  Tlsa tlsa = Tlsa::not_looked_up;
+  std::vector<std::string> mx_with_tlsa;     // MX hosts with DNSSEC-secure usable TLSA
+  std::vector<std::string> mx_without_tlsa;  // MX hosts without
+  std::string detail;                        // e.g. the SERVFAIL text
+};
+
+struct StsEvidence {
+  std::optional<sts::Policy> policy;  // a valid policy (fresh or from the cache), any mode
+  std::string id;                     // its TXT id, for the reason
+  bool from_cache = false;
+};
+
+struct PreloadEvidence {
+  enum class Mode { enforce, testing };
+  bool listed = false;
+  Mode mode = Mode::testing;
+  std::vector<std::string> mxs;  // Postfix-style patterns: "mx.example.com", ".example.net"
+  bool list_expired = false;
+};
+
+struct LocalRule {
+  std::string policy;  // a Postfix policy string, used as is
+  std::string origin;  // e.g. "/etc/mxtls/mxtls.conf:12 (template google)"
+};
+
+struct LogEvidence {
+  std::string safe_level;  // "secure", "verify", "encrypt" or "may"; empty: none
+  std::string text;        // e.g. "always Verified TLS over 30 days, 412 messages"
+};
+
+struct Evidence {
+  std::string domain;
+  DaneEvidence dane;
+  StsEvidence sts;
+  PreloadEvidence preload;
+  std::optional<LocalRule> local_rule;
+  LogEvidence logs;
+};
+
+struct Options {
+  // "dane-only" (default) or "dane". dane-only is softened to dane when some
+  // MX hosts publish no TLSA, since dane-only would defer all mail to them.
+  std::string dane_level = "dane-only";
+  bool use_log_history = false;  // opt-in: log evidence can raise the level
+};
+
+// The rules, in order of precedence: DANE, MTA-STS enforce, preload list,
+// local rule, log history, nothing.
+Decision decide(const Evidence& evidence, const Options& options = {});
+
+// MTA-STS mx patterns as a Postfix match list: "*.example.com" becomes
+// ".example.com", joined with ':'; duplicates removed, order kept.
+std::string postfix_match_list(const std::vector<std::string>& patterns);
+
+}  // namespace mxtls::policy
