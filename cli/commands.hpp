@@ -29,4 +29,29 @@ class CheckCommand {
   int exit_status_ = 0;
 };
 
+class LogsCommand {
+ public:
+  void add_to(CLI::App& app);
+  int exit_status() const { return exit_status_; }
+
+ private:
+  int run();
+
+  std::vector<std::string> files_;
+  bool json_ = false;
+  bool csv_ = false;
+  std::string html_file_;
+  std::string sort_ = "plaintext";
+  int year_ = 0;
+  bool utc_ = false;
+  bool skip_local_ = false;
+  bool keep_order_ = false;
+  uint64_t min_messages_ = 10;
+  double min_days_ = 7;
+  size_t max_rows_ = 50;
+  bool no_colour_ = false;
+  bool no_progress_ = false;
+  int exit_status_ = 0;
+};
+
 }  // namespace mxtls::cli

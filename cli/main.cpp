@@ -8,18 +8,23 @@ int main(int argc, char** argv) {
       "mxtls: encrypted, downgrade-proof mail transport for people who run their own mail servers.\n\n"
       "Commands:\n"
       "  check DOMAIN...   test a domain's inbound mail servers: STARTTLS, TLS versions, key exchange,\n"
-      "                    certificates, DNSSEC, DANE, MTA-STS, TLS-RPT; every finding with its fix.\n\n"
+      "                    certificates, DNSSEC, DANE, MTA-STS, TLS-RPT; every finding with its fix.\n"
+      "  logs FILE...      read Postfix logs: per correspondent domain, mail with and without TLS, trust levels,\n"
+      "                    what requiring TLS would defer, policy evidence, letters to plaintext-only peers.\n\n"
       "Run 'mxtls COMMAND --help' for the options of a command.",
       "mxtls"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "mxtls 0.1.0");
   mxtls::cli::CheckCommand check;
   check.add_to(app);
+  mxtls::cli::LogsCommand logs;
+  logs.add_to(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 64;  // EX_USAGE for bad command lines
   }
+  if (app.got_subcommand("logs")) return logs.exit_status();
   return check.exit_status();
 }

@@ -1,0 +1,174 @@
+#include "logs/advice.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace mxtls::logs {
+
+std::string format_time(int64_t t) {
+  int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+  int64_t secs = t - days * 86400;
+  int year;
+  unsigned month, day;
+  civil_from_days(days, year, month, day);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", year, month, day, static_cast<int>(secs / 3600),
+                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+  return buf;
+}
+
+namespace {
+
+// "over 30 days", "over 5 hours", "within an hour"
+std::string days_text(double days) {
+  char buf[32];
+  if (days >= 2) std::snprintf(buf, sizeof buf, "over %.0f days", std::floor(days));
+  else if (days * 24 >= 2) std::snprintf(buf, sizeof buf, "over %.0f hours", std::floor(days * 24));
+  else std::snprintf(buf, sizeof buf, "within %s", days * 24 >= 1 ? "two hours" : "an hour");
+  return buf;
+}
+
+// "between 2026-11-01 and 2026-11-22" or "on 2026-11-22"
+std::string dates_text(const Seen& seen) {
+  if (seen.empty()) return "recently";
+  auto first = format_time(seen.first).substr(0, 10), last = format_time(seen.last).substr(0, 10);
+  return first == last ? "on " + first : "between " + first + " and " + last;
+}
+
+std::string capitalised(std::string s) {
+  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 32);
+  return s;
+}
+
+std::string plural(uint64_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+Evidence policy_evidence(const OutboundDomain& d, uint64_t min_messages, double min_days) {
+  uint64_t known = d.tls + d.plaintext;
+  std::string span = days_text(d.seen.days()) + ", " + plural(d.messages, "message");
+  std::string failures =
+      d.failures.total() ? " (" + plural(d.failures.total(), "TLS failure") + " seen: check them first)" : "";
+  if (d.messages == 0)
+    return {"may", "no delivered message in the log" + failures};
+  if (d.plaintext > 0)
+    return {"may", std::to_string(d.plaintext) + " of " + std::to_string(d.messages) + " messages went in plaintext " +
+                       days_text(d.seen.days()) + ": requiring TLS would have deferred them; keep `may`" + failures};
+  if (d.messages < min_messages || d.seen.days() < min_days)
+    return {"may", "only " + plural(d.messages, "message") + " " + days_text(d.seen.days()) +
+                       ": not enough history to require TLS (needs " + std::to_string(min_messages) +
+                       " messages " + days_text(min_days) + ")" + failures};
+  if (known < d.messages)
+    return {"may", std::to_string(d.tls_unknown) + " messages used connections whose TLS state is not in the log: keep `may`"};
+  uint64_t checked = d.trust.verified + d.trust.trusted;
+  if (d.secure_ok == d.messages)
+    return {"secure", "always Verified TLS " + span + ": safe to require `secure`" + failures};
+  if (checked == d.messages)
+    return {"verify", "always TLS with a trusted certificate " + span +
+                          ", but the MX host names are outside the domain: safe to require `verify`" + failures};
+  return {"encrypt", "always TLS " + span + ", " + std::to_string(d.messages - checked) +
+                         " with an unverified certificate: safe to require `encrypt`" + failures};
+}
+
+std::vector<WhatIf> what_if_outbound(const std::vector<OutboundDomain>& domains) {
+  WhatIf encrypt{"smtp_tls_security_level = encrypt", 0, {}, {}};
+  WhatIf verify{"smtp_tls_security_level = verify", 0, {}, {}};
+  WhatIf secure{"smtp_tls_security_level = secure", 0, {}, {}};
+  for (const auto& d : domains) {
+    uint64_t known = d.tls + d.plaintext;
+    uint64_t unchecked = known - std::min(known, d.trust.verified + d.trust.trusted);
+    uint64_t insecure = known - std::min(known, d.secure_ok);
+    if (d.plaintext) encrypt.messages += d.plaintext, encrypt.domains.push_back(d.domain);
+    if (unchecked) verify.messages += unchecked, verify.domains.push_back(d.domain);
+    if (insecure) secure.messages += insecure, secure.domains.push_back(d.domain);
+  }
+  return {encrypt, verify, secure};
+}
+
+std::vector<WhatIf> what_if_inbound(const std::vector<InboundSender>& senders,
+                                    const std::vector<InboundClient>& clients) {
+  WhatIf encrypt{"smtpd_tls_security_level = encrypt", 0, {}, {}};
+  uint64_t from_senders = 0, from_clients = 0;
+  for (const auto& s : senders)
+    if (s.plaintext) from_senders += s.plaintext, encrypt.domains.push_back(s.domain);
+  for (const auto& c : clients)
+    if (c.plaintext) from_clients += c.plaintext, encrypt.clients.push_back(c.host + "[" + c.ip + "]");
+  encrypt.messages = std::max(from_senders, from_clients);
+  return {encrypt};
+}
+
+void build_timeline(Report& report, const std::map<int64_t, TimePoint>& hours) {
+  bool by_hour = report.period.days() < 3;
+  report.timeline_bucket = by_hour ? "hour" : "day";
+  for (const auto& [start, point] : hours) {
+    int64_t bucket = by_hour ? start : start - ((start % 86400) + 86400) % 86400;
+    if (report.timeline.empty() || report.timeline.back().start != bucket) report.timeline.push_back({bucket, 0, 0, 0, 0});
+    auto& p = report.timeline.back();
+    p.outbound += point.outbound, p.outbound_tls += point.outbound_tls;
+    p.inbound += point.inbound, p.inbound_tls += point.inbound_tls;
+  }
+}
+
+namespace {
+
+const char* starttls_explained =
+    "STARTTLS lets two mail servers encrypt the connection between them before the message is sent. It is "
+    "free, needs no change for your users, and every large mail provider supports it. Without it, anyone on the "
+    "network path between our servers can read the messages, and we cannot require encryption for your "
+    "domain.\n\n";
+
+std::string outbound_letter(const OutboundDomain& d) {
+  return "Hello,\n\n"
+         "we run the mail server that sends mail from our domain to yours. " + capitalised(dates_text(d.seen)) +
+         " we delivered " + plural(d.messages, "message") + " to " + d.domain +
+         ", and your mail server did not offer STARTTLS, so every one of them crossed the internet unencrypted.\n\n" +
+         starttls_explained +
+         "Enabling it is usually a few lines of configuration on your incoming (MX) server, with a certificate "
+         "for its host name (for example a free one from Let's Encrypt):\n\n"
+         "  Postfix (main.cf):\n"
+         "    smtpd_tls_security_level = may\n"
+         "    smtpd_tls_cert_file = /etc/letsencrypt/live/mx.example/fullchain.pem\n"
+         "    smtpd_tls_key_file = /etc/letsencrypt/live/mx.example/privkey.pem\n"
+         "    then: postfix reload\n\n"
+         "  Exim: set tls_certificate and tls_privatekey, and tls_advertise_hosts = *\n"
+         "  Other servers and hosted services: look for \"STARTTLS\" or \"TLS for incoming SMTP\" in the "
+         "documentation, or ask your provider to enable it.\n\n"
+         "You can check the result with any STARTTLS test, for example: openssl s_client -starttls smtp "
+         "-connect <your MX host>:25\n\n"
+         "Thank you for taking a look, and do not hesitate to reply if we can help.\n";
+}
+
+std::string inbound_letter(const InboundSender& s) {
+  return "Hello,\n\n"
+         "we run the mail server that receives mail for our domain. " + capitalised(dates_text(s.seen)) +
+         " we received " + plural(s.messages, "message") + " from " + s.domain +
+         ", and although our server offers STARTTLS, your sending server never used it, so every one of them "
+         "crossed the internet unencrypted.\n\n" +
+         starttls_explained +
+         "Enabling it on your outgoing server is usually one line:\n\n"
+         "  Postfix (main.cf):\n"
+         "    smtp_tls_security_level = may\n"
+         "    then: postfix reload\n\n"
+         "  Exim: the default smtp transport uses TLS when offered; check that hosts_avoid_tls is not set\n"
+         "  Other servers and hosted services: look for \"opportunistic TLS\" or \"STARTTLS for outgoing mail\" "
+         "in the documentation, or ask your provider.\n\n"
+         "Thank you for taking a look, and do not hesitate to reply if we can help.\n";
+}
+
+}  // namespace
+
+std::vector<Notification> notifications(const Report& report) {
+  std::vector<Notification> out;
+  for (const auto& d : report.outbound)
+    if (d.plaintext > 0 && d.tls == 0)
+      out.push_back({d.domain, "outbound", "Encrypting the mail between " + d.domain + " and us (STARTTLS)",
+                     outbound_letter(d)});
+  for (const auto& s : report.senders)
+    if (s.plaintext > 0 && s.tls == 0 && s.domain != "<>")
+      out.push_back({s.domain, "inbound", "Encrypting the mail you send us (STARTTLS)", inbound_letter(s)});
+  return out;
+}
+
+}  // namespace mxtls::logs

@@ -1,0 +1,583 @@
+#include "logs/aggregate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "logs/advice.hpp"
+
+namespace mxtls::logs {
+
+void TrustCounts::add(Trust trust, uint64_t n) {
+  switch (trust) {
+    case Trust::anonymous: anonymous += n; break;
+    case Trust::untrusted: untrusted += n; break;
+    case Trust::trusted: trusted += n; break;
+    case Trust::verified: verified += n; break;
+    case Trust::unknown: break;
+  }
+}
+
+void FailureCounts::add(FailureKind kind) {
+  switch (kind) {
+    case FailureKind::not_offered: ++not_offered; break;
+    case FailureKind::not_verified: ++not_verified; break;
+    case FailureKind::handshake: ++handshake; break;
+    case FailureKind::other: ++other; break;
+    case FailureKind::none: break;
+  }
+}
+
+namespace {
+
+// Deliberately not noexcept: libstdc++ then stores each node's hash, so that
+// walking a bucket does not hash every key again.
+struct SvHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using StrMap = std::unordered_map<std::string, V, SvHash, std::equal_to<>>;
+
+template <typename V>
+V& entry(StrMap<V>& map, std::string_view key) {
+  auto it = map.find(key);
+  if (it == map.end()) it = map.emplace(std::string(key), V{}).first;
+  return it->second;
+}
+
+// "host[ip]" as one view: parse_peer's host and ip are parts of that text.
+std::string_view peer_key(const Peer& p) {
+  return {p.host.data(), static_cast<size_t>(p.ip.data() + p.ip.size() + 1 - p.host.data())};
+}
+
+bool is_loopback(std::string_view ip) {
+  return ip.substr(0, 4) == "127." || ip == "::1" || ip.substr(0, 11) == "::ffff:127.";
+}
+
+// Lower-cases a domain into a buffer (no allocation per line).
+class LowerDomain {
+ public:
+  std::string_view operator()(std::string_view s) {
+    if (!s.empty() && s.back() == '.') s.remove_suffix(1);
+    size_t n = std::min(s.size(), sizeof buffer_);
+    for (size_t i = 0; i < n; ++i) {
+      char c = s[i];
+      buffer_[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    }
+    return {buffer_, n};
+  }
+
+ private:
+  char buffer_[255];
+};
+
+// Protocol and cipher names: few distinct values, kept once. Bounded so that
+// junk input cannot grow it without limit.
+class Interner {
+ public:
+  std::string_view get(std::string_view s) {
+    if (s.empty()) return {};
+    auto it = names_.find(s);
+    if (it != names_.end()) return *it;
+    if (names_.size() >= 4096) return "other";
+    return *names_.emplace(s).first;
+  }
+
+ private:
+  std::unordered_set<std::string, SvHash, std::equal_to<>> names_;
+};
+
+struct TlsState {
+  bool known = true;
+  bool tls = false;
+  Trust trust = Trust::unknown;
+  std::string_view protocol, cipher;  // interned
+};
+
+const TlsState unknown_state{false, false, Trust::unknown, {}, {}};
+
+// One smtp(8) process: the TLS state of its current connection.
+struct SmtpProcess {
+  std::string peer;      // "host[ip]" of the last TLS handshake
+  TlsState tls;
+  bool fresh = false;    // a handshake not yet used by a delivery
+  std::string tls_qid;   // the queue ID delivered over that handshake
+  std::string session_qid, session_peer;  // to count connections
+  FailureKind pending = FailureKind::none;  // a TLS failure logged before its delivery line
+  std::string pending_qid;
+  uint64_t line = 0;
+};
+
+// One smtpd(8) session.
+struct SmtpdSession {
+  std::string peer;
+  bool saw_connect = false;
+  TlsState tls;
+  bool starttls_failed = false;
+  uint64_t messages = 0;
+  std::vector<std::string> qids;
+  uint64_t line = 0;
+};
+
+// A received queue ID waiting for its sender (qmgr from=) and its session's end.
+struct InFlight {
+  std::string sender;
+  bool have_from = false;
+  bool finalized = false;
+  TlsState tls = unknown_state;
+  int64_t time = 0;
+  uint64_t line = 0;
+};
+
+struct DomainAcc {
+  OutboundDomain d;
+  StrMap<OutboundPeer> peers;
+};
+
+constexpr size_t max_qids_per_session = 1000;
+
+bool mandatory_tls_level(std::string_view level) {
+  return level == "encrypt" || level == "verify" || level == "secure" || level == "dane" || level == "dane-only" ||
+         level == "fingerprint";
+}
+
+bool in_domain(std::string_view host, std::string_view domain) {
+  if (host.size() < domain.size()) return false;
+  auto tail = host.substr(host.size() - domain.size());
+  if (tail.size() != domain.size()) return false;
+  for (size_t i = 0; i < tail.size(); ++i)
+    if ((tail[i] | 0x20) != (domain[i] | 0x20)) return false;
+  return host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.';
+}
+
+void count_tls(uint64_t& tls, uint64_t& plaintext, uint64_t& unknown, const TlsState& s, uint64_t n = 1) {
+  (!s.known ? unknown : s.tls ? tls : plaintext) += n;
+}
+
+void count_name(NameCounts& counts, std::string_view name, uint64_t n = 1) {
+  if (name.empty()) return;
+  auto it = counts.find(name);
+  if (it == counts.end()) it = counts.emplace(std::string(name), 0).first;
+  it->second += n;
+}
+
+}  // namespace
+
+struct Aggregator::State {
+  AggregateOptions options;
+  uint64_t line = 0, next_sweep = 0;
+  Interner names;
+  StrMap<uint32_t> programs;
+  std::unordered_map<uint64_t, SmtpProcess> smtp;
+  std::unordered_map<uint64_t, SmtpdSession> smtpd;
+  StrMap<TlsState> reuse;  // TLS state when a connection to host[ip] was opened, for conn_use > 1
+  StrMap<InFlight> in_flight;
+  StrMap<DomainAcc> outbound;
+  StrMap<InboundSender> senders;
+  StrMap<InboundClient> clients;
+  std::map<int64_t, TimePoint> hours;
+  Seen period;
+  uint64_t tls_deferrals = 0;
+  LowerDomain lower;
+
+  std::string last_program;  // consecutive lines mostly come from the same few programs
+  uint32_t last_program_id = 0;
+
+  uint64_t process_key(const LogLine& l) {
+    if (l.program != last_program) {
+      auto it = programs.find(l.program);
+      uint32_t id = 0;
+      if (it != programs.end()) {
+        id = it->second;
+      } else if (programs.size() < 1024) {
+        id = static_cast<uint32_t>(programs.size() + 1);
+        programs.emplace(std::string(l.program), id);
+      }
+      last_program.assign(l.program);
+      last_program_id = id;
+    }
+    return (static_cast<uint64_t>(last_program_id) << 32) | l.pid;
+  }
+
+  TimePoint& hour(int64_t t) {
+    int64_t start = t - ((t % 3600) + 3600) % 3600;
+    auto& p = hours[start];
+    p.start = start;
+    return p;
+  }
+
+  TlsState state_of(const TlsOut& t) {
+    return {true, true, t.trust, names.get(t.protocol), names.get(t.cipher)};
+  }
+
+  void on_tls_out(const LogLine& l, const TlsOut& t);
+  void on_delivery(const LogLine& l, const Delivery& d);
+  void on_tls_failure(const LogLine& l, const TlsFailure& f);
+  TlsState delivery_state(SmtpProcess& p, const Delivery& d, std::string_view key, bool& new_session);
+  void count_sent(const LogLine& l, const Delivery& d, const TlsState& s, bool new_session);
+
+  void on_connect(const LogLine& l, const Connect& c);
+  void on_tls_in(const LogLine& l, const TlsIn& t);
+  void on_client(const LogLine& l, const Client& c);
+  void on_disconnect(const LogLine& l, const Disconnect& d);
+  void on_from(const From& f);
+  void finalize(SmtpdSession& s, int64_t time);
+  void count_sender(InFlight& m);
+
+  void sweep();
+  Report finish();
+};
+
+// ---- outbound ----
+
+void Aggregator::State::on_tls_out(const LogLine& l, const TlsOut& t) {
+  if (options.skip_local && is_loopback(t.peer.ip)) return;
+  auto& p = smtp[process_key(l)];
+  auto key = peer_key(t.peer);
+  p.peer.assign(key);
+  p.tls = state_of(t);
+  p.fresh = true;
+  p.tls_qid.clear();
+  p.line = line;
+  entry(reuse, key) = p.tls;
+}
+
+void Aggregator::State::on_tls_failure(const LogLine& l, const TlsFailure& f) {
+  auto& p = smtp[process_key(l)];
+  p.pending = f.kind;
+  p.pending_qid.assign(f.qid);
+  p.line = line;
+}
+
+// The TLS state a delivery line used. A handshake logged by the same process
+// to the same host[ip] covers the first queue ID delivered after it (all its
+// recipients); conn_use > 1 means a cached connection, perhaps opened by
+// another process: its state is the one recorded when it was opened.
+TlsState Aggregator::State::delivery_state(SmtpProcess& p, const Delivery& d, std::string_view key,
+                                           bool& new_session) {
+  bool same_connection = p.session_qid == d.qid && p.session_peer == key;
+  new_session = d.conn_use <= 1 && !same_connection;
+  p.session_qid.assign(d.qid);
+  p.session_peer.assign(key);
+  TlsState s;  // plaintext: a new connection without a TLS line
+  if (d.conn_use > 1) {
+    auto it = reuse.find(key);
+    s = it != reuse.end() ? it->second : (p.peer == key ? p.tls : unknown_state);
+  } else if (p.peer == key && (p.fresh || p.tls_qid == d.qid)) {
+    s = p.tls;
+    p.fresh = false;
+    p.tls_qid.assign(d.qid);
+  } else if (!same_connection) {
+    p.peer.clear();
+  } else {
+    s = p.peer == key ? p.tls : TlsState{};
+  }
+  if (d.conn_use <= 1) entry(reuse, key) = s;
+  // Postfix 3.11 logs the security level; a mandatory one means TLS was used.
+  if ((!s.known || !s.tls) && mandatory_tls_level(d.tls_level)) {
+    bool checked = d.tls_level != "encrypt";
+    s = {true, true, checked ? Trust::verified : Trust::unknown, {}, {}};
+  }
+  return s;
+}
+
+void Aggregator::State::on_delivery(const LogLine& l, const Delivery& d) {
+  if (d.domain.empty() || d.domain.size() > 253) return;
+  if (options.skip_local && is_loopback(d.relay.ip)) return;
+  auto key_pid = process_key(l);
+  auto domain = lower(d.domain);
+  if (d.status != "sent") {
+    if (d.status != "deferred" && d.status != "bounced" && d.status != "expired") return;
+    auto& acc = entry(outbound, domain).d;
+    auto pit = smtp.find(key_pid);
+    FailureKind kind = d.failure;
+    if (kind == FailureKind::none && pit != smtp.end() && pit->second.pending_qid == d.qid) kind = pit->second.pending;
+    if (pit != smtp.end() && pit->second.pending_qid == d.qid) pit->second.pending = FailureKind::none;
+    if (kind != FailureKind::none) {
+      acc.failures.add(kind);
+      ++tls_deferrals;
+    }
+    (d.status == "deferred" ? acc.deferred : acc.bounced) += 1;
+    acc.seen.add(l.time);
+    return;
+  }
+  if (d.relay.ip.empty()) return;
+  auto& p = smtp[key_pid];
+  p.line = line;
+  bool new_session = false;
+  TlsState s = delivery_state(p, d, peer_key(d.relay), new_session);
+  count_sent(l, d, s, new_session);
+}
+
+void Aggregator::State::count_sent(const LogLine& l, const Delivery& d, const TlsState& s, bool new_session) {
+  auto& acc = entry(outbound, lower(d.domain));
+  auto& o = acc.d;
+  ++o.messages;
+  if (new_session) ++o.sessions;
+  count_tls(o.tls, o.plaintext, o.tls_unknown, s);
+  if (s.tls) {
+    o.trust.add(s.trust);
+    count_name(o.protocols, s.protocol);
+    count_name(o.ciphers, s.cipher);
+    if ((s.trust == Trust::verified || s.trust == Trust::trusted) && in_domain(d.relay.host, lower(d.domain)))
+      ++o.secure_ok;
+  }
+  o.seen.add(l.time);
+  auto& peer = entry(acc.peers, peer_key(d.relay));
+  if (peer.host.empty()) peer.host.assign(d.relay.host), peer.ip.assign(d.relay.ip);
+  ++peer.messages;
+  if (s.tls) ++peer.tls, peer.trust.add(s.trust);
+  auto& h = hour(l.time);
+  ++h.outbound;
+  if (s.tls) ++h.outbound_tls;
+}
+
+// ---- inbound ----
+
+void Aggregator::State::on_connect(const LogLine& l, const Connect& c) {
+  if (options.skip_local && is_loopback(c.peer.ip)) return;
+  auto& s = smtpd[process_key(l)];
+  if (!s.peer.empty()) finalize(s, l.time);  // the previous session's end was not logged
+  s = SmtpdSession{};
+  s.peer.assign(peer_key(c.peer));
+  s.saw_connect = true;
+  s.line = line;
+  auto& client = entry(clients, s.peer);
+  if (client.host.empty()) client.host.assign(c.peer.host), client.ip.assign(c.peer.ip);
+  ++client.sessions;
+  client.seen.add(l.time);
+}
+
+void Aggregator::State::on_tls_in(const LogLine& l, const TlsIn& t) {
+  auto it = smtpd.find(process_key(l));
+  if (it == smtpd.end() || it->second.peer != peer_key(t.peer)) return;
+  it->second.tls = {true, true, t.trust, names.get(t.protocol), names.get(t.cipher)};
+  it->second.line = line;
+}
+
+void Aggregator::State::on_client(const LogLine& l, const Client& c) {
+  if (options.skip_local && is_loopback(c.peer.ip)) return;
+  auto& s = smtpd[process_key(l)];
+  auto key = peer_key(c.peer);
+  if (s.peer != key) {  // the connect line is missing (the log starts mid-session)
+    if (!s.peer.empty()) finalize(s, l.time);
+    s = SmtpdSession{};
+    s.peer.assign(key);
+    auto& client = entry(clients, key);
+    if (client.host.empty()) client.host.assign(c.peer.host), client.ip.assign(c.peer.ip);
+  }
+  s.line = line;
+  ++s.messages;
+  if (s.qids.size() < max_qids_per_session) s.qids.emplace_back(c.qid);
+  auto& m = entry(in_flight, c.qid);
+  m = InFlight{};
+  m.time = l.time;
+  m.line = line;
+}
+
+void Aggregator::State::on_disconnect(const LogLine& l, const Disconnect& d) {
+  auto it = smtpd.find(process_key(l));
+  if (it == smtpd.end() || it->second.peer != peer_key(d.peer)) return;
+  auto& s = it->second;
+  if (d.starttls_failed) s.starttls_failed = true;
+  // With smtpd_tls_loglevel = 0 there is no TLS line, but "starttls=1" tells.
+  if (!s.tls.tls && d.starttls_attempted && !d.starttls_failed) s.tls = {true, true, Trust::unknown, {}, {}};
+  if (!s.tls.tls && s.saw_connect) s.tls = TlsState{};  // whole session seen: plaintext
+  finalize(s, l.time);
+  smtpd.erase(it);
+}
+
+void Aggregator::State::finalize(SmtpdSession& s, int64_t time) {
+  TlsState st = s.tls.tls ? s.tls : (s.saw_connect ? TlsState{} : unknown_state);
+  auto& client = entry(clients, s.peer);
+  client.messages += s.messages;
+  count_tls(client.tls, client.plaintext, client.tls_unknown, st, s.messages);
+  if (st.tls) {
+    ++client.tls_sessions;
+    count_name(client.protocols, st.protocol);
+    count_name(client.ciphers, st.cipher);
+  }
+  if (s.starttls_failed) ++client.starttls_failures;
+  client.seen.add(time);
+  if (s.messages > 0) {
+    auto& h = hour(time);
+    h.inbound += s.messages;
+    if (st.tls) h.inbound_tls += s.messages;
+  }
+  for (const auto& qid : s.qids) {
+    auto it = in_flight.find(qid);
+    if (it == in_flight.end()) continue;
+    it->second.finalized = true;
+    it->second.tls = st;
+    if (it->second.have_from) {
+      count_sender(it->second);
+      in_flight.erase(it);
+    }
+  }
+  s.peer.clear();
+  s.qids.clear();
+  s.messages = 0;
+}
+
+void Aggregator::State::on_from(const From& f) {
+  auto it = in_flight.find(f.qid);
+  if (it == in_flight.end() || it->second.have_from) return;  // not received by smtpd, or already known
+  auto& m = it->second;
+  m.have_from = true;
+  m.sender.assign(f.domain.empty() ? std::string_view("<>") : lower(f.domain));
+  if (m.finalized) {
+    count_sender(m);
+    in_flight.erase(it);
+  }
+}
+
+void Aggregator::State::count_sender(InFlight& m) {
+  auto& s = entry(senders, m.sender);
+  if (s.domain.empty()) s.domain = m.sender;
+  ++s.messages;
+  count_tls(s.tls, s.plaintext, s.tls_unknown, m.tls);
+  if (m.tls.tls) {
+    count_name(s.protocols, m.tls.protocol);
+    count_name(s.ciphers, m.tls.cipher);
+  }
+  s.seen.add(m.time);
+}
+
+// Forgets state not touched for expire_lines lines: processes that died
+// unlogged, queue IDs whose end is not in the log.
+void Aggregator::State::sweep() {
+  uint64_t horizon = line > options.expire_lines ? line - options.expire_lines : 0;
+  std::erase_if(smtp, [&](const auto& kv) { return kv.second.line < horizon; });
+  for (auto it = smtpd.begin(); it != smtpd.end();) {
+    if (it->second.line < horizon) {
+      finalize(it->second, period.last);
+      it = smtpd.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::erase_if(in_flight, [&](const auto& kv) { return kv.second.line < horizon; });
+  next_sweep = line + std::max<uint64_t>(options.expire_lines / 4, 1);
+}
+
+// ---- public ----
+
+Aggregator::Aggregator(AggregateOptions options) : state_(std::make_unique<State>()) {
+  state_->options = options;
+  state_->next_sweep = std::max<uint64_t>(options.expire_lines / 4, 1);
+}
+Aggregator::~Aggregator() = default;
+
+void Aggregator::tick() {
+  if (++state_->line >= state_->next_sweep) state_->sweep();
+}
+
+void Aggregator::add(const LogLine& line, const Event& event) {
+  auto& s = *state_;
+  tick();
+  if (std::holds_alternative<std::monostate>(event)) return;
+  s.period.add(line.time);
+  std::visit(
+      [&](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, TlsOut>) s.on_tls_out(line, e);
+        else if constexpr (std::is_same_v<E, Delivery>) s.on_delivery(line, e);
+        else if constexpr (std::is_same_v<E, TlsFailure>) s.on_tls_failure(line, e);
+        else if constexpr (std::is_same_v<E, Connect>) s.on_connect(line, e);
+        else if constexpr (std::is_same_v<E, TlsIn>) s.on_tls_in(line, e);
+        else if constexpr (std::is_same_v<E, Client>) s.on_client(line, e);
+        else if constexpr (std::is_same_v<E, Disconnect>) s.on_disconnect(line, e);
+        else if constexpr (std::is_same_v<E, StarttlsLost>) {
+          auto it = s.smtpd.find(s.process_key(line));
+          if (it != s.smtpd.end()) it->second.starttls_failed = true;
+        } else if constexpr (std::is_same_v<E, From>) s.on_from(e);
+        else if constexpr (std::is_same_v<E, Removed>) {
+          if (auto it = s.in_flight.find(e.qid); it != s.in_flight.end()) s.in_flight.erase(it);
+        }
+      },
+      event);
+}
+
+size_t Aggregator::tracked_state() const {
+  return state_->smtp.size() + state_->smtpd.size() + state_->in_flight.size();
+}
+
+Report Aggregator::finish() { return state_->finish(); }
+
+Report Aggregator::State::finish() {
+  for (auto& [key, session] : smtpd) finalize(session, period.last);  // sessions still open at the end
+  smtpd.clear();
+  Report r;
+  r.period = period;
+  for (auto& [name, acc] : outbound) {
+    auto& d = acc.d;
+    d.domain = name;
+    for (auto& [key, peer] : acc.peers) d.peers.push_back(std::move(peer));
+    std::sort(d.peers.begin(), d.peers.end(), [](const auto& a, const auto& b) {
+      return a.messages != b.messages ? a.messages > b.messages : a.host + a.ip < b.host + b.ip;
+    });
+    d.evidence = policy_evidence(d, options.min_messages, options.min_days);
+    auto& t = r.outbound_totals;
+    t.messages += d.messages, t.tls += d.tls, t.plaintext += d.plaintext, t.tls_unknown += d.tls_unknown;
+    t.peers += d.peers.size();
+    r.outbound.push_back(std::move(d));
+  }
+  r.outbound_totals.domains = r.outbound.size();
+  r.outbound_totals.tls_deferrals = tls_deferrals;
+  for (auto& [name, s] : senders) {
+    auto& t = r.inbound_totals;
+    t.messages += s.messages, t.tls += s.tls, t.plaintext += s.plaintext, t.tls_unknown += s.tls_unknown;
+    r.senders.push_back(std::move(s));
+  }
+  for (auto& [key, c] : clients) {
+    r.inbound_totals.sessions += c.sessions;
+    r.clients.push_back(std::move(c));
+  }
+  // Messages received from clients whose sender (qmgr from=) is not in the log still count in the totals.
+  uint64_t client_messages = 0, client_tls = 0, client_plain = 0, client_unknown = 0;
+  for (const auto& c : r.clients)
+    client_messages += c.messages, client_tls += c.tls, client_plain += c.plaintext, client_unknown += c.tls_unknown;
+  if (client_messages > r.inbound_totals.messages) {
+    auto& t = r.inbound_totals;
+    t.messages = client_messages, t.tls = client_tls, t.plaintext = client_plain, t.tls_unknown = client_unknown;
+  }
+  r.inbound_totals.clients = r.clients.size();
+  r.inbound_totals.sender_domains = r.senders.size();
+  sort_report(r, SortOrder::plaintext);
+  r.what_if_outbound = what_if_outbound(r.outbound);
+  r.what_if_inbound = what_if_inbound(r.senders, r.clients);
+  build_timeline(r, hours);
+  r.notifications = notifications(r);
+  return r;
+}
+
+namespace {
+
+template <typename T>
+double tls_share(const T& x) {
+  uint64_t known = x.tls + x.plaintext;
+  return known == 0 ? 2.0 : static_cast<double>(x.tls) / static_cast<double>(known);  // nothing known: last
+}
+
+template <typename T, typename Name>
+void sort_by(std::vector<T>& v, SortOrder order, Name name) {
+  std::stable_sort(v.begin(), v.end(), [&](const T& a, const T& b) {
+    if (order == SortOrder::domain) return name(a) < name(b);
+    if (order == SortOrder::plaintext && tls_share(a) != tls_share(b)) return tls_share(a) < tls_share(b);
+    if (a.messages != b.messages) return a.messages > b.messages;
+    return name(a) < name(b);
+  });
+}
+
+}  // namespace
+
+void sort_report(Report& r, SortOrder order) {
+  sort_by(r.outbound, order, [](const OutboundDomain& d) -> const std::string& { return d.domain; });
+  sort_by(r.senders, order, [](const InboundSender& d) -> const std::string& { return d.domain; });
+  sort_by(r.clients, order, [](const InboundClient& c) { return c.host + "[" + c.ip + "]"; });
+}
+
+}  // namespace mxtls::logs

@@ -1,0 +1,156 @@
+// Joins the events of a Postfix log into TLS statistics per correspondent:
+// outbound per recipient domain and peer, inbound per sender domain and
+// client. State is bounded by the number of distinct peers and domains and
+// by in-flight queue IDs and processes, never by the size of the log.
+#pragma once
+
+#include <climits>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "logs/events.hpp"
+#include "logs/line.hpp"
+
+namespace mxtls::logs {
+
+struct AggregateOptions {
+  bool skip_local = false;         // ignore loopback peers (content filters, local tools)
+  uint64_t min_messages = 10;      // history needed before recommending a mandatory level
+  double min_days = 7;
+  uint64_t expire_lines = 1000000;  // forget queue IDs and processes not seen for this many lines
+};
+
+using NameCounts = std::map<std::string, uint64_t, std::less<>>;
+
+struct TrustCounts {
+  uint64_t anonymous = 0, untrusted = 0, trusted = 0, verified = 0;
+  void add(Trust trust, uint64_t n = 1);
+};
+
+struct FailureCounts {
+  uint64_t not_offered = 0, not_verified = 0, handshake = 0, other = 0;
+  void add(FailureKind kind);
+  uint64_t total() const { return not_offered + not_verified + handshake + other; }
+};
+
+struct Seen {
+  int64_t first = INT64_MAX, last = INT64_MIN;
+  void add(int64_t t) {
+    if (t < first) first = t;
+    if (t > last) last = t;
+  }
+  void add(const Seen& other) {
+    if (!other.empty()) add(other.first), add(other.last);
+  }
+  bool empty() const { return first > last; }
+  double days() const { return empty() ? 0 : static_cast<double>(last - first) / 86400; }
+};
+
+struct Evidence {
+  std::string safe_level;  // secure | verify | encrypt | may
+  std::string text;
+};
+
+struct OutboundPeer {
+  std::string host, ip;
+  uint64_t messages = 0, tls = 0;
+  TrustCounts trust;
+};
+
+struct OutboundDomain {
+  std::string domain;
+  uint64_t messages = 0, sessions = 0, tls = 0, plaintext = 0, tls_unknown = 0;
+  uint64_t secure_ok = 0;  // trusted or verified, and the MX host name is in the domain
+  TrustCounts trust;
+  NameCounts protocols, ciphers;
+  FailureCounts failures;
+  uint64_t deferred = 0, bounced = 0;
+  Seen seen;
+  std::vector<OutboundPeer> peers;
+  Evidence evidence;
+};
+
+struct InboundSender {
+  std::string domain;  // "<>" for the null sender (bounces)
+  uint64_t messages = 0, tls = 0, plaintext = 0, tls_unknown = 0;
+  NameCounts protocols, ciphers;
+  Seen seen;
+};
+
+struct InboundClient {
+  std::string host, ip;
+  uint64_t sessions = 0, tls_sessions = 0, messages = 0, tls = 0, plaintext = 0, tls_unknown = 0;
+  uint64_t starttls_failures = 0;
+  NameCounts protocols, ciphers;
+  Seen seen;
+};
+
+struct WhatIf {
+  std::string setting;
+  uint64_t messages = 0;
+  std::vector<std::string> domains;  // outbound: recipient domains; inbound: sender domains
+  std::vector<std::string> clients;  // inbound only: "host[ip]"
+};
+
+struct TimePoint {
+  int64_t start = 0;
+  uint64_t outbound = 0, outbound_tls = 0, inbound = 0, inbound_tls = 0;
+};
+
+struct Notification {
+  std::string domain;
+  std::string direction;  // "outbound": their servers receive our mail in plaintext; "inbound": they send in plaintext
+  std::string subject, text;
+};
+
+struct OutboundTotals {
+  uint64_t messages = 0, tls = 0, plaintext = 0, tls_unknown = 0, tls_deferrals = 0, domains = 0, peers = 0;
+};
+struct InboundTotals {
+  uint64_t messages = 0, tls = 0, plaintext = 0, tls_unknown = 0, sessions = 0, clients = 0, sender_domains = 0;
+};
+
+struct Report {
+  Seen period;
+  OutboundTotals outbound_totals;
+  std::vector<OutboundDomain> outbound;
+  InboundTotals inbound_totals;
+  std::vector<InboundSender> senders;
+  std::vector<InboundClient> clients;
+  std::vector<WhatIf> what_if_outbound, what_if_inbound;
+  std::string timeline_bucket;  // "hour" or "day"
+  std::vector<TimePoint> timeline;
+  std::vector<Notification> notifications;
+};
+
+enum class SortOrder { plaintext, messages, domain };
+void sort_report(Report& report, SortOrder order);
+
+class Aggregator {
+ public:
+  explicit Aggregator(AggregateOptions options = {});
+  ~Aggregator();
+  Aggregator(const Aggregator&) = delete;
+  Aggregator& operator=(const Aggregator&) = delete;
+
+  void add(const LogLine& line, const Event& event);
+  void add(const LogLine& line) { add(line, classify(line.daemon, line.payload)); }
+  // Counts one line (of any kind) so that stale state expires.
+  void tick();
+
+  // Sorted plaintext-first.
+  Report finish();
+
+  // In-flight state, for tests of the bounds.
+  size_t tracked_state() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace mxtls::logs

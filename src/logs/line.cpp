@@ -1,0 +1,164 @@
+#include "logs/line.hpp"
+
+#include <cstring>
+
+namespace mxtls::logs {
+
+int YearInference::year_for(int month) {
+  if (end_month_ != 0) {  // first line: it is at most one year before the end
+    if (month > end_month_) --year_;
+    end_month_ = 0;
+  } else if (last_month_ != 0 && month + 6 < last_month_) {
+    ++year_;  // Dec -> Jan; a small step back (lines slightly out of order) is not a new year
+  }
+  if (last_month_ == 0 || month > last_month_ || month + 6 < last_month_) last_month_ = month;
+  return year_;
+}
+
+// Howard Hinnant's algorithms (public domain).
+int64_t days_from_civil(int year, unsigned month, unsigned day) {
+  int64_t y = year - (month <= 2);
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  auto yoe = static_cast<unsigned>(y - era * 400);
+  unsigned doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void civil_from_days(int64_t z, int& year, unsigned& month, unsigned& day) {
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  auto doe = static_cast<unsigned>(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  day = doy - (153 * mp + 2) / 5 + 1;
+  month = mp < 10 ? mp + 3 : mp - 9;
+  year = static_cast<int>(y + (month <= 2));
+}
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads exactly n digits at s[pos].
+bool digits(std::string_view s, size_t pos, size_t n, int& value) {
+  if (pos + n > s.size()) return false;
+  value = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!is_digit(s[pos + i])) return false;
+    value = value * 10 + (s[pos + i] - '0');
+  }
+  return true;
+}
+
+int month_number(std::string_view m) {
+  static constexpr const char* names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  for (int i = 0; i < 12; ++i)
+    if (m == names[i]) return i + 1;
+  return 0;
+}
+
+bool valid_clock(int hour, int minute, int second) { return hour < 24 && minute < 60 && second <= 60; }
+
+}  // namespace
+
+// "Nov 22 10:00:00 ", "Nov  2 10:00:00 " (syslog) or "Nov 02 10:00:00 " (postlogd).
+bool LineParser::parse_syslog_stamp(std::string_view& rest, int64_t& time) {
+  constexpr size_t len = 15;
+  if (rest.size() < len + 1 || rest[len] != ' ') return false;
+  if (cached_len_ == len && std::memcmp(rest.data(), cached_stamp_, len) == 0) {
+    time = cached_time_;
+    rest.remove_prefix(len + 1);
+    return true;
+  }
+  int month = month_number(rest.substr(0, 3));
+  int day = 0, hour = 0, minute = 0, second = 0;
+  if (month == 0 || rest[3] != ' ') return false;
+  if (rest[4] == ' ') {
+    if (!digits(rest, 5, 1, day)) return false;
+  } else if (!digits(rest, 4, 2, day)) {
+    return false;
+  }
+  if (rest[6] != ' ' || !digits(rest, 7, 2, hour) || rest[9] != ':' || !digits(rest, 10, 2, minute) ||
+      rest[12] != ':' || !digits(rest, 13, 2, second) || day < 1 || day > 31 || !valid_clock(hour, minute, second))
+    return false;
+  int year = years_.year_for(month);
+  time = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + hour * 3600 +
+         minute * 60 + second;
+  if (local_to_utc_) time = local_to_utc_(time);
+  std::memcpy(cached_stamp_, rest.data(), len);
+  cached_len_ = len;
+  cached_time_ = time;
+  rest.remove_prefix(len + 1);
+  return true;
+}
+
+// "2026-11-22T10:00:00.123456+01:00 " (also "Z", "+0100", and a space for the T).
+bool LineParser::parse_rfc3339_stamp(std::string_view& rest, int64_t& time) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!digits(rest, 0, 4, year) || rest.size() < 20 || rest[4] != '-' || !digits(rest, 5, 2, month) ||
+      rest[7] != '-' || !digits(rest, 8, 2, day) || (rest[10] != 'T' && rest[10] != ' ') ||
+      !digits(rest, 11, 2, hour) || rest[13] != ':' || !digits(rest, 14, 2, minute) || rest[16] != ':' ||
+      !digits(rest, 17, 2, second) || month < 1 || month > 12 || day < 1 || day > 31 ||
+      !valid_clock(hour, minute, second))
+    return false;
+  size_t pos = 19;
+  if (pos < rest.size() && rest[pos] == '.') {
+    ++pos;
+    while (pos < rest.size() && is_digit(rest[pos])) ++pos;
+  }
+  int offset = 0;
+  if (pos < rest.size() && rest[pos] == 'Z') {
+    ++pos;
+  } else if (pos < rest.size() && (rest[pos] == '+' || rest[pos] == '-')) {
+    int sign = rest[pos] == '-' ? -1 : 1, oh = 0, om = 0;
+    if (!digits(rest, pos + 1, 2, oh)) return false;
+    pos += 3;
+    if (pos < rest.size() && rest[pos] == ':') ++pos;
+    if (!digits(rest, pos, 2, om)) return false;
+    pos += 2;
+    offset = sign * (oh * 3600 + om * 60);
+  }
+  if (pos >= rest.size() || rest[pos] != ' ') return false;
+  time = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + hour * 3600 +
+         minute * 60 + second - offset;
+  rest.remove_prefix(pos + 1);
+  return true;
+}
+
+LineStatus LineParser::parse(std::string_view line, LogLine& out) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::string_view rest = line;
+  if (rest.empty()) return LineStatus::unparsed;
+  bool stamped = is_digit(rest[0]) ? parse_rfc3339_stamp(rest, out.time) : parse_syslog_stamp(rest, out.time);
+  if (!stamped) return LineStatus::unparsed;
+
+  size_t space = rest.find(' ');
+  if (space == 0 || space == std::string_view::npos) return LineStatus::unparsed;
+  out.host = rest.substr(0, space);
+  rest.remove_prefix(space + 1);
+
+  // "program[pid]: payload"; a space or colon before '[' means another kind of line.
+  size_t i = 0;
+  while (i < rest.size() && rest[i] != '[' && rest[i] != ' ' && rest[i] != ':') ++i;
+  if (i == 0 || i == rest.size() || rest[i] != '[') return LineStatus::other;
+  out.program = rest.substr(0, i);
+  size_t slash = out.program.rfind('/');
+  if (slash == std::string_view::npos || slash + 1 == out.program.size()) return LineStatus::other;
+  out.daemon = out.program.substr(slash + 1);
+
+  uint32_t pid = 0;
+  size_t j = i + 1, start = j;
+  while (j < rest.size() && is_digit(rest[j]) && j - start < 10) pid = pid * 10 + static_cast<uint32_t>(rest[j++] - '0');
+  if (j == start || j + 2 > rest.size() || rest[j] != ']' || rest[j + 1] != ':') return LineStatus::other;
+  out.pid = pid;
+  j += 2;
+  if (j < rest.size() && rest[j] == ' ') ++j;
+  out.payload = rest.substr(j);
+  return LineStatus::postfix;
+}
+
+}  // namespace mxtls::logs

@@ -1,0 +1,315 @@
+#include "logs/reader.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace mxtls::logs {
+
+LineReader::LineReader() : buffer_(new char[block_size + max_line]) {}
+
+bool LineReader::fill() {
+  if (begin_ > 0) {  // keep the partial line at the start of the buffer
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  long n = read_some(buffer_.get() + end_, block_size + max_line - end_);
+  if (n <= 0) {
+    eof_ = true;
+    return false;
+  }
+  end_ += static_cast<size_t>(n);
+  return true;
+}
+
+bool LineReader::next(std::string_view& line) {
+  for (;;) {
+    char* start = buffer_.get() + begin_;
+    size_t available = end_ - begin_;
+    auto* newline = static_cast<char*>(std::memchr(start, '\n', available));
+    if (newline) {
+      size_t length = static_cast<size_t>(newline - start);
+      begin_ += length + 1;
+      if (skipping_) {  // the end of an overlong line already delivered
+        skipping_ = false;
+        continue;
+      }
+      ++line_number_;
+      bytes_ += length + 1;
+      truncated_ = length > max_line;
+      line = {start, std::min(length, max_line)};
+      return true;
+    }
+    if (available >= max_line && !skipping_) {  // deliver the first max_line bytes, skip the rest
+      ++line_number_;
+      bytes_ += max_line;
+      begin_ += max_line;
+      truncated_ = true;
+      skipping_ = true;
+      line = {start, max_line};
+      return true;
+    }
+    if (skipping_) {  // drop the middle of an overlong line
+      bytes_ += available;
+      begin_ = end_;
+    }
+    if (!eof_ && fill()) continue;
+    if (begin_ == end_ || skipping_) return false;
+    ++line_number_;  // a last line without '\n'
+    bytes_ += end_ - begin_;
+    line = {buffer_.get() + begin_, end_ - begin_};
+    truncated_ = false;
+    begin_ = end_;
+    return true;
+  }
+}
+
+namespace {
+
+class FileReader : public LineReader {
+ public:
+  explicit FileReader(int fd) : fd_(fd) {}
+  ~FileReader() override { ::close(fd_); }
+  uint64_t position() const override { return position_; }
+
+ protected:
+  long read_some(char* buffer, size_t size) override {
+    for (;;) {
+      ssize_t n = ::read(fd_, buffer, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) error_ = std::strerror(errno);
+      if (n > 0) position_ += static_cast<uint64_t>(n);
+      return static_cast<long>(n);
+    }
+  }
+
+ private:
+  int fd_;
+  uint64_t position_ = 0;
+};
+
+class GzipReader : public LineReader {
+ public:
+  explicit GzipReader(gzFile file) : file_(file) { gzbuffer(file_, 256 * 1024); }
+  ~GzipReader() override { gzclose(file_); }
+  uint64_t position() const override {
+    auto offset = gzoffset(file_);
+    return offset > 0 ? static_cast<uint64_t>(offset) : 0;
+  }
+
+ protected:
+  long read_some(char* buffer, size_t size) override {
+    int n = gzread(file_, buffer, static_cast<unsigned>(std::min<size_t>(size, 1u << 30)));
+    int code = Z_OK;
+    const char* message = gzerror(file_, &code);
+    if (n < 0 || (n == 0 && code != Z_OK)) {
+      // Z_BUF_ERROR at the end: the stream stops in the middle (truncated file).
+      error_ = code == Z_BUF_ERROR ? "truncated gzip stream" : std::string("gzip: ") + message;
+      return -1;
+    }
+    return n;
+  }
+
+ private:
+  gzFile file_;
+};
+
+bool has_gzip_magic(int fd) {
+  unsigned char magic[2];
+  return ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LineReader>> LineReader::open(const std::string& path) {
+  if (path == "-") {  // stdin may be gzip too: zlib reads plain data through unchanged
+    int fd = ::dup(STDIN_FILENO);
+    gzFile file = fd < 0 ? nullptr : gzdopen(fd, "rb");
+    if (!file) return invalid_error("cannot read standard input");
+    return std::unique_ptr<LineReader>(new GzipReader(file));
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return not_found_error(std::strerror(errno));
+  struct stat st{};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return invalid_error("is a directory");
+  }
+  if (!has_gzip_magic(fd)) {
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return std::unique_ptr<LineReader>(new FileReader(fd));
+  }
+  gzFile file = gzdopen(fd, "rb");
+  if (!file) {
+    ::close(fd);
+    return invalid_error("cannot open gzip stream");
+  }
+  return std::unique_ptr<LineReader>(new GzipReader(file));
+}
+
+namespace {
+
+struct RotationKey {
+  std::string base;
+  long long rank = 0;  // older files rank lower; the live file is 0
+};
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+RotationKey rotation_key(std::string_view path) {
+  if (path.size() > 3 && path.substr(path.size() - 3) == ".gz") path.remove_suffix(3);
+  size_t dot = path.rfind('.');
+  if (dot != std::string_view::npos && all_digits(path.substr(dot + 1)))  // mail.log.3
+    return {std::string(path.substr(0, dot)), -std::stoll(std::string(path.substr(dot + 1)))};
+  size_t dash = path.rfind('-');
+  if (dash != std::string_view::npos && path.size() - dash - 1 == 8 && all_digits(path.substr(dash + 1)))  // -20261122
+    return {std::string(path.substr(0, dash)), std::stoll(std::string(path.substr(dash + 1))) - 100000000};
+  return {std::string(path), 0};
+}
+
+}  // namespace
+
+std::vector<std::string> order_rotated(std::vector<std::string> paths) {
+  std::vector<std::string> bases;  // in order of first appearance
+  std::vector<std::pair<RotationKey, std::string>> keyed;
+  for (auto& p : paths) {
+    auto key = rotation_key(p);
+    if (std::find(bases.begin(), bases.end(), key.base) == bases.end()) bases.push_back(key.base);
+    keyed.emplace_back(std::move(key), std::move(p));
+  }
+  auto base_index = [&](const std::string& b) { return std::find(bases.begin(), bases.end(), b) - bases.begin(); };
+  std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    auto ia = base_index(a.first.base), ib = base_index(b.first.base);
+    return ia != ib ? ia < ib : a.first.rank < b.first.rank;
+  });
+  std::vector<std::string> out;
+  for (auto& [key, path] : keyed) out.push_back(std::move(path));
+  return out;
+}
+
+bool Analysis::input_errors() const {
+  return std::any_of(inputs.begin(), inputs.end(), [](const InputStats& i) { return i.failed; });
+}
+
+namespace {
+
+constexpr size_t max_errors_per_file = 10;
+
+class Diagnostics {
+ public:
+  Diagnostics(const AnalyzeOptions& options) : options_(options) {}
+  void report(InputStats& input, const std::string& message) {
+    if (input.errors.size() < max_errors_per_file) input.errors.push_back(message);
+    if (shown_ < options_.max_messages && options_.warn) {
+      ++shown_;
+      options_.warn(message);
+    } else {
+      ++suppressed_;
+    }
+  }
+  size_t suppressed() const { return suppressed_; }
+
+ private:
+  const AnalyzeOptions& options_;
+  size_t shown_ = 0, suppressed_ = 0;
+};
+
+YearInference years_for(const std::string& path) {
+  time_t when = std::time(nullptr);
+  struct stat st{};
+  if (path != "-" && ::stat(path.c_str(), &st) == 0) when = st.st_mtime;
+  struct tm local{};
+  localtime_r(&when, &local);
+  return YearInference::ending_in(local.tm_year + 1900, local.tm_mon + 1);
+}
+
+uint64_t total_size(const std::vector<std::string>& paths) {
+  uint64_t total = 0;
+  for (const auto& p : paths) {
+    struct stat st{};
+    if (p == "-" || ::stat(p.c_str(), &st) != 0) return 0;
+    total += static_cast<uint64_t>(st.st_size);
+  }
+  return total;
+}
+
+void read_one(LineReader& reader, InputStats& input, LineParser& parser, Aggregator& aggregator,
+              Diagnostics& diagnostics, const std::function<void(uint64_t)>& progress) {
+  std::string_view text;
+  LogLine line;
+  uint64_t recognised = 0;
+  while (reader.next(text)) {
+    if (reader.truncated())
+      diagnostics.report(input, input.file + ":" + std::to_string(reader.line_number()) + ": line longer than " +
+                                    std::to_string(LineReader::max_line) + " bytes: the rest is skipped");
+    switch (parser.parse(text, line)) {
+      case LineStatus::postfix:
+        ++input.postfix_lines, ++recognised;
+        aggregator.add(line);
+        break;
+      case LineStatus::other:
+        ++recognised;
+        aggregator.tick();
+        break;
+      case LineStatus::unparsed:
+        ++input.unparsed_lines;
+        aggregator.tick();
+        if (!text.empty())
+          diagnostics.report(input, input.file + ":" + std::to_string(reader.line_number()) +
+                                        ": not a log line (no syslog or RFC 3339 time stamp)");
+        break;
+    }
+    if ((reader.line_number() & 0xffff) == 0 && progress) progress(reader.position());
+  }
+  input.lines = reader.line_number();
+  input.bytes = reader.bytes();
+  if (!reader.error().empty()) {
+    input.failed = true;
+    diagnostics.report(input, input.file + ": " + reader.error() + " after line " + std::to_string(input.lines));
+  } else if (input.lines > 0 && recognised == 0) {
+    input.failed = true;
+    diagnostics.report(input, input.file + ": no line in a known log format (syslog, RFC 3339 or Postfix maillog_file)");
+  }
+}
+
+}  // namespace
+
+Analysis analyze(const std::vector<std::string>& paths, const AnalyzeOptions& options) {
+  Analysis analysis;
+  Diagnostics diagnostics(options);
+  Aggregator aggregator(options.aggregate);
+  LineParser parser(options.year ? YearInference::starting_in(*options.year) : YearInference::starting_in(1970),
+                    options.local_to_utc);
+  uint64_t total = options.progress ? total_size(paths) : 0, done = 0;
+  for (const auto& path : paths) {
+    InputStats input;
+    input.file = path == "-" ? "(stdin)" : path;
+    if (!options.year) parser.set_years(years_for(path));  // else one inference across the whole set
+    auto reader = LineReader::open(path);
+    if (!reader) {
+      input.failed = true;
+      diagnostics.report(input, input.file + ": " + reader.error().message);
+    } else {
+      auto progress = [&](uint64_t position) {
+        if (options.progress) options.progress(done + position, total);
+      };
+      read_one(**reader, input, parser, aggregator, diagnostics, progress);
+      done += (*reader)->position();
+    }
+    analysis.inputs.push_back(std::move(input));
+  }
+  analysis.report = aggregator.finish();
+  analysis.suppressed_messages = diagnostics.suppressed();
+  return analysis;
+}
+
+}  // namespace mxtls::logs

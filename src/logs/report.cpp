@@ -1,0 +1,328 @@
+#include "logs/report.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+#include "logs/advice.hpp"
+#include "text.hpp"
+
+namespace mxtls::logs {
+
+using nlohmann::json;
+
+namespace {
+
+json times(const Seen& seen) {
+  if (seen.empty()) return nullptr;
+  return format_time(seen.first);
+}
+json last_time(const Seen& seen) {
+  if (seen.empty()) return nullptr;
+  return format_time(seen.last);
+}
+
+json counts(const NameCounts& c) {
+  json out = json::object();
+  for (const auto& [name, n] : c) out[name] = n;
+  return out;
+}
+
+json trust(const TrustCounts& t) {
+  return {{"Verified", t.verified}, {"Trusted", t.trusted}, {"Untrusted", t.untrusted}, {"Anonymous", t.anonymous}};
+}
+
+json failures(const FailureCounts& f) {
+  return {{"not_offered", f.not_offered}, {"not_verified", f.not_verified}, {"handshake", f.handshake},
+          {"other", f.other}};
+}
+
+json outbound_domain(const OutboundDomain& d) {
+  json peers = json::array();
+  for (const auto& p : d.peers)
+    peers.push_back({{"host", p.host}, {"ip", p.ip}, {"messages", p.messages}, {"tls", p.tls}, {"trust", trust(p.trust)}});
+  return {{"domain", d.domain},
+          {"messages", d.messages},
+          {"sessions", d.sessions},
+          {"tls", d.tls},
+          {"plaintext", d.plaintext},
+          {"tls_unknown", d.tls_unknown},
+          {"trust", trust(d.trust)},
+          {"protocols", counts(d.protocols)},
+          {"ciphers", counts(d.ciphers)},
+          {"tls_failures", failures(d.failures)},
+          {"deferred", d.deferred},
+          {"bounced", d.bounced},
+          {"first_seen", times(d.seen)},
+          {"last_seen", last_time(d.seen)},
+          {"peers", peers},
+          {"evidence", {{"safe_level", d.evidence.safe_level}, {"text", d.evidence.text}}}};
+}
+
+json sender(const InboundSender& s) {
+  return {{"domain", s.domain},       {"messages", s.messages},   {"tls", s.tls},
+          {"plaintext", s.plaintext}, {"tls_unknown", s.tls_unknown}, {"protocols", counts(s.protocols)},
+          {"ciphers", counts(s.ciphers)}, {"first_seen", times(s.seen)}, {"last_seen", last_time(s.seen)}};
+}
+
+json client(const InboundClient& c) {
+  return {{"host", c.host},
+          {"ip", c.ip},
+          {"sessions", c.sessions},
+          {"tls_sessions", c.tls_sessions},
+          {"messages", c.messages},
+          {"tls", c.tls},
+          {"plaintext", c.plaintext},
+          {"tls_unknown", c.tls_unknown},
+          {"starttls_failures", c.starttls_failures},
+          {"protocols", counts(c.protocols)},
+          {"ciphers", counts(c.ciphers)},
+          {"first_seen", times(c.seen)},
+          {"last_seen", last_time(c.seen)}};
+}
+
+json what_if(const std::vector<WhatIf>& list, bool inbound) {
+  json out = json::array();
+  for (const auto& w : list) {
+    json item = {{"setting", w.setting}, {"messages", w.messages}};
+    if (inbound) {
+      item["clients"] = w.clients;
+      item["sender_domains"] = w.domains;
+    } else {
+      item["domains"] = w.domains;
+    }
+    out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+json to_json(const Analysis& a) {
+  const Report& r = a.report;
+  json inputs = json::array();
+  for (const auto& i : a.inputs)
+    inputs.push_back({{"file", i.file},
+                      {"lines", i.lines},
+                      {"bytes", i.bytes},
+                      {"postfix_lines", i.postfix_lines},
+                      {"unparsed_lines", i.unparsed_lines},
+                      {"errors", i.errors},
+                      {"failed", i.failed}});
+  json domains = json::array(), senders = json::array(), clients = json::array();
+  for (const auto& d : r.outbound) domains.push_back(outbound_domain(d));
+  for (const auto& s : r.senders) senders.push_back(sender(s));
+  for (const auto& c : r.clients) clients.push_back(client(c));
+  const auto& ot = r.outbound_totals;
+  const auto& it = r.inbound_totals;
+  json points = json::array();
+  for (const auto& p : r.timeline)
+    points.push_back({{"start", format_time(p.start)}, {"outbound", p.outbound}, {"outbound_tls", p.outbound_tls},
+                      {"inbound", p.inbound}, {"inbound_tls", p.inbound_tls}});
+  json notes = json::array();
+  for (const auto& n : r.notifications)
+    notes.push_back({{"domain", n.domain}, {"direction", n.direction}, {"subject", n.subject}, {"text", n.text}});
+  return {
+      {"schema_version", json_schema_version},
+      {"period", {{"first", times(r.period)}, {"last", last_time(r.period)}}},
+      {"inputs", inputs},
+      {"outbound",
+       {{"totals",
+         {{"messages", ot.messages}, {"tls", ot.tls}, {"plaintext", ot.plaintext}, {"tls_unknown", ot.tls_unknown},
+          {"tls_deferrals", ot.tls_deferrals}, {"domains", ot.domains}, {"peers", ot.peers}}},
+        {"domains", domains}}},
+      {"inbound",
+       {{"totals",
+         {{"messages", it.messages}, {"tls", it.tls}, {"plaintext", it.plaintext}, {"tls_unknown", it.tls_unknown},
+          {"sessions", it.sessions}, {"clients", it.clients}, {"sender_domains", it.sender_domains}}},
+        {"sender_domains", senders},
+        {"clients", clients}}},
+      {"what_if", {{"outbound", what_if(r.what_if_outbound, false)}, {"inbound", what_if(r.what_if_inbound, true)}}},
+      {"timeline", {{"bucket", r.timeline_bucket}, {"points", points}}},
+      {"notifications", notes}};
+}
+
+// ---- terminal table ----
+
+namespace {
+
+std::string percent(uint64_t part, uint64_t whole) {
+  if (whole == 0) return "-";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+  return buf;
+}
+
+std::string top_name(const NameCounts& c, const char* none = "-") {
+  const std::pair<const std::string, uint64_t>* best = nullptr;
+  for (const auto& kv : c)
+    if (!best || kv.second > best->second) best = &kv;
+  return best ? best->first : none;
+}
+
+std::string cell(std::string s, size_t width) {
+  s = printable(s, 200);
+  if (s.size() > width) s = s.substr(0, width - 1) + "~";
+  return s + std::string(width - s.size() + 1, ' ');
+}
+
+std::string rcell(const std::string& s, size_t width) {
+  return (s.size() < width ? std::string(width - s.size(), ' ') : "") + s + " ";
+}
+
+struct Painter {
+  bool colour;
+  std::string operator()(const std::string& s, const char* code) const {
+    return colour ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
+  }
+};
+
+void outbound_table(std::ostringstream& out, const Report& r, const Painter& paint, size_t max_rows) {
+  out << paint("Outbound (per recipient domain)", "1") << ": " << r.outbound_totals.messages << " messages, "
+      << percent(r.outbound_totals.tls, r.outbound_totals.tls + r.outbound_totals.plaintext) << " TLS, "
+      << r.outbound_totals.tls_deferrals << " TLS failures\n";
+  if (r.outbound.empty()) return void(out << "  (no outbound delivery in the log)\n\n");
+  out << "  " << cell("domain", 30) << rcell("msgs", 7) << rcell("TLS", 5) << rcell("Verif", 6) << rcell("fail", 5)
+      << cell(" protocol", 9) << cell("safe level", 10) << "\n";
+  size_t rows = 0;
+  for (const auto& d : r.outbound) {
+    if (rows++ == max_rows) {
+      out << "  ... " << r.outbound.size() - max_rows << " more (see --json or --csv)\n";
+      break;
+    }
+    std::string share = percent(d.tls, d.tls + d.plaintext);
+    const char* code = d.tls == 0 && d.plaintext ? "31" : d.plaintext ? "33" : "32";
+    out << "  " << cell(d.domain, 30) << rcell(std::to_string(d.messages), 7) << paint(rcell(share, 5), code)
+        << rcell(percent(d.trust.verified, d.tls), 6) << rcell(std::to_string(d.failures.total()), 5) << " "
+        << cell(top_name(d.protocols), 8) << cell(d.evidence.safe_level, 10) << "\n";
+  }
+  out << "\n";
+}
+
+void inbound_table(std::ostringstream& out, const Report& r, const Painter& paint, size_t max_rows) {
+  const auto& t = r.inbound_totals;
+  out << paint("Inbound (per sender domain)", "1") << ": " << t.messages << " messages in " << t.sessions
+      << " sessions from " << t.clients << " clients, " << percent(t.tls, t.tls + t.plaintext) << " TLS\n";
+  if (!r.senders.empty()) {
+    out << "  " << cell("sender domain", 30) << rcell("msgs", 7) << rcell("TLS", 5) << cell(" protocol", 9) << "\n";
+    size_t rows = 0;
+    for (const auto& s : r.senders) {
+      if (rows++ == max_rows) {
+        out << "  ... " << r.senders.size() - max_rows << " more\n";
+        break;
+      }
+      const char* code = s.tls == 0 && s.plaintext ? "31" : s.plaintext ? "33" : "32";
+      out << "  " << cell(s.domain, 30) << rcell(std::to_string(s.messages), 7)
+          << paint(rcell(percent(s.tls, s.tls + s.plaintext), 5), code) << " " << cell(top_name(s.protocols), 8)
+          << "\n";
+    }
+  }
+  if (!r.clients.empty()) {
+    out << "  " << cell("client", 44) << rcell("sess", 6) << rcell("msgs", 7) << rcell("TLS", 5)
+        << rcell("STARTTLS failed", 15) << "\n";
+    size_t rows = 0;
+    for (const auto& c : r.clients) {
+      if (rows++ == max_rows) {
+        out << "  ... " << r.clients.size() - max_rows << " more\n";
+        break;
+      }
+      out << "  " << cell(c.host + "[" + c.ip + "]", 44) << rcell(std::to_string(c.sessions), 6)
+          << rcell(std::to_string(c.messages), 7) << rcell(percent(c.tls_sessions, c.sessions), 5)
+          << rcell(std::to_string(c.starttls_failures), 15) << "\n";
+    }
+  }
+  out << "\n";
+}
+
+std::string domain_list(const std::vector<std::string>& v, size_t max = 8) {
+  std::string s;
+  for (size_t i = 0; i < v.size() && i < max; ++i) s += (i ? ", " : "") + printable(v[i], 80);
+  if (v.size() > max) s += ", and " + std::to_string(v.size() - max) + " more";
+  return s;
+}
+
+void what_if_table(std::ostringstream& out, const Report& r, const Painter& paint) {
+  out << paint("What if TLS were required", "1") << "\n";
+  for (const auto& w : r.what_if_outbound) {
+    out << "  " << cell(w.setting, 38) << rcell(std::to_string(w.messages), 7) << (w.messages == 1 ? "message deferred" : "messages deferred");
+    if (!w.domains.empty()) out << " (" << domain_list(w.domains) << ")";
+    out << "\n";
+  }
+  for (const auto& w : r.what_if_inbound) {
+    out << "  " << cell(w.setting, 38) << rcell(std::to_string(w.messages), 7) << (w.messages == 1 ? "message refused" : "messages refused");
+    if (!w.domains.empty()) out << " (" << domain_list(w.domains) << ")";
+    out << "\n";
+  }
+  out << "\n";
+}
+
+}  // namespace
+
+std::string render_table(const Analysis& a, bool colour, size_t max_rows) {
+  const Report& r = a.report;
+  Painter paint{colour};
+  std::ostringstream out;
+  out << "Period: " << (r.period.empty() ? "no Postfix mail lines" : format_time(r.period.first) + " to " +
+                                                                           format_time(r.period.last))
+      << "\n";
+  for (const auto& i : a.inputs)
+    out << "  " << i.file << ": " << i.lines << " lines, " << i.postfix_lines << " from Postfix"
+        << (i.failed ? paint(" (incomplete: see the errors above)", "31") : "") << "\n";
+  out << "\n";
+  outbound_table(out, r, paint, max_rows);
+  inbound_table(out, r, paint, max_rows);
+  what_if_table(out, r, paint);
+  bool header = false;
+  for (const auto& d : r.outbound) {
+    if (d.evidence.safe_level == "may" || d.messages == 0) continue;
+    if (!header) out << paint("Policy evidence", "1") << " (smtp_tls_policy_maps candidates)\n", header = true;
+    out << "  " << cell(d.domain, 30) << d.evidence.safe_level << ": " << d.evidence.text << "\n";
+  }
+  if (header) out << "\n";
+  if (!r.notifications.empty()) {
+    out << paint("Plaintext-only correspondents", "1") << " (letters in --json / --html): ";
+    std::vector<std::string> names;
+    for (const auto& n : r.notifications) names.push_back(n.domain + " (" + n.direction + ")");
+    out << domain_list(names, 10) << "\n";
+  }
+  return out.str();
+}
+
+// ---- CSV ----
+
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string render_csv(const Analysis& a) {
+  const Report& r = a.report;
+  std::ostringstream out;
+  out << "direction,kind,name,messages,sessions,tls,plaintext,tls_unknown,verified,trusted,untrusted,anonymous,"
+         "tls_failures,deferred,bounced,top_protocol,top_cipher,first_seen,last_seen,safe_level\n";
+  auto seen = [](const Seen& s) {
+    return s.empty() ? std::string(",") : format_time(s.first) + "," + format_time(s.last);
+  };
+  for (const auto& d : r.outbound)
+    out << "outbound,domain," << csv_field(d.domain) << "," << d.messages << "," << d.sessions << "," << d.tls << ","
+        << d.plaintext << "," << d.tls_unknown << "," << d.trust.verified << "," << d.trust.trusted << ","
+        << d.trust.untrusted << "," << d.trust.anonymous << "," << d.failures.total() << "," << d.deferred << ","
+        << d.bounced << "," << csv_field(top_name(d.protocols, "")) << "," << csv_field(top_name(d.ciphers, "")) << ","
+        << seen(d.seen) << "," << d.evidence.safe_level << "\n";
+  for (const auto& s : r.senders)
+    out << "inbound,sender_domain," << csv_field(s.domain) << "," << s.messages << ",," << s.tls << "," << s.plaintext
+        << "," << s.tls_unknown << ",,,,,,,," << csv_field(top_name(s.protocols, "")) << ","
+        << csv_field(top_name(s.ciphers, "")) << "," << seen(s.seen) << ",\n";
+  for (const auto& c : r.clients)
+    out << "inbound,client," << csv_field(c.host + "[" + c.ip + "]") << "," << c.messages << "," << c.sessions << ","
+        << c.tls << "," << c.plaintext << "," << c.tls_unknown << ",,,,," << c.starttls_failures << ",,,"
+        << csv_field(top_name(c.protocols, "")) << "," << csv_field(top_name(c.ciphers, "")) << "," << seen(c.seen) << ",\n";
+  return out.str();
+}
+
+}  // namespace mxtls::logs

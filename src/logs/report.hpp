@@ -1,0 +1,18 @@
+// Renders the result of mxtls logs: JSON (docs/logs-json.md), a terminal
+// table, and CSV (one row per domain or client and direction).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "logs/reader.hpp"
+
+namespace mxtls::logs {
+
+constexpr int json_schema_version = 1;
+
+nlohmann::json to_json(const Analysis& analysis);
+std::string render_table(const Analysis& analysis, bool colour, size_t max_rows = 50);
+std::string render_csv(const Analysis& analysis);
+
+}  // namespace mxtls::logs
