@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "policy_commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -10,7 +11,10 @@ int main(int argc, char** argv) {
       "  check DOMAIN...   test a domain's inbound mail servers: STARTTLS, TLS versions, key exchange,\n"
       "                    certificates, DNSSEC, DANE, MTA-STS, TLS-RPT; every finding with its fix.\n"
       "  logs FILE...      read Postfix logs: per correspondent domain, mail with and without TLS, trust levels,\n"
-      "                    what requiring TLS would defer, policy evidence, letters to plaintext-only peers.\n\n"
+      "                    what requiring TLS would defer, policy evidence, letters to plaintext-only peers.\n"
+      "  serve             socketmap daemon for Postfix's smtp_tls_policy_maps: DANE, MTA-STS, preload list,\n"
+      "                    local rules; MTA-STS policies cached in SQLite.\n"
+      "  policy explain D  the policy serve would answer for domain D, and the evidence behind it.\n\n"
       "Run 'mxtls COMMAND --help' for the options of a command.",
       "mxtls"};
   app.require_subcommand(1);
@@ -19,6 +23,10 @@ int main(int argc, char** argv) {
   check.add_to(app);
   mxtls::cli::LogsCommand logs;
   logs.add_to(app);
+  mxtls::cli::ServeCommand serve;
+  serve.add_to(app);
+  mxtls::cli::PolicyCommand policy;
+  policy.add_to(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -26,5 +34,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 64;  // EX_USAGE for bad command lines
   }
   if (app.got_subcommand("logs")) return logs.exit_status();
+  if (app.got_subcommand("serve")) return serve.exit_status();
+  if (app.got_subcommand("policy")) return policy.exit_status();
   return check.exit_status();
 }

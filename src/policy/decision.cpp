@@ -84,6 +84,10 @@ const char* to_string(Source source) {
 Decision decide(const Evidence& evidence, const Options& options) {
   if (auto d = dane_rule(evidence.dane, options)) return *d;
   if (auto d = sts_rule(evidence.sts)) return *d;
+  // Fail closed, as Postfix does: when the MX lookup failed we cannot tell
+  // whether DANE applies, and a weaker answer could be a downgrade.
+  if (evidence.dane.mx_lookup_failed)
+    return {Answer::temp, "", Source::dane, "MX lookup failed (" + evidence.dane.detail + "); cannot tell whether DANE applies"};
   // The preload list stands in for MTA-STS only when no policy was seen.
   if (!evidence.sts.policy)
     if (auto d = preload_rule(evidence.preload)) return *d;

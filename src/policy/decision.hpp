@@ -33,6 +33,7 @@ struct Decision {
 struct DaneEvidence {
   enum class Tlsa { not_looked_up, none, usable, lookup_failed };
   bool mx_rrset_secure = false;  // the domain's MX RRset validated (AD)
+  bool mx_lookup_failed = false;  // temporarily: whether DANE applies is unknown
   Tlsa tlsa = Tlsa::not_looked_up;
   std::vector<std::string> mx_with_tlsa;     // MX hosts with DNSSEC-secure usable TLSA
   std::vector<std::string> mx_without_tlsa;  // MX hosts without

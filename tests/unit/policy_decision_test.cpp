@@ -148,3 +148,12 @@ TEST(PolicyRule6Nothing, NoEvidenceAnswersNotFound) {
   EXPECT_EQ(d.source, Source::none);
   EXPECT_FALSE(d.reason.empty());
 }
+
+TEST(PolicyRule2MtaSts, FailedMxLookupAnswersTempUnlessMtaStsEnforces) {
+  Evidence e;
+  e.dane.mx_lookup_failed = true;
+  e.dane.detail = "timed out";
+  EXPECT_EQ(decide(e).answer, Answer::temp);
+  e.sts = sts_policy(mxtls::sts::Mode::enforce, {"mx.example.com"});
+  EXPECT_EQ(decide(e).source, Source::mta_sts);
+}

@@ -1,0 +1,311 @@
+#include "policy_commands.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "dns.hpp"
+#include "https.hpp"
+#include "policy/rules.hpp"
+#include "socketmap/server.hpp"
+#include "text.hpp"
+
+namespace mxtls::cli {
+namespace {
+
+std::optional<std::string> read_file(const std::string& path, size_t max_size, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read " + path;
+    return std::nullopt;
+  }
+  std::string text(max_size + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > max_size) {
+    error = path + " is too large";
+    return std::nullopt;
+  }
+  return text;
+}
+
+std::shared_ptr<policy::StsStore> open_store(const std::string& path, std::string& error) {
+  if (path != ":memory:") {
+    std::error_code ignored;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
+  }
+  auto store = policy::open_sqlite_store(path);
+  if (!store) {
+    error = store.error().message;
+    return nullptr;
+  }
+  return std::shared_ptr<policy::StsStore>(std::move(*store));
+}
+
+const char* tlsa_text(policy::DaneEvidence::Tlsa t) {
+  switch (t) {
+    case policy::DaneEvidence::Tlsa::not_looked_up: return "not looked up";
+    case policy::DaneEvidence::Tlsa::none: return "no usable TLSA";
+    case policy::DaneEvidence::Tlsa::usable: return "usable TLSA";
+    case policy::DaneEvidence::Tlsa::lookup_failed: return "TLSA lookup failed";
+  }
+  return "?";
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out.empty() ? "-" : out;
+}
+
+nlohmann::json explain_json(const policy::GatheredEvidence& g, const policy::Decision& d) {
+  const auto& e = g.evidence;
+  nlohmann::json j{{"domain", e.domain},
+                   {"answer", to_string(d.answer)},
+                   {"policy", d.policy},
+                   {"source", to_string(d.source)},
+                   {"reason", d.reason}};
+  j["evidence"]["dane"] = {{"mx_rrset_secure", e.dane.mx_rrset_secure},
+                           {"tlsa", tlsa_text(e.dane.tlsa)},
+                           {"mx_with_tlsa", e.dane.mx_with_tlsa},
+                           {"mx_without_tlsa", e.dane.mx_without_tlsa},
+                           {"detail", e.dane.detail}};
+  j["evidence"]["mta_sts"] = {{"note", g.sts_note}, {"id", e.sts.id}, {"from_cache", e.sts.from_cache}};
+  if (e.sts.policy)
+    j["evidence"]["mta_sts"]["policy"] = {{"mode", sts::to_string(e.sts.policy->mode)},
+                                          {"mx", e.sts.policy->mx},
+                                          {"max_age", e.sts.policy->max_age}};
+  j["evidence"]["preload"] = {{"listed", e.preload.listed},
+                              {"enforce", e.preload.mode == policy::PreloadEvidence::Mode::enforce},
+                              {"mxs", e.preload.mxs},
+                              {"list_expired", e.preload.list_expired}};
+  j["evidence"]["local_rule"] = e.local_rule ? nlohmann::json{{"policy", e.local_rule->policy},
+                                                              {"origin", e.local_rule->origin}}
+                                             : nlohmann::json(nullptr);
+  return j;
+}
+
+void explain_text(std::ostream& out, const policy::GatheredEvidence& g, const policy::Decision& d) {
+  const auto& e = g.evidence;
+  out << e.domain << "\n  answer:  " << to_string(d.answer) << (d.policy.empty() ? "" : " " + d.policy)
+      << "\n  because: " << d.reason << " [" << to_string(d.source) << "]\n  evidence:\n"
+      << "    DANE:      MX RRset " << (e.dane.mx_rrset_secure ? "DNSSEC-secure" : "not DNSSEC-secure") << "; "
+      << tlsa_text(e.dane.tlsa) << " (with: " << join(e.dane.mx_with_tlsa)
+      << "; without: " << join(e.dane.mx_without_tlsa) << ")"
+      << (e.dane.detail.empty() ? "" : "; " + e.dane.detail) << "\n"
+      << "    MTA-STS:   " << g.sts_note;
+  if (e.sts.policy)
+    out << "; mode " << sts::to_string(e.sts.policy->mode) << ", mx " << join(e.sts.policy->mx) << ", max_age "
+        << e.sts.policy->max_age;
+  out << "\n    preload:   "
+      << (e.preload.list_expired ? "list expired, ignored"
+          : e.preload.listed
+              ? std::string(e.preload.mode == policy::PreloadEvidence::Mode::enforce ? "enforce" : "testing") +
+                    ", mxs " + join(e.preload.mxs)
+              : std::string("not listed"))
+      << "\n    local:     " << (e.local_rule ? e.local_rule->policy + " (" + e.local_rule->origin + ")" : "-")
+      << "\n\n";
+}
+
+}  // namespace
+
+void PolicySources::add_to(CLI::App& cmd) {
+  cmd.add_option("--resolver-config", resolver_config, "An unbound.conf for the validating resolver")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--trust-anchor", trust_anchor, "DNSSEC trust anchor file")->check(CLI::ExistingFile);
+  cmd.add_option("--ca-file", ca_file, "Trust these CAs (PEM) for MTA-STS policy hosts instead of the system store")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--timeout", timeout_seconds, "Seconds allowed for each DNS query and HTTPS fetch")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 120.0));
+  cmd.add_option("--cache", cache_file, "SQLite file for MTA-STS policies (\":memory:\" for none)")
+      ->capture_default_str();
+  cmd.add_option("--preload", preload_file, "STARTTLS Everywhere policy.json (verify its signature first)")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--rules", rules_file,
+                 "Local rules: lines \"domain policy\" or \"domain @template\" (google, microsoft, yahoo, "
+                 "fastmail, protonmail)")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--dane-level", dane_level, "Answer for DANE domains")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"dane-only", "dane"}));
+}
+
+policy::NetworkToolsFactory PolicySources::tools_factory() const {
+  auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+  return [config = resolver_config, anchor = trust_anchor, ca = ca_file, timeout]() -> Result<policy::NetworkTools> {
+    auto resolver = dns::make_unbound_resolver({config, anchor, timeout});
+    if (!resolver) return resolver.error();
+    return policy::NetworkTools{std::move(*resolver), https::make_curl_fetcher({ca, timeout})};
+  };
+}
+
+std::string PolicySources::load_into(policy::PolicyService& service) const {
+  std::shared_ptr<const policy::PreloadList> preload;
+  std::shared_ptr<const policy::LocalRules> rules;
+  std::string error;
+  if (!preload_file.empty()) {
+    auto text = read_file(preload_file, policy::max_preload_list_size, error);
+    if (!text) return error;
+    auto list = policy::parse_preload_list(*text);
+    if (!list) return preload_file + ": " + list.error().message;
+    preload = std::make_shared<const policy::PreloadList>(std::move(*list));
+  }
+  if (!rules_file.empty()) {
+    auto text = read_file(rules_file, policy::max_rules_file_size, error);
+    if (!text) return error;
+    auto parsed = policy::parse_rules(*text, rules_file);
+    if (!parsed) return parsed.error().message;
+    rules = std::make_shared<const policy::LocalRules>(std::move(*parsed));
+  }
+  service.reload(preload, rules);
+  return "";
+}
+
+void ServeCommand::add_to(CLI::App& app) {
+  auto* cmd = app.add_subcommand("serve", "Answer Postfix smtp_tls_policy_maps lookups (socketmap daemon)");
+  cmd->footer(
+      "\nA socketmap daemon for Postfix's smtp_tls_policy_maps. For each next-hop domain Postfix asks about, it\n"
+      "answers the strongest TLS policy the domain has published or earned, in this order:\n"
+      "  1. DANE: DNSSEC-signed MX and usable TLSA records -> dane-only (dane if some MX has no TLSA);\n"
+      "     a failed TLSA lookup under a signed MX -> TEMP, so the mail waits instead of going out unprotected.\n"
+      "  2. MTA-STS in enforce mode -> secure match=<the policy's mx patterns> servername=hostname.\n"
+      "  3. The STARTTLS Everywhere preload list (--preload), only when no MTA-STS policy was seen.\n"
+      "  4. Local rules (--rules).\n"
+      "  5. Otherwise NOTFOUND: Postfix's smtp_tls_security_level applies.\n"
+      "MTA-STS policies are cached in --cache (SQLite) and kept until their max_age ends, even if a refresh fails.\n"
+      "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n\n"
+      "Postfix main.cf:\n"
+      "  smtp_tls_policy_maps = socketmap:inet:127.0.0.1:8461:tls\n"
+      "  # or, with --unix /var/spool/postfix/private/mxtls:\n"
+      "  smtp_tls_policy_maps = socketmap:unix:private/mxtls:tls\n\n"
+      "Signals: SIGHUP re-reads --preload and --rules and forgets cached decisions; SIGTERM stops.\n"
+      "Logs one line per decision on stderr (--quiet: none).\n\n"
+      "Example:\n"
+      "  mxtls serve --listen 127.0.0.1:8461 --map tls --map lenient=dane --rules /etc/mxtls/rules");
+  sources_.add_to(*cmd);
+  cmd->add_option("--listen", listen_, "TCP address:port (\"none\" for no TCP)")->capture_default_str();
+  cmd->add_option("--unix", unix_path_, "Also listen on this Unix socket path");
+  cmd->add_option("--map", maps_, "Map name Postfix asks for, optionally NAME=dane to answer dane, not dane-only")
+      ->capture_default_str();
+  cmd->add_option("--lookup-timeout", lookup_timeout_seconds_, "Seconds before a lookup answers TEMP")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 60.0));
+  cmd->add_option("--workers", workers_, "Threads doing DNS/HTTPS work")->capture_default_str()->check(CLI::Range(1, 64));
+  cmd->add_option("--max-clients", max_clients_, "Connections kept; beyond, the longest-idle is dropped")
+      ->capture_default_str();
+  cmd->add_flag("--quiet", quiet_, "No log line per decision");
+  cmd->callback([this] { exit_status_ = run(); });
+}
+
+int ServeCommand::run() {
+  socketmap::ServerOptions options;
+  options.maps.clear();
+  for (const auto& m : maps_) {
+    auto eq = m.find('=');
+    socketmap::MapConfig config;
+    config.options.dane_level = sources_.dane_level;
+    if (eq != std::string::npos) {
+      config.options.dane_level = m.substr(eq + 1);
+      if (config.options.dane_level != "dane" && config.options.dane_level != "dane-only") {
+        std::cerr << "mxtls serve: --map " << m << ": the level must be dane or dane-only\n";
+        return 64;
+      }
+    }
+    options.maps[m.substr(0, eq)] = config;
+  }
+  if (listen_ == "none") {
+    options.tcp_port = 0;
+  } else {
+    auto colon = listen_.rfind(':');
+    if (colon == std::string::npos) {
+      std::cerr << "mxtls serve: --listen wants ADDRESS:PORT\n";
+      return 64;
+    }
+    options.tcp_address = listen_.substr(0, colon);
+    options.tcp_port = std::atoi(listen_.substr(colon + 1).c_str());
+  }
+  options.unix_path = unix_path_;
+  options.lookup_timeout = std::chrono::milliseconds(static_cast<long>(lookup_timeout_seconds_ * 1000));
+  options.max_clients = max_clients_;
+  options.log = [quiet = quiet_](const std::string& line) {
+    if (!quiet || line.starts_with("listening") || line.starts_with("stopping") || line.starts_with("reload"))
+      std::cerr << "mxtls-serve: " << line << "\n";
+  };
+  std::string error;
+  auto store = open_store(sources_.cache_file, error);
+  if (!store) {
+    std::cerr << "mxtls serve: " << error << "\n";
+    return 3;
+  }
+  policy::ServiceOptions service_options;
+  service_options.workers = workers_;
+  policy::PolicyService service(sources_.tools_factory(), store, service_options);
+  if (auto e = sources_.load_into(service); !e.empty()) {
+    std::cerr << "mxtls serve: " << e << "\n";
+    return 3;
+  }
+  options.on_reload = [this, &service] {
+    auto e = sources_.load_into(service);
+    return e.empty() ? std::string("reload: done") : "reload failed, keeping the old lists: " + e;
+  };
+  return socketmap::run_server(service, options);
+}
+
+void PolicyCommand::add_to(CLI::App& app) {
+  auto* cmd = app.add_subcommand("policy", "Explain the Postfix TLS policy mxtls would apply to a domain");
+  cmd->require_subcommand(1);
+  auto* explain = cmd->add_subcommand("explain", "The decision for each DOMAIN, and the evidence behind it");
+  explain->footer(
+      "\nRuns the same engine as `mxtls serve` once per DOMAIN and prints the answer Postfix would get,\n"
+      "the rule that produced it, and all the evidence (DANE, MTA-STS, preload list, local rules).\n\n"
+      "Exit status: 0 answered, 3 at least one TEMP answer, 64 usage.\n\n"
+      "Example:\n"
+      "  mxtls policy explain --resolver-config testbed/run/unbound.conf --ca-file testbed/run/ca/root.pem "
+      "dane.example");
+  sources_.add_to(*explain);
+  explain->add_option("domains", domains_, "Destination domains")->required();
+  explain->add_flag("--json", json_, "One JSON document");
+  explain->callback([this] { exit_status_ = this->explain(); });
+}
+
+int PolicyCommand::explain() {
+  std::string error;
+  auto store = open_store(sources_.cache_file, error);
+  if (!store) {
+    std::cerr << "mxtls policy: " << error << "\n";
+    return 3;
+  }
+  auto factory = sources_.tools_factory();
+  policy::PolicyService service(factory, store, {.workers = 1});
+  if (auto e = sources_.load_into(service); !e.empty()) {
+    std::cerr << "mxtls policy: " << e << "\n";
+    return 3;
+  }
+  auto tools = factory();
+  if (!tools) {
+    std::cerr << "mxtls policy: " << tools.error().message << "\n";
+    return 3;
+  }
+  policy::Options options{.dane_level = sources_.dane_level};
+  nlohmann::json all = nlohmann::json::array();
+  int status = 0;
+  for (const auto& raw : domains_) {
+    std::string domain = normalize_domain(raw);
+    if (!is_valid_hostname(domain)) {
+      std::cerr << "mxtls policy: not a domain name: " << printable(raw) << "\n";
+      return 64;
+    }
+    auto gathered = service.gather(domain, *tools);
+    auto decision = policy::decide(gathered.evidence, options);
+    if (decision.answer == policy::Answer::temp) status = 3;
+    if (json_) all.push_back(explain_json(gathered, decision));
+    else explain_text(std::cout, gathered, decision);
+  }
+  if (json_) std::cout << nlohmann::json{{"schema_version", 1}, {"domains", all}}.dump(2) << "\n";
+  return status;
+}
+
+}  // namespace mxtls::cli

@@ -1,0 +1,64 @@
+// `mxtls serve` and `mxtls policy`: the policy engine for Postfix's
+// smtp_tls_policy_maps, live (socketmap) or explained.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policy/service.hpp"
+
+namespace mxtls::cli {
+
+// Options shared by serve and policy: where evidence comes from.
+struct PolicySources {
+  std::string resolver_config;
+  std::string trust_anchor;
+  std::string ca_file;
+  double timeout_seconds = 10;
+  std::string cache_file = "/var/lib/mxtls/policy-cache.sqlite";
+  std::string preload_file;
+  std::string rules_file;
+  std::string dane_level = "dane-only";
+
+  void add_to(CLI::App& cmd);
+  policy::NetworkToolsFactory tools_factory() const;
+  // Reads the preload list and rules into the service; an error message or "".
+  std::string load_into(policy::PolicyService& service) const;
+};
+
+class ServeCommand {
+ public:
+  void add_to(CLI::App& app);
+  int exit_status() const { return exit_status_; }
+
+ private:
+  int run();
+
+  PolicySources sources_;
+  std::string listen_ = "127.0.0.1:8461";
+  std::string unix_path_;
+  std::vector<std::string> maps_{"tls"};
+  double lookup_timeout_seconds_ = 5;
+  size_t workers_ = 4;
+  size_t max_clients_ = 2048;
+  bool quiet_ = false;
+  int exit_status_ = 0;
+};
+
+class PolicyCommand {
+ public:
+  void add_to(CLI::App& app);
+  int exit_status() const { return exit_status_; }
+
+ private:
+  int explain();
+
+  PolicySources sources_;
+  std::vector<std::string> domains_;
+  bool json_ = false;
+  int exit_status_ = 0;
+};
+
+}  // namespace mxtls::cli

@@ -1,0 +1,93 @@
+#include "policy/evidence.hpp"
+
+#include "tlsa.hpp"
+
+namespace mxtls::policy {
+namespace {
+
+using Tlsa = DaneEvidence::Tlsa;
+
+// One MX host's TLSA RRset: usable when secure and holding at least one
+// record usable for SMTP; a failed or bogus lookup poisons the whole domain.
+Tlsa tlsa_state(dns::Resolver& resolver, const std::string& mx, std::string& detail) {
+  auto answer = resolver.query("_25._tcp." + mx, dns::Type::TLSA);
+  if (!answer) {
+    detail = answer.error().message;
+    return Tlsa::lookup_failed;
+  }
+  if (answer->security == dns::Security::bogus) {
+    detail = "TLSA for " + mx + " is DNSSEC-bogus: " + answer->why_bogus;
+    return Tlsa::lookup_failed;
+  }
+  if (answer->security != dns::Security::secure) return Tlsa::none;
+  for (const auto& rdata : answer->rdata) {
+    auto record = dane::parse_rdata(rdata);
+    if (record && dane::unusable_reason(*record).empty()) return Tlsa::usable;
+  }
+  return Tlsa::none;
+}
+
+}  // namespace
+
+DaneEvidence gather_dane(dns::Resolver& resolver, const std::string& domain) {
+  DaneEvidence dane;
+  auto answer = resolver.query(domain, dns::Type::MX);
+  if (!answer) {
+    dane.mx_lookup_failed = answer.error().kind == ErrorKind::temporary;
+    dane.detail = answer.error().message;
+    return dane;
+  }
+  if (answer->security == dns::Security::bogus) {  // an attack or a broken zone: never a reason to relax
+    dane.mx_lookup_failed = true;
+    dane.detail = "MX RRset is DNSSEC-bogus: " + answer->why_bogus;
+    return dane;
+  }
+  dane.mx_rrset_secure = answer->security == dns::Security::secure;
+  if (!dane.mx_rrset_secure) return dane;
+  std::vector<std::string> hosts;
+  for (const auto& rdata : answer->rdata)
+    if (auto mx = dns::decode_mx(rdata); mx && !mx->host.empty()) hosts.push_back(mx->host);
+  if (answer->rdata.empty()) hosts.push_back(domain);  // implicit MX (RFC 5321 5.1)
+  dane.tlsa = Tlsa::none;
+  for (const auto& host : hosts) {
+    std::string detail;
+    switch (tlsa_state(resolver, host, detail)) {
+      case Tlsa::lookup_failed:
+        dane.tlsa = Tlsa::lookup_failed;
+        dane.detail = detail;
+        return dane;
+      case Tlsa::usable:
+        dane.mx_with_tlsa.push_back(host);
+        dane.tlsa = Tlsa::usable;
+        break;
+      default:
+        dane.mx_without_tlsa.push_back(host);
+    }
+  }
+  return dane;
+}
+
+GatheredEvidence gather_evidence(const std::string& domain, Sources& sources, Seconds now) {
+  GatheredEvidence g;
+  Evidence& e = g.evidence;
+  e.domain = domain;
+  e.dane = gather_dane(sources.resolver, domain);
+  auto sts = resolve_sts(domain, sources.resolver, sources.fetcher, sources.sts_store, now);
+  g.sts_note = sts.note;
+  e.sts.policy = std::move(sts.policy);
+  e.sts.id = sts.id;
+  e.sts.from_cache = sts.from_cache;
+  if (sources.preload) {
+    e.preload.list_expired = expired(*sources.preload, now);
+    if (const auto* entry = find_entry(*sources.preload, domain, now)) {
+      e.preload.listed = true;
+      e.preload.mode = entry->enforce ? PreloadEvidence::Mode::enforce : PreloadEvidence::Mode::testing;
+      e.preload.mxs = entry->mxs;
+    }
+  }
+  if (sources.local_rules)
+    if (auto it = sources.local_rules->find(domain); it != sources.local_rules->end()) e.local_rule = it->second;
+  return g;
+}
+
+}  // namespace mxtls::policy

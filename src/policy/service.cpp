@@ -1,0 +1,109 @@
+#include "policy/service.hpp"
+
+namespace mxtls::policy {
+
+PolicyService::PolicyService(NetworkToolsFactory tools, std::shared_ptr<StsStore> store, ServiceOptions options)
+    : tools_factory_(std::move(tools)), store_(std::move(store)), options_(std::move(options)) {
+  for (size_t i = 0; i < std::max<size_t>(1, options_.workers); ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+PolicyService::~PolicyService() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+std::string PolicyService::cache_key(const std::string& domain, const Options& options) {
+  return options.dane_level + (options.use_log_history ? "+logs " : " ") + domain;
+}
+
+void PolicyService::lookup(const std::string& domain, const Options& options, Done done) {
+  std::unique_lock lock(mutex_);
+  auto hit = decisions_.find(cache_key(domain, options));
+  if (hit != decisions_.end() && hit->second.expires > std::chrono::steady_clock::now()) {
+    Decision d = hit->second.decision;
+    lock.unlock();
+    done(d, true);
+    return;
+  }
+  auto& waiters = pending_[domain];
+  waiters.push_back({options, std::move(done)});
+  if (waiters.size() == 1) {  // the first asker queues the work; later ones share it
+    queue_.push_back(domain);
+    wake_.notify_one();
+  }
+}
+
+void PolicyService::reload(std::shared_ptr<const PreloadList> preload,
+                           std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> local_rules) {
+  std::lock_guard lock(mutex_);
+  preload_ = std::move(preload);
+  local_rules_ = std::move(local_rules);
+  decisions_.clear();
+}
+
+GatheredEvidence PolicyService::gather(const std::string& domain, NetworkTools& tools) {
+  std::shared_ptr<const PreloadList> preload;
+  std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> rules;
+  {
+    std::lock_guard lock(mutex_);
+    preload = preload_;
+    rules = local_rules_;
+  }
+  Sources sources{*tools.resolver, *tools.fetcher, *store_, preload.get(), rules.get()};
+  return gather_evidence(domain, sources, options_.now());
+}
+
+void PolicyService::worker_loop() {
+  std::optional<NetworkTools> tools;
+  for (;;) {
+    std::string domain;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      domain = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    if (!tools) {
+      auto made = tools_factory_();
+      if (made) tools = std::move(*made);
+    }
+    if (tools) {
+      work_on(domain, *tools);
+    } else {  // no resolver: everyone waiting gets TEMP, nothing is cached
+      std::vector<Waiter> waiters;
+      {
+        std::lock_guard lock(mutex_);
+        waiters = std::move(pending_[domain]);
+        pending_.erase(domain);
+      }
+      for (auto& w : waiters) w.done({Answer::temp, "", Source::none, "resolver unavailable"}, false);
+    }
+  }
+}
+
+void PolicyService::work_on(const std::string& domain, NetworkTools& tools) {
+  GatheredEvidence gathered = gather(domain, tools);
+  std::vector<Waiter> waiters;
+  std::vector<Decision> decisions;
+  {
+    std::lock_guard lock(mutex_);
+    waiters = std::move(pending_[domain]);
+    pending_.erase(domain);
+    if (decisions_.size() >= options_.max_cached_decisions) decisions_.clear();  // crude, bounded
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& w : waiters) {
+      Decision d = decide(gathered.evidence, w.options);
+      auto ttl = d.answer == Answer::temp ? options_.temp_ttl : options_.decision_ttl;
+      decisions_[cache_key(domain, w.options)] = {d, now + ttl};
+      decisions.push_back(std::move(d));
+    }
+  }
+  for (size_t i = 0; i < waiters.size(); ++i) waiters[i].done(decisions[i], false);
+}
+
+}  // namespace mxtls::policy

@@ -1,0 +1,87 @@
+// The policy service behind `mxtls serve` and `mxtls policy explain`:
+// decisions per domain, cached in memory, with the network work done by a
+// pool of worker threads (each with its own resolver and HTTPS client), and
+// concurrent lookups of one domain sharing one piece of work.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "dns.hpp"
+#include "https.hpp"
+#include "policy/decision.hpp"
+#include "policy/evidence.hpp"
+
+namespace mxtls::policy {
+
+struct NetworkTools {
+  std::unique_ptr<dns::Resolver> resolver;
+  std::unique_ptr<https::Fetcher> fetcher;
+};
+using NetworkToolsFactory = std::function<Result<NetworkTools>()>;
+
+struct ServiceOptions {
+  size_t workers = 4;
+  std::chrono::seconds decision_ttl{300};  // how long an OK/NOTFOUND decision is reused
+  std::chrono::seconds temp_ttl{15};       // and a TEMP one
+  size_t max_cached_decisions = 100000;
+  std::function<Seconds()> now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+};
+
+class PolicyService {
+ public:
+  PolicyService(NetworkToolsFactory tools, std::shared_ptr<StsStore> store, ServiceOptions options);
+  ~PolicyService();
+  PolicyService(const PolicyService&) = delete;
+  PolicyService& operator=(const PolicyService&) = delete;
+
+  // `done` runs exactly once, on a worker thread or (cache hit) right here.
+  using Done = std::function<void(const Decision&, bool from_cache)>;
+  void lookup(const std::string& domain, const Options& options, Done done);
+
+  // Replaces the preload list and local rules; forgets cached decisions.
+  void reload(std::shared_ptr<const PreloadList> preload,
+              std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> local_rules);
+
+  // The same work, synchronously, for `mxtls policy explain`.
+  GatheredEvidence gather(const std::string& domain, NetworkTools& tools);
+
+ private:
+  struct CachedDecision {
+    Decision decision;
+    std::chrono::steady_clock::time_point expires;
+  };
+  struct Waiter {
+    Options options;
+    Done done;
+  };
+
+  void worker_loop();
+  void work_on(const std::string& domain, NetworkTools& tools);
+  static std::string cache_key(const std::string& domain, const Options& options);
+
+  NetworkToolsFactory tools_factory_;
+  std::shared_ptr<StsStore> store_;
+  ServiceOptions options_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::deque<std::string> queue_;
+  std::unordered_map<std::string, std::vector<Waiter>> pending_;  // domain -> lookups waiting for it
+  std::unordered_map<std::string, CachedDecision> decisions_;
+  std::shared_ptr<const PreloadList> preload_;
+  std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> local_rules_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace mxtls::policy

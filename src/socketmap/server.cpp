@@ -1,0 +1,301 @@
+#include "socketmap/server.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <list>
+#include <sstream>
+
+#include <asio.hpp>
+
+#include "socketmap/netstring.hpp"
+#include "text.hpp"
+
+namespace mxtls::socketmap {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Postfix asks with the next-hop domain. "[host]:port" next hops and the
+// ".parent" keys of parent-domain matching get no opinion from us.
+std::optional<std::string> policy_domain(std::string_view key) {
+  std::string domain = normalize_domain(key);
+  if (domain.empty() || domain.front() == '[' || domain.front() == '.' || !is_valid_hostname(domain))
+    return std::nullopt;
+  return domain;
+}
+
+std::string log_text(std::string_view s) { return "\"" + printable(s, 300) + "\""; }
+
+struct Shared {
+  asio::io_context& io;
+  // Lookup callbacks hold this, so a worker thread finishing after the
+  // server stopped posts into a live (stopped) context, not a dead one.
+  std::shared_ptr<asio::io_context> io_owner;
+  policy::PolicyService& service;
+  const ServerOptions& options;
+  uint64_t next_client_id = 1;
+
+  void log(const std::string& line) const {
+    if (options.log) options.log(line);
+  }
+};
+
+class Client : public std::enable_shared_from_this<Client> {
+ public:
+  explicit Client(Shared& shared) : shared_(shared), lookup_timer_(shared.io), id_(shared.next_client_id++) {}
+  virtual ~Client() = default;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  virtual void close() = 0;
+  Clock::time_point last_active() const { return last_active_; }
+  uint64_t id() const { return id_; }
+
+ protected:
+  // Called by the socket-specific subclass with each piece of input.
+  void on_bytes(std::string_view bytes) {
+    last_active_ = Clock::now();
+    reader_.feed(bytes);
+    process();
+  }
+  virtual void read_more() = 0;
+  virtual void write(std::string bytes, std::function<void()> then) = 0;
+
+  void process() {
+    if (busy_) return;
+    auto next = reader_.next();
+    if (!next) {
+      shared_.log("client=" + std::to_string(id_) + " dropped: " + next.error().message);
+      close();
+      return;
+    }
+    if (!*next) {
+      read_more();
+      return;
+    }
+    handle(**next);
+  }
+
+ private:
+  void handle(const std::string& payload) {
+    auto request = parse_request(payload);
+    if (!request) return reply(reply_perm(request.error().message));
+    auto map = shared_.options.maps.find(request->name);
+    if (map == shared_.options.maps.end()) return reply(reply_perm("unknown map " + printable(request->name, 64)));
+    auto domain = policy_domain(request->key);
+    if (!domain) return reply(reply_notfound());
+    start_lookup(request->name, *domain, map->second.options);
+  }
+
+  void start_lookup(const std::string& map, const std::string& domain, const policy::Options& options) {
+    busy_ = true;
+    uint64_t seq = ++seq_;
+    auto started = Clock::now();
+    std::weak_ptr<Client> weak = weak_from_this();
+    lookup_timer_.expires_after(shared_.options.lookup_timeout);
+    // The timer's handler owns the client while the lookup runs: nothing
+    // else does (no read or write is pending), and a cancelled timer still
+    // calls it, so the client lives exactly until it has answered.
+    lookup_timer_.async_wait([self = shared_from_this(), seq, map, domain, started](const asio::error_code& ec) {
+      if (!ec && self->seq_ == seq && self->busy_)
+        self->answer(seq, map, domain, {policy::Answer::temp, "", policy::Source::none, "lookup timed out"}, false,
+                     started);
+    });
+    shared_.service.lookup(domain, options, [weak, seq, map, domain, started, io = shared_.io_owner](
+                                                const policy::Decision& d, bool cached) {
+      asio::post(*io, [weak, seq, map, domain, d, cached, started] {
+        if (auto self = weak.lock()) self->answer(seq, map, domain, d, cached, started);
+      });
+    });
+  }
+
+  void answer(uint64_t seq, const std::string& map, const std::string& domain, const policy::Decision& d,
+              bool cached, Clock::time_point started) {
+    if (seq != seq_ || !busy_) return;  // already answered (timeout) or stale
+    lookup_timer_.cancel();
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+    std::ostringstream line;
+    line << "client=" << id_ << " map=" << map << " domain=" << domain << " answer=" << to_string(d.answer)
+         << " policy=" << log_text(d.policy) << " source=" << to_string(d.source) << " cached=" << (cached ? 1 : 0)
+         << " us=" << micros << " reason=" << log_text(d.reason);
+    shared_.log(line.str());
+    switch (d.answer) {
+      case policy::Answer::ok: return reply(reply_ok(d.policy));
+      case policy::Answer::notfound: return reply(reply_notfound());
+      case policy::Answer::temp: return reply(reply_temp(d.reason));
+    }
+  }
+
+  void reply(const std::string& payload) {
+    busy_ = true;
+    std::weak_ptr<Client> weak = weak_from_this();
+    write(encode_netstring(payload), [weak] {
+      if (auto self = weak.lock()) {
+        self->busy_ = false;
+        self->process();
+      }
+    });
+  }
+
+  Shared& shared_;
+  NetstringReader reader_;
+  asio::steady_timer lookup_timer_;
+  uint64_t id_;
+  uint64_t seq_ = 0;
+  bool busy_ = false;  // a lookup or a write is in flight: read no further request
+  Clock::time_point last_active_ = Clock::now();
+};
+
+template <typename Protocol>
+class SocketClient final : public Client {
+ public:
+  SocketClient(Shared& shared, typename Protocol::socket socket) : Client(shared), socket_(std::move(socket)) {}
+  void start() { read_more(); }
+  void close() override {
+    asio::error_code ignored;
+    socket_.shutdown(Protocol::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+ private:
+  void read_more() override {
+    socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this(), this](const asio::error_code& ec,
+                                                                                     size_t n) {
+      if (ec) return close();
+      on_bytes(std::string_view(buffer_.data(), n));
+    });
+  }
+  void write(std::string bytes, std::function<void()> then) override {
+    auto data = std::make_shared<std::string>(std::move(bytes));
+    asio::async_write(socket_, asio::buffer(*data),
+                      [self = shared_from_this(), this, data, then = std::move(then)](const asio::error_code& ec,
+                                                                                       size_t) {
+                        if (ec) return close();
+                        then();
+                      });
+  }
+
+  typename Protocol::socket socket_;
+  std::array<char, 4096> buffer_{};
+};
+
+class Registry {
+ public:
+  explicit Registry(Shared& shared) : shared_(shared) {}
+
+  void add(const std::shared_ptr<Client>& client) {
+    clients_.remove_if([](const auto& w) { return w.expired(); });
+    if (clients_.size() >= shared_.options.max_clients) drop_longest_idle();
+    clients_.push_back(client);
+  }
+
+  void drop_idle() {
+    auto limit = Clock::now() - shared_.options.idle_timeout;
+    for (auto& w : clients_)
+      if (auto c = w.lock(); c && c->last_active() < limit) c->close();
+    clients_.remove_if([](const auto& w) { return w.expired(); });
+  }
+
+  void close_all() {
+    for (auto& w : clients_)
+      if (auto c = w.lock()) c->close();
+  }
+
+ private:
+  void drop_longest_idle() {
+    std::shared_ptr<Client> oldest;
+    for (auto& w : clients_)
+      if (auto c = w.lock(); c && (!oldest || c->last_active() < oldest->last_active())) oldest = c;
+    if (!oldest) return;
+    shared_.log("client=" + std::to_string(oldest->id()) + " dropped: too many clients, this one idle longest");
+    oldest->close();
+  }
+
+  Shared& shared_;
+  std::list<std::weak_ptr<Client>> clients_;
+};
+
+template <typename Protocol>
+void accept_loop(typename Protocol::acceptor& acceptor, Shared& shared, Registry& registry) {
+  acceptor.async_accept([&acceptor, &shared, &registry](const asio::error_code& ec, typename Protocol::socket s) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      auto client = std::make_shared<SocketClient<Protocol>>(shared, std::move(s));
+      registry.add(client);
+      client->start();
+    }
+    accept_loop<Protocol>(acceptor, shared, registry);
+  });
+}
+
+void sweep_loop(asio::steady_timer& timer, Registry& registry) {
+  timer.expires_after(std::chrono::seconds(5));
+  timer.async_wait([&timer, &registry](const asio::error_code& ec) {
+    if (ec) return;
+    registry.drop_idle();
+    sweep_loop(timer, registry);
+  });
+}
+
+void signal_loop(asio::signal_set& signals, Shared& shared, Registry& registry, std::function<void()> stop) {
+  signals.async_wait([&signals, &shared, &registry, stop](const asio::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      shared.log(shared.options.on_reload ? shared.options.on_reload() : "reload: nothing to reload");
+      signal_loop(signals, shared, registry, stop);
+      return;
+    }
+    shared.log("stopping on signal " + std::to_string(signal));
+    registry.close_all();
+    stop();
+  });
+}
+
+}  // namespace
+
+int run_server(policy::PolicyService& service, const ServerOptions& options) {
+  auto io_owner = std::make_shared<asio::io_context>();
+  asio::io_context& io = *io_owner;
+  Shared shared{io, io_owner, service, options};
+  Registry registry(shared);
+  std::optional<asio::ip::tcp::acceptor> tcp;
+  std::optional<asio::local::stream_protocol::acceptor> local;
+  try {
+    if (options.tcp_port > 0) {
+      asio::ip::tcp::endpoint at(asio::ip::make_address(options.tcp_address), static_cast<uint16_t>(options.tcp_port));
+      tcp.emplace(io, at);  // sets SO_REUSEADDR
+      accept_loop<asio::ip::tcp>(*tcp, shared, registry);
+      shared.log("listening on " + options.tcp_address + ":" + std::to_string(tcp->local_endpoint().port()));
+    }
+    if (!options.unix_path.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove(options.unix_path, ignored);  // a stale socket from an earlier run
+      local.emplace(io, asio::local::stream_protocol::endpoint(options.unix_path));
+      accept_loop<asio::local::stream_protocol>(*local, shared, registry);
+      shared.log("listening on unix:" + options.unix_path);
+    }
+  } catch (const std::system_error& e) {
+    std::cerr << "mxtls serve: cannot listen: " << e.what() << "\n";
+    return 1;
+  }
+  asio::steady_timer sweep(io);
+  sweep_loop(sweep, registry);
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::signal(SIGPIPE, SIG_IGN);
+  signal_loop(signals, shared, registry, [&] {
+    asio::error_code ignored;
+    if (tcp) tcp->close(ignored);
+    if (local) local->close(ignored);
+    sweep.cancel();
+    io.stop();
+  });
+  io.run();
+  if (!options.unix_path.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(options.unix_path, ignored);
+  }
+  return 0;
+}
+
+}  // namespace mxtls::socketmap

@@ -1,0 +1,36 @@
+// `mxtls serve`: Postfix's socketmap protocol over TCP and a Unix socket,
+// answering smtp_tls_policy_maps lookups from the policy service.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "policy/service.hpp"
+
+namespace mxtls::socketmap {
+
+struct MapConfig {
+  policy::Options options;  // e.g. dane_level
+};
+
+struct ServerOptions {
+  std::string tcp_address = "127.0.0.1";
+  int tcp_port = 8461;  // 0: no TCP listener
+  std::string unix_path;  // empty: no Unix socket
+  std::map<std::string, MapConfig> maps{{"tls", {}}};
+  std::chrono::milliseconds lookup_timeout{5000};  // then TEMP, so Postfix never hangs
+  std::chrono::seconds idle_timeout{300};
+  size_t max_clients = 2048;  // beyond it, the longest-idle client is dropped
+  // Called on SIGHUP; returns a message for the log.
+  std::function<std::string()> on_reload;
+  // One line per decision (and per dropped client).
+  std::function<void(const std::string&)> log;
+};
+
+// Runs until SIGTERM or SIGINT. Returns 0 on a clean stop, 1 if a listener
+// could not be opened (message on stderr).
+int run_server(policy::PolicyService& service, const ServerOptions& options);
+
+}  // namespace mxtls::socketmap
