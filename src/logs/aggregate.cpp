@@ -132,6 +132,17 @@ struct InFlight {
   uint64_t line = 0;
 };
 
+// The recipient domains of a queue ID that were deferred or bounced: each
+// counts once as a TLS failure and once as bounced, however many attempts.
+struct Failing {
+  struct Domain {
+    std::string name;
+    bool tls_counted = false, ended = false;
+  };
+  std::vector<Domain> domains;
+  uint64_t line = 0;
+};
+
 struct DomainAcc {
   OutboundDomain d;
   StrMap<OutboundPeer> peers;
@@ -175,6 +186,7 @@ struct Aggregator::State {
   std::unordered_map<uint64_t, SmtpdSession> smtpd;
   StrMap<TlsState> reuse;  // TLS state when a connection to host[ip] was opened, for conn_use > 1
   StrMap<InFlight> in_flight;
+  StrMap<Failing> failing;
   StrMap<DomainAcc> outbound;
   StrMap<InboundSender> senders;
   StrMap<InboundClient> clients;
@@ -215,6 +227,8 @@ struct Aggregator::State {
 
   void on_tls_out(const LogLine& l, const TlsOut& t);
   void on_delivery(const LogLine& l, const Delivery& d);
+  void on_failed_delivery(const LogLine& l, const Delivery& d, std::string_view domain);
+  void on_expired(std::string_view qid);
   void on_tls_failure(const LogLine& l, const TlsFailure& f);
   TlsState delivery_state(SmtpProcess& p, const Delivery& d, std::string_view key, bool& new_session);
   void count_sent(const LogLine& l, const Delivery& d, const TlsState& s, bool new_session);
@@ -290,18 +304,7 @@ void Aggregator::State::on_delivery(const LogLine& l, const Delivery& d) {
   auto key_pid = process_key(l);
   auto domain = lower(d.domain);
   if (d.status != "sent") {
-    if (d.status != "deferred" && d.status != "bounced" && d.status != "expired") return;
-    auto& acc = entry(outbound, domain).d;
-    auto pit = smtp.find(key_pid);
-    FailureKind kind = d.failure;
-    if (kind == FailureKind::none && pit != smtp.end() && pit->second.pending_qid == d.qid) kind = pit->second.pending;
-    if (pit != smtp.end() && pit->second.pending_qid == d.qid) pit->second.pending = FailureKind::none;
-    if (kind != FailureKind::none) {
-      acc.failures.add(kind);
-      ++tls_deferrals;
-    }
-    (d.status == "deferred" ? acc.deferred : acc.bounced) += 1;
-    acc.seen.add(l.time);
+    if (d.status == "deferred" || d.status == "bounced" || d.status == "expired") on_failed_delivery(l, d, domain);
     return;
   }
   if (d.relay.ip.empty()) return;
@@ -310,6 +313,53 @@ void Aggregator::State::on_delivery(const LogLine& l, const Delivery& d) {
   bool new_session = false;
   TlsState s = delivery_state(p, d, peer_key(d.relay), new_session);
   count_sent(l, d, s, new_session);
+}
+
+static Failing::Domain& failing_domain(Failing& f, std::string_view domain) {
+  for (auto& d : f.domains)
+    if (d.name == domain) return d;
+  if (f.domains.size() >= 64) return f.domains.back();  // bounded: a message to very many domains
+  return f.domains.emplace_back(Failing::Domain{std::string(domain)});
+}
+
+void Aggregator::State::on_failed_delivery(const LogLine& l, const Delivery& d, std::string_view domain) {
+  auto& acc = entry(outbound, domain).d;
+  acc.seen.add(l.time);
+  auto pit = smtp.find(process_key(l));
+  FailureKind kind = d.failure;
+  if (pit != smtp.end() && pit->second.pending_qid == d.qid) {  // a failure line just before the delivery line
+    if (kind == FailureKind::none) kind = pit->second.pending;
+    pit->second.pending = FailureKind::none;
+    pit->second.pending_qid.clear();
+  }
+  auto& f = entry(failing, d.qid);
+  f.line = line;
+  auto& pair = failing_domain(f, domain);
+  if (kind != FailureKind::none) {
+    ++acc.tls_failure_attempts;
+    if (!pair.tls_counted) {
+      pair.tls_counted = true;
+      acc.failures.add(kind);
+      ++tls_deferrals;
+    }
+  }
+  if (d.status == "deferred") {
+    ++acc.deferred;
+  } else if (!pair.ended) {
+    pair.ended = true;
+    ++acc.bounced;
+  }
+}
+
+// qmgr "QID: from=<...>, status=expired, returned to sender": every domain still deferred has bounced.
+void Aggregator::State::on_expired(std::string_view qid) {
+  auto it = failing.find(qid);
+  if (it == failing.end()) return;
+  for (auto& pair : it->second.domains) {
+    if (pair.ended) continue;
+    pair.ended = true;
+    ++entry(outbound, pair.name).d.bounced;
+  }
 }
 
 void Aggregator::State::count_sent(const LogLine& l, const Delivery& d, const TlsState& s, bool new_session) {
@@ -322,7 +372,9 @@ void Aggregator::State::count_sent(const LogLine& l, const Delivery& d, const Tl
     o.trust.add(s.trust);
     count_name(o.protocols, s.protocol);
     count_name(o.ciphers, s.cipher);
-    if ((s.trust == Trust::verified || s.trust == Trust::trusted) && in_domain(d.relay.host, lower(d.domain)))
+    // secure matches nexthop and dot-nexthop: a Verified name was checked; a
+    // Trusted chain passes when the MX host is the domain or under it.
+    if (s.trust == Trust::verified || (s.trust == Trust::trusted && in_domain(d.relay.host, lower(d.domain))))
       ++o.secure_ok;
   }
   o.seen.add(l.time);
@@ -423,6 +475,7 @@ void Aggregator::State::finalize(SmtpdSession& s, int64_t time) {
 }
 
 void Aggregator::State::on_from(const From& f) {
+  if (f.expired) return on_expired(f.qid);
   auto it = in_flight.find(f.qid);
   if (it == in_flight.end() || it->second.have_from) return;  // not received by smtpd, or already known
   auto& m = it->second;
@@ -460,6 +513,7 @@ void Aggregator::State::sweep() {
     }
   }
   std::erase_if(in_flight, [&](const auto& kv) { return kv.second.line < horizon; });
+  std::erase_if(failing, [&](const auto& kv) { return kv.second.line < horizon; });
   next_sweep = line + std::max<uint64_t>(options.expire_lines / 4, 1);
 }
 
@@ -495,14 +549,16 @@ void Aggregator::add(const LogLine& line, const Event& event) {
           if (it != s.smtpd.end()) it->second.starttls_failed = true;
         } else if constexpr (std::is_same_v<E, From>) s.on_from(e);
         else if constexpr (std::is_same_v<E, Removed>) {
-          if (auto it = s.in_flight.find(e.qid); it != s.in_flight.end()) s.in_flight.erase(it);
+          // qmgr may remove a message before its smtpd session ends: keep it until then
+          if (auto it = s.in_flight.find(e.qid); it != s.in_flight.end() && !it->second.have_from) s.in_flight.erase(it);
+          if (auto it = s.failing.find(e.qid); it != s.failing.end()) s.failing.erase(it);
         }
       },
       event);
 }
 
 size_t Aggregator::tracked_state() const {
-  return state_->smtp.size() + state_->smtpd.size() + state_->in_flight.size();
+  return state_->smtp.size() + state_->smtpd.size() + state_->in_flight.size() + state_->failing.size();
 }
 
 Report Aggregator::finish() { return state_->finish(); }

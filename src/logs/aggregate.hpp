@@ -64,11 +64,13 @@ struct OutboundPeer {
 struct OutboundDomain {
   std::string domain;
   uint64_t messages = 0, sessions = 0, tls = 0, plaintext = 0, tls_unknown = 0;
-  uint64_t secure_ok = 0;  // trusted or verified, and the MX host name is in the domain
+  uint64_t secure_ok = 0;  // Verified, or Trusted with the MX host name in the domain
+  uint64_t tls_failure_attempts = 0;  // deferral and bounce lines with a TLS cause
   TrustCounts trust;
   NameCounts protocols, ciphers;
-  FailureCounts failures;
-  uint64_t deferred = 0, bounced = 0;
+  FailureCounts failures;  // distinct (queue ID, domain) pairs, by the kind of their first TLS failure
+  uint64_t deferred = 0;   // deferral attempts (lines)
+  uint64_t bounced = 0;    // distinct (queue ID, domain) pairs that bounced or expired
   Seen seen;
   std::vector<OutboundPeer> peers;
   Evidence evidence;
@@ -108,7 +110,8 @@ struct Notification {
 };
 
 struct OutboundTotals {
-  uint64_t messages = 0, tls = 0, plaintext = 0, tls_unknown = 0, tls_deferrals = 0, domains = 0, peers = 0;
+  uint64_t messages = 0, tls = 0, plaintext = 0, tls_unknown = 0, domains = 0, peers = 0;
+  uint64_t tls_deferrals = 0;  // messages (queue ID and domain) deferred or bounced for a TLS reason
 };
 struct InboundTotals {
   uint64_t messages = 0, tls = 0, plaintext = 0, tls_unknown = 0, sessions = 0, clients = 0, sender_domains = 0;

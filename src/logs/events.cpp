@@ -208,8 +208,9 @@ Event classify_queue(std::string_view payload) {
   if (!take_qid(rest, qid)) return {};
   if (starts_with(rest, "from=<")) {
     std::string_view address = rest.substr(5);
-    address = address.substr(0, address.find('>') + 1);
-    return From{qid, domain_of(address)};
+    size_t end = address.find('>') + 1;
+    bool expired = address.substr(end).find(", status=expired") != std::string_view::npos;
+    return From{qid, domain_of(address.substr(0, end)), expired};
   }
   if (rest == "removed") return Removed{qid};
   return {};

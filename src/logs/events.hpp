@@ -77,6 +77,7 @@ struct StarttlsLost {  // "lost connection after STARTTLS from host[ip]"
 struct From {
   std::string_view qid;
   std::string_view domain;  // empty for the null sender <>
+  bool expired = false;     // "from=<...>, status=expired, returned to sender": the end of a deferred message
 };
 struct Removed {
   std::string_view qid;

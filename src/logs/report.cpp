@@ -50,6 +50,7 @@ json outbound_domain(const OutboundDomain& d) {
           {"protocols", counts(d.protocols)},
           {"ciphers", counts(d.ciphers)},
           {"tls_failures", failures(d.failures)},
+          {"tls_failure_attempts", d.tls_failure_attempts},
           {"deferred", d.deferred},
           {"bounced", d.bounced},
           {"first_seen", times(d.seen)},
