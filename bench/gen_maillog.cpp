@@ -227,21 +227,36 @@ struct Pending {
   std::string text;
 };
 
-struct Txn {
-  std::vector<Pending> lines;
-  size_t next = 0;
-};
-
 struct Pids {
-  std::vector<uint32_t> pool;
+  std::vector<uint32_t> pool;  // processes of this daemon (pick: shared, e.g. qmgr, cleanup)
+  std::vector<uint32_t> idle;  // of those, not serving a session (acquire/release)
   uint32_t& base;
-  Pids(uint32_t& b, size_t n) : base(b) { for (size_t i = 0; i < n; ++i) pool.push_back(fresh()); }
+  Pids(uint32_t& b, size_t n) : base(b) {
+    for (size_t i = 0; i < n; ++i) pool.push_back(fresh());
+    idle = pool;
+  }
   uint32_t fresh() { base = base >= 4190000 ? 3000 + (base % 997) : base + 1 + (base % 13); return base; }
   uint32_t pick(Rng& r) {
     auto& p = pool[r.below(pool.size())];
     if (r.chance(0.01)) p = fresh();  // max_use reached: a new process
     return p;
   }
+  // one SMTP session per smtpd/smtp process at a time, as in Postfix
+  uint32_t acquire(Rng& r) {
+    if (idle.empty()) return fresh();  // master starts another process
+    size_t i = r.below(idle.size());
+    uint32_t p = idle[i];
+    idle[i] = idle.back();
+    idle.pop_back();
+    return r.chance(0.01) ? fresh() : p;
+  }
+  void release(uint32_t p) { idle.push_back(p); }
+};
+
+struct Txn {
+  std::vector<Pending> lines;
+  size_t next = 0;
+  std::vector<std::pair<Pids*, uint32_t>> held;  // session processes, released when done
 };
 
 const char* kOur = "our.example";
@@ -251,11 +266,15 @@ class Gen {
  public:
   Gen(uint64_t seed, int domains) : r_(seed), ds_(make_domains(r_, domains)), zipf_(ds_.size(), 1.05),
       smtpd_(pid_, 24), smtp_(pid_, 16), cleanup_(pid_, 6), lmtp_(pid_, 4), postscreen_(pid_, 1),
-      pickup_(pid_, 1), bounce_(pid_, 3), sub_(pid_, 6), tlsproxy_(pid_, 1), dovecot_(pid_, 8) {
+      pickup_(pid_, 1), bounce_(pid_, 3), sub_(pid_, 6), tlsproxy_(pid_, 1), dovecot_(pid_, 8), dnsblog_(pid_, 2) {
     qmgr_ = pid_ += 17;
+    for (int i = 0; i < 400; ++i) sub_ips_.push_back(ipv4(r_));
   }
 
   void fill(Txn& t) {
+    for (auto& [pids, pid] : t.held) pids->release(pid);
+    t.held.clear();
+    cur_ = &t;
     t.lines.clear();
     t.next = 0;
     double k = r_.unit();
@@ -271,9 +290,17 @@ class Gen {
   std::vector<Domain> ds_;
   Zipf zipf_;
   uint32_t pid_ = 1200;
-  Pids smtpd_, smtp_, cleanup_, lmtp_, postscreen_, pickup_, bounce_, sub_, tlsproxy_, dovecot_;
+  Pids smtpd_, smtp_, cleanup_, lmtp_, postscreen_, pickup_, bounce_, sub_, tlsproxy_, dovecot_, dnsblog_;
   uint32_t qmgr_;
   uint64_t msgno_ = 0;
+  std::vector<std::string> sub_ips_;
+  Txn* cur_ = nullptr;
+
+  uint32_t hold(Pids& p) {
+    uint32_t pid = p.acquire(r_);
+    cur_->held.emplace_back(&p, pid);
+    return pid;
+  }
 
   void add(Txn& t, const char* prog, uint32_t pid, std::string text) {
     t.lines.push_back({prog, pid, std::move(text)});
@@ -296,7 +323,7 @@ class Gen {
   void inbound(Txn& t) {
     const Domain& d = ds_[zipf_.pick(r_)];
     std::string p = peer(d.out_host, d.out_ip);
-    uint32_t ps = postscreen_.pick(r_), s = smtpd_.pick(r_), c = cleanup_.pick(r_);
+    uint32_t ps = postscreen_.pick(r_), s = hold(smtpd_), c = cleanup_.pick(r_);
     std::string port = std::to_string(1024 + r_.below(64000));
     add(t, "postfix/postscreen", ps, "CONNECT from [" + d.out_ip + "]:" + port + " to [198.51.100.25]:25");
     add(t, "postfix/postscreen", ps, (r_.chance(0.8) ? "PASS OLD [" : "PASS NEW [") + d.out_ip + "]:" + port);
@@ -368,8 +395,9 @@ class Gen {
     std::string sender = user + "@" + kOur;
     std::string q = qid(r_);
     if (r_.chance(0.7)) {  // submission with SASL
-      uint32_t s = sub_.pick(r_);
-      std::string cip = ipv4(r_), p = "unknown[" + cip + "]";
+      uint32_t s = hold(sub_);
+      // the users' own clients: a few hundred addresses, not a new one each time
+      std::string cip = sub_ips_[r_.below(sub_ips_.size())], p = "unknown[" + cip + "]";
       add(t, "postfix/submission/smtpd", s, "connect from " + p);
       add(t, "postfix/submission/smtpd", s, "Anonymous TLS connection established from " + p + ": " + kTlsIn[r_.below(2)]);
       add(t, "postfix/submission/smtpd", s, q + ": client=" + p + ", sasl_method=PLAIN, sasl_username=" + sender);
@@ -384,7 +412,7 @@ class Gen {
     L l;
     l.a(q).a(": from=<").a(sender).a(">, size=").n(900 + r_.below(200000)).a(", nrcpt=").n(nrcpt).a(" (queue active)");
     add(t, "postfix/qmgr", qmgr_, l.s);
-    uint32_t sp = smtp_.pick(r_);
+    uint32_t sp = hold(smtp_);
     std::string relay = peer(d.mx, d.ip) + ":25";
     auto rcpt = [&](int i) { return std::string(kUsers[(i * 7 + r_.below(20)) % std::size(kUsers)]) + "@" + d.name; };
     auto deliver = [&](const char* trust, bool tls) {
@@ -475,7 +503,6 @@ class Gen {
           std::string b = qid(r_);
           add(t, "postfix/bounce", bounce_.pick(r_), q + ": sender non-delivery notification: " + b);
         } else {
-          tls_line(t, "postfix/smtp", sp, "Trusted", d, false);
           deliver("Trusted", true);
         }
         break;
@@ -491,7 +518,7 @@ class Gen {
     add(t, "postfix/postscreen", ps, "CONNECT from " + ep + " to [198.51.100.25]:25");
     double k = r_.unit();
     if (k < 0.4) {
-      add(t, "postfix/dnsblog", smtpd_.pick(r_), "addr " + ip + " listed by domain zen.spamhaus.org as 127.0.0.4");
+      add(t, "postfix/dnsblog", dnsblog_.pick(r_), "addr " + ip + " listed by domain zen.spamhaus.org as 127.0.0.4");
       add(t, "postfix/postscreen", ps, "DNSBL rank 3 for " + ep);
       add(t, "postfix/postscreen", ps, "NOQUEUE: reject: RCPT from " + ep + ": 550 5.7.1 Service unavailable; client [" + ip +
           "] blocked using zen.spamhaus.org; from=<" + kUsers[r_.below(20)] + "@" + word(r_, 3) + ".com>, to=<" +
@@ -504,7 +531,7 @@ class Gen {
       add(t, "postfix/postscreen", ps, "HANGUP after 0.6 from " + ep + " in tests after SMTP handshake");
       add(t, "postfix/postscreen", ps, "DISCONNECT " + ep);
     } else {
-      uint32_t s = smtpd_.pick(r_);
+      uint32_t s = hold(smtpd_);
       std::string p = "unknown[" + ip + "]";
       add(t, "postfix/postscreen", ps, "PASS NEW " + ep);
       add(t, "postfix/smtpd", s, "connect from " + p);
@@ -528,7 +555,7 @@ class Gen {
       add(t, "postfix/anvil", pid_ += 5, "statistics: max connection rate 3/60s for (smtp:" + ipv4(r_) + ") at Nov  3 04:05:06");
       add(t, "postfix/anvil", pid_, "statistics: max connection count 2 for (smtp:" + ipv4(r_) + ") at Nov  3 04:05:06");
     } else if (k < 0.8) {
-      add(t, "postfix/smtpd", smtpd_.pick(r_), "warning: hostname " + word(r_, 3) + ".dynamic.example.net does not resolve to address " + ipv4(r_) + ": Name or service not known");
+      add(t, "postfix/smtpd", hold(smtpd_), "warning: hostname " + word(r_, 3) + ".dynamic.example.net does not resolve to address " + ipv4(r_) + ": Name or service not known");
     } else if (k < 0.9) {
       add(t, "dovecot", 0, "auth: Warning: auth client 0 disconnected with 1 pending requests: EOF");
     } else {

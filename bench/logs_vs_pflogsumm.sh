@@ -30,11 +30,13 @@ command -v pflogsumm >/dev/null || die "pflogsumm missing (apt-get install pflog
 [[ -f $build/CMakeCache.txt ]] || die "no CMake build in $build (run scripts/setup)"
 
 gen=$build/bench/bench_gen_maillog
-if [[ ! -x $gen ]]; then
+if [[ ! -x $gen || $top/bench/gen_maillog.cpp -nt $gen ]]; then
     cmake --build "$build" --target bench_gen_maillog -j"$(nproc)" >/dev/null
 fi
 mkdir -p "$build/bench"
-log=$build/bench/maillog-$size-seed$seed.log
+# bump when bench/gen_maillog.cpp changes what it writes (stale cache otherwise)
+gen_version=3
+log=$build/bench/maillog-$size-seed$seed-v$gen_version.log
 if [[ ! -s $log ]]; then
     echo "generating $log (--size $size --seed $seed)..."
     t0=$(date +%s.%N)
