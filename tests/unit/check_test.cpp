@@ -5,60 +5,17 @@
 #include <map>
 
 #include "check.hpp"
+#include "fakes.hpp"
 #include "text.hpp"
 
 using namespace mxtls;
 using namespace mxtls::check;
+using namespace mxtls::fakes;
 
 namespace {
 
 constexpr std::time_t now = 1790000000;  // 2026-09-21
 
-std::string name_wire(const std::string& name) {
-  std::string wire;
-  for (auto label : split(name, '.')) {
-    wire.push_back(static_cast<char>(label.size()));
-    wire += label;
-  }
-  return wire + std::string(1, '\0');
-}
-std::string mx_rdata(uint16_t preference, const std::string& host) {
-  return std::string{static_cast<char>(preference >> 8), static_cast<char>(preference & 255)} +
-         (host.empty() ? std::string(1, '\0') : name_wire(host));
-}
-std::string txt_rdata(const std::string& text) { return static_cast<char>(text.size()) + text; }
-std::string a_rdata(uint8_t last) { return std::string{127, 0, 0, static_cast<char>(last)}; }
-
-class FakeResolver : public dns::Resolver {
- public:
-  std::map<std::pair<std::string, dns::Type>, dns::Answer> answers;
-  std::map<std::string, Error> failures;
-  dns::Security security = dns::Security::secure;
-
-  void add(const std::string& name, dns::Type type, std::string rdata) {
-    auto& a = answers[{name, type}];
-    a.security = security;
-    a.rdata.push_back(std::move(rdata));
-  }
-  Result<dns::Answer> query(std::string_view name, dns::Type type) override {
-    if (auto f = failures.find(std::string(name)); f != failures.end()) return f->second;
-    auto it = answers.find({std::string(name), type});
-    if (it != answers.end()) return it->second;
-    dns::Answer empty;
-    empty.security = security;
-    return empty;
-  }
-};
-
-class FakeFetcher : public https::Fetcher {
- public:
-  std::map<std::string, https::Response> responses;
-  Result<https::Response> get(const std::string& url, const std::string&, const std::vector<std::string>&) override {
-    auto it = responses.find(url);
-    if (it == responses.end()) return temporary_error("connection refused");
-    return it->second;
-  }
-};
 
 smtp::TlsInfo good_tls(const std::string& spki) {
   smtp::TlsInfo tls;
@@ -89,6 +46,12 @@ struct Server {
   int dhe_bits = 0;
   bool dane_matches = false;
 };
+
+Server plaintext_server() {
+  Server s;
+  s.starttls = false;
+  return s;
+}
 
 class FakeProber : public Prober {
  public:
@@ -166,7 +129,7 @@ TEST(Check, GoodServerEarnsVerify) {
 TEST(Check, PlaintextServerIsAnErrorWithAFix) {
   World w;
   w.add_mx("plain.test", 10, "mx.plain.test", 2);
-  w.prober.servers["127.0.0.2"] = Server{false};
+  w.prober.servers["127.0.0.2"] = plaintext_server();
   auto r = w.check("plain.test");
   const Finding* f = find(r, "starttls.missing");
   ASSERT_TRUE(f);
@@ -181,7 +144,7 @@ TEST(Check, OnePlaintextMxIsADowngradeHole) {
   w.add_mx("split.test", 10, "mx1.split.test", 1);
   w.add_mx("split.test", 20, "mx2.split.test", 2);
   w.add_good_server(1);
-  w.prober.servers["127.0.0.2"] = Server{false};
+  w.prober.servers["127.0.0.2"] = plaintext_server();
   auto r = w.check("split.test");
   const Finding* f = find(r, "consistency.downgrade");
   ASSERT_TRUE(f);

@@ -1,0 +1,134 @@
+// MTA-STS resolution with the persistent cache (RFC 8461 sections 3 and 5),
+// driven through fake DNS and HTTPS and an in-memory SQLite store.
+#include <gtest/gtest.h>
+
+#include "fakes.hpp"
+#include "policy/sts_cache.hpp"
+
+using namespace mxtls;
+using namespace mxtls::fakes;
+using namespace mxtls::policy;
+using namespace std::chrono;
+
+namespace {
+
+const std::string url = "https://mta-sts.example.com/.well-known/mta-sts.txt";
+
+https::Response policy_response(const std::string& mode, const std::string& mx, int max_age = 86400) {
+  return {200, "text/plain", "", "version: STSv1\r\nmode: " + mode + "\r\nmx: " + mx + "\r\nmax_age: " +
+                                     std::to_string(max_age) + "\r\n"};
+}
+
+struct World {
+  FakeResolver resolver;
+  FakeFetcher fetcher;
+  std::unique_ptr<StsStore> store = open_sqlite_store(":memory:").value();
+  Seconds now = sys_days(year(2026) / 11 / 22);
+
+  World() { resolver.add("mta-sts.example.com", dns::Type::A, a_rdata(1)); }
+  void publish_txt(const std::string& id) {
+    resolver.answers.erase({"_mta-sts.example.com", dns::Type::TXT});
+    resolver.add("_mta-sts.example.com", dns::Type::TXT, txt_rdata("v=STSv1; id=" + id));
+  }
+  StsResolution resolve() { return resolve_sts("example.com", resolver, fetcher, *store, now); }
+};
+
+}  // namespace
+
+TEST(StsCache, FetchesAndCachesAPolicy) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("enforce", "*.example.com");
+  auto r = w.resolve();
+  ASSERT_TRUE(r.policy);
+  EXPECT_FALSE(r.from_cache);
+  EXPECT_EQ(r.id, "one");
+  w.fetcher.responses.clear();  // the same id must not be fetched again
+  r = w.resolve();
+  ASSERT_TRUE(r.policy);
+  EXPECT_TRUE(r.from_cache);
+  EXPECT_EQ(r.policy->mx[0], "*.example.com");
+}
+
+TEST(StsCache, NewIdTriggersAFetch) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("testing", "mx.example.com");
+  w.resolve();
+  w.publish_txt("two");
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com");
+  auto r = w.resolve();
+  ASSERT_TRUE(r.policy);
+  EXPECT_EQ(r.policy->mode, sts::Mode::enforce);
+  EXPECT_EQ(r.id, "two");
+}
+
+TEST(StsCache, FailedOrInvalidFetchNeverReplacesAValidCachedPolicy) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com");
+  w.resolve();
+  w.publish_txt("two");
+  w.fetcher.responses[url] = {200, "text/html", "", "<html>oops</html>"};
+  auto r = w.resolve();
+  ASSERT_TRUE(r.policy);
+  EXPECT_TRUE(r.from_cache);
+  EXPECT_EQ(r.id, "one");
+  EXPECT_TRUE(r.temporary_trouble);
+  w.fetcher.responses.erase(url);  // connection refused
+  r = w.resolve();
+  ASSERT_TRUE(r.policy);
+  EXPECT_EQ(r.policy->mode, sts::Mode::enforce);
+}
+
+TEST(StsCache, CachedPolicyOutlivesAVanishedTxtRecordUntilMaxAge) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com", 3600);
+  w.resolve();
+  w.resolver.answers.erase({"_mta-sts.example.com", dns::Type::TXT});
+  w.now += minutes(59);
+  EXPECT_TRUE(w.resolve().policy);
+  w.now += minutes(2);
+  EXPECT_FALSE(w.resolve().policy);
+}
+
+TEST(StsCache, ExpiredPolicyIsRefetchedEvenWithTheSameId) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com", 60);
+  w.resolve();
+  w.now += minutes(5);
+  w.fetcher.responses[url] = policy_response("enforce", "mx2.example.com", 60);
+  auto r = w.resolve();
+  ASSERT_TRUE(r.policy);
+  EXPECT_FALSE(r.from_cache);
+  EXPECT_EQ(r.policy->mx[0], "mx2.example.com");
+}
+
+TEST(StsCache, TwoTxtRecordsMeanNoNewPolicy) {
+  World w;
+  w.resolver.add("_mta-sts.example.com", dns::Type::TXT, txt_rdata("v=STSv1; id=a"));
+  w.resolver.add("_mta-sts.example.com", dns::Type::TXT, txt_rdata("v=STSv1; id=b"));
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com");
+  EXPECT_FALSE(w.resolve().policy);
+}
+
+TEST(StsCache, SqliteFileSurvivesReopening) {
+  auto path = ::testing::TempDir() + "/mxtls-sts-cache-test.sqlite";
+  std::remove(path.c_str());
+  Seconds now = sys_days(year(2026) / 11 / 22);
+  {
+    auto store = open_sqlite_store(path);
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE((*store)->save({"example.com", "id1", "version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 600\n",
+                                now, now + seconds(600)}));
+  }
+  auto store = open_sqlite_store(path);
+  ASSERT_TRUE(store);
+  auto loaded = (*store)->load("example.com");
+  ASSERT_TRUE(loaded && *loaded);
+  EXPECT_EQ((*loaded)->id, "id1");
+  EXPECT_EQ((*loaded)->expires, now + seconds(600));
+  std::remove(path.c_str());
+}
