@@ -52,7 +52,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # measure NAME CMD...: runs CMD under /usr/bin/time -v, stdout discarded;
-# sets WALL (seconds) and RSS (KiB)
+# sets WALL (seconds), CPU (user+system seconds) and RSS (KiB)
 measure() {
     local name=$1 rc=0
     shift
@@ -65,24 +65,25 @@ measure() {
     WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ {
         n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print (s > 0 ? s : 0.01) }' "$work/$name.time")
     RSS=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$name.time")
+    CPU=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$work/$name.time")
 }
 
-row() { # row NAME WALL RSS
-    printf '%-10s %10.2f %10.1f %12.1f\n' "$1" "$2" "$(echo "$bytes / 1048576 / $2" | bc -l)" "$(echo "$3 / 1024" | bc -l)"
+row() { # row NAME WALL RSS CPU
+    printf '%-10s %10.2f %10.2f %10.1f %12.1f\n' "$1" "$2" "$4" "$(echo "$bytes / 1048576 / $2" | bc -l)" "$(echo "$3 / 1024" | bc -l)"
 }
 
 echo "input: $log"
 printf 'input: %.1f MiB, %d lines\n\n' "$(echo "$bytes / 1048576" | bc -l)" "$lines"
-printf '%-10s %10s %10s %12s\n' tool wall_s MiB/s peak_RSS_MiB
+printf '%-10s %10s %10s %10s %12s\n' tool wall_s cpu_s MiB/s peak_RSS_MiB
 
 measure pflogsumm pflogsumm --problems-first --smtpd-stats "$log"
 pf_wall=$WALL pf_rss=$RSS
-row pflogsumm "$pf_wall" "$pf_rss"
+row pflogsumm "$pf_wall" "$pf_rss" "$CPU"
 
 if "$build/mxtls" --help 2>&1 | grep -qE '^[[:space:]]+logs( |$)'; then
     if measure mxtls "$build/mxtls" logs --json "$log"; then
         mx_wall=$WALL mx_rss=$RSS
-        row mxtls "$mx_wall" "$mx_rss"
+        row mxtls "$mx_wall" "$mx_rss" "$CPU"
         echo
         printf 'throughput: mxtls logs is %.1fx pflogsumm (wall %.2fs vs %.2fs)\n' \
             "$(echo "$pf_wall / $mx_wall" | bc -l)" "$mx_wall" "$pf_wall"
