@@ -133,6 +133,10 @@ void PolicySources::add_to(CLI::App& cmd) {
       ->check(CLI::IsMember({"dane-only", "dane"}));
 }
 
+std::shared_ptr<policy::StsStore> PolicySources::open_cache(std::string& error) const {
+  return open_store(cache_file, error);
+}
+
 policy::NetworkToolsFactory PolicySources::tools_factory() const {
   auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
   return [config = resolver_config, anchor = trust_anchor, ca = ca_file, timeout]() -> Result<policy::NetworkTools> {
@@ -269,6 +273,7 @@ void PolicyCommand::add_to(CLI::App& app) {
   explain->add_option("domains", domains_, "Destination domains")->required();
   explain->add_flag("--json", json_, "One JSON document");
   explain->callback([this] { exit_status_ = this->explain(); });
+  add_build(*cmd);
 }
 
 int PolicyCommand::explain() {

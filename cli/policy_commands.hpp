@@ -26,6 +26,8 @@ struct PolicySources {
   policy::NetworkToolsFactory tools_factory() const;
   // Reads the preload list and rules into the service; an error message or "".
   std::string load_into(policy::PolicyService& service) const;
+  // The MTA-STS policy cache named by --cache; null and `error` set on failure.
+  std::shared_ptr<policy::StsStore> open_cache(std::string& error) const;
 };
 
 class ServeCommand {
@@ -54,10 +56,19 @@ class PolicyCommand {
 
  private:
   int explain();
+  void add_build(CLI::App& policy_cmd);  // in policy_build.cpp
+  int build();
 
   PolicySources sources_;
   std::vector<std::string> domains_;
   bool json_ = false;
+  // build
+  std::string domain_file_;
+  std::string logs_json_;
+  std::string map_file_;
+  std::string sql_file_;
+  bool run_postmap_ = false;
+  size_t parallel_ = 8;
   int exit_status_ = 0;
 };
 

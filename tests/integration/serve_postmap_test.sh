@@ -78,6 +78,19 @@ PY
 got=$(lookup tls dane.example)
 [ "$got" = "dane-only" ] || fail "after hostile clients: dane.example gave \"$got\""
 
+# `mxtls policy build` writes a static map that real postmap compiles and answers from.
+"$mxtls" policy build --cache "$work/build-cache.sqlite" --resolver-config "$MXTLS_RESOLVER_CONFIG" \
+  --ca-file "$MXTLS_CA_FILE" --map "$work/tls_policy" --sql "$work/tls_policy.sql" --postmap \
+  dane.example sts-enforce.example good.example >"$work/build.out" 2>&1 || fail "policy build: $(cat "$work/build.out")"
+got=$(postmap -q sts-enforce.example "hash:$work/tls_policy")
+[ "$got" = "secure match=.sts-enforce.example servername=hostname" ] || fail "static map: sts-enforce.example gave \"$got\""
+postmap -q good.example "hash:$work/tls_policy" >/dev/null && fail "static map: good.example should have no entry"
+if command -v sqlite3 >/dev/null; then
+  got=$(sqlite3 "$work/p.db" <"$work/tls_policy.sql" && sqlite3 "$work/p.db" \
+    "SELECT policy || COALESCE(' ' || params, '') FROM tlspolicies WHERE domain = 'dane.example'")
+  [ "$got" = "dane-only" ] || fail "SQL rows: dane.example gave \"$got\""
+fi
+
 # SIGHUP reloads, SIGTERM stops cleanly.
 kill -HUP $serve_pid; sleep 0.3
 kill -0 $serve_pid || fail "serve died on SIGHUP"
