@@ -138,17 +138,16 @@ int LogsCommand::run() {
                : sort_ == "domain" ? logs::SortOrder::domain
                                    : logs::SortOrder::plaintext;
   if (order != logs::SortOrder::plaintext) logs::sort_report(analysis.report, order);
-  auto json = logs::to_json(analysis);
   if (!html_file_.empty()) {
     std::ofstream out(html_file_, std::ios::binary | std::ios::trunc);
-    out << logs::render_html(json);
+    out << logs::render_html(logs::to_json(analysis));
     if (!out.flush()) {
       std::cerr << "mxtls logs: cannot write " << html_file_ << "\n";
       return 2;
     }
   }
   if (json_) {
-    std::cout << json.dump(2) << "\n";
+    std::cout << logs::to_json(analysis).dump(2) << "\n";
   } else if (csv_) {
     std::cout << logs::render_csv(analysis);
   } else {

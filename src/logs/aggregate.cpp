@@ -111,15 +111,29 @@ struct SmtpProcess {
   uint64_t line = 0;
 };
 
+struct ClientAcc;
+
 // One smtpd(8) session.
 struct SmtpdSession {
   std::string peer;
+  ClientAcc* client = nullptr;
   bool saw_connect = false;
   TlsState tls;
   bool starttls_failed = false;
   uint64_t messages = 0;
   std::vector<std::string> qids;
   uint64_t line = 0;
+
+  void reset(std::string_view new_peer, ClientAcc* new_client) {  // keeps the buffers
+    peer.assign(new_peer);
+    client = new_client;
+    saw_connect = false;
+    tls = TlsState{};
+    tls.known = false;
+    starttls_failed = false;
+    messages = 0;
+    qids.clear();
+  }
 };
 
 // A received queue ID waiting for its sender (qmgr from=) and its session's end.
@@ -130,6 +144,24 @@ struct InFlight {
   TlsState tls = unknown_state;
   int64_t time = 0;
   uint64_t line = 0;
+};
+
+// Counts of interned names (protocols, ciphers): a few per peer, compared by
+// address, turned into NameCounts at the end.
+class Tally {
+ public:
+  void add(std::string_view interned, uint64_t n = 1) {
+    if (interned.empty()) return;
+    for (auto& [name, count] : items_)
+      if (name.data() == interned.data()) return void(count += n);
+    if (items_.size() < 64) items_.emplace_back(interned, n);
+  }
+  void into(NameCounts& counts) const {
+    for (const auto& [name, count] : items_) counts[std::string(name)] += count;
+  }
+
+ private:
+  std::vector<std::pair<std::string_view, uint64_t>> items_;
 };
 
 // The recipient domains of a queue ID that were deferred or bounced: each
@@ -146,6 +178,17 @@ struct Failing {
 struct DomainAcc {
   OutboundDomain d;
   StrMap<OutboundPeer> peers;
+  Tally protocols, ciphers;
+};
+
+struct SenderAcc {
+  InboundSender s;
+  Tally protocols, ciphers;
+};
+
+struct ClientAcc {
+  InboundClient c;
+  Tally protocols, ciphers;
 };
 
 constexpr size_t max_qids_per_session = 1000;
@@ -168,12 +211,7 @@ void count_tls(uint64_t& tls, uint64_t& plaintext, uint64_t& unknown, const TlsS
   (!s.known ? unknown : s.tls ? tls : plaintext) += n;
 }
 
-void count_name(NameCounts& counts, std::string_view name, uint64_t n = 1) {
-  if (name.empty()) return;
-  auto it = counts.find(name);
-  if (it == counts.end()) it = counts.emplace(std::string(name), 0).first;
-  it->second += n;
-}
+
 
 }  // namespace
 
@@ -188,8 +226,8 @@ struct Aggregator::State {
   StrMap<InFlight> in_flight;
   StrMap<Failing> failing;
   StrMap<DomainAcc> outbound;
-  StrMap<InboundSender> senders;
-  StrMap<InboundClient> clients;
+  StrMap<SenderAcc> senders;
+  StrMap<ClientAcc> clients;  // nodes are stable: sessions keep pointers to them
   std::map<int64_t, TimePoint> hours;
   Seen period;
   uint64_t tls_deferrals = 0;
@@ -239,6 +277,7 @@ struct Aggregator::State {
   void on_disconnect(const LogLine& l, const Disconnect& d);
   void on_from(const From& f);
   void finalize(SmtpdSession& s, int64_t time);
+  ClientAcc& client_of(const Peer& peer);
   void count_sender(InFlight& m);
 
   void sweep();
@@ -370,8 +409,8 @@ void Aggregator::State::count_sent(const LogLine& l, const Delivery& d, const Tl
   count_tls(o.tls, o.plaintext, o.tls_unknown, s);
   if (s.tls) {
     o.trust.add(s.trust);
-    count_name(o.protocols, s.protocol);
-    count_name(o.ciphers, s.cipher);
+    acc.protocols.add(s.protocol);
+    acc.ciphers.add(s.cipher);
     // secure matches nexthop and dot-nexthop: a Verified name was checked; a
     // Trusted chain passes when the MX host is the domain or under it.
     if (s.trust == Trust::verified || (s.trust == Trust::trusted && in_domain(d.relay.host, lower(d.domain))))
@@ -389,18 +428,22 @@ void Aggregator::State::count_sent(const LogLine& l, const Delivery& d, const Tl
 
 // ---- inbound ----
 
+ClientAcc& Aggregator::State::client_of(const Peer& peer) {
+  auto& acc = entry(clients, peer_key(peer));
+  if (acc.c.host.empty()) acc.c.host.assign(peer.host), acc.c.ip.assign(peer.ip);
+  return acc;
+}
+
 void Aggregator::State::on_connect(const LogLine& l, const Connect& c) {
   if (options.skip_local && is_loopback(c.peer.ip)) return;
   auto& s = smtpd[process_key(l)];
   if (!s.peer.empty()) finalize(s, l.time);  // the previous session's end was not logged
-  s = SmtpdSession{};
-  s.peer.assign(peer_key(c.peer));
+  auto& client = client_of(c.peer);
+  s.reset(peer_key(c.peer), &client);
   s.saw_connect = true;
   s.line = line;
-  auto& client = entry(clients, s.peer);
-  if (client.host.empty()) client.host.assign(c.peer.host), client.ip.assign(c.peer.ip);
-  ++client.sessions;
-  client.seen.add(l.time);
+  ++client.c.sessions;
+  client.c.seen.add(l.time);
 }
 
 void Aggregator::State::on_tls_in(const LogLine& l, const TlsIn& t) {
@@ -416,16 +459,14 @@ void Aggregator::State::on_client(const LogLine& l, const Client& c) {
   auto key = peer_key(c.peer);
   if (s.peer != key) {  // the connect line is missing (the log starts mid-session)
     if (!s.peer.empty()) finalize(s, l.time);
-    s = SmtpdSession{};
-    s.peer.assign(key);
-    auto& client = entry(clients, key);
-    if (client.host.empty()) client.host.assign(c.peer.host), client.ip.assign(c.peer.ip);
+    s.reset(key, &client_of(c.peer));
   }
   s.line = line;
   ++s.messages;
   if (s.qids.size() < max_qids_per_session) s.qids.emplace_back(c.qid);
   auto& m = entry(in_flight, c.qid);
-  m = InFlight{};
+  m.have_from = m.finalized = false;
+  m.tls = unknown_state;
   m.time = l.time;
   m.line = line;
 }
@@ -444,13 +485,14 @@ void Aggregator::State::on_disconnect(const LogLine& l, const Disconnect& d) {
 
 void Aggregator::State::finalize(SmtpdSession& s, int64_t time) {
   TlsState st = s.tls.tls ? s.tls : (s.saw_connect ? TlsState{} : unknown_state);
-  auto& client = entry(clients, s.peer);
+  auto& acc = *s.client;
+  auto& client = acc.c;
   client.messages += s.messages;
   count_tls(client.tls, client.plaintext, client.tls_unknown, st, s.messages);
   if (st.tls) {
     ++client.tls_sessions;
-    count_name(client.protocols, st.protocol);
-    count_name(client.ciphers, st.cipher);
+    acc.protocols.add(st.protocol);
+    acc.ciphers.add(st.cipher);
   }
   if (s.starttls_failed) ++client.starttls_failures;
   client.seen.add(time);
@@ -488,13 +530,14 @@ void Aggregator::State::on_from(const From& f) {
 }
 
 void Aggregator::State::count_sender(InFlight& m) {
-  auto& s = entry(senders, m.sender);
+  auto& acc = entry(senders, m.sender);
+  auto& s = acc.s;
   if (s.domain.empty()) s.domain = m.sender;
   ++s.messages;
   count_tls(s.tls, s.plaintext, s.tls_unknown, m.tls);
   if (m.tls.tls) {
-    count_name(s.protocols, m.tls.protocol);
-    count_name(s.ciphers, m.tls.cipher);
+    acc.protocols.add(m.tls.protocol);
+    acc.ciphers.add(m.tls.cipher);
   }
   s.seen.add(m.time);
 }
@@ -572,6 +615,8 @@ Report Aggregator::State::finish() {
     auto& d = acc.d;
     d.domain = name;
     for (auto& [key, peer] : acc.peers) d.peers.push_back(std::move(peer));
+    acc.protocols.into(d.protocols);
+    acc.ciphers.into(d.ciphers);
     std::sort(d.peers.begin(), d.peers.end(), [](const auto& a, const auto& b) {
       return a.messages != b.messages ? a.messages > b.messages : a.host + a.ip < b.host + b.ip;
     });
@@ -583,12 +628,18 @@ Report Aggregator::State::finish() {
   }
   r.outbound_totals.domains = r.outbound.size();
   r.outbound_totals.tls_deferrals = tls_deferrals;
-  for (auto& [name, s] : senders) {
+  for (auto& [name, acc] : senders) {
+    auto& s = acc.s;
+    acc.protocols.into(s.protocols);
+    acc.ciphers.into(s.ciphers);
     auto& t = r.inbound_totals;
     t.messages += s.messages, t.tls += s.tls, t.plaintext += s.plaintext, t.tls_unknown += s.tls_unknown;
     r.senders.push_back(std::move(s));
   }
-  for (auto& [key, c] : clients) {
+  for (auto& [key, acc] : clients) {
+    auto& c = acc.c;
+    acc.protocols.into(c.protocols);
+    acc.ciphers.into(c.ciphers);
     r.inbound_totals.sessions += c.sessions;
     r.clients.push_back(std::move(c));
   }

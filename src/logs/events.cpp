@@ -1,5 +1,7 @@
 #include "logs/events.hpp"
 
+#include <cstring>
+
 namespace mxtls::logs {
 
 const char* to_string(Trust trust) {
@@ -26,10 +28,23 @@ const char* to_string(FailureKind kind) {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+// Prefixes are literals: a fixed-size compare the compiler inlines (this runs for every line).
+template <size_t N>
+bool starts_with(std::string_view s, const char (&prefix)[N]) {
+  return s.size() >= N - 1 && std::memcmp(s.data(), prefix, N - 1) == 0;
+}
 bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
 
-bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+struct AlnumTable {
+  bool is[256] = {};
+  constexpr AlnumTable() {
+    for (int c = '0'; c <= '9'; ++c) is[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) is[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) is[c] = true;
+  }
+};
+constexpr AlnumTable alnum;
+bool is_alnum(char c) { return alnum.is[static_cast<unsigned char>(c)]; }
 
 // Short (hex, "3F2A1B4C5D") and long ("4Qx1Zt3tHzz9sZ") queue IDs, then ": ".
 bool take_qid(std::string_view& rest, std::string_view& qid) {
@@ -41,9 +56,10 @@ bool take_qid(std::string_view& rest, std::string_view& qid) {
   return true;
 }
 
-bool take(std::string_view& rest, std::string_view prefix) {
+template <size_t N>
+bool take(std::string_view& rest, const char (&prefix)[N]) {
   if (!starts_with(rest, prefix)) return false;
-  rest.remove_prefix(prefix.size());
+  rest.remove_prefix(N - 1);
   return true;
 }
 
@@ -244,9 +260,18 @@ bool parse_peer(std::string_view text, Peer& peer, uint16_t* port) {
 }
 
 Event classify(std::string_view daemon, std::string_view payload) {
-  if (daemon == "smtp") return classify_smtp(payload);
-  if (daemon == "smtpd") return classify_smtpd(payload);
-  if (daemon == "qmgr" || daemon == "cleanup") return classify_queue(payload);
+  switch (daemon.size()) {  // cheap dispatch: most lines are from few daemons
+    case 4:
+      if (starts_with(daemon, "smtp")) return classify_smtp(payload);
+      if (starts_with(daemon, "qmgr")) return classify_queue(payload);
+      break;
+    case 5:
+      if (starts_with(daemon, "smtpd")) return classify_smtpd(payload);
+      break;
+    case 7:
+      if (starts_with(daemon, "cleanup")) return classify_queue(payload);
+      break;
+  }
   return {};  // postscreen, tlsproxy, local, lmtp...: not mail between correspondents
 }
 

@@ -28,7 +28,12 @@ json counts(const NameCounts& c) {
 }
 
 json trust(const TrustCounts& t) {
-  return {{"Verified", t.verified}, {"Trusted", t.trusted}, {"Untrusted", t.untrusted}, {"Anonymous", t.anonymous}};
+  json j = json::object();
+  j["Verified"] = t.verified;
+  j["Trusted"] = t.trusted;
+  j["Untrusted"] = t.untrusted;
+  j["Anonymous"] = t.anonymous;
+  return j;
 }
 
 json failures(const FailureCounts& f) {
@@ -36,49 +41,73 @@ json failures(const FailureCounts& f) {
           {"other", f.other}};
 }
 
+// Built key by key: nlohmann's initializer lists deep-copy every nested
+// value, which dominates the time for tens of thousands of rows.
 json outbound_domain(const OutboundDomain& d) {
   json peers = json::array();
-  for (const auto& p : d.peers)
-    peers.push_back({{"host", p.host}, {"ip", p.ip}, {"messages", p.messages}, {"tls", p.tls}, {"trust", trust(p.trust)}});
-  return {{"domain", d.domain},
-          {"messages", d.messages},
-          {"sessions", d.sessions},
-          {"tls", d.tls},
-          {"plaintext", d.plaintext},
-          {"tls_unknown", d.tls_unknown},
-          {"trust", trust(d.trust)},
-          {"protocols", counts(d.protocols)},
-          {"ciphers", counts(d.ciphers)},
-          {"tls_failures", failures(d.failures)},
-          {"tls_failure_attempts", d.tls_failure_attempts},
-          {"deferred", d.deferred},
-          {"bounced", d.bounced},
-          {"first_seen", times(d.seen)},
-          {"last_seen", last_time(d.seen)},
-          {"peers", peers},
-          {"evidence", {{"safe_level", d.evidence.safe_level}, {"text", d.evidence.text}}}};
+  for (const auto& p : d.peers) {
+    json peer = json::object();
+    peer["host"] = p.host;
+    peer["ip"] = p.ip;
+    peer["messages"] = p.messages;
+    peer["tls"] = p.tls;
+    peer["trust"] = trust(p.trust);
+    peers.push_back(std::move(peer));
+  }
+  json j = json::object();
+  j["domain"] = d.domain;
+  j["messages"] = d.messages;
+  j["sessions"] = d.sessions;
+  j["tls"] = d.tls;
+  j["plaintext"] = d.plaintext;
+  j["tls_unknown"] = d.tls_unknown;
+  j["trust"] = trust(d.trust);
+  j["protocols"] = counts(d.protocols);
+  j["ciphers"] = counts(d.ciphers);
+  j["tls_failures"] = failures(d.failures);
+  j["tls_failure_attempts"] = d.tls_failure_attempts;
+  j["deferred"] = d.deferred;
+  j["bounced"] = d.bounced;
+  j["first_seen"] = times(d.seen);
+  j["last_seen"] = last_time(d.seen);
+  j["peers"] = std::move(peers);
+  json evidence = json::object();
+  evidence["safe_level"] = d.evidence.safe_level;
+  evidence["text"] = d.evidence.text;
+  j["evidence"] = std::move(evidence);
+  return j;
 }
 
 json sender(const InboundSender& s) {
-  return {{"domain", s.domain},       {"messages", s.messages},   {"tls", s.tls},
-          {"plaintext", s.plaintext}, {"tls_unknown", s.tls_unknown}, {"protocols", counts(s.protocols)},
-          {"ciphers", counts(s.ciphers)}, {"first_seen", times(s.seen)}, {"last_seen", last_time(s.seen)}};
+  json j = json::object();
+  j["domain"] = s.domain;
+  j["messages"] = s.messages;
+  j["tls"] = s.tls;
+  j["plaintext"] = s.plaintext;
+  j["tls_unknown"] = s.tls_unknown;
+  j["protocols"] = counts(s.protocols);
+  j["ciphers"] = counts(s.ciphers);
+  j["first_seen"] = times(s.seen);
+  j["last_seen"] = last_time(s.seen);
+  return j;
 }
 
 json client(const InboundClient& c) {
-  return {{"host", c.host},
-          {"ip", c.ip},
-          {"sessions", c.sessions},
-          {"tls_sessions", c.tls_sessions},
-          {"messages", c.messages},
-          {"tls", c.tls},
-          {"plaintext", c.plaintext},
-          {"tls_unknown", c.tls_unknown},
-          {"starttls_failures", c.starttls_failures},
-          {"protocols", counts(c.protocols)},
-          {"ciphers", counts(c.ciphers)},
-          {"first_seen", times(c.seen)},
-          {"last_seen", last_time(c.seen)}};
+  json j = json::object();
+  j["host"] = c.host;
+  j["ip"] = c.ip;
+  j["sessions"] = c.sessions;
+  j["tls_sessions"] = c.tls_sessions;
+  j["messages"] = c.messages;
+  j["tls"] = c.tls;
+  j["plaintext"] = c.plaintext;
+  j["tls_unknown"] = c.tls_unknown;
+  j["starttls_failures"] = c.starttls_failures;
+  j["protocols"] = counts(c.protocols);
+  j["ciphers"] = counts(c.ciphers);
+  j["first_seen"] = times(c.seen);
+  j["last_seen"] = last_time(c.seen);
+  return j;
 }
 
 json what_if(const std::vector<WhatIf>& list, bool inbound) {
@@ -122,7 +151,7 @@ json to_json(const Analysis& a) {
   json notes = json::array();
   for (const auto& n : r.notifications)
     notes.push_back({{"domain", n.domain}, {"direction", n.direction}, {"subject", n.subject}, {"text", n.text}});
-  return {
+  json out = {
       {"schema_version", json_schema_version},
       {"period", {{"first", times(r.period)}, {"last", last_time(r.period)}}},
       {"inputs", inputs},
@@ -130,16 +159,23 @@ json to_json(const Analysis& a) {
        {{"totals",
          {{"messages", ot.messages}, {"tls", ot.tls}, {"plaintext", ot.plaintext}, {"tls_unknown", ot.tls_unknown},
           {"tls_deferrals", ot.tls_deferrals}, {"domains", ot.domains}, {"peers", ot.peers}}},
-        {"domains", domains}}},
+        {"domains", json::array()}}},
       {"inbound",
        {{"totals",
          {{"messages", it.messages}, {"tls", it.tls}, {"plaintext", it.plaintext}, {"tls_unknown", it.tls_unknown},
           {"sessions", it.sessions}, {"clients", it.clients}, {"sender_domains", it.sender_domains}}},
-        {"sender_domains", senders},
-        {"clients", clients}}},
+        {"sender_domains", json::array()},
+        {"clients", json::array()}}},
       {"what_if", {{"outbound", what_if(r.what_if_outbound, false)}, {"inbound", what_if(r.what_if_inbound, true)}}},
-      {"timeline", {{"bucket", r.timeline_bucket}, {"points", points}}},
-      {"notifications", notes}};
+      {"timeline", {{"bucket", r.timeline_bucket}, {"points", json::array()}}},
+      {"notifications", json::array()}};
+  // the long lists are moved in (an initializer list would copy them)
+  out["outbound"]["domains"] = std::move(domains);
+  out["inbound"]["sender_domains"] = std::move(senders);
+  out["inbound"]["clients"] = std::move(clients);
+  out["timeline"]["points"] = std::move(points);
+  out["notifications"] = std::move(notes);
+  return out;
 }
 
 // ---- terminal table ----
