@@ -2,7 +2,8 @@
 # Runs mxtls check, posttls-finger and testssl.sh --starttls smtp against the
 # same demo-world hosts, one after the other, and prints wall time per host
 # and the verdict line of each tool. Needs the demo world: testbed/up.
-# Usage: bench/compare_check.sh [domain...]   (default: a representative set)
+# Usage: bench/compare_check.sh [--no-testssl] [domain...]   (default: a representative set)
+# testssl.sh takes minutes per host; --no-testssl skips it.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 run="$top/testbed/run"
@@ -17,6 +18,8 @@ declare -A hosts=(
   [wrongname.example]="mx.wrongname.example 127.0.1.5" [nochain.example]="mx.nochain.example 127.0.1.6"
   [oldtls.example]="mx.oldtls.example 127.0.1.7" [weakdh.example]="mx.weakdh.example 127.0.1.8"
   [dane.example]="mx.dane.example 127.0.1.9" [staletlsa.example]="mx.staletlsa.example 127.0.1.10")
+testssl=1
+if [ "${1:-}" = --no-testssl ]; then testssl=0; shift; fi
 domains=("$@")
 [ ${#domains[@]} -gt 0 ] || domains=(good.example nostarttls.example selfsigned.example expired.example
   wrongname.example nochain.example oldtls.example weakdh.example dane.example staletlsa.example)
@@ -34,6 +37,8 @@ for d in "${domains[@]}"; do
   timeout 120 posttls-finger -c -l secure -F "$run/ca/root.pem" -t 5 -T 5 "[$ip]:25" "$mx" \
     >"$out/$d.posttls.txt" 2>&1
   p=$(seconds "$t")
+  s=-
+  [ $testssl = 1 ] || { printf '%-20s %9ss %9ss %10s\n' "$d" "$m" "$p" "$s"; continue; }
   t=$(date +%s%N)
   timeout 600 testssl --quiet --color 0 --warnings off --nodns min --add-ca "$run/ca/root.pem" \
     --starttls smtp --ip "$ip" "$mx:25" >"$out/$d.testssl.txt" 2>&1

@@ -201,6 +201,9 @@ void ServeCommand::add_to(CLI::App& app) {
   cmd->add_option("--max-clients", max_clients_, "Connections kept; beyond, the longest-idle is dropped")
       ->capture_default_str();
   cmd->add_flag("--quiet", quiet_, "No log line per decision");
+  cmd->add_flag("--tlsrpt-attributes", tlsrpt_attributes_,
+                "Add Postfix 3.10+ TLSRPT attributes (policy_type=sts ...) to MTA-STS answers; Postfix 3.9 and "
+                "older reject them");
   cmd->callback([this] { exit_status_ = run(); });
 }
 
@@ -211,6 +214,7 @@ int ServeCommand::run() {
     auto eq = m.find('=');
     socketmap::MapConfig config;
     config.options.dane_level = sources_.dane_level;
+    config.options.tlsrpt_attributes = tlsrpt_attributes_;
     if (eq != std::string::npos) {
       config.options.dane_level = m.substr(eq + 1);
       if (config.options.dane_level != "dane" && config.options.dane_level != "dane-only") {

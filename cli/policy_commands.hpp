@@ -46,6 +46,7 @@ class ServeCommand {
   size_t workers_ = 4;
   size_t max_clients_ = 2048;
   bool quiet_ = false;
+  bool tlsrpt_attributes_ = false;
   int exit_status_ = 0;
 };
 

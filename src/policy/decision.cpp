@@ -34,11 +34,24 @@ std::optional<Decision> dane_rule(const DaneEvidence& dane, const Options& optio
   return ok(level, Source::dane, reason);
 }
 
+// What Postfix 3.10+ passes on to its TLSRPT library: the policy as
+// published, one "{ policy_string = line }" per line of the policy file
+// (rebuilt from the parsed policy, in canonical order).
+std::string tlsrpt_attributes(const std::string& domain, const sts::Policy& p) {
+  std::string out = " policy_type=sts policy_domain=" + domain + " policy_ttl=" + std::to_string(p.max_age);
+  for (const auto& mx : p.mx) out += " mx_host_pattern=" + mx;
+  out += " { policy_string = version: STSv1 } { policy_string = mode: " + std::string(sts::to_string(p.mode)) + " }";
+  for (const auto& mx : p.mx) out += " { policy_string = mx: " + mx + " }";
+  return out + " { policy_string = max_age: " + std::to_string(p.max_age) + " }";
+}
+
 // Rule 2: an MTA-STS policy in enforce mode. testing and none are recorded
 // by the caller for reports but never enforced.
-std::optional<Decision> sts_rule(const StsEvidence& sts) {
+std::optional<Decision> sts_rule(const std::string& domain, const StsEvidence& sts, const Options& options) {
   if (!sts.policy || sts.policy->mode != sts::Mode::enforce || sts.policy->mx.empty()) return std::nullopt;
-  return ok("secure match=" + postfix_match_list(sts.policy->mx) + " servername=hostname", Source::mta_sts,
+  std::string policy = "secure match=" + postfix_match_list(sts.policy->mx) + " servername=hostname";
+  if (options.tlsrpt_attributes) policy += tlsrpt_attributes(domain, *sts.policy);
+  return ok(policy, Source::mta_sts,
             std::string("MTA-STS policy id ") + sts.id + " in enforce mode" + (sts.from_cache ? " (cached)" : ""));
 }
 
@@ -83,7 +96,7 @@ const char* to_string(Source source) {
 
 Decision decide(const Evidence& evidence, const Options& options) {
   if (auto d = dane_rule(evidence.dane, options)) return *d;
-  if (auto d = sts_rule(evidence.sts)) return *d;
+  if (auto d = sts_rule(evidence.domain, evidence.sts, options)) return *d;
   // Fail closed, as Postfix does: when the MX lookup failed we cannot tell
   // whether DANE applies, and a weaker answer could be a downgrade.
   if (evidence.dane.mx_lookup_failed)

@@ -78,6 +78,10 @@ struct Options {
   // MX hosts publish no TLSA, since dane-only would defer all mail to them.
   std::string dane_level = "dane-only";
   bool use_log_history = false;  // opt-in: log evidence can raise the level
+  // Postfix 3.10+ TLSRPT attributes (policy_type, policy_domain, policy_ttl,
+  // mx_host_pattern, policy_string) after an MTA-STS answer. Postfix 3.9 and
+  // older reject them, so only when configured.
+  bool tlsrpt_attributes = false;
 };
 
 // The rules, in order of precedence: DANE, MTA-STS enforce, preload list,

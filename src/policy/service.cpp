@@ -17,7 +17,8 @@ PolicyService::~PolicyService() {
 }
 
 std::string PolicyService::cache_key(const std::string& domain, const Options& options) {
-  return options.dane_level + (options.use_log_history ? "+logs " : " ") + domain;
+  return options.dane_level + (options.use_log_history ? "+logs" : "") + (options.tlsrpt_attributes ? "+tlsrpt " : " ") +
+         domain;
 }
 
 void PolicyService::lookup(const std::string& domain, const Options& options, Done done) {

@@ -157,3 +157,15 @@ TEST(PolicyRule2MtaSts, FailedMxLookupAnswersTempUnlessMtaStsEnforces) {
   e.sts = sts_policy(mxtls::sts::Mode::enforce, {"mx.example.com"});
   EXPECT_EQ(decide(e).source, Source::mta_sts);
 }
+
+TEST(PolicyRule2MtaSts, TlsrptAttributesOnlyWhenConfigured) {
+  Evidence e;
+  e.domain = "example.com";
+  e.sts = sts_policy(mxtls::sts::Mode::enforce, {"*.example.com"});
+  EXPECT_EQ(decide(e).policy, "secure match=.example.com servername=hostname");
+  EXPECT_EQ(decide(e, {.tlsrpt_attributes = true}).policy,
+            "secure match=.example.com servername=hostname policy_type=sts policy_domain=example.com "
+            "policy_ttl=86400 mx_host_pattern=*.example.com { policy_string = version: STSv1 } "
+            "{ policy_string = mode: enforce } { policy_string = mx: *.example.com } "
+            "{ policy_string = max_age: 86400 }");
+}
