@@ -203,24 +203,36 @@ bool Analysis::input_errors() const {
 namespace {
 
 constexpr size_t max_errors_per_file = 10;
+constexpr size_t max_line_messages_per_file = 5;
 
+// Bounded messages: a few per file about single lines (junk must not hide
+// the rest), and always the ones about whole files (unreadable, truncated).
 class Diagnostics {
  public:
   Diagnostics(const AnalyzeOptions& options) : options_(options) {}
-  void report(InputStats& input, const std::string& message) {
+  void line_problem(InputStats& input, const std::string& message) {
     if (input.errors.size() < max_errors_per_file) input.errors.push_back(message);
-    if (shown_ < options_.max_messages && options_.warn) {
-      ++shown_;
-      options_.warn(message);
+    if (line_messages_ < max_line_messages_per_file && shown_ < options_.max_messages) {
+      ++line_messages_;
+      show(message);
     } else {
       ++suppressed_;
     }
   }
+  void file_problem(InputStats& input, const std::string& message) {
+    if (input.errors.size() < max_errors_per_file + 2) input.errors.push_back(message);
+    show(message);
+  }
+  void next_file() { line_messages_ = 0; }
   size_t suppressed() const { return suppressed_; }
 
  private:
+  void show(const std::string& message) {
+    ++shown_;
+    if (options_.warn) options_.warn(message);
+  }
   const AnalyzeOptions& options_;
-  size_t shown_ = 0, suppressed_ = 0;
+  size_t shown_ = 0, suppressed_ = 0, line_messages_ = 0;
 };
 
 YearInference years_for(const std::string& path) {
@@ -249,7 +261,7 @@ void read_one(LineReader& reader, InputStats& input, LineParser& parser, Aggrega
   uint64_t recognised = 0;
   while (reader.next(text)) {
     if (reader.truncated())
-      diagnostics.report(input, input.file + ":" + std::to_string(reader.line_number()) + ": line longer than " +
+      diagnostics.line_problem(input, input.file + ":" + std::to_string(reader.line_number()) + ": line longer than " +
                                     std::to_string(LineReader::max_line) + " bytes: the rest is skipped");
     switch (parser.parse(text, line)) {
       case LineStatus::postfix:
@@ -264,8 +276,8 @@ void read_one(LineReader& reader, InputStats& input, LineParser& parser, Aggrega
         ++input.unparsed_lines;
         aggregator.tick();
         if (!text.empty())
-          diagnostics.report(input, input.file + ":" + std::to_string(reader.line_number()) +
-                                        ": not a log line (no syslog or RFC 3339 time stamp)");
+          diagnostics.line_problem(input, input.file + ":" + std::to_string(reader.line_number()) +
+                                              ": not a log line (no syslog or RFC 3339 time stamp)");
         break;
     }
     if ((reader.line_number() & 0xffff) == 0 && progress) progress(reader.position());
@@ -274,10 +286,13 @@ void read_one(LineReader& reader, InputStats& input, LineParser& parser, Aggrega
   input.bytes = reader.bytes();
   if (!reader.error().empty()) {
     input.failed = true;
-    diagnostics.report(input, input.file + ": " + reader.error() + " after line " + std::to_string(input.lines));
+    diagnostics.file_problem(input, input.file + ": " + reader.error() + " after line " + std::to_string(input.lines));
   } else if (input.lines > 0 && recognised == 0) {
     input.failed = true;
-    diagnostics.report(input, input.file + ": no line in a known log format (syslog, RFC 3339 or Postfix maillog_file)");
+    diagnostics.file_problem(input, input.file + ": no line in a known log format (syslog, RFC 3339 or Postfix maillog_file)");
+  } else if (input.unparsed_lines > max_line_messages_per_file) {
+    diagnostics.file_problem(input, input.file + ": " + std::to_string(input.unparsed_lines) +
+                                        " lines not in a known log format were skipped");
   }
 }
 
@@ -293,11 +308,12 @@ Analysis analyze(const std::vector<std::string>& paths, const AnalyzeOptions& op
   for (const auto& path : paths) {
     InputStats input;
     input.file = path == "-" ? "(stdin)" : path;
+    diagnostics.next_file();
     if (!options.year) parser.set_years(years_for(path));  // else one inference across the whole set
     auto reader = LineReader::open(path);
     if (!reader) {
       input.failed = true;
-      diagnostics.report(input, input.file + ": " + reader.error().message);
+      diagnostics.file_problem(input, input.file + ": " + reader.error().message);
     } else {
       auto progress = [&](uint64_t position) {
         if (options.progress) options.progress(done + position, total);

@@ -55,7 +55,7 @@ std::vector<std::string> order_rotated(std::vector<std::string> paths);
 struct InputStats {
   std::string file;
   uint64_t lines = 0, bytes = 0, postfix_lines = 0, unparsed_lines = 0;
-  std::vector<std::string> errors;  // at most max_errors_per_file
+  std::vector<std::string> errors;  // at most 10 about single lines, then those about the whole file
   bool failed = false;              // unreadable, corrupt, or not a log at all
 };
 

@@ -125,6 +125,55 @@ json what_if(const std::vector<WhatIf>& list, bool inbound) {
   return out;
 }
 
+// Log text is bytes; JSON strings must be UTF-8 (nlohmann throws on dump
+// otherwise). Invalid sequences become U+FFFD.
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size() || (n == 2 && c < 0xc2)) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string to_utf8(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    size_t n = 1;
+    while (n <= 4 && i + n <= s.size() && !valid_utf8(s.substr(i, n))) ++n;
+    if (n <= 4 && i + n <= s.size()) {
+      out.append(s.substr(i, n));
+      i += n - 1;
+    } else {
+      out += "\xEF\xBF\xBD";
+    }
+  }
+  return out;
+}
+
+void make_utf8(json& j) {
+  if (j.is_string()) {
+    auto& s = j.get_ref<std::string&>();
+    if (!valid_utf8(s)) s = to_utf8(s);
+  } else if (j.is_array()) {
+    for (auto& item : j) make_utf8(item);
+  } else if (j.is_object()) {
+    std::vector<std::string> bad;
+    for (auto& [key, value] : j.items()) {
+      make_utf8(value);
+      if (!valid_utf8(key)) bad.push_back(key);
+    }
+    for (const auto& key : bad) {
+      json value = std::move(j[key]);
+      j.erase(key);
+      j[to_utf8(key)] = std::move(value);
+    }
+  }
+}
+
 }  // namespace
 
 json to_json(const Analysis& a) {
@@ -175,6 +224,7 @@ json to_json(const Analysis& a) {
   out["inbound"]["clients"] = std::move(clients);
   out["timeline"]["points"] = std::move(points);
   out["notifications"] = std::move(notes);
+  make_utf8(out);
   return out;
 }
 
