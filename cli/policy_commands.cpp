@@ -192,6 +192,7 @@ void ServeCommand::add_to(CLI::App& app) {
   sources_.add_to(*cmd);
   cmd->add_option("--listen", listen_, "TCP address:port (\"none\" for no TCP)")->capture_default_str();
   cmd->add_option("--unix", unix_path_, "Also listen on this Unix socket path");
+  cmd->add_option("--metrics", metrics_listen_, "Serve Prometheus counters over HTTP on ADDRESS:PORT");
   cmd->add_option("--map", maps_, "Map name Postfix asks for, optionally NAME=dane to answer dane, not dane-only")
       ->capture_default_str();
   cmd->add_option("--lookup-timeout", lookup_timeout_seconds_, "Seconds before a lookup answers TEMP")
@@ -236,6 +237,15 @@ int ServeCommand::run() {
     options.tcp_port = std::atoi(listen_.substr(colon + 1).c_str());
   }
   options.unix_path = unix_path_;
+  if (!metrics_listen_.empty()) {
+    auto colon = metrics_listen_.rfind(':');
+    if (colon == std::string::npos) {
+      std::cerr << "mxtls serve: --metrics wants ADDRESS:PORT\n";
+      return 64;
+    }
+    options.metrics_address = metrics_listen_.substr(0, colon);
+    options.metrics_port = std::atoi(metrics_listen_.substr(colon + 1).c_str());
+  }
   options.lookup_timeout = std::chrono::milliseconds(static_cast<long>(lookup_timeout_seconds_ * 1000));
   options.max_clients = max_clients_;
   options.log = [quiet = quiet_](const std::string& line) {

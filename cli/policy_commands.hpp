@@ -41,6 +41,7 @@ class ServeCommand {
   PolicySources sources_;
   std::string listen_ = "127.0.0.1:8461";
   std::string unix_path_;
+  std::string metrics_listen_;
   std::vector<std::string> maps_{"tls"};
   double lookup_timeout_seconds_ = 5;
   size_t workers_ = 4;

@@ -8,6 +8,7 @@
 
 #include <asio.hpp>
 
+#include "socketmap/metrics.hpp"
 #include "socketmap/netstring.hpp"
 #include "text.hpp"
 
@@ -35,6 +36,7 @@ struct Shared {
   policy::PolicyService& service;
   const ServerOptions& options;
   uint64_t next_client_id = 1;
+  Metrics metrics;
 
   void log(const std::string& line) const {
     if (options.log) options.log(line);
@@ -66,6 +68,7 @@ class Client : public std::enable_shared_from_this<Client> {
     if (busy_) return;
     auto next = reader_.next();
     if (!next) {
+      ++shared_.metrics.clients_dropped;
       shared_.log("client=" + std::to_string(id_) + " dropped: " + next.error().message);
       close();
       return;
@@ -80,9 +83,10 @@ class Client : public std::enable_shared_from_this<Client> {
  private:
   void handle(const std::string& payload) {
     auto request = parse_request(payload);
-    if (!request) return reply(reply_perm(request.error().message));
+    if (!request) return ++shared_.metrics.bad_requests, reply(reply_perm(request.error().message));
     auto map = shared_.options.maps.find(request->name);
-    if (map == shared_.options.maps.end()) return reply(reply_perm("unknown map " + printable(request->name, 64)));
+    if (map == shared_.options.maps.end())
+      return ++shared_.metrics.bad_requests, reply(reply_perm("unknown map " + printable(request->name, 64)));
     auto domain = policy_domain(request->key);
     if (!domain) return reply(reply_notfound());
     start_lookup(request->name, *domain, map->second.options);
@@ -98,9 +102,11 @@ class Client : public std::enable_shared_from_this<Client> {
     // else does (no read or write is pending), and a cancelled timer still
     // calls it, so the client lives exactly until it has answered.
     lookup_timer_.async_wait([self = shared_from_this(), seq, map, domain, started](const asio::error_code& ec) {
-      if (!ec && self->seq_ == seq && self->busy_)
+      if (!ec && self->seq_ == seq && self->busy_) {
+        ++self->shared_.metrics.timeouts;
         self->answer(seq, map, domain, {policy::Answer::temp, "", policy::Source::none, "lookup timed out"}, false,
                      started);
+      }
     });
     shared_.service.lookup(domain, options, [weak, seq, map, domain, started, io = shared_.io_owner](
                                                 const policy::Decision& d, bool cached) {
@@ -115,6 +121,11 @@ class Client : public std::enable_shared_from_this<Client> {
     if (seq != seq_ || !busy_) return;  // already answered (timeout) or stale
     lookup_timer_.cancel();
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+    auto& m = shared_.metrics;
+    ++m.lookups[map + " " + to_string(d.answer)];
+    m.cache_hits += cached ? 1 : 0;
+    m.lookup_microseconds_sum += static_cast<uint64_t>(micros);
+    ++m.lookup_count;
     std::ostringstream line;
     line << "client=" << id_ << " map=" << map << " domain=" << domain << " answer=" << to_string(d.answer)
          << " policy=" << log_text(d.policy) << " source=" << to_string(d.source) << " cached=" << (cached ? 1 : 0)
@@ -193,8 +204,16 @@ class Registry {
   void drop_idle() {
     auto limit = Clock::now() - shared_.options.idle_timeout;
     for (auto& w : clients_)
-      if (auto c = w.lock(); c && c->last_active() < limit) c->close();
+      if (auto c = w.lock(); c && c->last_active() < limit) {
+        ++shared_.metrics.clients_dropped;
+        c->close();
+      }
     clients_.remove_if([](const auto& w) { return w.expired(); });
+  }
+
+  size_t live() {
+    clients_.remove_if([](const auto& w) { return w.expired(); });
+    return clients_.size();
   }
 
   void close_all() {
@@ -208,6 +227,7 @@ class Registry {
     for (auto& w : clients_)
       if (auto c = w.lock(); c && (!oldest || c->last_active() < oldest->last_active())) oldest = c;
     if (!oldest) return;
+    ++shared_.metrics.clients_dropped;
     shared_.log("client=" + std::to_string(oldest->id()) + " dropped: too many clients, this one idle longest");
     oldest->close();
   }
@@ -221,11 +241,45 @@ void accept_loop(typename Protocol::acceptor& acceptor, Shared& shared, Registry
   acceptor.async_accept([&acceptor, &shared, &registry](const asio::error_code& ec, typename Protocol::socket s) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
+      ++shared.metrics.clients_accepted;
       auto client = std::make_shared<SocketClient<Protocol>>(shared, std::move(s));
       registry.add(client);
       client->start();
     }
     accept_loop<Protocol>(acceptor, shared, registry);
+  });
+}
+
+// The metrics endpoint: whatever the request, one HTTP/1.0 response with the
+// counters in the Prometheus text format, then close.
+void serve_metrics(asio::ip::tcp::socket socket, Shared& shared, Registry& registry) {
+  auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+  auto request = std::make_shared<std::string>();
+  auto timer = std::make_shared<asio::steady_timer>(shared.io, std::chrono::seconds(5));
+  timer->async_wait([s](const asio::error_code& ec) {
+    asio::error_code ignored;
+    if (!ec) s->close(ignored);
+  });
+  asio::async_read_until(*s, asio::dynamic_buffer(*request, 8192), "\r\n\r\n",
+                         [s, request, timer, &shared, &registry](const asio::error_code& ec, size_t) {
+                           timer->cancel();
+                           if (ec) return;
+                           shared.metrics.clients_current = registry.live();
+                           auto body = std::make_shared<std::string>(
+                               "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nConnection: close\r\n\r\n" +
+                               shared.metrics.render_prometheus());
+                           asio::async_write(*s, asio::buffer(*body), [s, body](const asio::error_code&, size_t) {
+                             asio::error_code ignored;
+                             s->close(ignored);
+                           });
+                         });
+}
+
+void metrics_loop(asio::ip::tcp::acceptor& acceptor, Shared& shared, Registry& registry) {
+  acceptor.async_accept([&acceptor, &shared, &registry](const asio::error_code& ec, asio::ip::tcp::socket s) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) serve_metrics(std::move(s), shared, registry);
+    metrics_loop(acceptor, shared, registry);
   });
 }
 
@@ -257,10 +311,11 @@ void signal_loop(asio::signal_set& signals, Shared& shared, Registry& registry, 
 int run_server(policy::PolicyService& service, const ServerOptions& options) {
   auto io_owner = std::make_shared<asio::io_context>();
   asio::io_context& io = *io_owner;
-  Shared shared{io, io_owner, service, options};
+  Shared shared{io, io_owner, service, options, 1, {}};
   Registry registry(shared);
   std::optional<asio::ip::tcp::acceptor> tcp;
   std::optional<asio::local::stream_protocol::acceptor> local;
+  std::optional<asio::ip::tcp::acceptor> metrics;
   try {
     if (options.tcp_port > 0) {
       asio::ip::tcp::endpoint at(asio::ip::make_address(options.tcp_address), static_cast<uint16_t>(options.tcp_port));
@@ -275,6 +330,12 @@ int run_server(policy::PolicyService& service, const ServerOptions& options) {
       accept_loop<asio::local::stream_protocol>(*local, shared, registry);
       shared.log("listening on unix:" + options.unix_path);
     }
+    if (options.metrics_port > 0) {
+      metrics.emplace(io, asio::ip::tcp::endpoint(asio::ip::make_address(options.metrics_address),
+                                                  static_cast<uint16_t>(options.metrics_port)));
+      metrics_loop(*metrics, shared, registry);
+      shared.log("metrics on http://" + options.metrics_address + ":" + std::to_string(options.metrics_port) + "/");
+    }
   } catch (const std::system_error& e) {
     std::cerr << "mxtls serve: cannot listen: " << e.what() << "\n";
     return 1;
@@ -287,6 +348,7 @@ int run_server(policy::PolicyService& service, const ServerOptions& options) {
     asio::error_code ignored;
     if (tcp) tcp->close(ignored);
     if (local) local->close(ignored);
+    if (metrics) metrics->close(ignored);
     sweep.cancel();
     io.stop();
   });

@@ -19,6 +19,8 @@ struct ServerOptions {
   std::string tcp_address = "127.0.0.1";
   int tcp_port = 8461;  // 0: no TCP listener
   std::string unix_path;  // empty: no Unix socket
+  std::string metrics_address = "127.0.0.1";
+  int metrics_port = 0;  // 0: no Prometheus endpoint
   std::map<std::string, MapConfig> maps{{"tls", {}}};
   std::chrono::milliseconds lookup_timeout{5000};  // then TEMP, so Postfix never hangs
   std::chrono::seconds idle_timeout{300};

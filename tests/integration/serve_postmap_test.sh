@@ -21,7 +21,8 @@ RULES
 
 "$mxtls" serve --listen 127.0.0.1:$port --unix "$work/socket" --cache "$work/cache.sqlite" \
   --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" --rules "$work/rules" \
-  --map tls --map lenient=dane --max-clients 200 --lookup-timeout 8 2>"$work/serve.log" &
+  --map tls --map lenient=dane --max-clients 200 --lookup-timeout 8 --metrics 127.0.0.1:$((port + 1)) \
+  2>"$work/serve.log" &
 serve_pid=$!
 for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
 
@@ -90,6 +91,11 @@ if command -v sqlite3 >/dev/null; then
     "SELECT policy || COALESCE(' ' || params, '') FROM tlspolicies WHERE domain = 'dane.example'")
   [ "$got" = "dane-only" ] || fail "SQL rows: dane.example gave \"$got\""
 fi
+
+# Prometheus counters: the lookups above are counted, the hostile clients dropped.
+metrics=$(curl -s "http://127.0.0.1:$((port + 1))/metrics")
+grep -q '^mxtls_lookups_total{map="tls",answer="OK"} [1-9]' <<<"$metrics" || fail "metrics: no OK lookups counted"
+grep -q '^mxtls_clients_dropped_total [1-9]' <<<"$metrics" || fail "metrics: no dropped clients counted"
 
 # SIGHUP reloads, SIGTERM stops cleanly.
 kill -HUP $serve_pid; sleep 0.3

@@ -1,0 +1,37 @@
+#include "socketmap/metrics.hpp"
+
+namespace mxtls::socketmap {
+namespace {
+
+void counter(std::string& out, const char* name, const char* help, uint64_t value) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
+         std::to_string(value) + "\n";
+}
+
+}  // namespace
+
+std::string Metrics::render_prometheus() const {
+  std::string out =
+      "# HELP mxtls_lookups_total Socketmap lookups answered, by map and answer.\n"
+      "# TYPE mxtls_lookups_total counter\n";
+  for (const auto& [key, value] : lookups) {
+    auto space = key.find(' ');
+    out += "mxtls_lookups_total{map=\"" + key.substr(0, space) + "\",answer=\"" + key.substr(space + 1) + "\"} " +
+           std::to_string(value) + "\n";
+  }
+  counter(out, "mxtls_cache_hits_total", "Lookups answered from the in-memory decision cache.", cache_hits);
+  counter(out, "mxtls_lookup_timeouts_total", "Lookups answered TEMP because the work took too long.", timeouts);
+  counter(out, "mxtls_bad_requests_total", "Requests that were not \"map key\" or named an unknown map.",
+          bad_requests);
+  counter(out, "mxtls_clients_accepted_total", "Client connections accepted.", clients_accepted);
+  counter(out, "mxtls_clients_dropped_total", "Clients dropped: malformed input, too many clients, idle.",
+          clients_dropped);
+  out += "# HELP mxtls_clients Client connections open now.\n# TYPE mxtls_clients gauge\nmxtls_clients " +
+         std::to_string(clients_current) + "\n";
+  out += "# HELP mxtls_lookup_seconds Time from request to answer.\n# TYPE mxtls_lookup_seconds summary\n";
+  out += "mxtls_lookup_seconds_sum " + std::to_string(static_cast<double>(lookup_microseconds_sum) / 1e6) + "\n";
+  out += "mxtls_lookup_seconds_count " + std::to_string(lookup_count) + "\n";
+  return out;
+}
+
+}  // namespace mxtls::socketmap

@@ -1,0 +1,26 @@
+// Counters of `mxtls serve`, rendered in the Prometheus text format.
+// Updated from the server's single I/O thread; read by the metrics endpoint
+// on the same thread, so plain integers suffice.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace mxtls::socketmap {
+
+struct Metrics {
+  std::map<std::string, uint64_t> lookups;  // by "map answer", e.g. "tls OK"
+  uint64_t cache_hits = 0;
+  uint64_t timeouts = 0;
+  uint64_t bad_requests = 0;
+  uint64_t clients_accepted = 0;
+  uint64_t clients_dropped = 0;
+  uint64_t clients_current = 0;
+  uint64_t lookup_microseconds_sum = 0;
+  uint64_t lookup_count = 0;
+
+  std::string render_prometheus() const;
+};
+
+}  // namespace mxtls::socketmap
