@@ -147,7 +147,7 @@ int LogsCommand::run() {
     }
   }
   if (json_) {
-    std::cout << logs::to_json(analysis).dump(2) << "\n";
+    logs::write_json(analysis, std::cout);
   } else if (csv_) {
     std::cout << logs::render_csv(analysis);
   } else {

@@ -176,56 +176,112 @@ void make_utf8(json& j) {
 
 }  // namespace
 
-json to_json(const Analysis& a) {
-  const Report& r = a.report;
+namespace {
+
+json period_json(const Report& r) { return {{"first", times(r.period)}, {"last", last_time(r.period)}}; }
+
+json inputs_json(const Analysis& a) {
   json inputs = json::array();
-  for (const auto& i : a.inputs)
-    inputs.push_back({{"file", i.file},
-                      {"lines", i.lines},
-                      {"bytes", i.bytes},
-                      {"postfix_lines", i.postfix_lines},
-                      {"unparsed_lines", i.unparsed_lines},
-                      {"errors", i.errors},
-                      {"failed", i.failed}});
-  json domains = json::array(), senders = json::array(), clients = json::array();
-  for (const auto& d : r.outbound) domains.push_back(outbound_domain(d));
-  for (const auto& s : r.senders) senders.push_back(sender(s));
-  for (const auto& c : r.clients) clients.push_back(client(c));
-  const auto& ot = r.outbound_totals;
-  const auto& it = r.inbound_totals;
+  for (const auto& i : a.inputs) {
+    json j = json::object();
+    j["file"] = i.file;
+    j["lines"] = i.lines;
+    j["bytes"] = i.bytes;
+    j["postfix_lines"] = i.postfix_lines;
+    j["unparsed_lines"] = i.unparsed_lines;
+    j["errors"] = i.errors;
+    j["failed"] = i.failed;
+    inputs.push_back(std::move(j));
+  }
+  return inputs;
+}
+
+json outbound_totals(const OutboundTotals& t) {
+  return {{"messages", t.messages}, {"tls", t.tls}, {"plaintext", t.plaintext}, {"tls_unknown", t.tls_unknown},
+          {"tls_deferrals", t.tls_deferrals}, {"domains", t.domains}, {"peers", t.peers}};
+}
+
+json inbound_totals(const InboundTotals& t) {
+  return {{"messages", t.messages}, {"tls", t.tls}, {"plaintext", t.plaintext}, {"tls_unknown", t.tls_unknown},
+          {"sessions", t.sessions}, {"clients", t.clients}, {"sender_domains", t.sender_domains}};
+}
+
+json what_if_json(const Report& r) {
+  return {{"outbound", what_if(r.what_if_outbound, false)}, {"inbound", what_if(r.what_if_inbound, true)}};
+}
+
+json timeline_json(const Report& r) {
   json points = json::array();
   for (const auto& p : r.timeline)
     points.push_back({{"start", format_time(p.start)}, {"outbound", p.outbound}, {"outbound_tls", p.outbound_tls},
                       {"inbound", p.inbound}, {"inbound_tls", p.inbound_tls}});
+  json j = json::object();
+  j["bucket"] = r.timeline_bucket;
+  j["points"] = std::move(points);
+  return j;
+}
+
+json notifications_json(const Report& r) {
   json notes = json::array();
   for (const auto& n : r.notifications)
     notes.push_back({{"domain", n.domain}, {"direction", n.direction}, {"subject", n.subject}, {"text", n.text}});
-  json out = {
-      {"schema_version", json_schema_version},
-      {"period", {{"first", times(r.period)}, {"last", last_time(r.period)}}},
-      {"inputs", inputs},
-      {"outbound",
-       {{"totals",
-         {{"messages", ot.messages}, {"tls", ot.tls}, {"plaintext", ot.plaintext}, {"tls_unknown", ot.tls_unknown},
-          {"tls_deferrals", ot.tls_deferrals}, {"domains", ot.domains}, {"peers", ot.peers}}},
-        {"domains", json::array()}}},
-      {"inbound",
-       {{"totals",
-         {{"messages", it.messages}, {"tls", it.tls}, {"plaintext", it.plaintext}, {"tls_unknown", it.tls_unknown},
-          {"sessions", it.sessions}, {"clients", it.clients}, {"sender_domains", it.sender_domains}}},
-        {"sender_domains", json::array()},
-        {"clients", json::array()}}},
-      {"what_if", {{"outbound", what_if(r.what_if_outbound, false)}, {"inbound", what_if(r.what_if_inbound, true)}}},
-      {"timeline", {{"bucket", r.timeline_bucket}, {"points", json::array()}}},
-      {"notifications", json::array()}};
-  // the long lists are moved in (an initializer list would copy them)
+  return notes;
+}
+
+json clean(json j) {
+  make_utf8(j);
+  return j;
+}
+
+}  // namespace
+
+json to_json(const Analysis& a) {
+  const Report& r = a.report;
+  json domains = json::array(), senders = json::array(), clients = json::array();
+  for (const auto& d : r.outbound) domains.push_back(outbound_domain(d));
+  for (const auto& s : r.senders) senders.push_back(sender(s));
+  for (const auto& c : r.clients) clients.push_back(client(c));
+  json out = json::object();
+  out["schema_version"] = json_schema_version;
+  out["period"] = period_json(r);
+  out["inputs"] = inputs_json(a);
+  out["outbound"]["totals"] = outbound_totals(r.outbound_totals);
   out["outbound"]["domains"] = std::move(domains);
+  out["inbound"]["totals"] = inbound_totals(r.inbound_totals);
   out["inbound"]["sender_domains"] = std::move(senders);
   out["inbound"]["clients"] = std::move(clients);
-  out["timeline"]["points"] = std::move(points);
-  out["notifications"] = std::move(notes);
+  out["what_if"] = what_if_json(r);
+  out["timeline"] = timeline_json(r);
+  out["notifications"] = notifications_json(r);
   make_utf8(out);
   return out;
+}
+
+// The same document as to_json, streamed: the long lists are written row by
+// row (one compact row per line), so memory does not grow with them.
+void write_json(const Analysis& a, std::ostream& out) {
+  const Report& r = a.report;
+  auto dump = [](const json& j) { return clean(j).dump(); };
+  auto rows = [&](const char* name, const auto& list, auto row, bool last) {
+    out << "    \"" << name << "\": [";
+    bool first = true;
+    for (const auto& item : list) {
+      out << (first ? "\n      " : ",\n      ") << dump(row(item));
+      first = false;
+    }
+    out << (first ? "]" : "\n    ]") << (last ? "\n" : ",\n");
+  };
+  out << "{\n  \"schema_version\": " << json_schema_version << ",\n";
+  out << "  \"period\": " << dump(period_json(r)) << ",\n";
+  out << "  \"inputs\": " << dump(inputs_json(a)) << ",\n";
+  out << "  \"outbound\": {\n    \"totals\": " << dump(outbound_totals(r.outbound_totals)) << ",\n";
+  rows("domains", r.outbound, outbound_domain, true);
+  out << "  },\n  \"inbound\": {\n    \"totals\": " << dump(inbound_totals(r.inbound_totals)) << ",\n";
+  rows("sender_domains", r.senders, sender, false);
+  rows("clients", r.clients, client, true);
+  out << "  },\n  \"what_if\": " << dump(what_if_json(r)) << ",\n";
+  out << "  \"timeline\": " << dump(timeline_json(r)) << ",\n";
+  out << "  \"notifications\": " << dump(notifications_json(r)) << "\n}\n";
 }
 
 // ---- terminal table ----

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 
 #include "logs/reader.hpp"
@@ -12,6 +13,8 @@ namespace mxtls::logs {
 constexpr int json_schema_version = 1;
 
 nlohmann::json to_json(const Analysis& analysis);
+// The same document, streamed (memory does not grow with the number of rows).
+void write_json(const Analysis& analysis, std::ostream& out);
 std::string render_table(const Analysis& analysis, bool colour, size_t max_rows = 50);
 std::string render_csv(const Analysis& analysis);
 

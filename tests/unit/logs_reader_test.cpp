@@ -201,3 +201,19 @@ TEST(LogsReport, InvalidUtf8InTheLogStaysValidJson) {
   EXPECT_NO_THROW((void)render_csv(a));
   EXPECT_NO_THROW((void)render_table(a, true));
 }
+
+TEST(LogsReport, StreamedJsonEqualsTheDocument) {
+  for (const auto& files : std::vector<std::vector<std::string>>{
+           {edge / "outbound_syslog.log", edge / "inbound_syslog.log"},
+           {edge / "rfc3339.log"},
+           {fs::path(MXTLS_SOURCE_DIR) / "tests/fixtures/logs/real/out.maillog"}}) {
+    auto a = analyze(files, utc_2026());
+    std::ostringstream streamed;
+    write_json(a, streamed);
+    EXPECT_EQ(nlohmann::json::parse(streamed.str()), to_json(a)) << files[0];
+  }
+  auto empty = analyze({}, utc_2026());
+  std::ostringstream streamed;
+  write_json(empty, streamed);
+  EXPECT_EQ(nlohmann::json::parse(streamed.str()), to_json(empty));
+}
