@@ -63,13 +63,18 @@ Evidence policy_evidence(const OutboundDomain& d, uint64_t min_messages, double 
   if (known < d.messages)
     return {"may", std::to_string(d.tls_unknown) + " messages used connections whose TLS state is not in the log: keep `may`"};
   uint64_t checked = d.trust.verified + d.trust.trusted;
-  if (d.secure_ok == d.messages)
+  if (d.secure_ok == d.messages && d.trust.verified == d.messages)
     return {"secure", "always Verified TLS " + span + ": safe to require `secure`" + failures};
+  if (d.secure_ok == d.messages)
+    return {"secure", "always TLS with a valid certificate from an MX host in the domain " + span + " (" +
+                          std::to_string(d.trust.verified) + " Verified, " + std::to_string(d.trust.trusted) +
+                          " Trusted): safe to require `secure`" + failures};
   if (checked == d.messages)
     return {"verify", "always TLS with a trusted certificate " + span +
                           ", but the MX host names are outside the domain: safe to require `verify`" + failures};
-  return {"encrypt", "always TLS " + span + ", " + std::to_string(d.messages - checked) +
-                         " with an unverified certificate: safe to require `encrypt`" + failures};
+  return {"encrypt", "always TLS " + span + ", but " + std::to_string(d.messages - checked) +
+                         " without a verified certificate (Untrusted or Anonymous): safe to require `encrypt`" +
+                         failures};
 }
 
 std::vector<WhatIf> what_if_outbound(const std::vector<OutboundDomain>& domains) {

@@ -213,6 +213,12 @@ TEST(LogsAggregate, PolicyEvidenceNeedsHistory) {
   auto e = policy_evidence(d, 10, 7);
   EXPECT_EQ(e.safe_level, "secure");
   EXPECT_EQ(e.text, "always Verified TLS over 30 days, 412 messages: safe to require `secure`");
+  d.trust.verified = 0;
+  d.trust.trusted = 412;  // a valid chain from an MX host in the domain
+  EXPECT_EQ(policy_evidence(d, 10, 7).safe_level, "secure");
+  EXPECT_NE(policy_evidence(d, 10, 7).text.find("412 Trusted"), std::string::npos);
+  d.trust.trusted = 0;
+  d.trust.verified = 412;
   d.secure_ok = 0;
   EXPECT_EQ(policy_evidence(d, 10, 7).safe_level, "verify");
   d.trust.verified = 400;

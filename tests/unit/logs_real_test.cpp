@@ -76,8 +76,11 @@ void check_counts(const std::string& what, const Rows& rows, Key key, const json
     EXPECT_EQ(it->second[1], n(e, "tls"));
     EXPECT_EQ(it->second[2], n(e, "plaintext"));
   }
-  for (const auto& [name, g] : got)
-    if (g[0] > 0) EXPECT_TRUE(expected.contains(name)) << what << " " << name << " not expected";
+  for (const auto& [name, g] : got) {
+    if (g[0] > 0) {
+      EXPECT_TRUE(expected.contains(name)) << what << " " << name << " not expected";
+    }
+  }
 }
 
 uint64_t what_if(const std::vector<WhatIf>& list, const std::string& setting) {
