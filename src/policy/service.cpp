@@ -5,6 +5,7 @@ namespace mxtls::policy {
 PolicyService::PolicyService(NetworkToolsFactory tools, std::shared_ptr<StsStore> store, ServiceOptions options)
     : tools_factory_(std::move(tools)), store_(std::move(store)), options_(std::move(options)) {
   for (size_t i = 0; i < std::max<size_t>(1, options_.workers); ++i) workers_.emplace_back([this] { worker_loop(); });
+  refresher_ = std::thread([this] { refresh_loop(); });
 }
 
 PolicyService::~PolicyService() {
@@ -13,7 +14,9 @@ PolicyService::~PolicyService() {
     stopping_ = true;
   }
   wake_.notify_all();
+  refresh_wake_.notify_all();
   for (auto& t : workers_) t.join();
+  refresher_.join();
 }
 
 std::string PolicyService::cache_key(const std::string& domain, const Options& options) {
@@ -25,6 +28,7 @@ void PolicyService::lookup(const std::string& domain, const Options& options, Do
   std::unique_lock lock(mutex_);
   auto hit = decisions_.find(cache_key(domain, options));
   if (hit != decisions_.end() && hit->second.expires > std::chrono::steady_clock::now()) {
+    hit->second.used = true;
     Decision d = hit->second.decision;
     lock.unlock();
     done(d, true);
@@ -100,11 +104,28 @@ void PolicyService::work_on(const std::string& domain, NetworkTools& tools) {
     for (const auto& w : waiters) {
       Decision d = decide(gathered.evidence, w.options);
       auto ttl = d.answer == Answer::temp ? options_.temp_ttl : options_.decision_ttl;
-      decisions_[cache_key(domain, w.options)] = {d, now + ttl};
+      decisions_[cache_key(domain, w.options)] = {d, now + ttl, domain, w.options};
       decisions.push_back(std::move(d));
     }
   }
   for (size_t i = 0; i < waiters.size(); ++i) waiters[i].done(decisions[i], false);
+}
+
+void PolicyService::refresh_loop() {
+  std::unique_lock lock(mutex_);
+  while (!refresh_wake_.wait_for(lock, options_.refresh_check, [this] { return stopping_; })) {
+    auto horizon = std::chrono::steady_clock::now() + options_.refresh_ahead;
+    for (auto& [key, cached] : decisions_) {
+      if (!cached.used || cached.expires > horizon) continue;
+      cached.used = false;  // refreshed once per use
+      // A waiter that wants no answer: the work stores a fresh decision. It
+      // joins work already queued for the domain, or queues it.
+      auto& waiters = pending_[cached.domain];
+      waiters.push_back({cached.options, [](const Decision&, bool) {}});
+      if (waiters.size() == 1) queue_.push_back(cached.domain);
+    }
+    if (!queue_.empty()) wake_.notify_all();
+  }
 }
 
 }  // namespace mxtls::policy

@@ -31,9 +31,13 @@ using NetworkToolsFactory = std::function<Result<NetworkTools>()>;
 
 struct ServiceOptions {
   size_t workers = 4;
-  std::chrono::seconds decision_ttl{300};  // how long an OK/NOTFOUND decision is reused
-  std::chrono::seconds temp_ttl{15};       // and a TEMP one
+  std::chrono::milliseconds decision_ttl{300000};  // how long an OK/NOTFOUND decision is reused
+  std::chrono::milliseconds temp_ttl{15000};       // and a TEMP one
   size_t max_cached_decisions = 100000;
+  // Decisions that were used and expire within refresh_ahead are renewed in
+  // the background, so busy domains never wait for DNS/HTTPS work.
+  std::chrono::milliseconds refresh_ahead{60000};
+  std::chrono::milliseconds refresh_check{10000};
   std::function<Seconds()> now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
 };
 
@@ -59,6 +63,9 @@ class PolicyService {
   struct CachedDecision {
     Decision decision;
     std::chrono::steady_clock::time_point expires;
+    std::string domain;
+    Options options;
+    bool used = false;  // asked for since it was stored: worth refreshing
   };
   struct Waiter {
     Options options;
@@ -66,6 +73,7 @@ class PolicyService {
   };
 
   void worker_loop();
+  void refresh_loop();
   void work_on(const std::string& domain, NetworkTools& tools);
   static std::string cache_key(const std::string& domain, const Options& options);
 
@@ -74,7 +82,8 @@ class PolicyService {
   ServiceOptions options_;
 
   std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;          // workers: work queued or stopping
+  std::condition_variable refresh_wake_;  // the refresher: stopping
   bool stopping_ = false;
   std::deque<std::string> queue_;
   std::unordered_map<std::string, std::vector<Waiter>> pending_;  // domain -> lookups waiting for it
@@ -82,6 +91,7 @@ class PolicyService {
   std::shared_ptr<const PreloadList> preload_;
   std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> local_rules_;
   std::vector<std::thread> workers_;
+  std::thread refresher_;
 };
 
 }  // namespace mxtls::policy

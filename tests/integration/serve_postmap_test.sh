@@ -33,7 +33,10 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 lookup() {  # map domain -> the answer line postmap printed, or NOTFOUND / ERROR(rc)
   local out rc
   out=$(postmap -q "$2" "socketmap:inet:127.0.0.1:$port:$1" 2>"$work/postmap.err"); rc=$?
-  if [ $rc -eq 0 ]; then echo "$out"; elif [ $rc -eq 1 ]; then echo NOTFOUND; else echo "ERROR($rc)"; fi
+  if [ $rc -eq 0 ]; then echo "$out"
+  elif grep -q 'temporary error' "$work/postmap.err"; then echo TEMP
+  elif [ $rc -eq 1 ] && [ ! -s "$work/postmap.err" ]; then echo NOTFOUND
+  else echo "ERROR($rc)"; fi
 }
 
 while IFS=$'\t' read -r map domain expected; do

@@ -1,0 +1,87 @@
+// The policy service: cache hits, one piece of work shared by concurrent
+// lookups of a domain, and background refresh of used decisions.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+
+#include "fakes.hpp"
+#include "policy/service.hpp"
+
+using namespace mxtls;
+using namespace mxtls::fakes;
+using namespace mxtls::policy;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Counts MX queries, i.e. how often the service gathered evidence.
+class CountingResolver : public FakeResolver {
+ public:
+  explicit CountingResolver(std::atomic<int>& count) : count_(count) {
+    add("example.com", dns::Type::MX, mx_rdata(10, "mx.example.com"));
+    add("_25._tcp.mx.example.com", dns::Type::TLSA, std::string("\x03\x01\x01", 3) + std::string(32, 'x'));
+  }
+  Result<dns::Answer> query(std::string_view name, dns::Type type) override {
+    if (type == dns::Type::MX) {
+      ++count_;
+      std::this_thread::sleep_for(20ms);  // let concurrent lookups pile up
+    }
+    return FakeResolver::query(name, type);
+  }
+
+ private:
+  std::atomic<int>& count_;
+};
+
+struct Fixture {
+  std::atomic<int> gathers{0};
+  std::unique_ptr<PolicyService> service;
+
+  explicit Fixture(ServiceOptions options) {
+    auto store = open_sqlite_store(":memory:").value();
+    service = std::make_unique<PolicyService>(
+        [this]() -> Result<NetworkTools> {
+          return NetworkTools{std::make_unique<CountingResolver>(gathers), std::make_unique<FakeFetcher>()};
+        },
+        std::shared_ptr<StsStore>(std::move(store)), std::move(options));
+  }
+
+  std::pair<Decision, bool> ask(const std::string& domain) {
+    std::promise<std::pair<Decision, bool>> answer;
+    service->lookup(domain, {}, [&answer](const Decision& d, bool cached) { answer.set_value({d, cached}); });
+    return answer.get_future().get();
+  }
+};
+
+}  // namespace
+
+TEST(PolicyService, SecondLookupIsACacheHit) {
+  Fixture f({.workers = 2});
+  auto [first, first_cached] = f.ask("example.com");
+  EXPECT_EQ(first.policy, "dane-only");
+  EXPECT_FALSE(first_cached);
+  auto [second, second_cached] = f.ask("example.com");
+  EXPECT_EQ(second.policy, "dane-only");
+  EXPECT_TRUE(second_cached);
+  EXPECT_EQ(f.gathers, 1);
+}
+
+TEST(PolicyService, ConcurrentLookupsShareOnePieceOfWork) {
+  Fixture f({.workers = 4});
+  std::vector<std::future<std::pair<Decision, bool>>> answers;
+  for (int i = 0; i < 20; ++i) answers.push_back(std::async(std::launch::async, [&f] { return f.ask("example.com"); }));
+  for (auto& a : answers) EXPECT_EQ(a.get().first.policy, "dane-only");
+  EXPECT_EQ(f.gathers, 1);
+}
+
+TEST(PolicyService, UsedDecisionsAreRefreshedBeforeTheyExpire) {
+  Fixture f({.workers = 1, .decision_ttl = 300ms, .refresh_ahead = 250ms, .refresh_check = 20ms});
+  f.ask("example.com");
+  f.ask("example.com");  // a hit marks the decision used
+  // Refreshed in the background, without a lookup (polled, not timed).
+  for (int i = 0; i < 500 && f.gathers < 2; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(f.gathers, 2);
+  std::this_thread::sleep_for(600ms);
+  EXPECT_EQ(f.gathers, 2);  // not used since: left to expire
+}
