@@ -371,6 +371,10 @@ void Aggregator::State::on_failed_delivery(const LogLine& l, const Delivery& d, 
     pit->second.pending = FailureKind::none;
     pit->second.pending_qid.clear();
   }
+  if (pit != smtp.end() && !d.relay.ip.empty() && pit->second.fresh && pit->second.peer == peer_key(d.relay)) {
+    pit->second.fresh = false;  // the handshake was used by this queue ID: the next one needs its own
+    pit->second.tls_qid.assign(d.qid);
+  }
   auto& f = entry(failing, d.qid);
   f.line = line;
   auto& pair = failing_domain(f, domain);

@@ -65,6 +65,16 @@ TEST(LogsAggregate, JoinsTlsLineToDeliveriesOfTheSameProcess) {
   EXPECT_EQ(d.peers[0].host, "mx.a.example");
 }
 
+TEST(LogsAggregate, AHandshakeUsedByADeferredMessageIsNotReused) {
+  auto r = run(std::string(tls_to_a) +
+               "Nov 22 10:00:01 mx postfix/smtp[1]: AAAAA1: to=<x@a.example>, relay=mx.a.example[192.0.2.1]:25, "
+               "delay=1, dsn=4.2.0, status=deferred (host mx.a.example[192.0.2.1] said: 450 try later)\n" +
+               sent(1, "BBBBB2", "y@a.example", "mx.a.example[192.0.2.1]"));
+  EXPECT_EQ(out(r, "a.example").plaintext, 1u);
+  EXPECT_EQ(out(r, "a.example").deferred, 1u);
+  EXPECT_EQ(out(r, "a.example").failures.total(), 0u);
+}
+
 TEST(LogsAggregate, InterleavedProcessesKeepTheirOwnState) {
   std::string log = std::string(tls_to_a) +
                     "Nov 22 10:00:00 mx postfix/smtp[2]: Anonymous TLS connection established to mx.b.example[192.0.2.2]:25: "
