@@ -85,3 +85,18 @@ TEST(PolicyService, UsedDecisionsAreRefreshedBeforeTheyExpire) {
   std::this_thread::sleep_for(600ms);
   EXPECT_EQ(f.gathers, 2);  // not used since: left to expire
 }
+
+TEST(PolicyService, DnsTimeoutAnswersTemp) {
+  Fixture f({.workers = 1});
+  // A resolver whose every query times out: whether DANE applies is unknown.
+  f.service = std::make_unique<PolicyService>(
+      []() -> Result<NetworkTools> {
+        auto resolver = std::make_unique<FakeResolver>();
+        resolver->failures["example.com"] = temporary_error("DNS lookup of example.com timed out");
+        return NetworkTools{std::move(resolver), std::make_unique<FakeFetcher>()};
+      },
+      std::shared_ptr<StsStore>(open_sqlite_store(":memory:").value()), ServiceOptions{.workers = 1});
+  auto [d, cached] = f.ask("example.com");
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_NE(d.reason.find("timed out"), std::string::npos);
+}

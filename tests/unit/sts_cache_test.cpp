@@ -132,3 +132,31 @@ TEST(StsCache, SqliteFileSurvivesReopening) {
   EXPECT_EQ((*loaded)->expires, now + seconds(600));
   std::remove(path.c_str());
 }
+
+TEST(StsCache, ServerErrorsRedirectsAndJunkKeepTheCachedPolicy) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com");
+  w.resolve();
+  w.publish_txt("two");
+  for (auto bad : {https::Response{500, "text/plain", "", "oops"},
+                   https::Response{301, "text/plain", "https://elsewhere.example/", ""},
+                   https::Response{200, "text/plain", "", std::string(1 << 20, '\x7f')}}) {
+    w.fetcher.responses[url] = bad;
+    auto r = w.resolve();
+    ASSERT_TRUE(r.policy) << bad.status;
+    EXPECT_EQ(r.id, "one");
+    EXPECT_EQ(r.policy->mode, sts::Mode::enforce);
+  }
+}
+
+TEST(StsCache, DnsTimeoutKeepsTheCachedPolicyAndSaysSo) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com");
+  w.resolve();
+  w.resolver.failures["_mta-sts.example.com"] = temporary_error("timed out");
+  auto r = w.resolve();
+  ASSERT_TRUE(r.policy);
+  EXPECT_TRUE(r.temporary_trouble);
+}
