@@ -252,8 +252,13 @@ struct Aggregator::State {
     return (static_cast<uint64_t>(last_program_id) << 32) | l.pid;
   }
 
+  TimePoint overflow;  // junk time stamps must not grow the timeline without bound
+
   TimePoint& hour(int64_t t) {
     int64_t start = t - ((t % 3600) + 3600) % 3600;
+    auto it = hours.find(start);
+    if (it != hours.end()) return it->second;
+    if (hours.size() >= 200000) return overflow;  // 23 years of hours
     auto& p = hours[start];
     p.start = start;
     return p;
@@ -488,6 +493,7 @@ void Aggregator::State::on_disconnect(const LogLine& l, const Disconnect& d) {
 }
 
 void Aggregator::State::finalize(SmtpdSession& s, int64_t time) {
+  if (!s.client) return;
   TlsState st = s.tls.tls ? s.tls : (s.saw_connect ? TlsState{} : unknown_state);
   auto& acc = *s.client;
   auto& client = acc.c;
