@@ -131,6 +131,8 @@ int LogsCommand::run() {
   auto files = keep_order_ ? files_ : logs::order_rotated(files_);
   auto analysis = logs::analyze(files, options);
   if (progress && last_percent != 101) std::cerr << "\r\033[K" << std::flush;
+  if (json_ || csv_)  // the table shows them itself
+    for (const auto& warning : analysis.report.warnings) std::cerr << "mxtls logs: " << warning << "\n";
   if (analysis.suppressed_messages)
     std::cerr << "mxtls logs: " << analysis.suppressed_messages << " more input problems not shown\n";
 

@@ -231,6 +231,7 @@ struct Aggregator::State {
   std::map<int64_t, TimePoint> hours;
   Seen period;
   uint64_t tls_deferrals = 0;
+  uint64_t tls_out_lines = 0, tls_in_lines = 0;  // TLS lines and tls=/starttls= fields: is TLS logged at all?
   LowerDomain lower;
 
   std::string last_program;  // consecutive lines mostly come from the same few programs
@@ -292,6 +293,7 @@ struct Aggregator::State {
 // ---- outbound ----
 
 void Aggregator::State::on_tls_out(const LogLine& l, const TlsOut& t) {
+  ++tls_out_lines;
   if (options.skip_local && is_loopback(t.peer.ip)) return;
   auto& p = smtp[process_key(l)];
   auto key = peer_key(t.peer);
@@ -352,6 +354,7 @@ void Aggregator::State::on_delivery(const LogLine& l, const Delivery& d) {
     return;
   }
   if (d.relay.ip.empty()) return;
+  if (!d.tls_level.empty()) ++tls_out_lines;
   auto& p = smtp[key_pid];
   p.line = line;
   bool new_session = false;
@@ -456,6 +459,7 @@ void Aggregator::State::on_connect(const LogLine& l, const Connect& c) {
 }
 
 void Aggregator::State::on_tls_in(const LogLine& l, const TlsIn& t) {
+  ++tls_in_lines;
   auto it = smtpd.find(process_key(l));
   if (it == smtpd.end() || it->second.peer != peer_key(t.peer)) return;
   it->second.tls = {true, true, t.trust, names.get(t.protocol), names.get(t.cipher)};
@@ -484,6 +488,7 @@ void Aggregator::State::on_disconnect(const LogLine& l, const Disconnect& d) {
   auto it = smtpd.find(process_key(l));
   if (it == smtpd.end() || it->second.peer != peer_key(d.peer)) return;
   auto& s = it->second;
+  if (d.starttls_attempted) ++tls_in_lines;
   if (d.starttls_failed) s.starttls_failed = true;
   // With smtpd_tls_loglevel = 0 there is no TLS line, but "starttls=1" tells.
   if (!s.tls.tls && d.starttls_attempted && !d.starttls_failed) s.tls = {true, true, Trust::unknown, {}, {}};
@@ -668,6 +673,14 @@ Report Aggregator::State::finish() {
   r.what_if_inbound = what_if_inbound(r.senders, r.clients);
   build_timeline(r, hours);
   r.notifications = notifications(r);
+  // A server that never uses TLS and one that does not log it look the same.
+  if (r.outbound_totals.messages > 0 && tls_out_lines == 0)
+    r.warnings.push_back("no outbound TLS handshake in the input: either this server never sends with TLS, or "
+                         "smtp_tls_loglevel is 0 and TLS is not logged (set smtp_tls_loglevel = 1); every "
+                         "delivery counts as plaintext");
+  if (r.inbound_totals.messages > 0 && tls_in_lines == 0)
+    r.warnings.push_back("no inbound STARTTLS in the input: either no client used TLS, or smtpd_tls_loglevel is 0 "
+                         "on a Postfix older than 3.0 (set smtpd_tls_loglevel = 1); every message counts as plaintext");
   return r;
 }
 

@@ -128,6 +128,7 @@ struct Report {
   std::string timeline_bucket;  // "hour" or "day"
   std::vector<TimePoint> timeline;
   std::vector<Notification> notifications;
+  std::vector<std::string> warnings;  // about the input as a whole (TLS logging off...)
 };
 
 enum class SortOrder { plaintext, messages, domain };

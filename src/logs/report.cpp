@@ -253,6 +253,7 @@ json to_json(const Analysis& a) {
   out["what_if"] = what_if_json(r);
   out["timeline"] = timeline_json(r);
   out["notifications"] = notifications_json(r);
+  out["warnings"] = r.warnings;
   make_utf8(out);
   return out;
 }
@@ -281,7 +282,8 @@ void write_json(const Analysis& a, std::ostream& out) {
   rows("clients", r.clients, client, true);
   out << "  },\n  \"what_if\": " << dump(what_if_json(r)) << ",\n";
   out << "  \"timeline\": " << dump(timeline_json(r)) << ",\n";
-  out << "  \"notifications\": " << dump(notifications_json(r)) << "\n}\n";
+  out << "  \"notifications\": " << dump(notifications_json(r)) << ",\n";
+  out << "  \"warnings\": " << dump(json(r.warnings)) << "\n}\n";
 }
 
 // ---- terminal table ----
@@ -410,6 +412,7 @@ std::string render_table(const Analysis& a, bool colour, size_t max_rows) {
   for (const auto& i : a.inputs)
     out << "  " << i.file << ": " << i.lines << " lines, " << i.postfix_lines << " from Postfix"
         << (i.failed ? paint(" (incomplete: see the errors above)", "31") : "") << "\n";
+  for (const auto& w : r.warnings) out << paint("Warning: ", "33") << w << "\n";
   out << "\n";
   outbound_table(out, r, paint, max_rows);
   inbound_table(out, r, paint, max_rows);

@@ -61,6 +61,7 @@ TEST(LogsAggregate, JoinsTlsLineToDeliveriesOfTheSameProcess) {
   EXPECT_EQ(d.trust.verified, 2u);
   EXPECT_EQ(d.protocols.at("TLSv1.3"), 2u);
   EXPECT_EQ(d.secure_ok, 2u);
+  EXPECT_TRUE(r.warnings.empty());
   ASSERT_EQ(d.peers.size(), 1u);
   EXPECT_EQ(d.peers[0].host, "mx.a.example");
 }
@@ -109,6 +110,8 @@ TEST(LogsAggregate, ConnectionReuseTakesTheStateOfTheCachedConnection) {
 TEST(LogsAggregate, MissingTlsLineMeansPlaintext) {
   auto r = run(sent(1, "AAAAA1", "x@a.example", "mx.a.example[192.0.2.1]"));
   EXPECT_EQ(out(r, "a.example").plaintext, 1u);
+  ASSERT_EQ(r.warnings.size(), 1u);  // no TLS line at all: TLS logging may be off
+  EXPECT_NE(r.warnings[0].find("smtp_tls_loglevel"), std::string::npos);
   ASSERT_EQ(r.notifications.size(), 1u);
   EXPECT_EQ(r.notifications[0].domain, "a.example");
   EXPECT_NE(r.notifications[0].text.find("smtpd_tls_security_level = may"), std::string::npos);
