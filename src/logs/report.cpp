@@ -363,7 +363,7 @@ void inbound_table(std::ostringstream& out, const Report& r, const Painter& pain
   }
   if (!r.clients.empty()) {
     out << "  " << cell("client", 44) << rcell("sess", 6) << rcell("msgs", 7) << rcell("TLS", 5)
-        << rcell("STARTTLS failed", 15) << "\n";
+        << rcell("STARTTLS failed", 15) << "  (TLS: share of sessions)\n";
     size_t rows = 0;
     for (const auto& c : r.clients) {
       if (rows++ == max_rows) {
