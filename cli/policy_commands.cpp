@@ -9,6 +9,7 @@
 #include "dns.hpp"
 #include "https.hpp"
 #include "policy/rules.hpp"
+#include "policy/sts_redis.hpp"
 #include "socketmap/server.hpp"
 #include "text.hpp"
 
@@ -32,6 +33,15 @@ std::optional<std::string> read_file(const std::string& path, size_t max_size, s
 }
 
 std::shared_ptr<policy::StsStore> open_store(const std::string& path, std::string& error) {
+  if (policy::is_redis_url(path)) {
+    // A lookup waits at most this long for the shared cache, then goes on without it.
+    auto store = policy::open_redis_store(path, std::chrono::milliseconds(500));
+    if (!store) {
+      error = store.error().message;
+      return nullptr;
+    }
+    return std::shared_ptr<policy::StsStore>(std::move(*store));
+  }
   if (path != ":memory:") {
     std::error_code ignored;
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
@@ -120,7 +130,8 @@ void PolicySources::add_to(CLI::App& cmd) {
   cmd.add_option("--timeout", timeout_seconds, "Seconds allowed for each DNS query and HTTPS fetch")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 120.0));
-  cmd.add_option("--cache", cache_file, "SQLite file for MTA-STS policies (\":memory:\" for none)")
+  cmd.add_option("--cache", cache_file, "MTA-STS policy cache: a SQLite file (\":memory:\" for none), or Redis shared by a fleet: "
+                 "redis://host:port/db or redis+unix:///path/to/socket")
       ->capture_default_str();
   cmd.add_option("--preload", preload_file, "STARTTLS Everywhere policy.json (verify its signature first)")
       ->check(CLI::ExistingFile);
@@ -179,7 +190,7 @@ void ServeCommand::add_to(CLI::App& app) {
       "  3. The STARTTLS Everywhere preload list (--preload), only when no MTA-STS policy was seen.\n"
       "  4. Local rules (--rules).\n"
       "  5. Otherwise NOTFOUND: Postfix's smtp_tls_security_level applies.\n"
-      "MTA-STS policies are cached in --cache (SQLite) and kept until their max_age ends, even if a refresh fails.\n"
+      "MTA-STS policies are cached in --cache (SQLite or Redis) and kept until their max_age ends, even if a refresh fails.\n"
       "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n\n"
       "Postfix main.cf:\n"
       "  smtp_tls_policy_maps = socketmap:inet:127.0.0.1:8461:tls\n"

@@ -119,22 +119,32 @@ StsResolution resolve_sts(const std::string& domain, dns::Resolver& resolver, ht
                           StsStore& store, Seconds now) {
   auto loaded = store.load(domain);
   std::optional<CachedSts> cached = loaded ? *loaded : std::nullopt;
+  // A cache that could not be read (Redis down) may hold a policy we cannot
+  // see: say so, so that an answer without a policy is known to be unsure.
+  bool cache_unreadable = !loaded && loaded.error().kind == ErrorKind::temporary;
+  auto unsure = [&](StsResolution r) {
+    if (cache_unreadable && !r.policy) {
+      r.temporary_trouble = true;
+      r.note += "; policy cache unavailable: " + loaded.error().message;
+    }
+    return r;
+  };
   auto txt = dns::lookup_txt(resolver, "_mta-sts." + domain);
   if (!txt) {
     bool absent = txt.error().kind == ErrorKind::not_found;
     auto r = from_cache(cached, now, absent ? "no _mta-sts TXT record" : "_mta-sts TXT lookup failed: " + txt.error().message);
     r.temporary_trouble = txt.error().kind == ErrorKind::temporary;
-    return r;
+    return unsure(std::move(r));
   }
   auto record = sts::select_txt_record(*txt);
-  if (!record) return from_cache(cached, now, "no valid _mta-sts TXT record");
+  if (!record) return unsure(from_cache(cached, now, "no valid _mta-sts TXT record"));
   if (cached && cached->id == record->id && cached->expires > now)
     return from_cache(cached, now, "TXT id unchanged");
   auto fetched = sts::fetch_policy(resolver, fetcher, domain);
   if (!fetched) {
     auto r = from_cache(cached, now, "policy fetch failed: " + fetched.error().message);
     r.temporary_trouble = true;
-    return r;
+    return unsure(std::move(r));
   }
   CachedSts entry{domain, record->id, to_policy_text(*fetched), now, now + std::chrono::seconds(fetched->max_age)};
   auto saved = store.save(entry);
