@@ -101,6 +101,10 @@ Decision decide(const Evidence& evidence, const Options& options) {
   // whether DANE applies, and a weaker answer could be a downgrade.
   if (evidence.dane.mx_lookup_failed)
     return {Answer::temp, "", Source::dane, "MX lookup failed (" + evidence.dane.detail + "); cannot tell whether DANE applies"};
+  // Likewise when a cached MTA-STS policy may be in force but cannot be read.
+  if (evidence.sts.policy_unknown)
+    return {Answer::temp, "", Source::mta_sts,
+            "the domain publishes MTA-STS but no policy is at hand (" + evidence.sts.detail + "); a cached policy may apply"};
   // The preload list stands in for MTA-STS only when no policy was seen.
   if (!evidence.sts.policy)
     if (auto d = preload_rule(evidence.preload)) return *d;

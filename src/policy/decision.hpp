@@ -44,6 +44,10 @@ struct StsEvidence {
   std::optional<sts::Policy> policy;  // a valid policy (fresh or from the cache), any mode
   std::string id;                     // its TXT id, for the reason
   bool from_cache = false;
+  // The domain publishes MTA-STS but the policy cache could not be read and
+  // no policy could be fetched: one may be cached that we cannot see.
+  bool policy_unknown = false;
+  std::string detail;  // why, for the reason
 };
 
 struct PreloadEvidence {

@@ -77,6 +77,8 @@ GatheredEvidence gather_evidence(const std::string& domain, Sources& sources, Se
   e.sts.policy = std::move(sts.policy);
   e.sts.id = sts.id;
   e.sts.from_cache = sts.from_cache;
+  e.sts.policy_unknown = sts.policy_unknown;
+  e.sts.detail = sts.note;
   if (sources.preload) {
     e.preload.list_expired = expired(*sources.preload, now);
     if (const auto* entry = find_entry(*sources.preload, domain, now)) {

@@ -122,9 +122,13 @@ StsResolution resolve_sts(const std::string& domain, dns::Resolver& resolver, ht
   // A cache that could not be read (Redis down) may hold a policy we cannot
   // see: say so, so that an answer without a policy is known to be unsure.
   bool cache_unreadable = !loaded && loaded.error().kind == ErrorKind::temporary;
-  auto unsure = [&](StsResolution r) {
+  // Without a TXT record the domain has no MTA-STS to speak of (a cached
+  // policy outliving its record is the rare case), so only a domain that
+  // publishes one, or whose record could not be looked up, is unknown.
+  auto unsure = [&](StsResolution r, bool txt_absent = false) {
     if (cache_unreadable && !r.policy) {
       r.temporary_trouble = true;
+      r.policy_unknown = !txt_absent;
       r.note += "; policy cache unavailable: " + loaded.error().message;
     }
     return r;
@@ -134,7 +138,7 @@ StsResolution resolve_sts(const std::string& domain, dns::Resolver& resolver, ht
     bool absent = txt.error().kind == ErrorKind::not_found;
     auto r = from_cache(cached, now, absent ? "no _mta-sts TXT record" : "_mta-sts TXT lookup failed: " + txt.error().message);
     r.temporary_trouble = txt.error().kind == ErrorKind::temporary;
-    return unsure(std::move(r));
+    return unsure(std::move(r), absent);
   }
   auto record = sts::select_txt_record(*txt);
   if (!record) return unsure(from_cache(cached, now, "no valid _mta-sts TXT record"));

@@ -44,6 +44,10 @@ struct StsResolution {
   bool from_cache = false;
   std::string note;  // what happened, for logs and `policy explain`
   bool temporary_trouble = false;  // a fetch or lookup failed temporarily
+  // The cache could not be read (Redis down) and the domain publishes (or may
+  // publish) MTA-STS, yet no policy is at hand: a cached policy may be in
+  // force that we cannot see, so an answer without it could be a downgrade.
+  bool policy_unknown = false;
 };
 
 // Resolves the policy in force for `domain` at `now`, fetching when the TXT

@@ -193,5 +193,6 @@ TEST(RedisDown, ResolveStsSaysItIsUnsure) {
   auto r = resolve_sts("example.com", resolver, fetcher, *store, time_point_cast<seconds>(system_clock::now()));
   EXPECT_FALSE(r.policy);
   EXPECT_TRUE(r.temporary_trouble);
+  EXPECT_TRUE(r.policy_unknown);
   EXPECT_NE(r.note.find("policy cache unavailable"), std::string::npos) << r.note;
 }

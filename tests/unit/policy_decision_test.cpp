@@ -169,3 +169,18 @@ TEST(PolicyRule2MtaSts, TlsrptAttributesOnlyWhenConfigured) {
             "{ policy_string = mode: enforce } { policy_string = mx: *.example.com } "
             "{ policy_string = max_age: 86400 }");
 }
+
+TEST(PolicyRule2MtaSts, UnreadableCacheOfAPublishingDomainAnswersTemp) {
+  Evidence e;
+  e.domain = "example.com";
+  e.sts.policy_unknown = true;
+  e.sts.detail = "policy fetch failed; policy cache unavailable: redis down";
+  auto d = decide(e);
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_EQ(d.source, Source::mta_sts);
+  EXPECT_NE(d.reason.find("redis down"), std::string::npos) << d.reason;
+  e.preload = preload(true);  // the preload list is no stand-in for a policy we cannot see
+  EXPECT_EQ(decide(e).answer, Answer::temp);
+  e.dane = with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"}).dane;  // DANE still wins
+  EXPECT_EQ(decide(e).source, Source::dane);
+}

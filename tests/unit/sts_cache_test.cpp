@@ -160,3 +160,30 @@ TEST(StsCache, DnsTimeoutKeepsTheCachedPolicyAndSaysSo) {
   ASSERT_TRUE(r.policy);
   EXPECT_TRUE(r.temporary_trouble);
 }
+
+namespace {
+// A cache that cannot be read, like Redis while it is down.
+struct UnreadableStore : StsStore {
+  Result<std::optional<CachedSts>> load(const std::string&) override { return temporary_error("redis down"); }
+  Result<bool> save(const CachedSts&) override { return temporary_error("redis down"); }
+};
+}  // namespace
+
+TEST(StsCache, UnreadableCacheMakesAPublishingDomainUnknownNotPolicyless) {
+  FakeResolver resolver;
+  FakeFetcher fetcher;  // every fetch fails
+  UnreadableStore store;
+  Seconds now = sys_days(year(2026) / 11 / 22);
+  resolver.add("mta-sts.example.com", dns::Type::A, a_rdata(1));
+  auto r = resolve_sts("example.com", resolver, fetcher, store, now);
+  EXPECT_FALSE(r.policy_unknown) << "no TXT record: no MTA-STS to lose";
+  resolver.add("_mta-sts.example.com", dns::Type::TXT, txt_rdata("v=STSv1; id=one"));
+  r = resolve_sts("example.com", resolver, fetcher, store, now);
+  EXPECT_FALSE(r.policy);
+  EXPECT_TRUE(r.policy_unknown);
+  EXPECT_NE(r.note.find("redis down"), std::string::npos) << r.note;
+  fetcher.responses[url] = policy_response("enforce", "mx.example.com");
+  r = resolve_sts("example.com", resolver, fetcher, store, now);
+  ASSERT_TRUE(r.policy) << "a fresh fetch needs no cache";
+  EXPECT_FALSE(r.policy_unknown);
+}
