@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "dns.hpp"
+#include "files.hpp"
 #include "https.hpp"
 #include "policy/rules.hpp"
 #include "policy/sts_redis.hpp"
@@ -15,22 +16,6 @@
 
 namespace mxtls::cli {
 namespace {
-
-std::optional<std::string> read_file(const std::string& path, size_t max_size, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot read " + path;
-    return std::nullopt;
-  }
-  std::string text(max_size + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > max_size) {
-    error = path + " is too large";
-    return std::nullopt;
-  }
-  return text;
-}
 
 std::shared_ptr<policy::StsStore> open_store(const std::string& path, std::string& error) {
   if (policy::is_redis_url(path)) {
@@ -157,9 +142,8 @@ policy::NetworkToolsFactory PolicySources::tools_factory() const {
   };
 }
 
-std::string PolicySources::load_into(policy::PolicyService& service) const {
+std::string PolicySources::load_into(policy::PolicyService& service, const policy::LocalRules& more_rules) const {
   std::shared_ptr<const policy::PreloadList> preload;
-  std::shared_ptr<const policy::LocalRules> rules;
   std::string error;
   if (!preload_file.empty()) {
     auto text = read_file(preload_file, policy::max_preload_list_size, error);
@@ -168,14 +152,18 @@ std::string PolicySources::load_into(policy::PolicyService& service) const {
     if (!list) return preload_file + ": " + list.error().message;
     preload = std::make_shared<const policy::PreloadList>(std::move(*list));
   }
+  policy::LocalRules rules;
   if (!rules_file.empty()) {
     auto text = read_file(rules_file, policy::max_rules_file_size, error);
     if (!text) return error;
     auto parsed = policy::parse_rules(*text, rules_file);
     if (!parsed) return parsed.error().message;
-    rules = std::make_shared<const policy::LocalRules>(std::move(*parsed));
+    rules = std::move(*parsed);
   }
-  service.reload(preload, rules);
+  for (const auto& [domain, rule] : more_rules)
+    if (auto [at, added] = rules.emplace(domain, rule); !added)
+      return domain + " has two rules: " + at->second.origin + " and " + rule.origin;
+  service.reload(preload, rules.empty() ? nullptr : std::make_shared<const policy::LocalRules>(std::move(rules)));
   return "";
 }
 
@@ -188,7 +176,7 @@ void ServeCommand::add_to(CLI::App& app) {
       "     a failed TLSA lookup under a signed MX -> TEMP, so the mail waits instead of going out unprotected.\n"
       "  2. MTA-STS in enforce mode -> secure match=<the policy's mx patterns> servername=hostname.\n"
       "  3. The STARTTLS Everywhere preload list (--preload), only when no MTA-STS policy was seen.\n"
-      "  4. Local rules (--rules).\n"
+      "  4. Local rules (--rules, and the [rules] section of --config).\n"
       "  5. Otherwise NOTFOUND: Postfix's smtp_tls_security_level applies.\n"
       "MTA-STS policies are cached in --cache (SQLite or Redis) and kept until their max_age ends, even if a refresh fails.\n"
       "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n\n"
@@ -196,10 +184,25 @@ void ServeCommand::add_to(CLI::App& app) {
       "  smtp_tls_policy_maps = socketmap:inet:127.0.0.1:8461:tls\n"
       "  # or, with --unix /var/spool/postfix/private/mxtls:\n"
       "  smtp_tls_policy_maps = socketmap:unix:private/mxtls:tls\n\n"
-      "Signals: SIGHUP re-reads --preload and --rules and forgets cached decisions; SIGTERM stops.\n"
+      "Configuration file (--config): any long option as \"option = value\", then optional sections:\n"
+      "  listen = 127.0.0.1:8461\n"
+      "  cache = /var/lib/mxtls/policy-cache.sqlite\n"
+      "  [map tls]            # socketmap:inet:127.0.0.1:8461:tls\n"
+      "  dane-level = dane-only\n"
+      "  [map lenient]\n"
+      "  dane-level = dane\n"
+      "  tlsrpt-attributes = no\n"
+      "  [rules]              # as in a --rules file\n"
+      "  partner.example  secure match=.partner.example\n"
+      "  bigcorp.example  @microsoft\n"
+      "A bad line refuses the whole file, naming the line.\n\n"
+      "Signals: SIGHUP re-reads the --config maps and rules, --preload and --rules, and forgets cached\n"
+      "decisions (if anything cannot be read, the old configuration stays); other settings need a restart.\n"
+      "SIGTERM stops.\n"
       "Logs one line per decision on stderr (--quiet: none).\n\n"
       "Example:\n"
       "  mxtls serve --listen 127.0.0.1:8461 --map tls --map lenient=dane --rules /etc/mxtls/rules");
+  add_config_option(*cmd);
   sources_.add_to(*cmd);
   cmd->add_option("--listen", listen_, "TCP address:port (\"none\" for no TCP)")->capture_default_str();
   cmd->add_option("--unix", unix_path_, "Also listen on this Unix socket path");
@@ -221,21 +224,15 @@ void ServeCommand::add_to(CLI::App& app) {
 
 int ServeCommand::run() {
   socketmap::ServerOptions options;
-  options.maps.clear();
-  for (const auto& m : maps_) {
-    auto eq = m.find('=');
-    socketmap::MapConfig config;
-    config.options.dane_level = sources_.dane_level;
-    config.options.tlsrpt_attributes = tlsrpt_attributes_;
-    if (eq != std::string::npos) {
-      config.options.dane_level = m.substr(eq + 1);
-      if (config.options.dane_level != "dane" && config.options.dane_level != "dane-only") {
-        std::cerr << "mxtls serve: --map " << m << ": the level must be dane or dane-only\n";
-        return 64;
-      }
-    }
-    options.maps[m.substr(0, eq)] = config;
+  std::string error;
+  if (!config_file_.empty()) {
+    auto config = read_config(error);
+    if (!config) return std::cerr << "mxtls serve: " << error << "\n", 64;
+    config_ = std::move(*config);
+    error = apply_settings(config_);
   }
+  if (error.empty()) error = build_maps(config_, options.maps);
+  if (!error.empty()) return std::cerr << "mxtls serve: " << error << "\n", 64;
   if (listen_ == "none") {
     options.tcp_port = 0;
   } else {
@@ -259,11 +256,8 @@ int ServeCommand::run() {
   }
   options.lookup_timeout = std::chrono::milliseconds(static_cast<long>(lookup_timeout_seconds_ * 1000));
   options.max_clients = max_clients_;
-  options.log = [quiet = quiet_](const std::string& line) {
-    if (!quiet || line.starts_with("listening") || line.starts_with("stopping") || line.starts_with("reload"))
-      std::cerr << "mxtls-serve: " << line << "\n";
-  };
-  std::string error;
+  options.log = [](const std::string& line) { std::cerr << "mxtls-serve: " << line << "\n"; };
+  options.log_decisions = !quiet_;
   auto store = open_store(sources_.cache_file, error);
   if (!store) {
     std::cerr << "mxtls serve: " << error << "\n";
@@ -272,14 +266,11 @@ int ServeCommand::run() {
   policy::ServiceOptions service_options;
   service_options.workers = workers_;
   policy::PolicyService service(sources_.tools_factory(), store, service_options);
-  if (auto e = sources_.load_into(service); !e.empty()) {
+  if (auto e = sources_.load_into(service, config_.rules); !e.empty()) {
     std::cerr << "mxtls serve: " << e << "\n";
     return 3;
   }
-  options.on_reload = [this, &service] {
-    auto e = sources_.load_into(service);
-    return e.empty() ? std::string("reload: done") : "reload failed, keeping the old lists: " + e;
-  };
+  options.on_reload = [this, &service](auto& maps) { return reload(service, maps); };
   return socketmap::run_server(service, options);
 }
 

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "policy/config.hpp"
 #include "policy/service.hpp"
+#include "socketmap/server.hpp"
 
 namespace mxtls::cli {
 
@@ -24,8 +26,9 @@ struct PolicySources {
 
   void add_to(CLI::App& cmd);
   policy::NetworkToolsFactory tools_factory() const;
-  // Reads the preload list and rules into the service; an error message or "".
-  std::string load_into(policy::PolicyService& service) const;
+  // Reads the preload list and rules (with `more_rules`, e.g. a config
+  // file's) into the service; an error message or "".
+  std::string load_into(policy::PolicyService& service, const policy::LocalRules& more_rules = {}) const;
   // The MTA-STS policy cache named by --cache; null and `error` set on failure.
   std::shared_ptr<policy::StsStore> open_cache(std::string& error) const;
 };
@@ -37,7 +40,16 @@ class ServeCommand {
 
  private:
   int run();
+  // In serve_config.cpp: --config FILE.
+  void add_config_option(CLI::App& cmd);
+  std::optional<policy::Config> read_config(std::string& error) const;
+  std::string apply_settings(const policy::Config& config);
+  std::string build_maps(const policy::Config& config, std::map<std::string, socketmap::MapConfig>& maps) const;
+  std::string reload(policy::PolicyService& service, std::map<std::string, socketmap::MapConfig>& maps);
 
+  CLI::App* cmd_ = nullptr;
+  std::string config_file_;
+  policy::Config config_;  // as read at start (settings) or at the last reload
   PolicySources sources_;
   std::string listen_ = "127.0.0.1:8461";
   std::string unix_path_;

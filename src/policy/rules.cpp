@@ -36,10 +36,10 @@ std::string provider_template(std::string_view name) {
   return "";
 }
 
-Result<LocalRules> parse_rules(std::string_view text, const std::string& origin) {
+Result<LocalRules> parse_rules(std::string_view text, const std::string& origin, size_t first_line) {
   if (text.size() > max_rules_file_size) return invalid_error(origin + ": larger than 16 MiB");
   LocalRules rules;
-  size_t line_number = 0;
+  size_t line_number = first_line - 1;
   for (auto raw : split(text, '\n')) {
     ++line_number;
     std::string where = origin + ":" + std::to_string(line_number);

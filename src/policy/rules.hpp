@@ -19,7 +19,8 @@ inline constexpr size_t max_rules_file_size = 16 * 1024 * 1024;
 // `origin` names the file in each rule's origin ("rules.conf:12"). Any bad
 // line refuses the whole file, naming the line: a half-read policy file
 // would silently weaken security.
-Result<LocalRules> parse_rules(std::string_view text, const std::string& origin);
+// `first_line` is the number of the text's first line in that file.
+Result<LocalRules> parse_rules(std::string_view text, const std::string& origin, size_t first_line = 1);
 
 // The policy string of a provider template, or empty if unknown.
 std::string provider_template(std::string_view name);

@@ -24,15 +24,23 @@ std::string PolicyService::cache_key(const std::string& domain, const Options& o
          domain;
 }
 
+std::optional<Decision> PolicyService::fresh_decision_locked(const std::string& domain, const Options& options) {
+  auto hit = decisions_.find(cache_key(domain, options));
+  if (hit == decisions_.end() || hit->second.expires <= std::chrono::steady_clock::now()) return std::nullopt;
+  hit->second.used = true;
+  return hit->second.decision;
+}
+
+std::optional<Decision> PolicyService::cached(const std::string& domain, const Options& options) {
+  std::lock_guard lock(mutex_);
+  return fresh_decision_locked(domain, options);
+}
+
 void PolicyService::lookup(const std::string& domain, const Options& options, Done done) {
   std::unique_lock lock(mutex_);
-  auto hit = decisions_.find(cache_key(domain, options));
-  if (hit != decisions_.end() && hit->second.expires > std::chrono::steady_clock::now()) {
-    hit->second.used = true;
-    Decision d = hit->second.decision;
+  if (auto d = fresh_decision_locked(domain, options)) {
     lock.unlock();
-    done(d, true);
-    return;
+    return done(*d, true);
   }
   auto& waiters = pending_[domain];
   waiters.push_back({options, std::move(done)});

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -51,6 +52,8 @@ class PolicyService {
   // `done` runs exactly once, on a worker thread or (cache hit) right here.
   using Done = std::function<void(const Decision&, bool from_cache)>;
   void lookup(const std::string& domain, const Options& options, Done done);
+  // A decision still fresh in the cache, if any: the fast path of lookup().
+  std::optional<Decision> cached(const std::string& domain, const Options& options);
 
   // Replaces the preload list and local rules; forgets cached decisions.
   void reload(std::shared_ptr<const PreloadList> preload,
@@ -72,6 +75,7 @@ class PolicyService {
     Done done;
   };
 
+  std::optional<Decision> fresh_decision_locked(const std::string& domain, const Options& options);
   void worker_loop();
   void refresh_loop();
   void work_on(const std::string& domain, NetworkTools& tools);

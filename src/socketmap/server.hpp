@@ -25,10 +25,13 @@ struct ServerOptions {
   std::chrono::milliseconds lookup_timeout{5000};  // then TEMP, so Postfix never hangs
   std::chrono::seconds idle_timeout{300};
   size_t max_clients = 2048;  // beyond it, the longest-idle client is dropped
-  // Called on SIGHUP; returns a message for the log.
-  std::function<std::string()> on_reload;
-  // One line per decision (and per dropped client).
+  // Called on SIGHUP, in the server's thread, with the maps in force, which
+  // it may replace; returns a message for the log.
+  std::function<std::string(std::map<std::string, MapConfig>& maps)> on_reload;
+  // Lines for the log: listening, reloads, dropped clients, and one per
+  // decision unless log_decisions is off (then they are not even built).
   std::function<void(const std::string&)> log;
+  bool log_decisions = true;
 };
 
 // Runs until SIGTERM or SIGINT. Returns 0 on a clean stop, 1 if a listener

@@ -1,0 +1,128 @@
+// `mxtls serve --config FILE`: settings as the long options, [map NAME]
+// sections and a [rules] section (see src/policy/config.hpp); SIGHUP re-reads
+// the maps, the rules and the files they name.
+#include <algorithm>
+
+#include "files.hpp"
+#include "policy_commands.hpp"
+
+namespace mxtls::cli {
+namespace {
+
+// Settings a running daemon cannot change (listeners, cache, threads).
+std::vector<std::string> changed_settings(const policy::Config& before, const policy::Config& after) {
+  auto value_of = [](const policy::Config& c, const std::string& key) -> std::optional<std::string> {
+    for (const auto& s : c.settings)
+      if (s.key == key) return s.value;
+    return std::nullopt;
+  };
+  std::vector<std::string> changed;
+  for (const auto* c : {&before, &after})
+    for (const auto& s : c->settings)
+      if (value_of(before, s.key) != value_of(after, s.key) &&
+          std::find(changed.begin(), changed.end(), s.key) == changed.end())
+        changed.push_back(s.key);
+  return changed;
+}
+
+}  // namespace
+
+void ServeCommand::add_config_option(CLI::App& cmd) {
+  cmd_ = &cmd;
+  cmd.add_option("--config", config_file_,
+                 "Configuration file: \"option = value\" lines (any long option above), [map NAME] sections "
+                 "(dane-level, tlsrpt-attributes) and a [rules] section; the command line wins over it")
+      ->check(CLI::ExistingFile);
+}
+
+std::optional<policy::Config> ServeCommand::read_config(std::string& error) const {
+  auto text = read_file(config_file_, policy::max_config_file_size, error);
+  if (!text) return std::nullopt;
+  std::vector<std::string> keys;
+  for (const auto* option : cmd_->get_options())
+    for (const auto& name : option->get_lnames())
+      if (name != "help" && name != "config" && name != "map") keys.push_back(name);
+  std::vector<std::string_view> key_views(keys.begin(), keys.end());
+  auto config = policy::parse_config(*text, config_file_, key_views);
+  if (!config) {
+    error = config.error().message;
+    return std::nullopt;
+  }
+  return std::move(*config);
+}
+
+// Each setting is given to its option as if it were on the command line, so
+// it gets the same checks; options given on the command line keep theirs.
+std::string ServeCommand::apply_settings(const policy::Config& config) {
+  for (const auto& setting : config.settings) {
+    CLI::Option* option = cmd_->get_option_no_throw("--" + setting.key);
+    if (!option || option->count() > 0) continue;
+    try {
+      option->clear();
+      option->add_result(setting.value);
+      option->run_callback();
+    } catch (const CLI::Error& e) {
+      return setting.where + ": " + e.what();
+    }
+  }
+  return "";
+}
+
+// --map on the command line, else the config file's [map] sections, else
+// the default map "tls".
+std::string ServeCommand::build_maps(const policy::Config& config,
+                                     std::map<std::string, socketmap::MapConfig>& maps) const {
+  policy::Options defaults;
+  defaults.dane_level = sources_.dane_level;
+  defaults.tlsrpt_attributes = tlsrpt_attributes_;
+  maps.clear();
+  bool from_command_line = cmd_->get_option("--map")->count() > 0 || config.maps.empty();
+  if (!from_command_line) {
+    for (const auto& section : config.maps) {
+      socketmap::MapConfig map{defaults};
+      map.options.dane_level = section.dane_level.value_or(defaults.dane_level);
+      map.options.tlsrpt_attributes = section.tlsrpt_attributes.value_or(defaults.tlsrpt_attributes);
+      maps[section.name] = map;
+    }
+    return "";
+  }
+  for (const auto& m : maps_) {
+    auto eq = m.find('=');
+    socketmap::MapConfig map{defaults};
+    if (eq != std::string::npos) {
+      map.options.dane_level = m.substr(eq + 1);
+      if (map.options.dane_level != "dane" && map.options.dane_level != "dane-only")
+        return "--map " + m + ": the level must be dane or dane-only";
+    }
+    maps[m.substr(0, eq)] = map;
+  }
+  return "";
+}
+
+// SIGHUP: nothing changes unless everything could be read.
+std::string ServeCommand::reload(policy::PolicyService& service, std::map<std::string, socketmap::MapConfig>& maps) {
+  const std::string failed = "reload failed, keeping the old configuration: ";
+  if (config_file_.empty()) {
+    auto e = sources_.load_into(service);
+    return e.empty() ? "reload: done" : failed + e;
+  }
+  std::string error;
+  auto fresh = read_config(error);
+  if (!fresh) return failed + error;
+  std::map<std::string, socketmap::MapConfig> fresh_maps;
+  if (auto e = build_maps(*fresh, fresh_maps); !e.empty()) return failed + e;
+  if (auto e = sources_.load_into(service, fresh->rules); !e.empty()) return failed + e;
+  maps = std::move(fresh_maps);
+  std::string note = "reload: done (" + std::to_string(maps.size()) + " maps, " +
+                     std::to_string(fresh->rules.size()) + " rules in " + config_file_ + ")";
+  auto changed = changed_settings(config_, *fresh);
+  if (!changed.empty()) {
+    note += "; restart to apply the changed settings:";
+    for (const auto& key : changed) note += " " + key;
+  }
+  config_.maps = std::move(fresh->maps);
+  config_.rules = std::move(fresh->rules);
+  return note;
+}
+
+}  // namespace mxtls::cli

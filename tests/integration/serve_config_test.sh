@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# `mxtls serve --config FILE` with real Postfix (postmap -q) as the client:
+# maps and rules from the file, the command line winning over it, SIGHUP
+# applying an edited file, a broken file keeping the old configuration, and
+# a bad file refused at start naming the line. Needs the demo world.
+# Usage: serve_config_test.sh MXTLS_BINARY
+set -uo pipefail
+mxtls=$1
+top=$(cd "$(dirname "$0")/../.." && pwd)
+source "$top/testbed/run/env"
+port=$((18661 + $$ % 100))
+work=$(mktemp -d)
+serve_pid=
+trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+lookup() {  # map domain -> the answer, NOTFOUND, TEMP or ERROR(rc)
+  local out rc
+  out=$(postmap -q "$2" "socketmap:inet:127.0.0.1:$port:$1" 2>"$work/postmap.err"); rc=$?
+  if [ $rc -eq 0 ]; then echo "$out"
+  elif grep -q 'temporary error' "$work/postmap.err"; then echo TEMP
+  elif [ $rc -eq 1 ] && [ ! -s "$work/postmap.err" ]; then echo NOTFOUND
+  else echo "ERROR($rc)"; fi
+}
+expect() {  # map domain answer
+  local got; got=$(lookup "$1" "$2")
+  [ "$got" = "$3" ] || fail "$1 $2: expected \"$3\", got \"$got\""
+}
+write_config() {  # the part after the settings
+  cat >"$work/serve.conf" <<CONF
+# mxtls serve test configuration
+listen = 127.0.0.1:1    # the command line's --listen wins
+cache = $work/cache.sqlite
+resolver-config = $MXTLS_RESOLVER_CONFIG
+ca-file = $MXTLS_CA_FILE
+lookup-timeout = 8
+quiet = yes
+$1
+CONF
+}
+
+write_config "[map strict]
+[map lenient]
+dane-level = dane
+[rules]
+nostarttls.example  may
+bigprovider.example @google"
+"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/serve.log" &
+serve_pid=$!
+for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:strict" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
+
+expect strict dane.example dane-only
+expect lenient dane.example dane
+expect strict nostarttls.example may
+expect strict bigprovider.example "secure match=.google.com:.googlemail.com servername=hostname"
+[[ $(lookup tls dane.example) == ERROR* ]] || fail "map tls should be unknown with [map] sections"
+grep -q 'map=' "$work/serve.log" && fail "quiet = yes still logged decisions"
+
+# An edited file applies on SIGHUP: a map renamed, a rule changed, a setting
+# that needs a restart is named.
+write_config "[map tls]
+[rules]
+nostarttls.example  encrypt"
+sed -i 's/^lookup-timeout = 8/lookup-timeout = 9/' "$work/serve.conf"
+kill -HUP $serve_pid; sleep 0.3
+expect tls nostarttls.example encrypt
+expect tls bigprovider.example NOTFOUND
+[[ $(lookup strict dane.example) == ERROR* ]] || fail "map strict should be gone after the reload"
+grep -q 'reload: done (1 maps, 1 rules in .*); restart to apply the changed settings: lookup-timeout' "$work/serve.log" ||
+  fail "reload line: $(grep reload "$work/serve.log")"
+
+# A broken file keeps the old configuration, and says where.
+printf '[rules]\nnostarttls.example sometimes\n' >>"$work/serve.conf"
+kill -HUP $serve_pid; sleep 0.3
+kill -0 $serve_pid || fail "serve died on a broken configuration"
+expect tls nostarttls.example encrypt
+grep -q "reload failed, keeping the old configuration: $work/serve.conf:[0-9]*: \"sometimes\" is not a Postfix TLS policy" \
+  "$work/serve.log" || fail "no reload failure naming the line: $(tail -2 "$work/serve.log")"
+kill -TERM $serve_pid; wait $serve_pid; serve_pid=
+
+# At start, a bad file is refused with the line and exit status 64.
+write_config "bogus-setting = 1"
+"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/start.err"; rc=$?
+[ $rc -eq 64 ] || fail "bad config: exit $rc, want 64"
+grep -q "serve.conf:8: unknown setting \"bogus-setting\"" "$work/start.err" || fail "bad config: $(cat "$work/start.err")"
+write_config "workers = 0"
+"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/start.err"; rc=$?
+[ $rc -eq 64 ] && grep -q "serve.conf:8: --workers: Value 0 not in range" "$work/start.err" || fail "workers = 0: exit $rc: $(cat "$work/start.err")"
+
+if [ $failures -ne 0 ]; then echo "--- serve log (tail)"; tail -20 "$work/serve.log"; exit 1; fi
+echo "serve --config: maps, rules, overrides, reloads and refusals as expected"
