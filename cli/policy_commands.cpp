@@ -256,6 +256,7 @@ int ServeCommand::run() {
   }
   options.lookup_timeout = std::chrono::milliseconds(static_cast<long>(lookup_timeout_seconds_ * 1000));
   options.max_clients = max_clients_;
+  options.workers = workers_;
   options.log = [](const std::string& line) { std::cerr << "mxtls-serve: " << line << "\n"; };
   options.log_decisions = !quiet_;
   auto store = open_store(sources_.cache_file, error);

@@ -71,7 +71,10 @@ GatheredEvidence PolicyService::gather(const std::string& domain, NetworkTools& 
 }
 
 void PolicyService::worker_loop() {
+  // Made up front, so the first lookups do not wait for it (and a crowd of
+  // clients cannot take the descriptors it needs); retried per lookup.
   std::optional<NetworkTools> tools;
+  if (auto made = tools_factory_()) tools = std::move(*made);
   for (;;) {
     std::string domain;
     {

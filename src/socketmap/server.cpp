@@ -1,5 +1,8 @@
 #include "socketmap/server.hpp"
 
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -35,6 +38,7 @@ struct Shared {
   std::shared_ptr<asio::io_context> io_owner;
   policy::PolicyService& service;
   const ServerOptions& options;
+  size_t max_clients;  // options.max_clients, or less if the open-file limit is lower
   std::map<std::string, MapConfig> maps;  // replaced on SIGHUP by on_reload
   uint64_t next_client_id = 1;
   Metrics metrics;
@@ -53,6 +57,7 @@ class Client : public std::enable_shared_from_this<Client> {
 
   virtual void close() = 0;
   Clock::time_point last_active() const { return last_active_; }
+  bool busy() const { return busy_; }
   uint64_t id() const { return id_; }
 
  protected:
@@ -203,7 +208,7 @@ class Registry {
 
   void add(const std::shared_ptr<Client>& client) {
     clients_.remove_if([](const auto& w) { return w.expired(); });
-    if (clients_.size() >= shared_.options.max_clients) drop_longest_idle();
+    if (clients_.size() >= shared_.max_clients) drop_longest_idle();
     clients_.push_back(client);
   }
 
@@ -227,17 +232,24 @@ class Registry {
       if (auto c = w.lock()) c->close();
   }
 
- private:
-  void drop_longest_idle() {
+  // Closes the longest-idle client, which frees its descriptor at once;
+  // false if there was none. One waiting for its answer is not idle: it goes
+  // only if every client is waiting.
+  bool drop_longest_idle() {
     std::shared_ptr<Client> oldest;
+    auto before = [](const Client& a, const Client& b) {
+      return a.busy() != b.busy() ? !a.busy() : a.last_active() < b.last_active();
+    };
     for (auto& w : clients_)
-      if (auto c = w.lock(); c && (!oldest || c->last_active() < oldest->last_active())) oldest = c;
-    if (!oldest) return;
+      if (auto c = w.lock(); c && (!oldest || before(*c, *oldest))) oldest = c;
+    if (!oldest) return false;
     ++shared_.metrics.clients_dropped;
     shared_.log("client=" + std::to_string(oldest->id()) + " dropped: too many clients, this one idle longest");
     oldest->close();
+    return true;
   }
 
+ private:
   Shared& shared_;
   std::list<std::weak_ptr<Client>> clients_;
 };
@@ -246,6 +258,15 @@ template <typename Protocol>
 void accept_loop(typename Protocol::acceptor& acceptor, Shared& shared, Registry& registry) {
   acceptor.async_accept([&acceptor, &shared, &registry](const asio::error_code& ec, typename Protocol::socket s) {
     if (ec == asio::error::operation_aborted) return;
+    if ((ec == asio::error::no_descriptors || ec.value() == ENFILE) && !registry.drop_longest_idle()) {
+      // Out of file descriptors with no client to drop: wait a moment
+      // rather than spin on a backlog we cannot take.
+      auto pause = std::make_shared<asio::steady_timer>(shared.io, std::chrono::milliseconds(100));
+      pause->async_wait([pause, &acceptor, &shared, &registry](const asio::error_code& wait_ec) {
+        if (!wait_ec) accept_loop<Protocol>(acceptor, shared, registry);
+      });
+      return;
+    }
     if (!ec) {
       ++shared.metrics.clients_accepted;
       auto client = std::make_shared<SocketClient<Protocol>>(shared, std::move(s));
@@ -254,6 +275,23 @@ void accept_loop(typename Protocol::acceptor& acceptor, Shared& shared, Registry
     }
     accept_loop<Protocol>(acceptor, shared, registry);
   });
+}
+
+// Raises the soft open-file limit towards what max_clients needs; returns
+// how many clients fit in the limit we got (a few descriptors stay spare for
+// listeners, logs, the cache and the workers' DNS and HTTPS sockets).
+size_t clients_within_file_limit(size_t max_clients, size_t workers) {
+  constexpr rlim_t spare = 64;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return max_clients;
+  rlim_t wanted = max_clients + spare + 4 * workers;
+  if (limit.rlim_cur < wanted) {
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  rlim_t reserved = spare + 4 * workers;
+  return limit.rlim_cur >= wanted ? max_clients : limit.rlim_cur > reserved + 1 ? limit.rlim_cur - reserved : 1;
 }
 
 // The metrics endpoint: whatever the request, one HTTP/1.0 response with the
@@ -317,7 +355,11 @@ void signal_loop(asio::signal_set& signals, Shared& shared, Registry& registry, 
 int run_server(policy::PolicyService& service, const ServerOptions& options) {
   auto io_owner = std::make_shared<asio::io_context>();
   asio::io_context& io = *io_owner;
-  Shared shared{io, io_owner, service, options, options.maps, 1, {}};
+  Shared shared{io, io_owner, service, options, clients_within_file_limit(options.max_clients, options.workers),
+                options.maps, 1, {}};
+  if (shared.max_clients < options.max_clients)
+    shared.log("open-file limit allows only " + std::to_string(shared.max_clients) + " clients, not --max-clients " +
+               std::to_string(options.max_clients));
   Registry registry(shared);
   std::optional<asio::ip::tcp::acceptor> tcp;
   std::optional<asio::local::stream_protocol::acceptor> local;
