@@ -31,6 +31,43 @@ std::optional<std::string> policy_domain(std::string_view key) {
 
 std::string log_text(std::string_view s) { return "\"" + printable(s, 300) + "\""; }
 
+// Descriptors kept free for listeners, logs, the cache and the workers' DNS
+// and HTTPS sockets: libunbound's event loop exits the process when it cannot
+// get one, so clients must never take them.
+rlim_t reserved_descriptors(size_t workers) { return 64 + 8 * static_cast<rlim_t>(workers); }
+
+// Raises the soft open-file limit towards what max_clients needs; returns
+// how many clients fit in the limit we got.
+size_t clients_within_file_limit(size_t max_clients, size_t workers) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return max_clients;
+  rlim_t reserved = reserved_descriptors(workers), wanted = max_clients + reserved;
+  if (limit.rlim_cur < wanted) {
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur >= wanted ? max_clients : limit.rlim_cur > reserved + 1 ? limit.rlim_cur - reserved : 1;
+}
+
+size_t open_descriptors() {
+  std::error_code ec;
+  size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) ++n;
+  return ec || n == 0 ? 32 : n;
+}
+
+// How many clients may be open now: --max-clients, or fewer if the open-file
+// limit (read each time: it may be lowered under us) minus the reserve and
+// what the server had open before its first client is smaller.
+size_t client_budget(size_t max_clients, size_t workers, size_t baseline) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return max_clients;
+  rlim_t unavailable = reserved_descriptors(workers) + baseline;
+  if (limit.rlim_cur <= unavailable + 1) return 1;
+  return std::min<size_t>(max_clients, limit.rlim_cur - unavailable);
+}
+
 struct Shared {
   asio::io_context& io;
   // Lookup callbacks hold this, so a worker thread finishing after the
@@ -39,6 +76,7 @@ struct Shared {
   policy::PolicyService& service;
   const ServerOptions& options;
   size_t max_clients;  // options.max_clients, or less if the open-file limit is lower
+  size_t baseline_descriptors;  // open before the first client
   std::map<std::string, MapConfig> maps;  // replaced on SIGHUP by on_reload
   uint64_t next_client_id = 1;
   Metrics metrics;
@@ -56,6 +94,7 @@ class Client : public std::enable_shared_from_this<Client> {
   Client& operator=(const Client&) = delete;
 
   virtual void close() = 0;
+  virtual bool is_open() const = 0;  // closed clients linger until their last handler ran
   Clock::time_point last_active() const { return last_active_; }
   bool busy() const { return busy_; }
   uint64_t id() const { return id_; }
@@ -174,6 +213,7 @@ class SocketClient final : public Client {
  public:
   SocketClient(Shared& shared, typename Protocol::socket socket) : Client(shared), socket_(std::move(socket)) {}
   void start() { read_more(); }
+  bool is_open() const override { return socket_.is_open(); }
   void close() override {
     asio::error_code ignored;
     socket_.shutdown(Protocol::socket::shutdown_both, ignored);
@@ -207,8 +247,10 @@ class Registry {
   explicit Registry(Shared& shared) : shared_(shared) {}
 
   void add(const std::shared_ptr<Client>& client) {
-    clients_.remove_if([](const auto& w) { return w.expired(); });
-    if (clients_.size() >= shared_.max_clients) drop_longest_idle();
+    forget_closed();
+    size_t budget = client_budget(shared_.max_clients, shared_.options.workers, shared_.baseline_descriptors);
+    for (size_t open = clients_.size(); open >= budget && drop_longest_idle(); --open) {
+    }
     clients_.push_back(client);
   }
 
@@ -223,7 +265,7 @@ class Registry {
   }
 
   size_t live() {
-    clients_.remove_if([](const auto& w) { return w.expired(); });
+    forget_closed();
     return clients_.size();
   }
 
@@ -241,7 +283,7 @@ class Registry {
       return a.busy() != b.busy() ? !a.busy() : a.last_active() < b.last_active();
     };
     for (auto& w : clients_)
-      if (auto c = w.lock(); c && (!oldest || before(*c, *oldest))) oldest = c;
+      if (auto c = w.lock(); c && c->is_open() && (!oldest || before(*c, *oldest))) oldest = c;
     if (!oldest) return false;
     ++shared_.metrics.clients_dropped;
     shared_.log("client=" + std::to_string(oldest->id()) + " dropped: too many clients, this one idle longest");
@@ -250,9 +292,24 @@ class Registry {
   }
 
  private:
+  void forget_closed() {
+    clients_.remove_if([](const auto& w) {
+      auto c = w.lock();
+      return !c || !c->is_open();
+    });
+  }
+
   Shared& shared_;
   std::list<std::weak_ptr<Client>> clients_;
 };
+
+template <typename Protocol>
+void admit(typename Protocol::socket s, Shared& shared, Registry& registry) {
+  ++shared.metrics.clients_accepted;
+  auto client = std::make_shared<SocketClient<Protocol>>(shared, std::move(s));
+  registry.add(client);
+  client->start();
+}
 
 template <typename Protocol>
 void accept_loop(typename Protocol::acceptor& acceptor, Shared& shared, Registry& registry) {
@@ -267,31 +324,9 @@ void accept_loop(typename Protocol::acceptor& acceptor, Shared& shared, Registry
       });
       return;
     }
-    if (!ec) {
-      ++shared.metrics.clients_accepted;
-      auto client = std::make_shared<SocketClient<Protocol>>(shared, std::move(s));
-      registry.add(client);
-      client->start();
-    }
+    if (!ec) admit<Protocol>(std::move(s), shared, registry);
     accept_loop<Protocol>(acceptor, shared, registry);
   });
-}
-
-// Raises the soft open-file limit towards what max_clients needs; returns
-// how many clients fit in the limit we got (a few descriptors stay spare for
-// listeners, logs, the cache and the workers' DNS and HTTPS sockets).
-size_t clients_within_file_limit(size_t max_clients, size_t workers) {
-  constexpr rlim_t spare = 64;
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return max_clients;
-  rlim_t wanted = max_clients + spare + 4 * workers;
-  if (limit.rlim_cur < wanted) {
-    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
-    setrlimit(RLIMIT_NOFILE, &limit);
-    getrlimit(RLIMIT_NOFILE, &limit);
-  }
-  rlim_t reserved = spare + 4 * workers;
-  return limit.rlim_cur >= wanted ? max_clients : limit.rlim_cur > reserved + 1 ? limit.rlim_cur - reserved : 1;
 }
 
 // The metrics endpoint: whatever the request, one HTTP/1.0 response with the
@@ -356,7 +391,7 @@ int run_server(policy::PolicyService& service, const ServerOptions& options) {
   auto io_owner = std::make_shared<asio::io_context>();
   asio::io_context& io = *io_owner;
   Shared shared{io, io_owner, service, options, clients_within_file_limit(options.max_clients, options.workers),
-                options.maps, 1, {}};
+                open_descriptors(), options.maps, 1, {}};
   if (shared.max_clients < options.max_clients)
     shared.log("open-file limit allows only " + std::to_string(shared.max_clients) + " clients, not --max-clients " +
                std::to_string(options.max_clients));
