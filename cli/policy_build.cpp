@@ -124,10 +124,12 @@ void PolicyCommand::add_build(CLI::App& policy_cmd) {
   build->add_option("--sql", sql_file_, "Write SQL rows here");
   build->add_flag("--postmap", run_postmap_, "Run `postmap FILE` after writing the map");
   build->add_option("--parallel", parallel_, "Domains decided at the same time")->capture_default_str()->check(CLI::Range(1, 64));
-  build->callback([this] { exit_status_ = this->build(); });
+  build->callback([this, build] { exit_status_ = this->build(*build); });
 }
 
-int PolicyCommand::build() {
+int PolicyCommand::build(CLI::App& cmd) {
+  policy::Config config;
+  if (auto e = sources_.read_config(cmd, config); !e.empty()) return std::cerr << "mxtls policy build: " << e << "\n", 64;
   if (map_file_.empty() && sql_file_.empty()) {
     std::cerr << "mxtls policy build: give --map FILE and/or --sql FILE\n";
     return 64;
@@ -141,7 +143,8 @@ int PolicyCommand::build() {
   auto store = sources_.open_cache(error);
   if (!store) return std::cerr << "mxtls policy build: " << error << "\n", 3;
   policy::PolicyService service(sources_.tools_factory(), store, {.workers = parallel_});
-  if (auto e = sources_.load_into(service); !e.empty()) return std::cerr << "mxtls policy build: " << e << "\n", 3;
+  if (auto e = sources_.load_into(service, config.rules); !e.empty())
+    return std::cerr << "mxtls policy build: " << e << "\n", 3;
 
   Outcome outcome;
   decide_all(service, domains_, {.dane_level = sources_.dane_level}, outcome);

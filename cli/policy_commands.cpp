@@ -107,6 +107,10 @@ void explain_text(std::ostream& out, const policy::GatheredEvidence& g, const po
 }  // namespace
 
 void PolicySources::add_to(CLI::App& cmd) {
+  cmd.add_option("--config", config_file,
+                 "mxtls serve's configuration file: \"option = value\" lines (the long options), [map NAME] "
+                 "sections and a [rules] section (see mxtls serve --help); the command line wins over it")
+      ->check(CLI::ExistingFile);
   cmd.add_option("--resolver-config", resolver_config, "An unbound.conf for the validating resolver")
       ->check(CLI::ExistingFile);
   cmd.add_option("--trust-anchor", trust_anchor, "DNSSEC trust anchor file")->check(CLI::ExistingFile);
@@ -202,7 +206,7 @@ void ServeCommand::add_to(CLI::App& app) {
       "Logs one line per decision on stderr (--quiet: none).\n\n"
       "Example:\n"
       "  mxtls serve --listen 127.0.0.1:8461 --map tls --map lenient=dane --rules /etc/mxtls/rules");
-  add_config_option(*cmd);
+  cmd_ = cmd;
   sources_.add_to(*cmd);
   cmd->add_option("--listen", listen_, "TCP address:port (\"none\" for no TCP)")->capture_default_str();
   cmd->add_option("--unix", unix_path_, "Also listen on this Unix socket path");
@@ -224,13 +228,7 @@ void ServeCommand::add_to(CLI::App& app) {
 
 int ServeCommand::run() {
   socketmap::ServerOptions options;
-  std::string error;
-  if (!config_file_.empty()) {
-    auto config = read_config(error);
-    if (!config) return std::cerr << "mxtls serve: " << error << "\n", 64;
-    config_ = std::move(*config);
-    error = apply_settings(config_);
-  }
+  std::string error = sources_.read_config(*cmd_, config_);
   if (error.empty()) error = build_maps(config_, options.maps);
   if (!error.empty()) return std::cerr << "mxtls serve: " << error << "\n", 64;
   if (listen_ == "none") {
@@ -281,7 +279,8 @@ void PolicyCommand::add_to(CLI::App& app) {
   auto* explain = cmd->add_subcommand("explain", "The decision for each DOMAIN, and the evidence behind it");
   explain->footer(
       "\nRuns the same engine as `mxtls serve` once per DOMAIN and prints the answer Postfix would get,\n"
-      "the rule that produced it, and all the evidence (DANE, MTA-STS, preload list, local rules).\n\n"
+      "the rule that produced it, and all the evidence (DANE, MTA-STS, preload list, local rules).\n"
+      "With --config /etc/mxtls/serve.conf it uses serve's settings and rules, so it answers as serve does.\n\n"
       "Exit status: 0 answered, 3 at least one TEMP answer, 64 usage.\n\n"
       "Example:\n"
       "  mxtls policy explain --resolver-config testbed/run/unbound.conf --ca-file testbed/run/ca/root.pem "
@@ -289,12 +288,14 @@ void PolicyCommand::add_to(CLI::App& app) {
   sources_.add_to(*explain);
   explain->add_option("domains", domains_, "Destination domains")->required();
   explain->add_flag("--json", json_, "One JSON document");
-  explain->callback([this] { exit_status_ = this->explain(); });
+  explain->callback([this, explain] { exit_status_ = this->explain(*explain); });
   add_build(*cmd);
 }
 
-int PolicyCommand::explain() {
-  std::string error;
+int PolicyCommand::explain(CLI::App& cmd) {
+  policy::Config config;
+  std::string error = sources_.read_config(cmd, config);
+  if (!error.empty()) return std::cerr << "mxtls policy: " << error << "\n", 64;
   auto store = open_store(sources_.cache_file, error);
   if (!store) {
     std::cerr << "mxtls policy: " << error << "\n";
@@ -302,7 +303,7 @@ int PolicyCommand::explain() {
   }
   auto factory = sources_.tools_factory();
   policy::PolicyService service(factory, store, {.workers = 1});
-  if (auto e = sources_.load_into(service); !e.empty()) {
+  if (auto e = sources_.load_into(service, config.rules); !e.empty()) {
     std::cerr << "mxtls policy: " << e << "\n";
     return 3;
   }

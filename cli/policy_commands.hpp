@@ -15,6 +15,7 @@ namespace mxtls::cli {
 
 // Options shared by serve and policy: where evidence comes from.
 struct PolicySources {
+  std::string config_file;  // serve's configuration file
   std::string resolver_config;
   std::string trust_anchor;
   std::string ca_file;
@@ -25,6 +26,9 @@ struct PolicySources {
   std::string dane_level = "dane-only";
 
   void add_to(CLI::App& cmd);
+  // Reads --config into `config` and gives `cmd` the settings it has options
+  // for (in serve_config.cpp); an error message naming the line, or "".
+  std::string read_config(CLI::App& cmd, policy::Config& config) const;
   policy::NetworkToolsFactory tools_factory() const;
   // Reads the preload list and rules (with `more_rules`, e.g. a config
   // file's) into the service; an error message or "".
@@ -40,15 +44,11 @@ class ServeCommand {
 
  private:
   int run();
-  // In serve_config.cpp: --config FILE.
-  void add_config_option(CLI::App& cmd);
-  std::optional<policy::Config> read_config(std::string& error) const;
-  std::string apply_settings(const policy::Config& config);
+  // In serve_config.cpp.
   std::string build_maps(const policy::Config& config, std::map<std::string, socketmap::MapConfig>& maps) const;
   std::string reload(policy::PolicyService& service, std::map<std::string, socketmap::MapConfig>& maps);
 
   CLI::App* cmd_ = nullptr;
-  std::string config_file_;
   policy::Config config_;  // as read at start (settings) or at the last reload
   PolicySources sources_;
   std::string listen_ = "127.0.0.1:8461";
@@ -69,9 +69,9 @@ class PolicyCommand {
   int exit_status() const { return exit_status_; }
 
  private:
-  int explain();
+  int explain(CLI::App& cmd);
   void add_build(CLI::App& policy_cmd);  // in policy_build.cpp
-  int build();
+  int build(CLI::App& cmd);
 
   PolicySources sources_;
   std::vector<std::string> domains_;

@@ -1,6 +1,8 @@
-// `mxtls serve --config FILE`: settings as the long options, [map NAME]
-// sections and a [rules] section (see src/policy/config.hpp); SIGHUP re-reads
-// the maps, the rules and the files they name.
+// The serve configuration file (--config, see src/policy/config.hpp):
+// settings as serve's long options, [map NAME] sections and a [rules]
+// section. serve reads all of it, and on SIGHUP the maps and rules again;
+// `policy explain` and `policy build` read the settings they share with serve
+// and the rules, so they answer as serve would.
 #include <algorithm>
 
 #include "files.hpp"
@@ -27,23 +29,21 @@ std::vector<std::string> changed_settings(const policy::Config& before, const po
 
 }  // namespace
 
-void ServeCommand::add_config_option(CLI::App& cmd) {
-  cmd_ = &cmd;
-  cmd.add_option("--config", config_file_,
-                 "Configuration file: \"option = value\" lines (any long option above), [map NAME] sections "
-                 "(dane-level, tlsrpt-attributes) and a [rules] section; the command line wins over it")
-      ->check(CLI::ExistingFile);
+const CLI::App& serve_command(const CLI::App& any) {
+  const CLI::App* root = &any;
+  while (root->get_parent()) root = root->get_parent();
+  return *root->get_subcommand("serve");
 }
 
-std::optional<policy::Config> ServeCommand::read_config(std::string& error) const {
-  auto text = read_file(config_file_, policy::max_config_file_size, error);
+std::optional<policy::Config> read_serve_config(const std::string& path, const CLI::App& cmd, std::string& error) {
+  auto text = read_file(path, policy::max_config_file_size, error);
   if (!text) return std::nullopt;
   std::vector<std::string> keys;
-  for (const auto* option : cmd_->get_options())
+  for (const auto* option : serve_command(cmd).get_options())
     for (const auto& name : option->get_lnames())
       if (name != "help" && name != "config" && name != "map") keys.push_back(name);
   std::vector<std::string_view> key_views(keys.begin(), keys.end());
-  auto config = policy::parse_config(*text, config_file_, key_views);
+  auto config = policy::parse_config(*text, path, key_views);
   if (!config) {
     error = config.error().message;
     return std::nullopt;
@@ -52,10 +52,12 @@ std::optional<policy::Config> ServeCommand::read_config(std::string& error) cons
 }
 
 // Each setting is given to its option as if it were on the command line, so
-// it gets the same checks; options given on the command line keep theirs.
-std::string ServeCommand::apply_settings(const policy::Config& config) {
+// it gets the same checks. Settings this command has no option for (serve's
+// listeners, for `policy explain`) are skipped, and options given on the
+// command line keep their values.
+std::string apply_config_settings(CLI::App& cmd, const policy::Config& config) {
   for (const auto& setting : config.settings) {
-    CLI::Option* option = cmd_->get_option_no_throw("--" + setting.key);
+    CLI::Option* option = cmd.get_option_no_throw("--" + setting.key);
     if (!option || option->count() > 0) continue;
     try {
       option->clear();
@@ -66,6 +68,15 @@ std::string ServeCommand::apply_settings(const policy::Config& config) {
     }
   }
   return "";
+}
+
+std::string PolicySources::read_config(CLI::App& cmd, policy::Config& config) const {
+  if (config_file.empty()) return "";
+  std::string error;
+  auto read = read_serve_config(config_file, cmd, error);
+  if (!read) return error;
+  config = std::move(*read);
+  return apply_config_settings(cmd, config);
 }
 
 // --map on the command line, else the config file's [map] sections, else
@@ -102,19 +113,19 @@ std::string ServeCommand::build_maps(const policy::Config& config,
 // SIGHUP: nothing changes unless everything could be read.
 std::string ServeCommand::reload(policy::PolicyService& service, std::map<std::string, socketmap::MapConfig>& maps) {
   const std::string failed = "reload failed, keeping the old configuration: ";
-  if (config_file_.empty()) {
+  if (sources_.config_file.empty()) {
     auto e = sources_.load_into(service);
     return e.empty() ? "reload: done" : failed + e;
   }
   std::string error;
-  auto fresh = read_config(error);
+  auto fresh = read_serve_config(sources_.config_file, *cmd_, error);
   if (!fresh) return failed + error;
   std::map<std::string, socketmap::MapConfig> fresh_maps;
   if (auto e = build_maps(*fresh, fresh_maps); !e.empty()) return failed + e;
   if (auto e = sources_.load_into(service, fresh->rules); !e.empty()) return failed + e;
   maps = std::move(fresh_maps);
   std::string note = "reload: done (" + std::to_string(maps.size()) + " maps, " +
-                     std::to_string(fresh->rules.size()) + " rules in " + config_file_ + ")";
+                     std::to_string(fresh->rules.size()) + " rules in " + sources_.config_file + ")";
   auto changed = changed_settings(config_, *fresh);
   if (!changed.empty()) {
     note += "; restart to apply the changed settings:";

@@ -55,6 +55,10 @@ expect strict nostarttls.example may
 expect strict bigprovider.example "secure match=.google.com:.googlemail.com servername=hostname"
 [[ $(lookup tls dane.example) == ERROR* ]] || fail "map tls should be unknown with [map] sections"
 grep -q 'map=' "$work/serve.log" && fail "quiet = yes still logged decisions"
+# `policy explain` reads the same file (its settings and rules) and agrees.
+got=$("$mxtls" policy explain --config "$work/serve.conf" --json bigprovider.example 2>&1 | python3 -c \
+  'import json, sys; d = json.load(sys.stdin)["domains"][0]; print(d["answer"], d["policy"])')
+[ "$got" = "OK secure match=.google.com:.googlemail.com servername=hostname" ] || fail "policy explain --config: $got"
 
 # An edited file applies on SIGHUP: a map renamed, a rule changed, a setting
 # that needs a restart is named.
