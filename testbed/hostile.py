@@ -8,13 +8,21 @@
                             of the ClientHello, then closes
     127.0.2.9     nothing listens (connection refused)
 
+Hostile MTA-STS policy hosts (HTTPS):
+
+    127.0.3.2:443 tlshang:  accepts, never writes (the TLS handshake hangs)
+    127.0.3.3:443 httphang: completes the TLS handshake (--tls-cert/--tls-key),
+                            reads the request, never answers
+
 Every connection is closed after at most 60 s. One process, one thread per
 connection. Usage: hostile.py [--daemon --pidfile F --logfile F]
+[--tls-cert F --tls-key F] (without them, httphang is not started)
 """
 
 import argparse
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -27,6 +35,8 @@ HOST = {
     "longline": "127.0.2.3",
     "drop": "127.0.2.4",
 }
+HTTPS_HOST = {"tlshang": "127.0.3.2", "httphang": "127.0.3.3"}  # port 443
+TLS_CONTEXT = None  # set in main() for httphang
 
 
 def log(msg):
@@ -101,14 +111,21 @@ def drop(conn, deadline):
             send(conn, b"502 not implemented\r\n", deadline)
 
 
-BEHAVIOUR = {"tarpit": tarpit, "garbage": garbage, "longline": longline, "drop": drop}
+def httphang(conn, deadline):
+    conn.settimeout(max(0.1, deadline - time.monotonic()))
+    tls = TLS_CONTEXT.wrap_socket(conn, server_side=True)  # handshake completes
+    hold(tls, deadline)  # reads the HTTP request, never answers
+
+
+BEHAVIOUR = {"tarpit": tarpit, "garbage": garbage, "longline": longline, "drop": drop,
+             "tlshang": tarpit, "httphang": httphang}
 
 
 def handle(kind, conn, peer, sem):
     deadline = time.monotonic() + CONN_LIFETIME
     try:
         BEHAVIOUR[kind](conn, deadline)
-    except (socket.timeout, OSError) as e:
+    except (socket.timeout, OSError) as e:  # ssl.SSLError is an OSError
         log(f"{kind}: {peer[0]}:{peer[1]}: {type(e).__name__}")
     finally:
         try:
@@ -154,26 +171,36 @@ def main():
     ap.add_argument("--daemon", action="store_true")
     ap.add_argument("--pidfile")
     ap.add_argument("--logfile", default=os.devnull)
-    ap.add_argument("--port", type=int, default=25)
+    ap.add_argument("--port", type=int, default=25, help="port of the SMTP listeners")
+    ap.add_argument("--tls-cert", help="certificate chain (PEM) for httphang")
+    ap.add_argument("--tls-key", help="its key (PEM)")
     args = ap.parse_args()
     if args.daemon and not args.pidfile:
         ap.error("--daemon needs --pidfile")
 
+    global TLS_CONTEXT
+    listeners = {k: (a, args.port) for k, a in HOST.items()}
+    listeners["tlshang"] = (HTTPS_HOST["tlshang"], 443)
+    if args.tls_cert:
+        TLS_CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        TLS_CONTEXT.load_cert_chain(args.tls_cert, args.tls_key)
+        listeners["httphang"] = (HTTPS_HOST["httphang"], 443)
+
     # Bind before daemonizing so that a busy port is reported to the caller.
     socks = {}
-    for kind, addr in HOST.items():
+    for kind, (addr, port) in listeners.items():
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind((addr, args.port))
+            s.bind((addr, port))
         except OSError as e:
-            sys.exit(f"hostile.py: cannot bind {addr}:{args.port} ({kind}): {e}")
+            sys.exit(f"hostile.py: cannot bind {addr}:{port} ({kind}): {e}")
         s.listen(64)
         socks[kind] = s
 
     if args.daemon:
         daemonize(args.pidfile, args.logfile)
-    log("listening: " + ", ".join(f"{k} {a}:{args.port}" for k, a in HOST.items()))
+    log("listening: " + ", ".join(f"{k} {a}:{p}" for k, (a, p) in listeners.items()))
     threads = [threading.Thread(target=serve, args=(k, s), daemon=True) for k, s in socks.items()]
     for t in threads:
         t.start()

@@ -53,7 +53,8 @@ const char* all_domains[] = {
     "good.example", "nostarttls.example", "selfsigned.example", "expired.example", "wrongname.example",
     "nochain.example", "oldtls.example", "weakdh.example", "dane.example", "staletlsa.example",
     "sts-enforce.example", "sts-mismatch.example", "sts-testing.example", "sts-404.example",
-    "sts-redirect.example", "sts-badtype.example", "sts-badcert.example", "split.example", "nullmx.example",
+    "sts-redirect.example", "sts-badtype.example", "sts-badcert.example", "sts-hang.example", "sts-hang2.example",
+    "split.example", "nullmx.example",
     "nomx.example", "insecure.example", "tarpit.example", "garbage.example", "longline.example", "drop.example",
     "unreachable.example"};
 
@@ -186,6 +187,17 @@ TEST_F(World, StsFetchFailures) {
   EXPECT_NE(finding("sts-badtype.example", "sts.fetch-failed")["what"].get<std::string>().find("text/html"),
             std::string::npos);
   EXPECT_FINDING("sts-badcert.example", "sts.fetch-failed", "error");
+}
+
+// Policy hosts that hang before and after the TLS handshake: a timeout finding
+// (check runs with --timeout 4), not a hang of the whole run.
+TEST_F(World, StsPolicyHostHangs) {
+  for (const char* d : {"sts-hang.example", "sts-hang2.example"}) {
+    EXPECT_FINDING(d, "sts.fetch-failed", "error");
+    json f = finding(d, "sts.fetch-failed");
+    EXPECT_NE(f["what"].get<std::string>().find("timed out"), std::string::npos) << f.dump(2);
+    EXPECT_FALSE(f["fix"].get<std::string>().empty()) << f.dump(2);
+  }
 }
 
 TEST_F(World, SplitMxIsADowngradeHole) { EXPECT_FINDING("split.example", "consistency.downgrade", "error"); }
