@@ -216,7 +216,7 @@ void ServeCommand::add_to(CLI::App& app) {
   cmd->add_option("--lookup-timeout", lookup_timeout_seconds_, "Seconds before a lookup answers TEMP")
       ->capture_default_str()
       ->check(CLI::Range(0.05, 60.0));
-  cmd->add_option("--workers", workers_, "Threads doing DNS/HTTPS work")->capture_default_str()->check(CLI::Range(1, 64));
+  cmd->add_option("--workers", workers_, "Threads doing DNS/HTTPS work: lookups needing the network at the same time (a hanging policy host holds one for --timeout)")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--max-clients", max_clients_, "Connections kept; beyond, the longest-idle is dropped")
       ->capture_default_str();
   cmd->add_flag("--quiet", quiet_, "No log line per decision");

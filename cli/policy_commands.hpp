@@ -56,7 +56,7 @@ class ServeCommand {
   std::string metrics_listen_;
   std::vector<std::string> maps_{"tls"};
   double lookup_timeout_seconds_ = 5;
-  size_t workers_ = 4;
+  size_t workers_ = 8;
   size_t max_clients_ = 2048;
   bool quiet_ = false;
   bool tlsrpt_attributes_ = false;

@@ -72,8 +72,9 @@ GatheredEvidence gather_evidence(const std::string& domain, Sources& sources, Se
   Evidence& e = g.evidence;
   e.domain = domain;
   e.dane = gather_dane(sources.resolver, domain);
-  auto sts = resolve_sts(domain, sources.resolver, sources.fetcher, sources.sts_store, now);
+  auto sts = resolve_sts(domain, sources.resolver, sources.fetcher, sources.sts_store, now, sources.sts_fetch);
   g.sts_note = sts.note;
+  g.sts_refetch_due = sts.refetch_due;
   e.sts.policy = std::move(sts.policy);
   e.sts.id = sts.id;
   e.sts.from_cache = sts.from_cache;

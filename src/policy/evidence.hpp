@@ -20,11 +20,13 @@ struct Sources {
   StsStore& sts_store;
   const PreloadList* preload = nullptr;                             // optional
   const std::map<std::string, LocalRule, std::less<>>* local_rules = nullptr;  // optional, by domain
+  FetchMode sts_fetch = FetchMode::now;
 };
 
 struct GatheredEvidence {
   Evidence evidence;
   std::string sts_note;  // what the MTA-STS resolution did
+  bool sts_refetch_due = false;  // with FetchMode::later: fetch the new policy in the background
 };
 
 // DANE per RFC 7672 2.2: MX RRset, then TLSA at _25._tcp.<mx> for each MX.

@@ -1,5 +1,7 @@
 #include "policy/service.hpp"
 
+#include <algorithm>
+
 namespace mxtls::policy {
 
 PolicyService::PolicyService(NetworkToolsFactory tools, std::shared_ptr<StsStore> store, ServiceOptions options)
@@ -58,7 +60,7 @@ void PolicyService::reload(std::shared_ptr<const PreloadList> preload,
   decisions_.clear();
 }
 
-GatheredEvidence PolicyService::gather(const std::string& domain, NetworkTools& tools) {
+GatheredEvidence PolicyService::gather(const std::string& domain, NetworkTools& tools, FetchMode sts_fetch) {
   std::shared_ptr<const PreloadList> preload;
   std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> rules;
   {
@@ -66,7 +68,7 @@ GatheredEvidence PolicyService::gather(const std::string& domain, NetworkTools& 
     preload = preload_;
     rules = local_rules_;
   }
-  Sources sources{*tools.resolver, *tools.fetcher, *store_, preload.get(), rules.get()};
+  Sources sources{*tools.resolver, *tools.fetcher, *store_, preload.get(), rules.get(), sts_fetch};
   return gather_evidence(domain, sources, options_.now());
 }
 
@@ -77,12 +79,19 @@ void PolicyService::worker_loop() {
   if (auto made = tools_factory_()) tools = std::move(*made);
   for (;;) {
     std::string domain;
+    bool is_refetch = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty() || !refetch_queue_.empty(); });
       if (stopping_) return;
-      domain = std::move(queue_.front());
-      queue_.pop_front();
+      auto& from = queue_.empty() ? refetch_queue_ : queue_;
+      is_refetch = queue_.empty();
+      domain = std::move(from.front());
+      from.pop_front();
+    }
+    if (is_refetch) {
+      if (tools) refetch(domain, *tools);
+      continue;
     }
     if (!tools) {
       auto made = tools_factory_();
@@ -103,7 +112,7 @@ void PolicyService::worker_loop() {
 }
 
 void PolicyService::work_on(const std::string& domain, NetworkTools& tools) {
-  GatheredEvidence gathered = gather(domain, tools);
+  GatheredEvidence gathered = gather(domain, tools, FetchMode::later);
   std::vector<Waiter> waiters;
   std::vector<Decision> decisions;
   {
@@ -118,8 +127,22 @@ void PolicyService::work_on(const std::string& domain, NetworkTools& tools) {
       decisions_[cache_key(domain, w.options)] = {d, now + ttl, domain, w.options};
       decisions.push_back(std::move(d));
     }
+    if (gathered.sts_refetch_due &&
+        std::find(refetch_queue_.begin(), refetch_queue_.end(), domain) == refetch_queue_.end()) {
+      refetch_queue_.push_back(domain);
+      wake_.notify_one();
+    }
   }
   for (size_t i = 0; i < waiters.size(); ++i) waiters[i].done(decisions[i], false);
+}
+
+// Fetches the changed policy into the store; on success the domain's
+// decisions are forgotten, so the next lookup decides on the new policy.
+void PolicyService::refetch(const std::string& domain, NetworkTools& tools) {
+  auto r = resolve_sts(domain, *tools.resolver, *tools.fetcher, *store_, options_.now(), FetchMode::now);
+  if (!r.policy || r.temporary_trouble) return;  // failed: the cached policy stays in force until its max_age
+  std::lock_guard lock(mutex_);
+  std::erase_if(decisions_, [&](const auto& entry) { return entry.second.domain == domain; });
 }
 
 void PolicyService::refresh_loop() {

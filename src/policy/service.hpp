@@ -59,8 +59,9 @@ class PolicyService {
   void reload(std::shared_ptr<const PreloadList> preload,
               std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> local_rules);
 
-  // The same work, synchronously, for `mxtls policy explain`.
-  GatheredEvidence gather(const std::string& domain, NetworkTools& tools);
+  // The same work, synchronously, for `mxtls policy explain` (which fetches a
+  // changed MTA-STS policy at once: FetchMode::now).
+  GatheredEvidence gather(const std::string& domain, NetworkTools& tools, FetchMode sts_fetch = FetchMode::now);
 
  private:
   struct CachedDecision {
@@ -79,6 +80,7 @@ class PolicyService {
   void worker_loop();
   void refresh_loop();
   void work_on(const std::string& domain, NetworkTools& tools);
+  void refetch(const std::string& domain, NetworkTools& tools);
   static std::string cache_key(const std::string& domain, const Options& options);
 
   NetworkToolsFactory tools_factory_;
@@ -90,6 +92,9 @@ class PolicyService {
   std::condition_variable refresh_wake_;  // the refresher: stopping
   bool stopping_ = false;
   std::deque<std::string> queue_;
+  // Domains whose changed MTA-STS policy is fetched in the background while
+  // their cached one is answered; lookups go first.
+  std::deque<std::string> refetch_queue_;
   std::unordered_map<std::string, std::vector<Waiter>> pending_;  // domain -> lookups waiting for it
   std::unordered_map<std::string, CachedDecision> decisions_;
   std::shared_ptr<const PreloadList> preload_;

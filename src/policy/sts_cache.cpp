@@ -116,7 +116,7 @@ Result<std::unique_ptr<StsStore>> open_sqlite_store(const std::string& path) {
 }
 
 StsResolution resolve_sts(const std::string& domain, dns::Resolver& resolver, https::Fetcher& fetcher,
-                          StsStore& store, Seconds now) {
+                          StsStore& store, Seconds now, FetchMode mode) {
   auto loaded = store.load(domain);
   std::optional<CachedSts> cached = loaded ? *loaded : std::nullopt;
   // A cache that could not be read (Redis down) may hold a policy we cannot
@@ -144,6 +144,11 @@ StsResolution resolve_sts(const std::string& domain, dns::Resolver& resolver, ht
   if (!record) return unsure(from_cache(cached, now, "no valid _mta-sts TXT record"));
   if (cached && cached->id == record->id && cached->expires > now)
     return from_cache(cached, now, "TXT id unchanged");
+  if (mode == FetchMode::later && cached && cached->expires > now) {
+    auto r = from_cache(cached, now, "TXT id changed to " + record->id + ", fetching it in the background");
+    r.refetch_due = r.policy.has_value();
+    if (r.refetch_due) return r;
+  }
   auto fetched = sts::fetch_policy(resolver, fetcher, domain);
   if (!fetched) {
     auto r = from_cache(cached, now, "policy fetch failed: " + fetched.error().message);

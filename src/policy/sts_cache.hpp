@@ -48,11 +48,20 @@ struct StsResolution {
   // publish) MTA-STS, yet no policy is at hand: a cached policy may be in
   // force that we cannot see, so an answer without it could be a downgrade.
   bool policy_unknown = false;
+  // FetchMode::later only: the TXT id changed, and the valid cached policy
+  // was answered instead of fetching the new one now.
+  bool refetch_due = false;
 };
+
+// When the TXT id changed and a valid cached policy exists: fetch the new
+// policy before answering (now), or answer the cached one and let the caller
+// fetch in the background (later), so a slow or hanging policy host does not
+// hold up mail that the cached policy, valid until its max_age, still covers.
+enum class FetchMode { now, later };
 
 // Resolves the policy in force for `domain` at `now`, fetching when the TXT
 // id differs from the cached one or the cached policy expired.
 StsResolution resolve_sts(const std::string& domain, dns::Resolver& resolver, https::Fetcher& fetcher,
-                          StsStore& store, Seconds now);
+                          StsStore& store, Seconds now, FetchMode mode = FetchMode::now);
 
 }  // namespace mxtls::policy

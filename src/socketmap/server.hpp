@@ -25,7 +25,7 @@ struct ServerOptions {
   std::chrono::milliseconds lookup_timeout{5000};  // then TEMP, so Postfix never hangs
   std::chrono::seconds idle_timeout{300};
   size_t max_clients = 2048;  // beyond it, the longest-idle client is dropped
-  size_t workers = 4;         // the service's threads, for the open-file budget
+  size_t workers = 8;         // the service's threads, for the open-file budget
   // Called on SIGHUP, in the server's thread, with the maps in force, which
   // it may replace; returns a message for the log.
   std::function<std::string(std::map<std::string, MapConfig>& maps)> on_reload;

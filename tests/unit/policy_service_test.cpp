@@ -100,3 +100,59 @@ TEST(PolicyService, DnsTimeoutAnswersTemp) {
   EXPECT_EQ(d.answer, Answer::temp);
   EXPECT_NE(d.reason.find("timed out"), std::string::npos);
 }
+
+namespace {
+
+// A policy host that hangs until released, then serves `body`.
+class GatedFetcher : public https::Fetcher {
+ public:
+  GatedFetcher(std::shared_future<void> gate, std::string body) : gate_(std::move(gate)), body_(std::move(body)) {}
+  Result<https::Response> get(const std::string&, const std::string&, const std::vector<std::string>&) override {
+    gate_.wait();
+    return https::Response{200, "text/plain", "", body_};
+  }
+
+ private:
+  std::shared_future<void> gate_;
+  std::string body_;
+};
+
+std::string sts_body(const std::string& mx) { return "version: STSv1\nmode: enforce\nmx: " + mx + "\nmax_age: 86400\n"; }
+
+}  // namespace
+
+// RFC 8461 keeps a cached policy valid until its max_age: when the TXT id
+// changes and the policy host is slow, the cached policy is answered at once
+// and the new one is fetched behind it.
+TEST(PolicyService, ChangedMtaStsPolicyIsFetchedInTheBackgroundWhileTheCachedOneAnswers) {
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  std::shared_ptr<StsStore> store = open_sqlite_store(":memory:").value();
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  ASSERT_TRUE(store->save({"example.com", "one", sts_body("mx.old.example.net"), now, now + std::chrono::hours(24)}));
+  PolicyService service(
+      [gate]() -> Result<NetworkTools> {
+        auto resolver = std::make_unique<FakeResolver>();
+        resolver->add("example.com", dns::Type::MX, mx_rdata(10, "mx.new.example.net"));
+        resolver->add("_mta-sts.example.com", dns::Type::TXT, txt_rdata("v=STSv1; id=two"));
+        resolver->add("mta-sts.example.com", dns::Type::A, a_rdata(1));
+        return NetworkTools{std::move(resolver), std::make_unique<GatedFetcher>(gate, sts_body("mx.new.example.net"))};
+      },
+      store, {.workers = 2});
+  auto ask = [&service] {
+    std::promise<Decision> answer;
+    service.lookup("example.com", {}, [&answer](const Decision& d, bool) { answer.set_value(d); });
+    return answer.get_future().get();
+  };
+  EXPECT_EQ(ask().policy, "secure match=mx.old.example.net servername=hostname");  // the fetch is still hanging
+  release.set_value();
+  std::string policy;
+  for (int i = 0; i < 500 && policy != "secure match=mx.new.example.net servername=hostname"; ++i) {
+    std::this_thread::sleep_for(10ms);
+    policy = ask().policy;
+  }
+  EXPECT_EQ(policy, "secure match=mx.new.example.net servername=hostname");
+  auto saved = store->load("example.com");
+  ASSERT_TRUE(saved && *saved);
+  EXPECT_EQ((*saved)->id, "two");
+}

@@ -187,3 +187,22 @@ TEST(StsCache, UnreadableCacheMakesAPublishingDomainUnknownNotPolicyless) {
   ASSERT_TRUE(r.policy) << "a fresh fetch needs no cache";
   EXPECT_FALSE(r.policy_unknown);
 }
+
+TEST(StsCache, FetchLaterAnswersTheValidCachedPolicyAndSaysARefetchIsDue) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com");
+  w.resolve();
+  w.publish_txt("two");
+  w.fetcher.responses.clear();  // a fetch now would fail
+  auto r = resolve_sts("example.com", w.resolver, w.fetcher, *w.store, w.now, FetchMode::later);
+  ASSERT_TRUE(r.policy);
+  EXPECT_EQ(r.id, "one");
+  EXPECT_TRUE(r.refetch_due);
+  EXPECT_FALSE(r.temporary_trouble);
+  w.now += std::chrono::hours(25);  // the cached policy expired: nothing to answer meanwhile, so fetch now
+  r = resolve_sts("example.com", w.resolver, w.fetcher, *w.store, w.now, FetchMode::later);
+  EXPECT_FALSE(r.policy);
+  EXPECT_FALSE(r.refetch_due);
+  EXPECT_TRUE(r.temporary_trouble);
+}
