@@ -92,6 +92,18 @@ void check_policy(DomainReport& r, const sts::Policy& policy) {
   check_policy_covers_mx(r, policy);
 }
 
+// The fix depends on how the fetch failed. A timeout is told by libcurl's
+// message ("Connection timed out", "Operation timed out"): the error kind
+// alone (temporary) also covers refused connections and 5xx answers.
+std::string fetch_failure_fix(const std::string& domain, const Error& error) {
+  if (error.message.find("timed out") != std::string::npos)
+    return "Make https://mta-sts." + domain + "/ answer within a few seconds: check that the web server there is "
+           "running and reachable on port 443 from the internet (firewall, load balancer health, overload), and that "
+           "it completes the TLS handshake and sends the policy without waiting.";
+  return "Serve the policy at exactly that URL with status 200, Content-Type: text/plain, no redirect, and a "
+         "certificate for mta-sts." + domain + " from a public CA; or remove the TXT record.";
+}
+
 }  // namespace
 
 void check_mta_sts(DomainReport& r, Environment& env) {
@@ -103,8 +115,7 @@ void check_mta_sts(DomainReport& r, Environment& env) {
                        " cannot be used: " + policy.error().message + ".",
                    "Senders without a cached policy get no protection; senders with one keep enforcing a policy "
                    "you can no longer change.",
-                   "Serve the policy at exactly that URL with status 200, Content-Type: text/plain, no redirect, and "
-                   "a certificate for mta-sts." + r.domain + " from a public CA; or remove the TXT record.");
+                   fetch_failure_fix(r.domain, policy.error()));
     return;
   }
   r.sts_policy = *policy;

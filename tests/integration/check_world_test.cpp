@@ -196,7 +196,7 @@ TEST_F(World, StsPolicyHostHangs) {
     EXPECT_FINDING(d, "sts.fetch-failed", "error");
     json f = finding(d, "sts.fetch-failed");
     EXPECT_NE(f["what"].get<std::string>().find("timed out"), std::string::npos) << f.dump(2);
-    EXPECT_FALSE(f["fix"].get<std::string>().empty()) << f.dump(2);
+    EXPECT_NE(f["fix"].get<std::string>().find("answer within a few seconds"), std::string::npos) << f.dump(2);
   }
 }
 
