@@ -1,5 +1,7 @@
 #include "policy_commands.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -257,6 +259,10 @@ int ServeCommand::run() {
   options.workers = workers_;
   options.log = [](const std::string& line) { std::cerr << "mxtls-serve: " << line << "\n"; };
   options.log_decisions = !quiet_;
+  // Nothing serve does needs root (its default port is above 1024), and it
+  // talks to hostile networks: say so rather than refuse, for quick trials.
+  if (geteuid() == 0)
+    options.log("warning: running as root; run it as an unprivileged user (dist/mxtls-serve.service does)");
   auto store = open_store(sources_.cache_file, error);
   if (!store) {
     std::cerr << "mxtls serve: " << error << "\n";
