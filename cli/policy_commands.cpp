@@ -257,7 +257,18 @@ int ServeCommand::run() {
   options.lookup_timeout = std::chrono::milliseconds(static_cast<long>(lookup_timeout_seconds_ * 1000));
   options.max_clients = max_clients_;
   options.workers = workers_;
-  options.log = [](const std::string& line) { std::cerr << "mxtls-serve: " << line << "\n"; };
+  // Buffered: the server flushes after each batch of work (one write for many
+  // lines under load), and a full buffer is written at once.
+  auto log_buffer = std::make_shared<std::string>();
+  options.flush_log = [log_buffer] {
+    std::fwrite(log_buffer->data(), 1, log_buffer->size(), stderr);
+    std::fflush(stderr);
+    log_buffer->clear();
+  };
+  options.log = [log_buffer, flush = options.flush_log](const std::string& line) {
+    log_buffer->append("mxtls-serve: ").append(line).push_back('\n');
+    if (log_buffer->size() >= 64 * 1024) flush();
+  };
   options.log_decisions = !quiet_;
   // Nothing serve does needs root (its default port is above 1024), and it
   // talks to hostile networks: say so rather than refuse, for quick trials.
@@ -276,7 +287,9 @@ int ServeCommand::run() {
     return 3;
   }
   options.on_reload = [this, &service](auto& maps) { return reload(service, maps); };
-  return socketmap::run_server(service, options);
+  int status = socketmap::run_server(service, options);
+  options.flush_log();
+  return status;
 }
 
 void PolicyCommand::add_to(CLI::App& app) {

@@ -80,9 +80,20 @@ struct Shared {
   std::map<std::string, MapConfig> maps;  // replaced on SIGHUP by on_reload
   uint64_t next_client_id = 1;
   Metrics metrics;
+  bool flush_posted = false;
 
-  void log(const std::string& line) const {
-    if (options.log) options.log(line);
+  // Lines go to options.log at once; options.flush_log runs once after the
+  // handlers already queued, so a busy server writes its log in batches and
+  // an idle one without delay.
+  void log(const std::string& line) {
+    if (!options.log) return;
+    options.log(line);
+    if (!options.flush_log || flush_posted) return;
+    flush_posted = true;
+    asio::post(io, [this] {
+      flush_posted = false;
+      options.flush_log();
+    });
   }
 };
 

@@ -32,6 +32,7 @@ struct ServerOptions {
   // Lines for the log: listening, reloads, dropped clients, and one per
   // decision unless log_decisions is off (then they are not even built).
   std::function<void(const std::string&)> log;
+  std::function<void()> flush_log;  // optional: log may buffer until this is called
   bool log_decisions = true;
 };
 
