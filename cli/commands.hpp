@@ -51,6 +51,7 @@ class LogsCommand {
   size_t max_rows_ = 50;
   bool no_colour_ = false;
   bool no_progress_ = false;
+  unsigned threads_ = 0;  // 0: automatic
   int exit_status_ = 0;
 };
 

@@ -70,6 +70,10 @@ void LogsCommand::add_to(CLI::App& app) {
   cmd->add_option("--max-rows", max_rows_, "Rows per table in the terminal report")->capture_default_str();
   cmd->add_flag("--no-color", no_colour_, "No colour, even on a terminal");
   cmd->add_flag("--no-progress", no_progress_, "No progress bar on a terminal");
+  cmd->add_option("--threads", threads_,
+                  "1: read and count in one thread; 2: read, decompress and parse in one, count in another "
+                  "(default: 2 on a multi-core machine)")
+      ->check(CLI::Range(1, 2));
   cmd->callback([this] { exit_status_ = run(); });
 }
 
@@ -114,6 +118,7 @@ int LogsCommand::run() {
   }
   logs::AnalyzeOptions options;
   if (year_) options.year = year_;
+  options.threads = threads_;
   options.aggregate.skip_local = skip_local_;
   options.aggregate.min_messages = min_messages_;
   options.aggregate.min_days = min_days_;

@@ -587,6 +587,16 @@ void Aggregator::tick() {
   if (++state_->line >= state_->next_sweep) state_->sweep();
 }
 
+void Aggregator::tick(uint64_t lines) {
+  auto& s = *state_;
+  while (lines > 0) {  // sweep at the very line tick() would have
+    uint64_t step = std::min(lines, s.next_sweep > s.line ? s.next_sweep - s.line : 1);
+    s.line += step;
+    lines -= step;
+    if (s.line >= s.next_sweep) s.sweep();
+  }
+}
+
 void Aggregator::add(const LogLine& line, const Event& event) {
   auto& s = *state_;
   tick();

@@ -145,6 +145,7 @@ class Aggregator {
   void add(const LogLine& line) { add(line, classify(line.daemon, line.payload)); }
   // Counts one line (of any kind) so that stale state expires.
   void tick();
+  void tick(uint64_t lines);  // the same as tick() that many times
 
   // Sorted plaintext-first.
   Report finish();

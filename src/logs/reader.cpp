@@ -9,6 +9,9 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <thread>
+
+#include "logs/pipeline.hpp"
 
 namespace mxtls::logs {
 
@@ -254,27 +257,28 @@ uint64_t total_size(const std::vector<std::string>& paths) {
   return total;
 }
 
-void read_one(LineReader& reader, InputStats& input, LineParser& parser, Aggregator& aggregator,
-              Diagnostics& diagnostics, const std::function<void(uint64_t)>& progress) {
+void read_one(LineReader& reader, InputStats& input, LineParser& parser, LineSink& sink, Diagnostics& diagnostics,
+              const std::function<void(uint64_t)>& progress) {
   std::string_view text;
   LogLine line;
   uint64_t recognised = 0;
   while (reader.next(text)) {
+    text = sink.keep(text);
     if (reader.truncated())
       diagnostics.line_problem(input, input.file + ":" + std::to_string(reader.line_number()) + ": line longer than " +
                                     std::to_string(LineReader::max_line) + " bytes: the rest is skipped");
     switch (parser.parse(text, line)) {
       case LineStatus::postfix:
         ++input.postfix_lines, ++recognised;
-        aggregator.add(line);
+        sink.add(line);
         break;
       case LineStatus::other:
         ++recognised;
-        aggregator.tick();
+        sink.skip();
         break;
       case LineStatus::unparsed:
         ++input.unparsed_lines;
-        aggregator.tick();
+        sink.skip();
         if (!text.empty())
           diagnostics.line_problem(input, input.file + ":" + std::to_string(reader.line_number()) +
                                               ": not a log line (no syslog or RFC 3339 time stamp)");
@@ -305,6 +309,8 @@ Analysis analyze(const std::vector<std::string>& paths, const AnalyzeOptions& op
   LineParser parser(options.year ? YearInference::starting_in(*options.year) : YearInference::starting_in(1970),
                     options.local_to_utc);
   uint64_t total = options.progress ? total_size(paths) : 0, done = 0;
+  bool threaded = options.threads == 0 ? std::thread::hardware_concurrency() > 1 : options.threads > 1;
+  auto sink = threaded ? threaded_sink(aggregator) : direct_sink(aggregator);
   for (const auto& path : paths) {
     InputStats input;
     input.file = path == "-" ? "(stdin)" : path;
@@ -318,11 +324,12 @@ Analysis analyze(const std::vector<std::string>& paths, const AnalyzeOptions& op
       auto progress = [&](uint64_t position) {
         if (options.progress) options.progress(done + position, total);
       };
-      read_one(**reader, input, parser, aggregator, diagnostics, progress);
+      read_one(**reader, input, parser, *sink, diagnostics, progress);
       done += (*reader)->position();
     }
     analysis.inputs.push_back(std::move(input));
   }
+  sink->finish();
   analysis.report = aggregator.finish();
   analysis.suppressed_messages = diagnostics.suppressed();
   return analysis;

@@ -18,7 +18,7 @@ namespace mxtls::logs {
 
 class LineReader {
  public:
-  static constexpr size_t block_size = 1 << 20;
+  static constexpr size_t block_size = 1 << 17;
   static constexpr size_t max_line = 64 * 1024;  // the rest of a longer line is skipped
 
   // path "-" is stdin; gzip data is recognised by its magic bytes, not its name.
@@ -66,6 +66,9 @@ struct AnalyzeOptions {
   // Bounded diagnostics: the first max_messages go to warn, then only a count.
   std::function<void(const std::string&)> warn;
   size_t max_messages = 20;
+  // 1: read, parse and count in the calling thread; 2: count in a second
+  // thread; 0: 2 on a multi-core machine.
+  unsigned threads = 0;
   // Called now and then with bytes done and the total size of all inputs (0: unknown).
   std::function<void(uint64_t, uint64_t)> progress;
 };

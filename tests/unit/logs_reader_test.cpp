@@ -217,3 +217,27 @@ TEST(LogsReport, StreamedJsonEqualsTheDocument) {
   write_json(empty, streamed);
   EXPECT_EQ(nlohmann::json::parse(streamed.str()), to_json(empty));
 }
+
+// Counting in a second thread (batches of lines) must not change a number:
+// across batch boundaries, expiry sweeps, junk lines and several files.
+TEST(LogsReader, ThreadedAndDirectCountTheSame) {
+  TempDir dir;
+  std::string real = read_file(fs::path(MXTLS_SOURCE_DIR) / "tests/fixtures/logs/real/out.maillog");
+  std::string big;
+  for (int i = 0; big.size() < 3 * 256 * 1024; ++i) big += real + (i % 3 ? "" : "junk \x01\x02 not a log line\n\n\n");
+  write_file(dir / "big.log", big);
+  std::vector<std::vector<std::string>> sets = {
+      {edge / "outbound_syslog.log", edge / "inbound_syslog.log"},
+      {edge / "rfc3339.log", edge / "maillog_file.log", edge / "year_rollover.log"},
+      {dir / "big.log", edge / "outbound_syslog.log"}};
+  for (uint64_t expire : {uint64_t{1000000}, uint64_t{50}}) {
+    for (const auto& files : sets) {
+      auto direct = utc_2026(), threaded = utc_2026();
+      direct.threads = 1, threaded.threads = 2;
+      direct.aggregate.expire_lines = threaded.aggregate.expire_lines = expire;
+      auto a = analyze(files, direct), b = analyze(files, threaded);
+      EXPECT_EQ(to_json(a), to_json(b)) << files[0] << " expire_lines " << expire;
+      EXPECT_GT(a.report.outbound.size() + a.report.clients.size(), 0u) << files[0];
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// Where the reader's parsed lines go: straight into the aggregator, or in
+// batches to a second thread that runs it, so that reading, decompressing
+// and parsing overlap with counting on a multi-core machine.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "logs/aggregate.hpp"
+#include "logs/line.hpp"
+
+namespace mxtls::logs {
+
+class LineSink {
+ public:
+  virtual ~LineSink() = default;
+  // A copy of the line's text that stays valid until the sink has used the
+  // line: parse that copy, then hand the result to add().
+  virtual std::string_view keep(std::string_view text) = 0;
+  virtual void add(const LogLine& line) = 0;  // a Postfix line: classified and counted
+  virtual void skip() = 0;  // a line that is not Postfix (or not parsed): counted for expiry only
+  // Waits until every line handed over has been counted; rethrows what the
+  // counting thread threw.
+  virtual void finish() = 0;
+};
+
+// Counts in the calling thread.
+std::unique_ptr<LineSink> direct_sink(Aggregator& aggregator);
+// Counts in a thread of its own; the caller must call finish() before it
+// touches the aggregator again.
+std::unique_ptr<LineSink> threaded_sink(Aggregator& aggregator);
+
+}  // namespace mxtls::logs
