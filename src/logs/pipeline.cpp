@@ -1,7 +1,6 @@
 #include "logs/pipeline.hpp"
 
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -16,7 +15,8 @@ namespace {
 class DirectSink : public LineSink {
  public:
   explicit DirectSink(Aggregator& aggregator) : aggregator_(aggregator) {}
-  std::string_view keep(std::string_view text) override { return text; }
+  void reading(LineReader&) override {}
+  void done_reading(LineReader&) override {}
   void add(const LogLine& line) override { aggregator_.add(line); }
   void skip() override { aggregator_.tick(); }
   void finish() override {}
@@ -25,25 +25,20 @@ class DirectSink : public LineSink {
   Aggregator& aggregator_;
 };
 
-// Lines travel in batches: the text of a run of lines, and the parsed
-// Postfix lines that point into it. A batch's text never reallocates, so the
-// views stay valid until the counting thread gives the batch back.
+// Lines travel in batches: a read buffer, and the parsed Postfix lines that
+// point into it. The reader gets the buffer of a returned batch to read on
+// with, so no line is copied and the views stay valid until the counting
+// thread gives the batch back.
 struct Batch {
-  static constexpr size_t text_capacity = 256 * 1024;
-  static constexpr size_t max_items = 4096;
   struct Item {
     uint64_t skipped_before;  // other lines just before this one
     LogLine line;
   };
-  Batch() { text.reset(new char[text_capacity]); }
-  bool fits(size_t length) const { return used + length <= text_capacity && items.size() < max_items; }
   void clear() {
-    used = 0;
     items.clear();
     skipped_after = 0;
   }
-  std::unique_ptr<char[]> text;
-  size_t used = 0;
+  LineReader::Buffer text;  // null while the reader reads into it
   std::vector<Item> items;
   uint64_t skipped_after = 0;
 };
@@ -97,13 +92,10 @@ class ThreadedSink : public LineSink {
       : aggregator_(aggregator), current_(queue_.take_empty()), counter_([this] { count(); }) {}
   ~ThreadedSink() override { finish_quietly(); }
 
-  std::string_view keep(std::string_view text) override {
-    if (!current_->fits(text.size())) hand_over();
-    char* copy = current_->text.get() + current_->used;
-    std::memcpy(copy, text.data(), text.size());
-    current_->used += text.size();
-    return {copy, text.size()};
+  void reading(LineReader& reader) override {
+    reader.set_buffer_exchange([this](LineReader::Buffer used) { return exchange(std::move(used)); });
   }
+  void done_reading(LineReader& reader) override { reader.release_buffer(); }
   void add(const LogLine& line) override {
     current_->items.push_back({skipped_, line});
     skipped_ = 0;
@@ -115,6 +107,13 @@ class ThreadedSink : public LineSink {
   }
 
  private:
+  // The lines so far point into used: they go with it.
+  LineReader::Buffer exchange(LineReader::Buffer used) {
+    current_->text = std::move(used);
+    hand_over();
+    if (!current_->text) current_->text.reset(new char[LineReader::buffer_size]);
+    return std::move(current_->text);
+  }
   void hand_over() {
     current_->skipped_after = std::exchange(skipped_, 0);
     queue_.push_full(std::move(current_));

@@ -8,15 +8,17 @@
 
 #include "logs/aggregate.hpp"
 #include "logs/line.hpp"
+#include "logs/reader.hpp"
 
 namespace mxtls::logs {
 
 class LineSink {
  public:
   virtual ~LineSink() = default;
-  // A copy of the line's text that stays valid until the sink has used the
-  // line: parse that copy, then hand the result to add().
-  virtual std::string_view keep(std::string_view text) = 0;
+  // Brackets the lines of one reader: the sink may keep the reader's
+  // buffers (and so the text of the lines) until it has used them.
+  virtual void reading(LineReader& reader) = 0;
+  virtual void done_reading(LineReader& reader) = 0;
   virtual void add(const LogLine& line) = 0;  // a Postfix line: classified and counted
   virtual void skip() = 0;  // a line that is not Postfix (or not parsed): counted for expiry only
   // Waits until every line handed over has been counted; rethrows what the

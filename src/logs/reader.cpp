@@ -15,15 +15,21 @@
 
 namespace mxtls::logs {
 
-LineReader::LineReader() : buffer_(new char[block_size + max_line]) {}
+LineReader::LineReader() : buffer_(new char[buffer_size]) {}
 
 bool LineReader::fill() {
-  if (begin_ > 0) {  // keep the partial line at the start of the buffer
-    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+  if (begin_ > 0) {  // keep the partial line at the start of the (next) buffer
+    const char* tail = buffer_.get() + begin_;
+    if (exchange_) {
+      // The exchange may hand back this very buffer once its lines are done
+      // with: then tail and destination overlap, hence memmove.
+      buffer_ = exchange_(std::move(buffer_));  // tail stays readable: only this thread writes buffers
+    }
+    std::memmove(buffer_.get(), tail, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
-  long n = read_some(buffer_.get() + end_, block_size + max_line - end_);
+  long n = read_some(buffer_.get() + end_, buffer_size - end_);
   if (n <= 0) {
     eof_ = true;
     return false;
@@ -72,6 +78,12 @@ bool LineReader::next(std::string_view& line) {
     begin_ = end_;
     return true;
   }
+}
+
+void LineReader::release_buffer() {
+  if (exchange_ && buffer_) exchange_(std::move(buffer_));
+  begin_ = end_ = 0;
+  eof_ = true;
 }
 
 namespace {
@@ -262,8 +274,13 @@ void read_one(LineReader& reader, InputStats& input, LineParser& parser, LineSin
   std::string_view text;
   LogLine line;
   uint64_t recognised = 0;
+  struct Reading {  // the sink gets the reader's last buffer back even if this throws
+    LineSink& sink;
+    LineReader& reader;
+    ~Reading() { sink.done_reading(reader); }
+  } reading{sink, reader};
+  sink.reading(reader);
   while (reader.next(text)) {
-    text = sink.keep(text);
     if (reader.truncated())
       diagnostics.line_problem(input, input.file + ":" + std::to_string(reader.line_number()) + ": line longer than " +
                                     std::to_string(LineReader::max_line) + " bytes: the rest is skipped");

@@ -20,6 +20,12 @@ class LineReader {
  public:
   static constexpr size_t block_size = 1 << 17;
   static constexpr size_t max_line = 64 * 1024;  // the rest of a longer line is skipped
+  static constexpr size_t buffer_size = block_size + max_line;
+  using Buffer = std::unique_ptr<char[]>;
+  // Takes a buffer whose lines may still be in use and returns one of
+  // buffer_size bytes to read on with. Without it the reader reuses its
+  // buffer, and a line's view is valid only until the next call of next().
+  using BufferExchange = std::function<Buffer(Buffer used)>;
 
   // path "-" is stdin; gzip data is recognised by its magic bytes, not its name.
   static Result<std::unique_ptr<LineReader>> open(const std::string& path);
@@ -33,6 +39,10 @@ class LineReader {
   uint64_t bytes() const { return bytes_; }               // uncompressed bytes delivered
   virtual uint64_t position() const = 0;                  // bytes consumed from the file (for progress)
   const std::string& error() const { return error_; }
+  void set_buffer_exchange(BufferExchange exchange) { exchange_ = std::move(exchange); }
+  // Gives the buffer away through the exchange (the lines delivered last
+  // stay valid); the reader is done after this.
+  void release_buffer();
 
  protected:
   LineReader();
@@ -42,7 +52,8 @@ class LineReader {
 
  private:
   bool fill();
-  std::unique_ptr<char[]> buffer_;
+  Buffer buffer_;
+  BufferExchange exchange_;
   size_t begin_ = 0, end_ = 0;
   bool eof_ = false, skipping_ = false, truncated_ = false;
   uint64_t line_number_ = 0, bytes_ = 0;

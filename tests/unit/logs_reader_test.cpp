@@ -219,17 +219,20 @@ TEST(LogsReport, StreamedJsonEqualsTheDocument) {
 }
 
 // Counting in a second thread (batches of lines) must not change a number:
-// across batch boundaries, expiry sweeps, junk lines and several files.
+// across batch boundaries, expiry sweeps, junk and overlong lines, several
+// files, gzip.
 TEST(LogsReader, ThreadedAndDirectCountTheSame) {
   TempDir dir;
   std::string real = read_file(fs::path(MXTLS_SOURCE_DIR) / "tests/fixtures/logs/real/out.maillog");
   std::string big;
   for (int i = 0; big.size() < 3 * 256 * 1024; ++i) big += real + (i % 3 ? "" : "junk \x01\x02 not a log line\n\n\n");
+  big += std::string(300 * 1024, 'x') + "\n" + real;  // longer than a read buffer
   write_file(dir / "big.log", big);
   std::vector<std::vector<std::string>> sets = {
       {edge / "outbound_syslog.log", edge / "inbound_syslog.log"},
       {edge / "rfc3339.log", edge / "maillog_file.log", edge / "year_rollover.log"},
-      {dir / "big.log", edge / "outbound_syslog.log"}};
+      {dir / "big.log", edge / "outbound_syslog.log"},
+      {fs::path(MXTLS_SOURCE_DIR) / "tests/fixtures/logs/real/out.maillog.gz", edge / "inbound_syslog.log"}};
   for (uint64_t expire : {uint64_t{1000000}, uint64_t{50}}) {
     for (const auto& files : sets) {
       auto direct = utc_2026(), threaded = utc_2026();
