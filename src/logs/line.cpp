@@ -63,6 +63,32 @@ int month_number(std::string_view m) {
 
 bool valid_clock(int hour, int minute, int second) { return hour < 24 && minute < 60 && second <= 60; }
 
+// Eight bytes at a time (this runs for every line): a mask with the high bit
+// set in each byte of word equal to c. Only its lowest set bit is exact,
+// which is all first_of needs.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "first_of reads words little-endian");
+constexpr uint64_t ones = 0x0101010101010101ULL;
+uint64_t bytes_equal(uint64_t word, unsigned char c) {
+  uint64_t x = word ^ (ones * c);
+  return (x - ones) & ~x & (ones << 7);
+}
+
+// The position of the first ' ' (and, with stop_at_bracket, '[' or ':') in s, or s.size().
+template <bool stop_at_bracket>
+size_t first_of(std::string_view s) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    uint64_t hits = bytes_equal(word, ' ');
+    if constexpr (stop_at_bracket) hits |= bytes_equal(word, '[') | bytes_equal(word, ':');
+    if (hits) return i + static_cast<size_t>(__builtin_ctzll(hits)) / 8;  // little-endian: lowest byte first
+  }
+  for (; i < s.size(); ++i)
+    if (s[i] == ' ' || (stop_at_bracket && (s[i] == '[' || s[i] == ':'))) return i;
+  return s.size();
+}
+
 }  // namespace
 
 // "Nov 22 10:00:00 ", "Nov  2 10:00:00 " (syslog) or "Nov 02 10:00:00 " (postlogd).
@@ -136,14 +162,13 @@ LineStatus LineParser::parse(std::string_view line, LogLine& out) {
   bool stamped = is_digit(rest[0]) ? parse_rfc3339_stamp(rest, out.time) : parse_syslog_stamp(rest, out.time);
   if (!stamped) return LineStatus::unparsed;
 
-  size_t space = rest.find(' ');
-  if (space == 0 || space == std::string_view::npos) return LineStatus::unparsed;
+  size_t space = first_of<false>(rest);
+  if (space == 0 || space == rest.size()) return LineStatus::unparsed;
   out.host = rest.substr(0, space);
   rest.remove_prefix(space + 1);
 
   // "program[pid]: payload"; a space or colon before '[' means another kind of line.
-  size_t i = 0;
-  while (i < rest.size() && rest[i] != '[' && rest[i] != ' ' && rest[i] != ':') ++i;
+  size_t i = first_of<true>(rest);
   if (i == 0 || i == rest.size() || rest[i] != '[') return LineStatus::other;
   out.program = rest.substr(0, i);
   size_t slash = out.program.rfind('/');

@@ -33,6 +33,7 @@ struct Batch {
   struct Item {
     uint64_t skipped_before;  // other lines just before this one
     LogLine line;
+    Event event;
   };
   void clear() {
     items.clear();
@@ -97,7 +98,9 @@ class ThreadedSink : public LineSink {
   }
   void done_reading(LineReader& reader) override { reader.release_buffer(); }
   void add(const LogLine& line) override {
-    current_->items.push_back({skipped_, line});
+    Event event = classify(line.daemon, line.payload);  // here: most lines have nothing to count
+    if (std::holds_alternative<std::monostate>(event)) return skip();
+    current_->items.push_back({skipped_, line, event});
     skipped_ = 0;
   }
   void skip() override { ++skipped_; }
@@ -132,7 +135,7 @@ class ThreadedSink : public LineSink {
         try {
           for (const auto& item : batch->items) {
             if (item.skipped_before) aggregator_.tick(item.skipped_before);
-            aggregator_.add(item.line);
+            aggregator_.add(item.line, item.event);
           }
           if (batch->skipped_after) aggregator_.tick(batch->skipped_after);
         } catch (...) {
