@@ -22,6 +22,7 @@
 //   #outbound-domains #outbound-peers #outbound-tls-deferrals
 //   #inbound-messages #inbound-tls #inbound-plaintext #inbound-tls-share
 //   #inbound-sessions #inbound-clients #inbound-sender-domains
+//   #outbound-tls-unknown #inbound-tls-unknown (only when not zero)
 //   #timeline-chart (svg; .line-outbound / .line-inbound)
 //   li.what-if[data-direction][data-setting] > span[data-field=messages|domains|clients|sender-domains]
 //     and #what-if-outbound-<level>-messages / -domains when the level is a plain word
@@ -528,7 +529,11 @@ void write_totals(std::ostringstream& out, const json& report) {
         << "<div>" << number_span(std::string(dir) + "-tls", count(t, "tls")) << " of "
         << number_span(std::string(dir) + "-messages", count(t, "messages")) << " "
         << plural(count(t, "messages"), "message", "messages") << " over TLS, "
-        << number_span(std::string(dir) + "-plaintext", count(t, "plaintext")) << " in plaintext</div>\n<dl>\n";
+        << number_span(std::string(dir) + "-plaintext", count(t, "plaintext")) << " in plaintext</div>\n";
+    if (count(t, "tls_unknown") > 0)
+      out << "<div class=\"meta\">" << number_span(std::string(dir) + "-tls-unknown", count(t, "tls_unknown"))
+          << " more with TLS unknown: their connection or session began before the log</div>\n";
+    out << "<dl>\n";
     for (const auto& [label, key] : extra) {
       std::string id = std::string(dir) + "-" + key;
       std::replace(id.begin(), id.end(), '_', '-');

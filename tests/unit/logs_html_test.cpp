@@ -111,6 +111,16 @@ TEST(LogsHtml, NumbersPresent) {
   EXPECT_NE(html.find(">100%</text>"), std::string::npos);
 }
 
+TEST(LogsHtml, TlsUnknownShownOnlyWhenThereIsSome) {
+  auto report = small_report();
+  EXPECT_EQ(render_html(report).find("outbound-tls-unknown"), std::string::npos);
+  report["outbound"]["totals"]["tls_unknown"] = 7;
+  std::string html = render_html(report);
+  EXPECT_NE(html.find("<span id=\"outbound-tls-unknown\" data-value=\"7\">7</span> more with TLS unknown"),
+            std::string::npos);
+  EXPECT_EQ(html.find("inbound-tls-unknown"), std::string::npos);
+}
+
 TEST(LogsHtml, PlaintextRowsFirstAndMarked) {
   std::string html = render_html(small_report());  // JSON lists example.org first
   size_t plain = html.find("<tr class=\"plain\" data-domain=\"plain.example\">");
