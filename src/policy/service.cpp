@@ -60,15 +60,23 @@ void PolicyService::reload(std::shared_ptr<const PreloadList> preload,
   decisions_.clear();
 }
 
+void PolicyService::set_log_history(std::shared_ptr<const LogHistory> history) {
+  std::lock_guard lock(mutex_);
+  log_history_ = std::move(history);
+  decisions_.clear();
+}
+
 GatheredEvidence PolicyService::gather(const std::string& domain, NetworkTools& tools, FetchMode sts_fetch) {
   std::shared_ptr<const PreloadList> preload;
   std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> rules;
+  std::shared_ptr<const LogHistory> log_history;
   {
     std::lock_guard lock(mutex_);
     preload = preload_;
     rules = local_rules_;
+    log_history = log_history_;
   }
-  Sources sources{*tools.resolver, *tools.fetcher, *store_, preload.get(), rules.get(), sts_fetch};
+  Sources sources{*tools.resolver, *tools.fetcher, *store_, preload.get(), rules.get(), sts_fetch, log_history.get()};
   return gather_evidence(domain, sources, options_.now());
 }
 
@@ -136,8 +144,9 @@ void PolicyService::work_on(const std::string& domain, NetworkTools& tools) {
   for (size_t i = 0; i < waiters.size(); ++i) waiters[i].done(decisions[i], false);
 }
 
-// Fetches the changed policy into the store; on success the domain's
-// decisions are forgotten, so the next lookup decides on the new policy.
+// Fetches the changed (or soon expiring) policy into the store; on success
+// the domain's decisions are forgotten, so the next lookup decides on the new
+// policy. On failure the cached one stays, and is retried on later lookups.
 void PolicyService::refetch(const std::string& domain, NetworkTools& tools) {
   auto r = resolve_sts(domain, *tools.resolver, *tools.fetcher, *store_, options_.now(), FetchMode::now);
   if (!r.policy || r.temporary_trouble) return;  // failed: the cached policy stays in force until its max_age

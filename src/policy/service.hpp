@@ -59,6 +59,9 @@ class PolicyService {
   void reload(std::shared_ptr<const PreloadList> preload,
               std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> local_rules);
 
+  // Replaces the log history (null: none); forgets cached decisions.
+  void set_log_history(std::shared_ptr<const LogHistory> history);
+
   // The same work, synchronously, for `mxtls policy explain` (which fetches a
   // changed MTA-STS policy at once: FetchMode::now).
   GatheredEvidence gather(const std::string& domain, NetworkTools& tools, FetchMode sts_fetch = FetchMode::now);
@@ -92,13 +95,14 @@ class PolicyService {
   std::condition_variable refresh_wake_;  // the refresher: stopping
   bool stopping_ = false;
   std::deque<std::string> queue_;
-  // Domains whose changed MTA-STS policy is fetched in the background while
-  // their cached one is answered; lookups go first.
+  // Domains whose changed or soon expiring MTA-STS policy is fetched in the
+  // background while their cached one is answered; lookups go first.
   std::deque<std::string> refetch_queue_;
   std::unordered_map<std::string, std::vector<Waiter>> pending_;  // domain -> lookups waiting for it
   std::unordered_map<std::string, CachedDecision> decisions_;
   std::shared_ptr<const PreloadList> preload_;
   std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> local_rules_;
+  std::shared_ptr<const LogHistory> log_history_;
   std::vector<std::thread> workers_;
   std::thread refresher_;
 };

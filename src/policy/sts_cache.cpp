@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "sts_fetch.hpp"
@@ -90,6 +91,17 @@ StsResolution from_cache(const std::optional<CachedSts>& cached, Seconds now, st
   return r;
 }
 
+// RFC 8461 5.1: a cached policy is refreshed before it expires, so a policy
+// host that happens to be down when max_age ends does not cost the domain its
+// protection. The window is a tenth of max_age, at most a day: a one-day
+// policy is retried over its last 2.4 hours, a one-year policy over its last
+// day (a tenth would be 36 days of needless fetches), and a short policy is
+// not refetched on nearly every lookup.
+bool near_expiry(const CachedSts& cached, Seconds now) {
+  auto window = std::min<std::chrono::seconds>((cached.expires - cached.fetched) / 10, std::chrono::hours(24));
+  return cached.expires - now <= window;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<StsStore>> open_sqlite_store(const std::string& path) {
@@ -142,10 +154,12 @@ StsResolution resolve_sts(const std::string& domain, dns::Resolver& resolver, ht
   }
   auto record = sts::select_txt_record(*txt);
   if (!record) return unsure(from_cache(cached, now, "no valid _mta-sts TXT record"));
-  if (cached && cached->id == record->id && cached->expires > now)
-    return from_cache(cached, now, "TXT id unchanged");
+  bool id_unchanged = cached && cached->id == record->id && cached->expires > now;
+  if (id_unchanged && !near_expiry(*cached, now)) return from_cache(cached, now, "TXT id unchanged");
   if (mode == FetchMode::later && cached && cached->expires > now) {
-    auto r = from_cache(cached, now, "TXT id changed to " + record->id + ", fetching it in the background");
+    auto r = from_cache(cached, now,
+                        id_unchanged ? "TXT id unchanged, the cached policy expires soon: refreshing it in the background"
+                                     : "TXT id changed to " + record->id + ", fetching it in the background");
     r.refetch_due = r.policy.has_value();
     if (r.refetch_due) return r;
   }

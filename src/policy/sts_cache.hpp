@@ -48,8 +48,9 @@ struct StsResolution {
   // publish) MTA-STS, yet no policy is at hand: a cached policy may be in
   // force that we cannot see, so an answer without it could be a downgrade.
   bool policy_unknown = false;
-  // FetchMode::later only: the TXT id changed, and the valid cached policy
-  // was answered instead of fetching the new one now.
+  // FetchMode::later only: the TXT id changed, or the cached policy nears
+  // the end of its max_age, and the valid cached policy was answered instead
+  // of fetching now.
   bool refetch_due = false;
 };
 
@@ -60,7 +61,9 @@ struct StsResolution {
 enum class FetchMode { now, later };
 
 // Resolves the policy in force for `domain` at `now`, fetching when the TXT
-// id differs from the cached one or the cached policy expired.
+// id differs from the cached one, or the cached policy expired or is close to
+// expiry (its last tenth of max_age, at most a day: refreshed ahead of time).
+// A failed fetch keeps the cached policy.
 StsResolution resolve_sts(const std::string& domain, dns::Resolver& resolver, https::Fetcher& fetcher,
                           StsStore& store, Seconds now, FetchMode mode = FetchMode::now);
 

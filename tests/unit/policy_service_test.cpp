@@ -156,3 +156,87 @@ TEST(PolicyService, ChangedMtaStsPolicyIsFetchedInTheBackgroundWhileTheCachedOne
   ASSERT_TRUE(saved && *saved);
   EXPECT_EQ((*saved)->id, "two");
 }
+
+namespace {
+
+// Counts policy fetches; serves `body`, or fails as an unreachable host when it is empty.
+class CountingFetcher : public https::Fetcher {
+ public:
+  CountingFetcher(std::atomic<int>& count, std::string body) : count_(count), body_(std::move(body)) {}
+  Result<https::Response> get(const std::string&, const std::string&, const std::vector<std::string>&) override {
+    ++count_;
+    if (body_.empty()) return temporary_error("connection refused");
+    return https::Response{200, "text/plain", "", body_};
+  }
+
+ private:
+  std::atomic<int>& count_;
+  std::string body_;
+};
+
+// A domain whose cached one-day policy (TXT id unchanged) has `left` to live,
+// and a policy host that serves `served` ("" : down).
+struct CachedStsWorld {
+  std::atomic<int> fetches{0};
+  std::shared_ptr<StsStore> store = open_sqlite_store(":memory:").value();
+  Seconds now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  Seconds expires;
+  std::unique_ptr<PolicyService> service;
+
+  CachedStsWorld(std::chrono::seconds left, std::string served) : expires(now + left) {
+    EXPECT_TRUE(store->save({"example.com", "one", sts_body("mx.old.example.net"), expires - std::chrono::hours(24), expires}));
+    service = std::make_unique<PolicyService>(
+        [this, served]() -> Result<NetworkTools> {
+          auto resolver = std::make_unique<FakeResolver>();
+          resolver->add("example.com", dns::Type::MX, mx_rdata(10, "mx.old.example.net"));
+          resolver->add("_mta-sts.example.com", dns::Type::TXT, txt_rdata("v=STSv1; id=one"));
+          resolver->add("mta-sts.example.com", dns::Type::A, a_rdata(1));
+          return NetworkTools{std::move(resolver), std::make_unique<CountingFetcher>(fetches, served)};
+        },
+        store, ServiceOptions{.workers = 2});
+  }
+  std::string ask() {
+    std::promise<Decision> answer;
+    service->lookup("example.com", {}, [&answer](const Decision& d, bool) { answer.set_value(d); });
+    return answer.get_future().get().policy;
+  }
+  Seconds stored_expiry() { return (*store->load("example.com").value()).expires; }
+};
+
+const std::string old_policy = "secure match=mx.old.example.net servername=hostname";
+
+}  // namespace
+
+// RFC 8461 5.1: a cached policy close to the end of its max_age is refetched
+// in the background (the cached one answers meanwhile) and its life extended.
+TEST(PolicyService, MtaStsPolicyNearExpiryIsRefreshedInTheBackground) {
+  CachedStsWorld w(std::chrono::hours(1), sts_body("mx.new.example.net"));
+  EXPECT_EQ(w.ask(), old_policy);
+  for (int i = 0; i < 500 && w.stored_expiry() == w.expires; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_GE(w.stored_expiry(), w.now + std::chrono::hours(24)) << "a full max_age from the refresh";
+  std::string policy;
+  for (int i = 0; i < 500 && policy != "secure match=mx.new.example.net servername=hostname"; ++i) {
+    policy = w.ask();
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(policy, "secure match=mx.new.example.net servername=hostname");
+  EXPECT_EQ(w.fetches, 1);
+}
+
+TEST(PolicyService, FailedRefreshKeepsTheCachedMtaStsPolicy) {
+  CachedStsWorld w(std::chrono::hours(1), "");
+  EXPECT_EQ(w.ask(), old_policy);
+  for (int i = 0; i < 500 && w.fetches == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(w.fetches, 1) << "the refresh was tried";
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(w.stored_expiry(), w.expires) << "the cached policy is kept as it was";
+  EXPECT_EQ(w.ask(), old_policy);
+}
+
+TEST(PolicyService, MtaStsPolicyFarFromExpiryIsNotFetched) {
+  CachedStsWorld w(std::chrono::hours(20), sts_body("mx.new.example.net"));
+  EXPECT_EQ(w.ask(), old_policy);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(w.fetches, 0);
+  EXPECT_EQ(w.stored_expiry(), w.expires);
+}

@@ -206,3 +206,73 @@ TEST(StsCache, FetchLaterAnswersTheValidCachedPolicyAndSaysARefetchIsDue) {
   EXPECT_FALSE(r.refetch_due);
   EXPECT_TRUE(r.temporary_trouble);
 }
+
+// Proactive refresh (RFC 8461 5.1): in the last tenth of its max_age (at most
+// a day) a cached policy is refetched although its TXT id is unchanged, so a
+// policy host that is down at the moment max_age ends does not lose it.
+TEST(StsCache, PolicyFarFromExpiryIsNotFetchedAgain) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com", 86400);
+  w.resolve();
+  w.fetcher.responses[url] = policy_response("enforce", "mx2.example.com", 86400);
+  w.now += hours(21);  // 3 hours left: more than a tenth of the day
+  auto r = w.resolve();
+  ASSERT_TRUE(r.policy);
+  EXPECT_TRUE(r.from_cache);
+  EXPECT_EQ(r.policy->mx[0], "mx.example.com");
+  r = resolve_sts("example.com", w.resolver, w.fetcher, *w.store, w.now, FetchMode::later);
+  EXPECT_FALSE(r.refetch_due);
+}
+
+TEST(StsCache, PolicyNearExpiryIsRefreshedInTheBackgroundAndExtended) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com", 86400);
+  w.resolve();
+  w.fetcher.responses[url] = policy_response("enforce", "mx2.example.com", 86400);
+  w.now += hours(22);  // 2 hours left: within the last tenth
+  auto r = resolve_sts("example.com", w.resolver, w.fetcher, *w.store, w.now, FetchMode::later);
+  ASSERT_TRUE(r.policy);
+  EXPECT_TRUE(r.from_cache) << "answered from the cache at once";
+  EXPECT_EQ(r.policy->mx[0], "mx.example.com");
+  EXPECT_TRUE(r.refetch_due) << r.note;
+  r = w.resolve();  // what the background refetch does
+  ASSERT_TRUE(r.policy);
+  EXPECT_FALSE(r.from_cache);
+  EXPECT_EQ(r.policy->mx[0], "mx2.example.com");
+  auto saved = w.store->load("example.com");
+  ASSERT_TRUE(saved && *saved);
+  EXPECT_EQ((*saved)->expires, w.now + hours(24)) << "a full max_age from the refresh";
+  EXPECT_FALSE(resolve_sts("example.com", w.resolver, w.fetcher, *w.store, w.now, FetchMode::later).refetch_due);
+}
+
+TEST(StsCache, FailedRefreshKeepsTheCachedPolicyUntilItsMaxAge) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com", 86400);
+  w.resolve();
+  w.fetcher.responses.clear();  // the policy host is down
+  w.now += hours(23);
+  auto r = w.resolve();
+  ASSERT_TRUE(r.policy);
+  EXPECT_TRUE(r.from_cache);
+  EXPECT_TRUE(r.temporary_trouble);
+  EXPECT_EQ(r.id, "one");
+  auto saved = w.store->load("example.com");
+  ASSERT_TRUE(saved && *saved);
+  EXPECT_EQ((*saved)->expires, w.now + hours(1)) << "expiry unchanged";
+  r = resolve_sts("example.com", w.resolver, w.fetcher, *w.store, w.now, FetchMode::later);
+  EXPECT_TRUE(r.refetch_due) << "tried again on the next lookup";
+}
+
+TEST(StsCache, RefreshWindowIsATenthOfMaxAgeAtMostADay) {
+  World w;
+  w.publish_txt("one");
+  w.fetcher.responses[url] = policy_response("enforce", "mx.example.com", 31557600);  // a year
+  w.resolve();
+  w.now += seconds(31557600) - hours(25);
+  EXPECT_FALSE(resolve_sts("example.com", w.resolver, w.fetcher, *w.store, w.now, FetchMode::later).refetch_due);
+  w.now += hours(2);
+  EXPECT_TRUE(resolve_sts("example.com", w.resolver, w.fetcher, *w.store, w.now, FetchMode::later).refetch_due);
+}
