@@ -64,11 +64,13 @@ std::optional<Decision> preload_rule(const PreloadEvidence& preload) {
             "listed in enforce mode on the STARTTLS Everywhere preload list");
 }
 
-// Rule 5: opted-in log history. Only levels that authenticate nothing are
-// worth stating; "may" is Postfix's default anyway.
+// Rule 5: opted-in log history. "may" is Postfix's default anyway. The
+// history proves `secure` for the nexthop and dot-nexthop names only, so the
+// match is explicit rather than main.cf's smtp_tls_secure_cert_match.
 std::optional<Decision> log_rule(const LogEvidence& logs, const Options& options) {
   if (!options.use_log_history || logs.safe_level.empty() || logs.safe_level == "may") return std::nullopt;
-  return ok(logs.safe_level, Source::log_history, "log history: " + logs.text);
+  std::string policy = logs.safe_level == "secure" ? "secure match=nexthop:dot-nexthop" : logs.safe_level;
+  return ok(policy, Source::log_history, "log history: " + logs.text);
 }
 
 }  // namespace

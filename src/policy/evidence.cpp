@@ -90,6 +90,8 @@ GatheredEvidence gather_evidence(const std::string& domain, Sources& sources, Se
   }
   if (sources.local_rules)
     if (auto it = sources.local_rules->find(domain); it != sources.local_rules->end()) e.local_rule = it->second;
+  if (sources.log_history)
+    if (auto it = sources.log_history->find(domain); it != sources.log_history->end()) e.logs = it->second;
   return g;
 }
 

@@ -9,6 +9,7 @@
 #include "dns.hpp"
 #include "https.hpp"
 #include "policy/decision.hpp"
+#include "policy/log_evidence.hpp"
 #include "policy/preload.hpp"
 #include "policy/sts_cache.hpp"
 
@@ -21,6 +22,7 @@ struct Sources {
   const PreloadList* preload = nullptr;                             // optional
   const std::map<std::string, LocalRule, std::less<>>* local_rules = nullptr;  // optional, by domain
   FetchMode sts_fetch = FetchMode::now;
+  const LogHistory* log_history = nullptr;  // optional: --log-evidence
 };
 
 struct GatheredEvidence {
