@@ -93,5 +93,7 @@ void check_consistency(DomainReport& report);
 Recommendation recommend_policy(const DomainReport& report);
 
 std::string subject_of(const MxReport& mx, const AddressReport& address);
+// The TLSA record to publish for this MX: its key's "3 1 1" when known.
+std::string suggested_tlsa(const MxReport& mx);
 
 }  // namespace mxtls::check

@@ -13,11 +13,12 @@ std::string actual_311(const AddressReport& a) {
   return "3 1 1 " + hex_encode(a.session->tls->chain.front().spki_sha256);
 }
 
-std::string publish_hint(const MxReport& mx) {
-  for (const auto& a : mx.addresses)
-    if (auto record = actual_311(a); !record.empty())
-      return tlsa_name(mx) + ". IN TLSA " + record;
-  return tlsa_name(mx) + ". IN TLSA 3 1 1 <sha256 of the server's public key>";
+void add_malformed_tlsa(const MxReport& mx, const Error& error, Findings& f) {
+  f.add(Severity::warning, "dane.malformed", mx.host,
+        "A TLSA record at " + tlsa_name(mx) + " is malformed: " + error.message + ".",
+        "Senders cannot use a record they cannot parse: if it was meant to pin this server's key, DANE does not "
+        "protect the server, and with no other usable record DANE senders treat it as unauthenticated.",
+        "Replace it with " + suggested_tlsa(mx) + " (usage, selector, matching type, then the hex digest).");
 }
 
 bool lookup_tlsa(MxReport& mx, Environment& env, Findings& f) {
@@ -32,13 +33,15 @@ bool lookup_tlsa(MxReport& mx, Environment& env, Findings& f) {
   mx.tlsa_security = answer->security;
   if (answer->security == dns::Security::bogus) {
     f.add(Severity::error, "dane.bogus", mx.host, "The TLSA answer fails DNSSEC validation: " + answer->why_bogus,
-          "DANE senders defer all mail to this MX.", "Fix the zone's signatures or DS records.");
+          "DANE senders defer all mail to this MX.",
+          "Re-sign the zone that holds " + tlsa_name(mx) + " (expired or missing RRSIGs) or correct its DS record "
+          "at the parent; check with dnsviz.net or: delv @<resolver> " + tlsa_name(mx) + " TLSA");
     return false;
   }
   for (const auto& rdata : answer->rdata) {
     auto record = dane::parse_rdata(rdata);
     if (record) mx.tlsa.push_back(std::move(*record));
-    else f.add(Severity::warning, "dane.malformed", mx.host, "A TLSA record is malformed: " + record.error().message);
+    else add_malformed_tlsa(mx, record.error(), f);
   }
   return true;
 }
@@ -68,6 +71,13 @@ void check_matches(const MxReport& mx, Findings& f) {
 
 }  // namespace
 
+std::string suggested_tlsa(const MxReport& mx) {
+  for (const auto& a : mx.addresses)
+    if (auto record = actual_311(a); !record.empty())
+      return tlsa_name(mx) + ". IN TLSA " + record;
+  return tlsa_name(mx) + ". IN TLSA 3 1 1 <sha256 of the server's public key>";
+}
+
 void check_dane(MxReport& mx, Environment& env, Findings& f) {
   if (!lookup_tlsa(mx, env, f)) return;
   if (mx.tlsa.empty()) {
@@ -76,7 +86,7 @@ void check_dane(MxReport& mx, Environment& env, Findings& f) {
             "The MX host's zone is DNSSEC-signed but publishes no TLSA record: DANE is one record away.",
             "DANE lets senders authenticate this server without trusting any CA, and protects against STARTTLS "
             "stripping.",
-            "Publish " + publish_hint(mx) + " (and a second record for the next key before any rollover).");
+            "Publish " + suggested_tlsa(mx) + " (and a second record for the next key before any rollover).");
     return;
   }
   if (mx.tlsa_security != dns::Security::secure) {
@@ -91,7 +101,7 @@ void check_dane(MxReport& mx, Environment& env, Findings& f) {
     if (auto reason = dane::unusable_reason(r); !reason.empty())
       f.add(Severity::warning, "dane.unusable", mx.host, "TLSA " + r.to_text() + " is unusable: " + reason + ".",
             "Senders skip unusable records; if none is usable, DANE does not protect the server.",
-            "Replace it with " + publish_hint(mx) + ".");
+            "Replace it with " + suggested_tlsa(mx) + ".");
   if (!mx.dane_usable()) return;
   for (auto& a : mx.addresses) {
     if (!a.tls_ok()) continue;

@@ -64,6 +64,23 @@ bool use_implicit_mx(DomainReport& report, Environment& env) {
   return true;
 }
 
+void add_malformed_mx(DomainReport& report, const Error& error) {
+  const auto& d = report.domain;
+  report.findings.add(Severity::error, "dns.mx.malformed", d, "An MX record is malformed: " + error.message + ".",
+                      "Senders cannot decode it: depending on their resolver they skip it or treat the whole MX "
+                      "answer as a failure and defer all mail to the domain.",
+                      "Republish it in the zone as a preference (0-65535) and a host name ending in a dot, e.g. \"" +
+                          d + ". IN MX 10 mail." + d + ".\", then check the answer with: dig +short MX " + d);
+}
+
+void add_invalid_input(DomainReport& report, const std::string& input) {
+  report.findings.add(Severity::error, "input.domain", printable(input), "This is not a valid domain name.",
+                      "Nothing was tested: mxtls needs a domain name to look up its MX records, and so would a "
+                      "sending mail server.",
+                      "Give the domain part of the mail address (example.org for postmaster@example.org): labels "
+                      "of letters, digits and hyphens separated by dots, no spaces, at most 253 characters.");
+}
+
 }  // namespace
 
 void check_mx_records(DomainReport& report, Environment& env) {
@@ -101,7 +118,7 @@ void check_mx_records(DomainReport& report, Environment& env) {
   for (const auto& rdata : answer->rdata) {
     auto mx = dns::decode_mx(rdata);
     if (!mx) {
-      report.findings.add(Severity::error, "dns.mx.malformed", d, "An MX record is malformed: " + mx.error().message);
+      add_malformed_mx(report, mx.error());
       continue;
     }
     if (mx->host.empty() || mx->host == ".") {
@@ -128,7 +145,7 @@ DomainReport check_domain(const std::string& domain, Environment& env) {
   report.domain = normalize_domain(domain);
   if (!is_valid_hostname(report.domain)) {
     report.could_not_test = true;
-    report.findings.add(Severity::error, "input.domain", printable(domain), "This is not a valid domain name.");
+    add_invalid_input(report, domain);
     return report;
   }
   check_mx_records(report, env);

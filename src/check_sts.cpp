@@ -25,7 +25,8 @@ bool read_txt(DomainReport& r, Environment& env) {
   if (!strings) {
     r.findings.add(Severity::error, "sts.txt-failed", d, "The _mta-sts TXT lookup failed: " + strings.error().message,
                    "Senders treat a failed lookup as \"no new policy\" and keep any cached one.",
-                   "Make sure _mta-sts." + d + " resolves.");
+                   "Make sure the name servers of " + d + " answer TXT queries for _mta-sts." + d +
+                       " (check with: dig TXT _mta-sts." + d + "), and publish the record if it is missing.");
     return false;
   }
   auto record = sts::select_txt_record(*strings);
@@ -65,9 +66,19 @@ void check_policy_covers_mx(DomainReport& r, const sts::Policy& policy) {
                        "Fix the TLS findings for this server, or switch the policy to mode: testing until fixed.");
 }
 
+void add_policy_oddity(DomainReport& r, const std::string& oddity) {
+  const auto& d = r.domain;
+  r.findings.add(Severity::warning, "sts.policy-oddity", d, "MTA-STS policy: " + oddity + ".",
+                 "Senders may read the policy differently from what you meant: RFC 8461 parsers keep the first "
+                 "value, stricter ones reject the whole policy, and then MTA-STS protects nothing.",
+                 "Edit " + sts::policy_url(d) + " so that version, mode and max_age each appear exactly once, then "
+                 "change the id in the _mta-sts." + d + " TXT record (e.g. id=20260101000000) so senders fetch it "
+                 "again.");
+}
+
 void check_policy(DomainReport& r, const sts::Policy& policy) {
   const auto& d = r.domain;
-  for (const auto& w : policy.warnings) r.findings.add(Severity::warning, "sts.policy-oddity", d, "MTA-STS policy: " + w + ".");
+  for (const auto& w : policy.warnings) add_policy_oddity(r, w);
   switch (policy.mode) {
     case sts::Mode::enforce:
       r.findings.add(Severity::ok, "sts.enforce", d,

@@ -121,7 +121,11 @@ void check_key_exchange(const std::string& s, const AddressReport& a, const smtp
   if (tls.cipher_bits > 0 && tls.cipher_bits < 128)
     f.add(Severity::error, "tls.cipher.weak", s,
           "The negotiated cipher " + tls.cipher + " has only " + std::to_string(tls.cipher_bits) + " bits.",
-          "Such ciphers are breakable.", "smtpd_tls_ciphers = medium (the default); remove weak ciphers.");
+          "Ciphers under 128 bits (export, DES, RC4-40) can be broken by brute force, and current senders refuse "
+          "them and fall back to plaintext or defer the mail.",
+          "Use Postfix's default cipher grade: smtpd_tls_ciphers = medium and smtpd_tls_mandatory_ciphers = medium "
+          "in main.cf (remove any \"export\" or \"low\" setting and custom smtpd_tls_exclude_ciphers that leave "
+          "only weak ciphers), then postfix reload.");
 }
 
 bool chain_incomplete(const smtp::TlsInfo& tls) {
@@ -172,7 +176,11 @@ void check_validity(const std::string& s, const smtp::Certificate& leaf, Environ
   }
   if (std::difftime(leaf.not_before, env.now()) > 0)
     f.add(Severity::error, "cert.not-yet-valid", s, "The certificate is not valid yet.",
-          "Verifying senders refuse it.", "Check the server clock and the certificate's start date.");
+          "Verifying senders (MTA-STS, Postfix 'verify'/'secure') refuse it and defer the mail until its start "
+          "date.",
+          "Install a certificate that is valid now (keep the previous one until the new one starts, or re-issue: "
+          "certbot renew --force-renewal), then postfix reload. If the start date looks right, check the clock of "
+          "the machine running this test.");
 }
 
 void check_name(const std::string& s, const std::string& host, const smtp::TlsInfo& tls, Findings& f) {
@@ -260,7 +268,10 @@ void check_tls(const MxReport& mx, const AddressReport& a, Environment& env, Fin
   check_key_exchange(s, a, tls, f);
   if (tls.chain.empty()) {
     f.add(Severity::error, "cert.missing", s, "The server presented no certificate (anonymous TLS).",
-          "No sender can authenticate it.", "Configure smtpd_tls_chain_files with a certificate.");
+          "No sender can authenticate it: verifying senders (MTA-STS, DANE, 'verify') defer the mail, and the "
+          "others cannot tell it from an attacker.",
+          "Give Postfix a certificate from a public CA in main.cf:\n" + tls_server_lines() +
+              "\nthen postfix reload.");
     return;
   }
   check_trust(s, tls, f);

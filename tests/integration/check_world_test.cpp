@@ -229,6 +229,16 @@ TEST_F(World, HostileServersGiveClearFindings) {
   EXPECT_FINDING("drop.example", "starttls.failed", "error");
 }
 
+// The rule of docs/check-json.md, over every scenario of the world.
+TEST_F(World, EveryWarningAndErrorSaysWhyAndFix) {
+  for (const char* d : all_domains)
+    for (const auto& f : report(d)["findings"]) {
+      if (f["severity"] != "warning" && f["severity"] != "error") continue;
+      EXPECT_FALSE(f["why"].get<std::string>().empty()) << d << ": no why in " << f.dump(2);
+      EXPECT_FALSE(f["fix"].get<std::string>().empty()) << d << ": no fix in " << f.dump(2);
+    }
+}
+
 TEST_F(World, TextReportExplainsTheFix) {
   CommandResult r = run(check_command("--no-color nostarttls.example"));
   EXPECT_EQ(r.status, 2);

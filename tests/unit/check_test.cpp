@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <fstream>
+#include <functional>
 #include <map>
 
 #include "check.hpp"
@@ -289,4 +291,291 @@ TEST(Check, InvalidDomainIsRefused) {
   auto r = w.check("not a domain");
   EXPECT_TRUE(r.could_not_test);
   EXPECT_TRUE(find(r, "input.domain"));
+}
+
+TEST(Check, CertificateExpiringSoonWarnsWithTheDaysLeft) {
+  World w;
+  w.add_mx("soon.test", 10, "mx.soon.test", 1);
+  w.add_good_server(1);
+  w.prober.servers["127.0.0.1"].tls->chain.front().not_after = now + 10 * 86400;
+  auto r = w.check("soon.test");
+  const Finding* f = find(r, "cert.expiring");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->what.find("10 days"), std::string::npos) << f->what;
+  EXPECT_EQ(r.exit_status(), 1);
+}
+
+TEST(Check, CertificateValidForAMonthDoesNotWarn) {
+  World w;
+  w.add_mx("month.test", 10, "mx.month.test", 1);
+  w.add_good_server(1);
+  w.prober.servers["127.0.0.1"].tls->chain.front().not_after = now + 30 * 86400;
+  auto r = w.check("month.test");
+  EXPECT_FALSE(find(r, "cert.expiring"));
+  const Finding* f = find(r, "cert.expiry");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::ok);
+  EXPECT_NE(f->what.find("30 days"), std::string::npos) << f->what;
+}
+
+namespace {
+
+smtp::TlsInfo self_signed_tls() {
+  smtp::TlsInfo tls = good_tls(std::string(32, 's'));
+  tls.chain.front().self_signed = true;
+  tls.verify_code = X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+  tls.verify_error = "self-signed certificate";
+  return tls;
+}
+
+std::string tlsa_311(char key_byte) { return std::string("\x03\x01\x01", 3) + std::string(32, key_byte); }
+
+}  // namespace
+
+TEST(Check, MxHostsThatDifferInTrustAreNamed) {
+  World w;
+  w.add_mx("mixed.test", 10, "mx1.mixed.test", 1);
+  w.add_mx("mixed.test", 20, "mx2.mixed.test", 2);
+  w.add_good_server(1);
+  w.prober.servers["127.0.0.2"] = Server{true, self_signed_tls()};
+  auto r = w.check("mixed.test");
+  const Finding* f = find(r, "consistency.trust");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  auto good = f->what.find("mx1.mixed.test[127.0.0.1] verify");
+  auto bad = f->what.find("mx2.mixed.test[127.0.0.2] do(es) not");
+  EXPECT_NE(good, std::string::npos) << f->what;
+  EXPECT_NE(bad, std::string::npos) << f->what;
+  EXPECT_NE(f->why.find("'verify'"), std::string::npos) << f->why;
+  EXPECT_NE(f->why.find("MTA-STS"), std::string::npos) << f->why;
+  EXPECT_NE(f->fix.find("Give mx2.mixed.test[127.0.0.2] a certificate"), std::string::npos) << f->fix;
+  EXPECT_FALSE(find(r, "consistency.downgrade"));
+  EXPECT_EQ(r.recommendation.policy, "encrypt");
+  EXPECT_NE(r.recommendation.reason.find("mx2.mixed.test[127.0.0.2]"), std::string::npos) << r.recommendation.reason;
+}
+
+TEST(Check, MxHostsThatAllVerifyAreConsistent) {
+  World w;
+  w.add_mx("same.test", 10, "mx1.same.test", 1);
+  w.add_mx("same.test", 20, "mx2.same.test", 2);
+  w.add_good_server(1);
+  w.add_good_server(2);
+  auto r = w.check("same.test");
+  EXPECT_FALSE(find(r, "consistency.trust"));
+  EXPECT_FALSE(find(r, "consistency.dane"));
+  EXPECT_EQ(r.recommendation.policy, "verify");
+}
+
+TEST(Check, PlaintextMxIsADowngradeNotATrustDifference) {
+  World w;
+  w.add_mx("split.test", 10, "mx1.split.test", 1);
+  w.add_mx("split.test", 20, "mx2.split.test", 2);
+  w.add_mx("split.test", 30, "mx3.split.test", 3);
+  w.add_good_server(1);
+  w.prober.servers["127.0.0.2"] = Server{true, self_signed_tls()};
+  w.prober.servers["127.0.0.3"] = plaintext_server();
+  auto r = w.check("split.test");
+  EXPECT_TRUE(find(r, "consistency.downgrade"));
+  EXPECT_FALSE(find(r, "consistency.trust"));
+}
+
+TEST(Check, DaneOnOnlyOneMxIsNamedAndBlocksDaneOnly) {
+  World w;
+  w.add_mx("halfdane.test", 10, "mx1.halfdane.test", 1);
+  w.add_mx("halfdane.test", 20, "mx2.halfdane.test", 2);
+  w.resolver.add("_25._tcp.mx1.halfdane.test", dns::Type::TLSA, tlsa_311('k'));
+  w.add_good_server(1);
+  w.prober.servers["127.0.0.1"].dane_matches = true;
+  w.add_good_server(2, std::string(32, 'm'));
+  auto r = w.check("halfdane.test");
+  const Finding* f = find(r, "consistency.dane");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->what.find("mx1.halfdane.test do(es), mx2.halfdane.test do(es) not"), std::string::npos) << f->what;
+  EXPECT_NE(f->fix.find("_25._tcp.mx2.halfdane.test. IN TLSA 3 1 1 " + hex_encode(std::string(32, 'm'))),
+            std::string::npos)
+      << f->fix;
+  EXPECT_FALSE(find(r, "consistency.trust"));  // both verify, one by DANE and CA, one by CA
+  EXPECT_EQ(r.recommendation.policy, "verify");
+  EXPECT_NE(r.recommendation.reason.find("dane-only would defer mail to mx2.halfdane.test"), std::string::npos)
+      << r.recommendation.reason;
+}
+
+TEST(Check, DaneAuthenticatedSelfSignedMxIsNotATrustDifference) {
+  World w;
+  w.add_mx("danepair.test", 10, "mx1.danepair.test", 1);
+  w.add_mx("danepair.test", 20, "mx2.danepair.test", 2);
+  w.add_good_server(1);
+  w.resolver.add("_25._tcp.mx2.danepair.test", dns::Type::TLSA, tlsa_311('s'));
+  w.prober.servers["127.0.0.2"] = Server{true, self_signed_tls()};
+  w.prober.servers["127.0.0.2"].dane_matches = true;
+  auto r = w.check("danepair.test");
+  EXPECT_FALSE(find(r, "consistency.trust"));
+  EXPECT_TRUE(find(r, "consistency.dane"));
+  EXPECT_EQ(r.recommendation.policy, "encrypt");  // 'verify' ignores DANE; mx2 has no CA-signed certificate
+}
+
+// Every warning and error must tell the operator why it matters and what to
+// change. Each scenario below provokes one finding (expected_id); all
+// findings of all scenarios are then held to that rule.
+namespace {
+
+struct Scenario {
+  std::string expected_id;
+  std::function<void(World&)> setup;
+  std::string domain = "x.test";
+};
+
+void good_mx(World& w) {
+  w.add_mx("x.test", 10, "mx.x.test", 1);
+  w.add_good_server(1);
+}
+smtp::TlsInfo& tls_of(World& w) { return *w.prober.servers["127.0.0.1"].tls; }
+smtp::Certificate& leaf_of(World& w) { return tls_of(w).chain.front(); }
+void second_mx(World& w, const Server& server) {
+  w.add_mx("x.test", 20, "mx2.x.test", 2);
+  w.prober.servers["127.0.0.2"] = server;
+}
+void answer_is_bogus(World& w, const std::string& name, dns::Type type, std::string rdata) {
+  w.resolver.add(name, type, std::move(rdata));
+  w.resolver.answers[{name, type}].security = dns::Security::bogus;
+  w.resolver.answers[{name, type}].why_bogus = "signature expired";
+}
+void sts_enforce(World& w, const std::string& mx_line) {
+  w.add_sts("x.test", "version: STSv1\nmode: enforce\n" + mx_line + "\nmax_age: 604800\n");
+}
+
+std::vector<Scenario> problem_scenarios() {
+  const std::string tlsa = "_25._tcp.mx.x.test";
+  return {
+      {"input.domain", [](World&) {}, "not a domain"},
+      {"dns.mx.failed", [](World& w) { w.resolver.failures.emplace("x.test", temporary_error("timed out")); }},
+      {"dns.mx.bogus", [](World& w) { answer_is_bogus(w, "x.test", dns::Type::MX, mx_rdata(10, "mx.x.test")); }},
+      {"dns.nxdomain", [](World& w) { w.resolver.answers[{"x.test", dns::Type::MX}].nxdomain = true; }},
+      {"dns.mx.none", [](World&) {}},
+      {"dns.mx.implicit", [](World& w) {
+         w.resolver.add("x.test", dns::Type::A, a_rdata(1));
+         w.add_good_server(1);
+       }},
+      {"dns.mx.malformed", [](World& w) {
+         good_mx(w);
+         w.resolver.add("x.test", dns::Type::MX, std::string(1, '\0'));  // shorter than any MX RDATA
+       }},
+      {"dns.mx.address", [](World& w) { w.resolver.add("x.test", dns::Type::MX, mx_rdata(10, "mx.x.test")); }},
+      {"smtp.unreachable", [](World& w) { w.add_mx("x.test", 10, "mx.x.test", 1); }},
+      {"starttls.missing", [](World& w) { good_mx(w); w.prober.servers["127.0.0.1"] = plaintext_server(); }},
+      {"starttls.failed", [](World& w) { good_mx(w); w.prober.servers["127.0.0.1"].tls.reset(); }},
+      {"tls.protocol.obsolete-only", [](World& w) {
+         good_mx(w);
+         w.prober.servers["127.0.0.1"].max_version = TLS1_1_VERSION;
+         w.prober.servers["127.0.0.1"].min_version = TLS1_VERSION;
+       }},
+      {"tls.protocol.obsolete", [](World& w) { good_mx(w); w.prober.servers["127.0.0.1"].min_version = TLS1_VERSION; }},
+      {"tls.dh.weak", [](World& w) { good_mx(w); w.prober.servers["127.0.0.1"].dhe_bits = 1024; }},
+      {"tls.kex.no-forward-secrecy", [](World& w) { good_mx(w); tls_of(w).key_exchange = "RSA"; }},
+      {"tls.cipher.weak", [](World& w) { good_mx(w); tls_of(w).cipher_bits = 56; }},
+      {"cert.missing", [](World& w) { good_mx(w); tls_of(w).chain.clear(); }},
+      {"cert.self-signed", [](World& w) { good_mx(w); tls_of(w) = self_signed_tls(); }},
+      {"cert.chain-incomplete", [](World& w) {
+         good_mx(w);
+         tls_of(w).verify_code = X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+       }},
+      {"cert.untrusted", [](World& w) { good_mx(w); tls_of(w).verify_code = X509_V_ERR_CERT_REVOKED; }},
+      {"cert.expired", [](World& w) {
+         good_mx(w);
+         leaf_of(w).not_after = now - 86400;
+         tls_of(w).verify_code = X509_V_ERR_CERT_HAS_EXPIRED;
+       }},
+      {"cert.expiring", [](World& w) { good_mx(w); leaf_of(w).not_after = now + 3 * 86400; }},
+      {"cert.not-yet-valid", [](World& w) { good_mx(w); leaf_of(w).not_before = now + 86400; }},
+      {"cert.name-mismatch", [](World& w) { good_mx(w); tls_of(w).name_matches = false; }},
+      {"cert.key-weak", [](World& w) { good_mx(w); leaf_of(w).key_bits = 1024; }},
+      {"cert.signature-weak", [](World& w) { good_mx(w); leaf_of(w).signature_algorithm = "sha1WithRSAEncryption"; }},
+      {"dane.lookup-failed", [tlsa](World& w) {
+         good_mx(w);
+         w.resolver.failures.emplace(tlsa, temporary_error("SERVFAIL"));
+       }},
+      {"dane.bogus", [tlsa](World& w) { good_mx(w); answer_is_bogus(w, tlsa, dns::Type::TLSA, tlsa_311('k')); }},
+      {"dane.malformed", [tlsa](World& w) { good_mx(w); w.resolver.add(tlsa, dns::Type::TLSA, "\x03\x01"); }},
+      {"dane.insecure", [tlsa](World& w) {
+         w.resolver.security = dns::Security::insecure;
+         good_mx(w);
+         w.resolver.add(tlsa, dns::Type::TLSA, tlsa_311('k'));
+       }},
+      {"dane.unusable", [tlsa](World& w) {
+         good_mx(w);
+         w.resolver.add(tlsa, dns::Type::TLSA, std::string("\x01\x01\x01", 3) + std::string(32, 'k'));  // PKIX-EE
+       }},
+      {"dane.mismatch", [tlsa](World& w) { good_mx(w); w.resolver.add(tlsa, dns::Type::TLSA, tlsa_311('z')); }},
+      {"sts.txt-failed", [](World& w) {
+         good_mx(w);
+         w.resolver.failures.emplace("_mta-sts.x.test", temporary_error("SERVFAIL"));
+       }},
+      {"sts.txt-invalid", [](World& w) {
+         good_mx(w);
+         w.resolver.add("_mta-sts.x.test", dns::Type::TXT, txt_rdata("v=STSv1; id=1"));
+         w.resolver.add("_mta-sts.x.test", dns::Type::TXT, txt_rdata("v=STSv1; id=2"));
+       }},
+      {"sts.fetch-failed", [](World& w) { good_mx(w); w.add_sts("x.test", "not a policy"); }},
+      {"sts.policy-oddity", [](World& w) {
+         good_mx(w);
+         w.add_sts("x.test", "version: STSv1\nmode: enforce\nmode: testing\nmx: mx.x.test\nmax_age: 604800\n");
+       }},
+      {"sts.max-age-short", [](World& w) {
+         good_mx(w);
+         w.add_sts("x.test", "version: STSv1\nmode: enforce\nmx: mx.x.test\nmax_age: 3600\n");
+       }},
+      {"sts.mx-mismatch", [](World& w) { good_mx(w); sts_enforce(w, "mx: mail.x.test"); }},
+      {"sts.enforce-untrusted", [](World& w) {
+         good_mx(w);
+         tls_of(w) = self_signed_tls();
+         sts_enforce(w, "mx: mx.x.test");
+       }},
+      {"tlsrpt.invalid", [](World& w) {
+         good_mx(w);
+         w.resolver.add("_smtp._tls.x.test", dns::Type::TXT, txt_rdata("v=TLSRPTv1;"));
+       }},
+      {"consistency.downgrade", [](World& w) { good_mx(w); second_mx(w, plaintext_server()); }},
+      {"consistency.trust", [](World& w) { good_mx(w); second_mx(w, Server{true, self_signed_tls()}); }},
+      {"consistency.dane", [tlsa](World& w) {
+         good_mx(w);
+         w.resolver.add(tlsa, dns::Type::TLSA, tlsa_311('k'));
+         w.prober.servers["127.0.0.1"].dane_matches = true;
+         second_mx(w, Server{true, good_tls(std::string(32, 'k'))});
+       }},
+  };
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST(CheckFindings, EveryWarningAndErrorSaysWhyAndFix) {
+  for (const auto& scenario : problem_scenarios()) {
+    World w;
+    scenario.setup(w);
+    auto r = w.check(scenario.domain);
+    EXPECT_TRUE(find(r, scenario.expected_id)) << "scenario " << scenario.expected_id << " does not produce it";
+    for (const auto& f : r.findings.all()) {
+      if (f.severity < Severity::warning) continue;
+      EXPECT_FALSE(f.why.empty()) << f.id << " (scenario " << scenario.expected_id << ") has no why: " << f.what;
+      EXPECT_FALSE(f.fix.empty()) << f.id << " (scenario " << scenario.expected_id << ") has no fix: " << f.what;
+    }
+  }
+}
+
+TEST(CheckFindings, EveryIdIsDocumented) {
+  std::string doc = read_text(std::string(MXTLS_SOURCE_DIR) + "/docs/check-json.md");
+  ASSERT_FALSE(doc.empty());
+  for (const auto& scenario : problem_scenarios()) {
+    World w;
+    scenario.setup(w);
+    auto r = w.check(scenario.domain);
+    for (const auto& f : r.findings.all())
+      EXPECT_NE(doc.find("`" + f.id + "`"), std::string::npos) << f.id << " is missing from docs/check-json.md";
+  }
 }
