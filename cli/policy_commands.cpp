@@ -156,6 +156,14 @@ std::string PolicySources::load_into(policy::PolicyService& service, const polic
     if (!text) return error;
     auto list = policy::parse_preload_list(*text);
     if (!list) return preload_file + ": " + list.error().message;
+    // A reload (SIGHUP) keeps the list in use rather than take an older or
+    // expired one: a rollback would quietly drop newer entries.
+    if (auto current = service.preload_list()) {
+      auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+      auto accepted = policy::accept_update(*current, std::move(*list), now);
+      if (!accepted) return preload_file + ": " + accepted.error().message;
+      list = std::move(accepted);
+    }
     preload = std::make_shared<const policy::PreloadList>(std::move(*list));
   }
   policy::LocalRules rules;

@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (list) {
     auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
     (void)mxtls::policy::find_entry(*list, "example.com", now);
-    (void)mxtls::policy::accept_update(*list, *list);
+    (void)mxtls::policy::accept_update(*list, *list, now);
   }
   (void)mxtls::policy::parse_preload_time(text);
   return 0;

@@ -1,5 +1,6 @@
 #include "policy/preload.hpp"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "text.hpp"
@@ -72,6 +73,19 @@ Result<PreloadEntry> resolve_entry(const std::string& domain, const json& j, con
   return parse_entry(domain, j);
 }
 
+// "2026-11-22T10:00:00Z", for messages.
+std::string rfc3339(Seconds t) {
+  auto day = std::chrono::floor<std::chrono::days>(t);
+  std::chrono::year_month_day date{day};
+  std::chrono::hh_mm_ss time{t - day};
+  char text[32];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<long>(time.hours().count()), static_cast<long>(time.minutes().count()),
+                static_cast<long>(time.seconds().count()));
+  return text;
+}
+
 }  // namespace
 
 Result<Seconds> parse_preload_time(std::string_view s) {
@@ -128,10 +142,12 @@ const PreloadEntry* find_entry(const PreloadList& list, std::string_view domain,
   return it == list.policies.end() ? nullptr : &it->second;
 }
 
-Result<PreloadList> accept_update(const PreloadList& current, PreloadList candidate) {
+Result<PreloadList> accept_update(const PreloadList& current, PreloadList candidate, Seconds now) {
   if (candidate.timestamp < current.timestamp)
-    return invalid_error("preload list update is older than the list in use (rollback refused)");
+    return invalid_error("preload list of " + rfc3339(candidate.timestamp) + " is older than the list in use, of " +
+                         rfc3339(current.timestamp) + " (rollback refused)");
   if (candidate.expires <= candidate.timestamp) return invalid_error("preload list expires before it was made");
+  if (expired(candidate, now)) return invalid_error("preload list expired on " + rfc3339(candidate.expires));
   return candidate;
 }
 

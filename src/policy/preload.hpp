@@ -40,7 +40,8 @@ Result<Seconds> parse_preload_time(std::string_view text);
 const PreloadEntry* find_entry(const PreloadList& list, std::string_view domain, Seconds now);
 bool expired(const PreloadList& list, Seconds now);
 
-// Rollback protection: an update must not be older than the list in use.
-Result<PreloadList> accept_update(const PreloadList& current, PreloadList candidate);
+// Rollback protection: an update must not be older than the list in use
+// (its "timestamp"), nor expired at `now`; the error names the times.
+Result<PreloadList> accept_update(const PreloadList& current, PreloadList candidate, Seconds now);
 
 }  // namespace mxtls::policy

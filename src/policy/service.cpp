@@ -52,6 +52,11 @@ void PolicyService::lookup(const std::string& domain, const Options& options, Do
   }
 }
 
+std::shared_ptr<const PreloadList> PolicyService::preload_list() {
+  std::lock_guard lock(mutex_);
+  return preload_;
+}
+
 void PolicyService::reload(std::shared_ptr<const PreloadList> preload,
                            std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> local_rules) {
   std::lock_guard lock(mutex_);

@@ -55,6 +55,8 @@ class PolicyService {
   // A decision still fresh in the cache, if any: the fast path of lookup().
   std::optional<Decision> cached(const std::string& domain, const Options& options);
 
+  // The preload list in use (null: none), for rollback protection on reload.
+  std::shared_ptr<const PreloadList> preload_list();
   // Replaces the preload list and local rules; forgets cached decisions.
   void reload(std::shared_ptr<const PreloadList> preload,
               std::shared_ptr<const std::map<std::string, LocalRule, std::less<>>> local_rules);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `mxtls serve --config FILE` with real Postfix (postmap -q) as the client:
 # maps and rules from the file, the command line winning over it, SIGHUP
-# applying an edited file, a broken file keeping the old configuration, and
-# a bad file refused at start naming the line. Needs the demo world.
+# applying an edited file, a broken file keeping the old configuration, a bad
+# file refused at start naming the line, and an older or expired preload list
+# refused on SIGHUP (the one in use keeps answering). Needs the demo world.
 # Usage: serve_config_test.sh MXTLS_BINARY
 set -uo pipefail
 mxtls=$1
@@ -90,6 +91,38 @@ grep -q "serve.conf:8: unknown setting \"bogus-setting\"" "$work/start.err" || f
 write_config "workers = 0"
 "$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/start.err"; rc=$?
 [ $rc -eq 64 ] && grep -q "serve.conf:8: --workers: Value 0 not in range" "$work/start.err" || fail "workers = 0: exit $rc: $(cat "$work/start.err")"
+
+# The preload list on SIGHUP: an older list (smaller timestamp) or an expired
+# one is refused and the one in use keeps answering; a newer one applies.
+# good.example publishes no MTA-STS, so the preload entry decides.
+preload_list() {  # timestamp expires mx
+  cat >"$work/policy.json" <<JSON
+{"timestamp": $1, "expires": $2,
+ "policies": {"good.example": {"mode": "enforce", "mxs": ["$3"]}}}
+JSON
+}
+now=$(date +%s); day=86400
+preload_list $((now - day)) $((now + 30 * day)) mx.good.example
+"$mxtls" serve --listen 127.0.0.1:$port --cache "$work/preload-cache.sqlite" --quiet --preload "$work/policy.json" \
+  --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve.log" &
+serve_pid=$!
+for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
+expect tls good.example "secure match=mx.good.example servername=hostname"
+utc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+preload_list $((now - 2 * day)) $((now + 30 * day)) mx.rollback.example
+kill -HUP $serve_pid; sleep 0.3
+expect tls good.example "secure match=mx.good.example servername=hostname"
+grep -qF "reload failed, keeping the old configuration: $work/policy.json: preload list of $(utc $((now - 2 * day))) is older than the list in use, of $(utc $((now - day))) (rollback refused)" \
+  "$work/serve.log" || fail "no rollback refusal naming both timestamps: $(tail -1 "$work/serve.log")"
+preload_list $((now - day / 2)) $((now - 10)) mx.expired.example
+kill -HUP $serve_pid; sleep 0.3
+expect tls good.example "secure match=mx.good.example servername=hostname"
+grep -qF "reload failed, keeping the old configuration: $work/policy.json: preload list expired on $(utc $((now - 10)))" \
+  "$work/serve.log" || fail "no refusal of an expired list: $(tail -1 "$work/serve.log")"
+preload_list $now $((now + 30 * day)) mx2.good.example
+kill -HUP $serve_pid; sleep 0.3
+expect tls good.example "secure match=mx2.good.example servername=hostname"
+kill -TERM $serve_pid; wait $serve_pid; serve_pid=
 
 if [ $failures -ne 0 ]; then echo "--- serve log (tail)"; tail -20 "$work/serve.log"; exit 1; fi
 echo "serve --config: maps, rules, overrides, reloads and refusals as expected"

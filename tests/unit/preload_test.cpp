@@ -70,11 +70,27 @@ TEST(PreloadList, RefusesMalformedLists) {
 TEST(PreloadList, RollbackIsRefused) {
   auto current = parse_preload_list(list_json);
   ASSERT_TRUE(current);
+  Seconds now = at(2026, 11, 15);
   PreloadList older = *current;
   older.timestamp -= hours(24);
-  EXPECT_FALSE(accept_update(*current, older));
+  auto refused = accept_update(*current, older, now);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message,
+            "preload list of 2026-10-31T00:00:00Z is older than the list in use, of 2026-11-01T00:00:00Z "
+            "(rollback refused)");
   PreloadList newer = *current;
   newer.timestamp += hours(24);
-  EXPECT_TRUE(accept_update(*current, newer));
-  EXPECT_TRUE(accept_update(PreloadList{}, *current));  // first list ever
+  EXPECT_TRUE(accept_update(*current, newer, now));
+  EXPECT_TRUE(accept_update(*current, *current, now)) << "the same list again";
+  EXPECT_TRUE(accept_update(PreloadList{}, *current, now));  // first list ever
+}
+
+TEST(PreloadList, ExpiredUpdateIsRefused) {
+  auto current = parse_preload_list(list_json);
+  ASSERT_TRUE(current);
+  PreloadList newer = *current;
+  newer.timestamp += hours(24);
+  auto refused = accept_update(*current, newer, at(2026, 12, 2));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "preload list expired on 2026-11-30T23:00:00Z");
 }
