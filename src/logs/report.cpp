@@ -262,7 +262,10 @@ json to_json(const Analysis& a) {
 // row (one compact row per line), so memory does not grow with them.
 void write_json(const Analysis& a, std::ostream& out) {
   const Report& r = a.report;
-  auto dump = [](const json& j) { return clean(j).dump(); };
+  auto dump = [](json j) {  // by value: each row is built for this and moved in
+    make_utf8(j);
+    return j.dump();
+  };
   auto rows = [&](const char* name, const auto& list, auto row, bool last) {
     out << "    \"" << name << "\": [";
     bool first = true;
