@@ -110,7 +110,9 @@ void PolicyCommand::add_build(CLI::App& policy_cmd) {
       "               each), replaced atomically; the changes against the previous FILE are printed. A domain\n"
       "               whose lookup failed temporarily, or that is not in this run, keeps its previous entry.\n"
       "  --sql FILE   SQL (SQLite and PostgreSQL) for a table tlspolicies(domain, policy, params).\n"
-      "Domains come from the arguments, --file, and/or --from-logs (the outbound domains of `mxtls logs --json`).\n\n"
+      "Domains come from the arguments, --file, and/or --from-logs (the outbound domains of `mxtls logs --json`).\n"
+      "--from-logs also serves as --log-evidence (unless that names another report): a domain with nothing\n"
+      "stronger gets the level its delivery history proves.\n\n"
       "Exit status: 0 written, 1 written but some domains answered TEMP, 3 nothing written, 64 usage.\n\n"
       "Examples:\n"
       "  mxtls logs --json /var/log/mail.log* > logs.json\n"
@@ -119,7 +121,8 @@ void PolicyCommand::add_build(CLI::App& policy_cmd) {
   sources_.add_to(*build);
   build->add_option("domains", domains_, "Destination domains");
   build->add_option("-f,--file", domain_file_, "Read domains from FILE, one per line");
-  build->add_option("--from-logs", logs_json_, "Use the outbound domains of an `mxtls logs --json` report");
+  build->add_option("--from-logs", logs_json_,
+                    "Use the outbound domains of an `mxtls logs --json` report, and its evidence (as --log-evidence)");
   build->add_option("--map", map_file_, "Write the Postfix map here");
   build->add_option("--sql", sql_file_, "Write SQL rows here");
   build->add_flag("--postmap", run_postmap_, "Run `postmap FILE` after writing the map");
@@ -135,6 +138,8 @@ int PolicyCommand::build(CLI::App& cmd) {
     return 64;
   }
   if (!collect_domains(domains_, domain_file_, logs_json_)) return 3;
+  // Building from a report is asking for what it shows: its evidence too.
+  if (sources_.log_evidence_file.empty()) sources_.log_evidence_file = logs_json_;
   if (domains_.empty()) {
     std::cerr << "mxtls policy build: no domains (arguments, --file or --from-logs)\n";
     return 64;
@@ -145,9 +150,12 @@ int PolicyCommand::build(CLI::App& cmd) {
   policy::PolicyService service(sources_.tools_factory(), store, {.workers = parallel_});
   if (auto e = sources_.load_into(service, config.rules); !e.empty())
     return std::cerr << "mxtls policy build: " << e << "\n", 3;
+  auto log_history = sources_.read_log_history();
+  if (!log_history) return std::cerr << "mxtls policy build: " << log_history.error().message << "\n", 3;
+  service.set_log_history(*log_history);
 
   Outcome outcome;
-  decide_all(service, domains_, {.dane_level = sources_.dane_level}, outcome);
+  decide_all(service, domains_, sources_.decision_options(), outcome);
 
   policy::PolicyMap previous;
   std::string old_text;

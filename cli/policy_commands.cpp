@@ -81,6 +81,9 @@ nlohmann::json explain_json(const policy::GatheredEvidence& g, const policy::Dec
   j["evidence"]["local_rule"] = e.local_rule ? nlohmann::json{{"policy", e.local_rule->policy},
                                                               {"origin", e.local_rule->origin}}
                                              : nlohmann::json(nullptr);
+  j["evidence"]["logs"] = e.logs.safe_level.empty()
+                              ? nlohmann::json(nullptr)
+                              : nlohmann::json{{"safe_level", e.logs.safe_level}, {"text", e.logs.text}};
   return j;
 }
 
@@ -103,7 +106,7 @@ void explain_text(std::ostream& out, const policy::GatheredEvidence& g, const po
                     ", mxs " + join(e.preload.mxs)
               : std::string("not listed"))
       << "\n    local:     " << (e.local_rule ? e.local_rule->policy + " (" + e.local_rule->origin + ")" : "-")
-      << "\n\n";
+      << "\n    logs:      " << (e.logs.safe_level.empty() ? "-" : e.logs.safe_level + ": " + e.logs.text) << "\n\n";
 }
 
 }  // namespace
@@ -133,6 +136,27 @@ void PolicySources::add_to(CLI::App& cmd) {
   cmd.add_option("--dane-level", dane_level, "Answer for DANE domains")
       ->capture_default_str()
       ->check(CLI::IsMember({"dane-only", "dane"}));
+  cmd.add_option("--log-evidence", log_evidence_file,
+                 "Opt in to log evidence: an `mxtls logs --json` report; a domain with nothing stronger gets the "
+                 "level its delivery history proves (secure, verify or encrypt)")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--log-min-messages", log_thresholds.min_messages,
+                 "Deliveries --log-evidence needs for a domain before it proves a level")
+      ->capture_default_str();
+  cmd.add_option("--log-min-days", log_thresholds.min_days,
+                 "Days of history (first to last delivery) --log-evidence needs for a domain")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3650.0));
+}
+
+Result<std::shared_ptr<const policy::LogHistory>> PolicySources::read_log_history() const {
+  if (log_evidence_file.empty()) return std::shared_ptr<const policy::LogHistory>();
+  std::string error;
+  auto text = read_file(log_evidence_file, policy::max_log_report_size, error);
+  if (!text) return invalid_error(error);
+  auto history = policy::parse_log_history(*text, log_thresholds, log_evidence_file);
+  if (!history) return invalid_error(log_evidence_file + ": " + history.error().message);
+  return std::make_shared<const policy::LogHistory>(std::move(*history));
 }
 
 std::shared_ptr<policy::StsStore> PolicySources::open_cache(std::string& error) const {
@@ -190,7 +214,8 @@ void ServeCommand::add_to(CLI::App& app) {
       "     a failed TLSA lookup under a signed MX -> TEMP, so the mail waits instead of going out unprotected.\n"
       "  2. MTA-STS in enforce mode -> secure match=<the policy's mx patterns> servername=hostname.\n"
       "  3. The STARTTLS Everywhere preload list (--preload), only when no MTA-STS policy was seen.\n"
-      "  4. Local rules (--rules, and the [rules] section of --config).\n"
+      "  4. Local rules (--rules, and the [rules] section of --config); then, if --log-evidence names an\n"
+      "     `mxtls logs --json` report, the level the domain's delivery history proves.\n"
       "  5. Otherwise NOTFOUND: Postfix's smtp_tls_security_level applies.\n"
       "MTA-STS policies are cached in --cache (SQLite or Redis) and kept until their max_age ends, even if a refresh fails.\n"
       "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n\n"
@@ -210,7 +235,7 @@ void ServeCommand::add_to(CLI::App& app) {
       "  partner.example  secure match=.partner.example\n"
       "  bigcorp.example  @microsoft\n"
       "A bad line refuses the whole file, naming the line.\n\n"
-      "Signals: SIGHUP re-reads the --config maps and rules, --preload and --rules, and forgets cached\n"
+      "Signals: SIGHUP re-reads the --config maps and rules, --preload, --rules and --log-evidence, and forgets cached\n"
       "decisions (if anything cannot be read, the old configuration stays); other settings need a restart.\n"
       "SIGTERM stops.\n"
       "Logs one line per decision on stderr (--quiet: none).\n\n"
@@ -294,6 +319,9 @@ int ServeCommand::run() {
     std::cerr << "mxtls serve: " << e << "\n";
     return 3;
   }
+  auto log_history = sources_.read_log_history();
+  if (!log_history) return std::cerr << "mxtls serve: " << log_history.error().message << "\n", 3;
+  service.set_log_history(*log_history);
   options.on_reload = [this, &service](auto& maps) { return reload(service, maps); };
   int status = socketmap::run_server(service, options);
   options.flush_log();
@@ -306,7 +334,8 @@ void PolicyCommand::add_to(CLI::App& app) {
   auto* explain = cmd->add_subcommand("explain", "The decision for each DOMAIN, and the evidence behind it");
   explain->footer(
       "\nRuns the same engine as `mxtls serve` once per DOMAIN and prints the answer Postfix would get,\n"
-      "the rule that produced it, and all the evidence (DANE, MTA-STS, preload list, local rules).\n"
+      "the rule that produced it, and all the evidence (DANE, MTA-STS, preload list, local rules, and with\n"
+      "--log-evidence the delivery history of an `mxtls logs --json` report, with its counts).\n"
       "With --config /etc/mxtls/serve.conf it uses serve's settings and rules, so it answers as serve does.\n\n"
       "Exit status: 0 answered, 3 at least one TEMP answer, 64 usage.\n\n"
       "Example:\n"
@@ -334,12 +363,15 @@ int PolicyCommand::explain(CLI::App& cmd) {
     std::cerr << "mxtls policy: " << e << "\n";
     return 3;
   }
+  auto log_history = sources_.read_log_history();
+  if (!log_history) return std::cerr << "mxtls policy: " << log_history.error().message << "\n", 3;
+  service.set_log_history(*log_history);
   auto tools = factory();
   if (!tools) {
     std::cerr << "mxtls policy: " << tools.error().message << "\n";
     return 3;
   }
-  policy::Options options{.dane_level = sources_.dane_level};
+  policy::Options options = sources_.decision_options();
   nlohmann::json all = nlohmann::json::array();
   int status = 0;
   for (const auto& raw : domains_) {

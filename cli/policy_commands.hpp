@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "policy/config.hpp"
+#include "policy/log_evidence.hpp"
 #include "policy/service.hpp"
 #include "socketmap/server.hpp"
 
@@ -24,6 +25,8 @@ struct PolicySources {
   std::string preload_file;
   std::string rules_file;
   std::string dane_level = "dane-only";
+  std::string log_evidence_file;  // an `mxtls logs --json` report: opts in to log evidence
+  policy::LogThresholds log_thresholds;
 
   void add_to(CLI::App& cmd);
   // Reads --config into `config` and gives `cmd` the settings it has options
@@ -33,6 +36,13 @@ struct PolicySources {
   // Reads the preload list and rules (with `more_rules`, e.g. a config
   // file's) into the service; an error message or "".
   std::string load_into(policy::PolicyService& service, const policy::LocalRules& more_rules = {}) const;
+  // The evidence of --log-evidence (null without it), to hand to
+  // PolicyService::set_log_history; an error message naming the file.
+  Result<std::shared_ptr<const policy::LogHistory>> read_log_history() const;
+  // The policy options the shared options ask for.
+  policy::Options decision_options() const {
+    return {.dane_level = dane_level, .use_log_history = !log_evidence_file.empty()};
+  }
   // The MTA-STS policy cache named by --cache; null and `error` set on failure.
   std::shared_ptr<policy::StsStore> open_cache(std::string& error) const;
 };

@@ -83,8 +83,7 @@ std::string PolicySources::read_config(CLI::App& cmd, policy::Config& config) co
 // the default map "tls".
 std::string ServeCommand::build_maps(const policy::Config& config,
                                      std::map<std::string, socketmap::MapConfig>& maps) const {
-  policy::Options defaults;
-  defaults.dane_level = sources_.dane_level;
+  policy::Options defaults = sources_.decision_options();
   defaults.tlsrpt_attributes = tlsrpt_attributes_;
   maps.clear();
   bool from_command_line = cmd_->get_option("--map")->count() > 0 || config.maps.empty();
@@ -113,8 +112,11 @@ std::string ServeCommand::build_maps(const policy::Config& config,
 // SIGHUP: nothing changes unless everything could be read.
 std::string ServeCommand::reload(policy::PolicyService& service, std::map<std::string, socketmap::MapConfig>& maps) {
   const std::string failed = "reload failed, keeping the old configuration: ";
+  auto log_history = sources_.read_log_history();
+  if (!log_history) return failed + log_history.error().message;
   if (sources_.config_file.empty()) {
     auto e = sources_.load_into(service);
+    if (e.empty()) service.set_log_history(*log_history);
     return e.empty() ? "reload: done" : failed + e;
   }
   std::string error;
@@ -123,6 +125,7 @@ std::string ServeCommand::reload(policy::PolicyService& service, std::map<std::s
   std::map<std::string, socketmap::MapConfig> fresh_maps;
   if (auto e = build_maps(*fresh, fresh_maps); !e.empty()) return failed + e;
   if (auto e = sources_.load_into(service, fresh->rules); !e.empty()) return failed + e;
+  service.set_log_history(*log_history);
   maps = std::move(fresh_maps);
   std::string note = "reload: done (" + std::to_string(maps.size()) + " maps, " +
                      std::to_string(fresh->rules.size()) + " rules in " + sources_.config_file + ")";
