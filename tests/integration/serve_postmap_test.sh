@@ -3,9 +3,11 @@
 # socketmap:inet:...` for every demo-world scenario, compared with the golden
 # file of exact answers; then hostile clients (bad netstrings, byte-by-byte,
 # never-finishing, many idle connections) must not stop it answering.
-# Needs the demo world (testbed/up). Usage: serve_postmap_test.sh MXTLS_BINARY
+# Needs the demo world (testbed/up). Usage: serve_postmap_test.sh MXTLS_BINARY [--update]
+# (--update rewrites the golden answers with what serve gave: check them by hand)
 set -uo pipefail
 mxtls=$1
+update=${2:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 golden=$top/tests/golden/serve/postmap.txt
 source "$top/testbed/run/env"
@@ -39,11 +41,15 @@ lookup() {  # map domain -> the answer line postmap printed, or NOTFOUND / ERROR
   else echo "ERROR($rc)"; fi
 }
 
-while IFS=$'\t' read -r map domain expected; do
-  [[ -z $map || $map == \#* ]] && continue
+while IFS= read -r line; do
+  if [[ -z $line || $line == \#* ]]; then printf '%s\n' "$line" >>"$work/golden.new"; continue; fi
+  IFS=$'\t' read -r map domain expected <<<"$line"
   got=$(lookup "$map" "$domain")
-  [ "$got" = "$expected" ] || fail "$map $domain: expected \"$expected\", got \"$got\" ($(cat "$work/postmap.err"))"
+  printf '%s\t%s\t%s\n' "$map" "$domain" "$got" >>"$work/golden.new"
+  [ -n "$update" ] || [ "$got" = "$expected" ] ||
+    fail "$map $domain: expected \"$expected\", got \"$got\" ($(cat "$work/postmap.err"))"
 done <"$golden"
+[ -n "$update" ] && cp "$work/golden.new" "$golden"
 
 # The Unix socket answers the same.
 got=$(postmap -q dane.example "socketmap:unix:$work/socket:tls")
