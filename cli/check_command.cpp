@@ -110,10 +110,9 @@ int CheckCommand::run() {
     return 3;
   }
   if (json_) {
-    nlohmann::json out = {{"schema_version", report::json_schema_version}, {"domains", nlohmann::json::array()}};
-    for (const auto& r : reports) out["domains"].push_back(report::to_json(*r));
-    out["exit_status"] = status;
-    std::cout << out.dump(2) << "\n";
+    std::vector<check::DomainReport> all;
+    for (auto& r : reports) all.push_back(std::move(*r));
+    std::cout << report::to_json_document(all).dump(2) << "\n";
   }
   return status;
 }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "check.hpp"
 
@@ -11,6 +12,8 @@ namespace mxtls::report {
 
 std::string render_text(const check::DomainReport& report, bool colour, bool verbose);
 nlohmann::json to_json(const check::DomainReport& report);
+// The whole `mxtls check --json` document, domains in the order given.
+nlohmann::json to_json_document(const std::vector<check::DomainReport>& reports);
 inline constexpr int json_schema_version = 1;
 
 }  // namespace mxtls::report

@@ -1,4 +1,7 @@
 #include "report.hpp"
+
+#include <algorithm>
+
 #include "text.hpp"
 
 namespace mxtls::report {
@@ -100,6 +103,16 @@ json to_json(const check::DomainReport& r) {
           {"recommended_policy", {{"policy", r.recommendation.policy}, {"reason", r.recommendation.reason}}},
           {"findings", findings},
           {"seconds", r.seconds}};
+}
+
+json to_json_document(const std::vector<check::DomainReport>& reports) {
+  json domains = json::array();
+  int status = 0;
+  for (const auto& r : reports) {
+    domains.push_back(to_json(r));
+    status = std::max(status, r.exit_status());
+  }
+  return {{"schema_version", json_schema_version}, {"exit_status", status}, {"domains", domains}};
 }
 
 }  // namespace mxtls::report

@@ -2,12 +2,16 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "check.hpp"
 #include "fakes.hpp"
+#include "report.hpp"
 #include "text.hpp"
 
 using namespace mxtls;
@@ -66,7 +70,11 @@ class FakeProber : public Prober {
     smtp::Session session;
     session.banner = "mx ESMTP";
     session.starttls_offered = server.starttls;
-    if (!server.starttls || !server.tls) return session;
+    if (!server.starttls) return session;
+    if (!server.tls) {
+      session.tls_error = "sslv3 alert handshake failure";
+      return session;
+    }
     bool too_old = settings.max_version && settings.max_version < server.min_version;
     if (settings.min_version > server.max_version || too_old) {
       session.tls_error = "protocol version";
@@ -578,4 +586,86 @@ TEST(CheckFindings, EveryIdIsDocumented) {
     for (const auto& f : r.findings.all())
       EXPECT_NE(doc.find("`" + f.id + "`"), std::string::npos) << f.id << " is missing from docs/check-json.md";
   }
+}
+
+// The `mxtls check --json` document for a fixed fake world, pinned so that the
+// schema of docs/check-json.md cannot drift unnoticed. Regenerate with
+// MXTLS_UPDATE_GOLDEN=1 build/tests/unit_tests --gtest_filter='CheckGolden*'
+// and review the diff.
+namespace {
+
+void build_golden_world(World& w) {
+  w.add_mx("dane.test", 10, "mx.dane.test", 1);
+  w.add_good_server(1);
+  w.prober.servers["127.0.0.1"].dane_matches = true;
+  w.resolver.add("_25._tcp.mx.dane.test", dns::Type::TLSA, tlsa_311('k'));
+  w.add_sts("dane.test", "version: STSv1\nmode: enforce\nmx: mx.dane.test\nmax_age: 604800\n");
+  w.resolver.add("_smtp._tls.dane.test", dns::Type::TXT, txt_rdata("v=TLSRPTv1; rua=mailto:tlsrpt@dane.test"));
+
+  w.add_mx("mixed.test", 10, "mx1.mixed.test", 2);
+  w.add_mx("mixed.test", 20, "mx2.mixed.test", 3);
+  w.add_good_server(2);
+  w.prober.servers["127.0.0.3"] = Server{true, self_signed_tls()};
+
+  w.add_mx("split.test", 10, "mx1.split.test", 4);
+  w.add_mx("split.test", 20, "mx2.split.test", 5);
+  w.add_good_server(4);
+  w.prober.servers["127.0.0.5"] = plaintext_server();
+
+  w.resolver.add("null.test", dns::Type::MX, mx_rdata(0, ""));
+
+  w.resolver.add("nomx.test", dns::Type::A, a_rdata(6));
+  w.add_good_server(6);
+  w.prober.servers["127.0.0.6"].tls->chain.front().not_after = now + 10 * 86400;
+  w.prober.servers["127.0.0.6"].min_version = TLS1_VERSION;
+
+  w.add_mx("broken.test", 10, "mx1.broken.test", 7);  // nothing listens
+  w.add_mx("broken.test", 20, "mx2.broken.test", 8);
+  w.add_good_server(8);
+  w.prober.servers["127.0.0.8"].tls.reset();  // STARTTLS offered, handshake fails
+}
+
+const std::vector<std::string> golden_domains = {"dane.test", "mixed.test", "split.test", "null.test",
+                                                 "nomx.test", "broken.test", "not a domain"};
+
+void collect_keys(const nlohmann::json& value, std::set<std::string>& keys) {
+  if (value.is_object())
+    for (const auto& [key, child] : value.items()) {
+      keys.insert(key);
+      collect_keys(child, keys);
+    }
+  if (value.is_array())
+    for (const auto& child : value) collect_keys(child, keys);
+}
+
+}  // namespace
+
+TEST(CheckGolden, JsonDocumentOfAFakeWorld) {
+  World w;
+  build_golden_world(w);
+  std::vector<DomainReport> reports;
+  for (const auto& domain : golden_domains) {
+    reports.push_back(w.check(domain));
+    reports.back().seconds = 0;  // the only field that varies from run to run
+  }
+  const std::string text = report::to_json_document(reports).dump(2) + "\n";
+  const std::string path = std::string(MXTLS_SOURCE_DIR) + "/tests/golden/check/fake_world.json";
+  if (std::getenv("MXTLS_UPDATE_GOLDEN")) {
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    std::ofstream(path) << text;
+  }
+  EXPECT_EQ(text, read_text(path)) << path << " differs (MXTLS_UPDATE_GOLDEN=1 to regenerate)";
+}
+
+TEST(CheckGolden, EveryJsonKeyIsDocumented) {
+  World w;
+  build_golden_world(w);
+  std::vector<DomainReport> reports;
+  for (const auto& domain : golden_domains) reports.push_back(w.check(domain));
+  std::set<std::string> keys;
+  collect_keys(report::to_json_document(reports), keys);
+  std::string doc = read_text(std::string(MXTLS_SOURCE_DIR) + "/docs/check-json.md");
+  for (const auto& key : keys)
+    EXPECT_TRUE(doc.find("`" + key + "`") != std::string::npos || doc.find("\"" + key + "\"") != std::string::npos)
+        << key << " is missing from docs/check-json.md";
 }
