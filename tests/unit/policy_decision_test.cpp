@@ -1,7 +1,9 @@
 // One test per rule of the policy engine, named after the rule.
 #include <gtest/gtest.h>
 
+#include "fakes.hpp"
 #include "policy/decision.hpp"
+#include "policy/evidence.hpp"
 
 using namespace mxtls::policy;
 
@@ -183,4 +185,143 @@ TEST(PolicyRule2MtaSts, UnreadableCacheOfAPublishingDomainAnswersTemp) {
   EXPECT_EQ(decide(e).answer, Answer::temp);
   e.dane = with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"}).dane;  // DANE still wins
   EXPECT_EQ(decide(e).source, Source::dane);
+}
+
+// Rule 1 from the DNS answers themselves: gather_evidence with a fake
+// resolver (RFC 7672 section 2.2: the MX RRset, then TLSA per MX host),
+// then decide().
+namespace {
+
+using namespace mxtls;
+
+std::string tlsa_311() { return std::string("\x03\x01\x01", 3) + std::string(32, 'k'); }
+
+struct DnsWorld {
+  fakes::FakeResolver resolver;
+  fakes::FakeFetcher fetcher;
+  std::unique_ptr<StsStore> store = open_sqlite_store(":memory:").value();
+
+  // Signed zone: example.com MX mx.example.com, with DANE 3 1 1 at _25._tcp.mx.example.com.
+  DnsWorld() {
+    resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(10, "mx.example.com"));
+    resolver.add("_25._tcp.mx.example.com", dns::Type::TLSA, tlsa_311());
+  }
+  void publish_sts_enforce() {
+    resolver.add("_mta-sts.example.com", dns::Type::TXT, fakes::txt_rdata("v=STSv1; id=1"));
+    resolver.add("mta-sts.example.com", dns::Type::A, fakes::a_rdata(1));
+    fetcher.responses["https://mta-sts.example.com/.well-known/mta-sts.txt"] = {
+        200, "text/plain", "", "version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 86400\n"};
+  }
+  void set_tlsa(dns::Answer answer) { resolver.answers[{"_25._tcp.mx.example.com", dns::Type::TLSA}] = std::move(answer); }
+  Decision decision() {
+    Sources sources{resolver, fetcher, *store};
+    return decide(gather_evidence("example.com", sources, Seconds{}).evidence);
+  }
+};
+
+}  // namespace
+
+TEST(PolicyRule1DaneFromDns, SignedMxAndSecureTlsaAnswersDaneOnly) {
+  DnsWorld w;
+  auto d = w.decision();
+  EXPECT_EQ(d.policy, "dane-only");
+  EXPECT_EQ(d.source, Source::dane);
+}
+
+TEST(PolicyRule1DaneFromDns, TlsaServfailAnswersTempEvenWithMtaStsEnforce) {
+  DnsWorld w;
+  w.publish_sts_enforce();
+  w.resolver.failures["_25._tcp.mx.example.com"] =
+      temporary_error("DNS server failure (SERVFAIL) for _25._tcp.mx.example.com");
+  auto d = w.decision();
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_EQ(d.source, Source::dane);
+  EXPECT_NE(d.reason.find("SERVFAIL"), std::string::npos) << d.reason;
+}
+
+TEST(PolicyRule1DaneFromDns, BogusTlsaAnswersTempEvenWithMtaStsEnforce) {
+  DnsWorld w;
+  w.publish_sts_enforce();
+  w.set_tlsa({{tlsa_311()}, dns::Security::bogus, false, "signature expired"});
+  auto d = w.decision();
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_NE(d.reason.find("bogus"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("signature expired"), std::string::npos) << d.reason;
+}
+
+TEST(PolicyRule1DaneFromDns, SecureTlsaNxdomainIsNoDaneAndFallsThroughToMtaSts) {
+  DnsWorld w;
+  w.set_tlsa({{}, dns::Security::secure, /*nxdomain=*/true, ""});
+  EXPECT_EQ(w.decision().answer, Answer::notfound);
+  w.publish_sts_enforce();
+  auto d = w.decision();
+  EXPECT_EQ(d.source, Source::mta_sts);
+  EXPECT_EQ(d.policy, "secure match=mx.example.com servername=hostname");
+}
+
+TEST(PolicyRule1DaneFromDns, SecureTlsaNodataIsNoDaneAndAnswersNotFound) {
+  DnsWorld w;
+  w.set_tlsa({{}, dns::Security::secure, false, ""});
+  auto d = w.decision();
+  EXPECT_EQ(d.answer, Answer::notfound);
+  EXPECT_EQ(d.source, Source::none);
+}
+
+TEST(PolicyRule1DaneFromDns, InsecureMxRrsetIgnoresPublishedTlsa) {
+  DnsWorld w;
+  w.resolver.answers[{"example.com", dns::Type::MX}].security = dns::Security::insecure;
+  EXPECT_EQ(w.decision().answer, Answer::notfound);
+  w.publish_sts_enforce();
+  EXPECT_EQ(w.decision().source, Source::mta_sts);
+}
+
+TEST(PolicyRule1DaneFromDns, InsecureTlsaUnderSignedMxIsNoDane) {
+  DnsWorld w;
+  w.set_tlsa({{tlsa_311()}, dns::Security::insecure, false, ""});
+  EXPECT_EQ(w.decision().answer, Answer::notfound);
+}
+
+// RFC 7672 2.2.1: a bogus MX RRset or a failed MX lookup defers the mail.
+// An enforced MTA-STS policy may still answer (secure, no downgrade: the
+// MX lookup Postfix makes itself fails the same way).
+TEST(PolicyRule1DaneFromDns, BogusMxRrsetAnswersTempUnlessMtaStsEnforces) {
+  DnsWorld w;
+  auto& mx = w.resolver.answers[{"example.com", dns::Type::MX}];
+  mx.security = dns::Security::bogus;
+  mx.why_bogus = "no signatures";
+  auto d = w.decision();
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_NE(d.reason.find("bogus"), std::string::npos) << d.reason;
+  w.publish_sts_enforce();
+  EXPECT_EQ(w.decision().source, Source::mta_sts);
+}
+
+TEST(PolicyRule1DaneFromDns, MxServfailAnswersTemp) {
+  DnsWorld w;
+  w.resolver.failures["example.com"] = temporary_error("DNS server failure (SERVFAIL) for example.com");
+  EXPECT_EQ(w.decision().answer, Answer::temp);
+}
+
+// RFC 7672 2.2.2: DANE applies per MX host. Postfix's `dane` level verifies
+// the hosts with TLSA and uses opportunistic TLS for the others; dane-only
+// would defer all mail to the others.
+TEST(PolicyRule1DaneFromDns, OneMxWithTlsaAmongSeveralAnswersDaneNotDaneOnly) {
+  DnsWorld w;
+  w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(20, "mx2.example.com"));
+  w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(30, "mx3.example.com"));
+  w.resolver.answers[{"_25._tcp.mx3.example.com", dns::Type::TLSA}] = {{}, dns::Security::secure, true, ""};
+  auto d = w.decision();
+  EXPECT_EQ(d.answer, Answer::ok);
+  EXPECT_EQ(d.policy, "dane");
+  EXPECT_NE(d.reason.find("mx.example.com"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("mx2.example.com, mx3.example.com publish no TLSA"), std::string::npos) << d.reason;
+}
+
+// One MX host's TLSA lookup failing is enough to wait: the answer never
+// depends on which host's lookup happened to fail.
+TEST(PolicyRule1DaneFromDns, TlsaFailureOfAnyMxAnswersTemp) {
+  DnsWorld w;
+  w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(20, "mx2.example.com"));
+  w.resolver.failures["_25._tcp.mx2.example.com"] = temporary_error("DNS lookup timed out");
+  EXPECT_EQ(w.decision().answer, Answer::temp);
 }

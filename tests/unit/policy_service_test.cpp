@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <future>
+#include <latch>
+#include <thread>
 
 #include "fakes.hpp"
 #include "policy/service.hpp"
@@ -67,12 +69,86 @@ TEST(PolicyService, SecondLookupIsACacheHit) {
   EXPECT_EQ(f.gathers, 1);
 }
 
+namespace {
+
+// example.com with DANE and an MTA-STS policy, whose DNS and HTTPS hang until
+// `gate` opens; counts MX queries and policy fetches.
+class GatedResolver : public FakeResolver {
+ public:
+  GatedResolver(std::shared_future<void> gate, std::atomic<int>& mx_queries)
+      : gate_(std::move(gate)), mx_queries_(mx_queries) {
+    add("example.com", dns::Type::MX, mx_rdata(10, "mx.example.com"));
+    add("_25._tcp.mx.example.com", dns::Type::TLSA, std::string("\x03\x01\x01", 3) + std::string(32, 'x'));
+    add("_mta-sts.example.com", dns::Type::TXT, txt_rdata("v=STSv1; id=one"));
+    add("mta-sts.example.com", dns::Type::A, a_rdata(1));
+  }
+  Result<dns::Answer> query(std::string_view name, dns::Type type) override {
+    if (type == dns::Type::MX) ++mx_queries_;
+    gate_.wait();
+    return FakeResolver::query(name, type);
+  }
+
+ private:
+  std::shared_future<void> gate_;
+  std::atomic<int>& mx_queries_;
+};
+
+class GatedFetchCounter : public https::Fetcher {
+ public:
+  GatedFetchCounter(std::shared_future<void> gate, std::atomic<int>& fetches) : gate_(std::move(gate)), fetches_(fetches) {}
+  Result<https::Response> get(const std::string&, const std::string&, const std::vector<std::string>&) override {
+    ++fetches_;
+    gate_.wait();
+    return https::Response{200, "text/plain", "", "version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 86400\n"};
+  }
+
+ private:
+  std::shared_future<void> gate_;
+  std::atomic<int>& fetches_;
+};
+
+}  // namespace
+
+// All lookups are queued while the first one's DNS work hangs, so none can be
+// a decision-cache hit: they must all wait for, and share, that one piece of work.
 TEST(PolicyService, ConcurrentLookupsShareOnePieceOfWork) {
-  Fixture f({.workers = 4});
-  std::vector<std::future<std::pair<Decision, bool>>> answers;
-  for (int i = 0; i < 20; ++i) answers.push_back(std::async(std::launch::async, [&f] { return f.ask("example.com"); }));
-  for (auto& a : answers) EXPECT_EQ(a.get().first.policy, "dane-only");
-  EXPECT_EQ(f.gathers, 1);
+  constexpr int n = 20;
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  std::atomic<int> mx_queries{0}, fetches{0};
+  PolicyService service(
+      [&]() -> Result<NetworkTools> {
+        return NetworkTools{std::make_unique<GatedResolver>(gate, mx_queries), std::make_unique<GatedFetchCounter>(gate, fetches)};
+      },
+      std::shared_ptr<StsStore>(open_sqlite_store(":memory:").value()), {.workers = 4});
+  std::vector<std::promise<std::pair<Decision, bool>>> answers(n);
+  std::latch start(n), queued(n);
+  {
+    std::vector<std::jthread> askers;
+    for (int i = 0; i < n; ++i)
+      askers.emplace_back([&, i] {
+        start.arrive_and_wait();
+        service.lookup("example.com", {}, [&answers, i](const Decision& d, bool cached) { answers[i].set_value({d, cached}); });
+        queued.count_down();
+      });
+    queued.wait();
+  }
+  for (int i = 0; i < 500 && mx_queries == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(mx_queries, 1) << "the work started, once";
+  std::vector<std::future<std::pair<Decision, bool>>> futures;
+  for (auto& a : answers) futures.push_back(a.get_future());
+  for (auto& f : futures) EXPECT_EQ(f.wait_for(0ms), std::future_status::timeout) << "answered before the work finished";
+  release.set_value();
+  for (auto& f : futures) {
+    ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+    auto [d, cached] = f.get();
+    EXPECT_EQ(d.answer, Answer::ok);
+    EXPECT_EQ(d.policy, "dane-only");
+    EXPECT_EQ(d.source, Source::dane);
+    EXPECT_FALSE(cached) << "shared the work, not a cache hit";
+  }
+  EXPECT_EQ(mx_queries, 1);
+  EXPECT_EQ(fetches, 1);
 }
 
 TEST(PolicyService, UsedDecisionsAreRefreshedBeforeTheyExpire) {
