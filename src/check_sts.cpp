@@ -103,16 +103,35 @@ void check_policy(DomainReport& r, const sts::Policy& policy) {
   check_policy_covers_mx(r, policy);
 }
 
-// The fix depends on how the fetch failed. A timeout is told by libcurl's
-// message ("Connection timed out", "Operation timed out"): the error kind
-// alone (temporary) also covers refused connections and 5xx answers.
-std::string fetch_failure_fix(const std::string& domain, const Error& error) {
-  if (error.message.find("timed out") != std::string::npos)
-    return "Make https://mta-sts." + domain + "/ answer within a few seconds: check that the web server there is "
-           "running and reachable on port 443 from the internet (firewall, load balancer health, overload), and that "
-           "it completes the TLS handshake and sends the policy without waiting.";
-  return "Serve the policy at exactly that URL with status 200, Content-Type: text/plain, no redirect, and a "
-         "certificate for mta-sts." + domain + " from a public CA; or remove the TXT record.";
+struct FetchAdvice {
+  std::string note;  // appended to the finding's "what"
+  std::string fix;
+};
+
+// The advice depends on how the fetch failed, which only the message tells:
+// libcurl's "Connection timed out" / "Operation timed out", "(server error)"
+// from sts_fetch.cpp, "larger than N bytes" from the size cap (https_curl.cpp,
+// or sts.cpp's own cap). The error kind alone (temporary) covers refused
+// connections, timeouts and 5xx answers alike.
+FetchAdvice fetch_failure_advice(const std::string& domain, const Error& error) {
+  const std::string url = sts::policy_url(domain);
+  const auto& m = error.message;
+  if (m.find("timed out") != std::string::npos)
+    return {"", "Make https://mta-sts." + domain + "/ answer within a few seconds: check that the web server there is "
+                "running and reachable on port 443 from the internet (firewall, load balancer health, overload), and "
+                "that it completes the TLS handshake and sends the policy without waiting."};
+  if (m.find("(server error)") != std::string::npos)
+    return {" The web server failed while answering the request for the policy file.",
+            "Find the cause in the error log of the web server for mta-sts." + domain + " (a proxy, rewrite rule or "
+            "application in front of the file, a permission on it), so that the URL answers with the file itself; "
+            "check with: curl -i " + url + " (must show HTTP 200, Content-Type: text/plain and the policy)."};
+  if (m.find("larger than") != std::string::npos)
+    return {" The size limit for a policy was hit, so the transfer was stopped: RFC 8461 3.3 lets senders cap the "
+            "size of the response, and a real policy needs a few hundred bytes.",
+            "A policy is a few short lines (version, mode, mx, max_age): serve only that file at " + url +
+            ", not a page, a log or a generated file; check its size with: curl -s " + url + " | wc -c"};
+  return {"", "Serve the policy at exactly that URL with status 200, Content-Type: text/plain, no redirect, and a "
+              "certificate for mta-sts." + domain + " from a public CA; or remove the TXT record."};
 }
 
 }  // namespace
@@ -121,12 +140,13 @@ void check_mta_sts(DomainReport& r, Environment& env) {
   if (!read_txt(r, env)) return;
   auto policy = sts::fetch_policy(env.resolver, env.fetcher, r.domain);
   if (!policy) {
+    auto advice = fetch_failure_advice(r.domain, policy.error());
     r.findings.add(Severity::error, "sts.fetch-failed", r.domain,
                    "The _mta-sts TXT record exists, but the policy at " + sts::policy_url(r.domain) +
-                       " cannot be used: " + policy.error().message + ".",
+                       " cannot be used: " + policy.error().message + "." + advice.note,
                    "Senders without a cached policy get no protection; senders with one keep enforcing a policy "
                    "you can no longer change.",
-                   fetch_failure_fix(r.domain, policy.error()));
+                   advice.fix);
     return;
   }
   r.sts_policy = *policy;

@@ -13,6 +13,8 @@ Result<Policy> policy_from_response(const https::Response& response) {
     return permanent_error("HTTP " + std::to_string(response.status) + " redirect to \"" +
                            printable(response.location) + "\": RFC 8461 3.3 forbids following redirects");
   if (response.status == 404) return not_found_error("HTTP 404 Not Found");
+  if (response.status >= 500 && response.status < 600)
+    return temporary_error("HTTP status " + std::to_string(response.status) + " (server error)");
   if (response.status != 200) return temporary_error("HTTP status " + std::to_string(response.status));
   auto media_type = to_lower(trim(response.content_type.substr(0, response.content_type.find(';'))));
   if (media_type != "text/plain")

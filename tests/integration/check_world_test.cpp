@@ -53,7 +53,8 @@ const char* all_domains[] = {
     "good.example", "nostarttls.example", "selfsigned.example", "expired.example", "wrongname.example",
     "nochain.example", "oldtls.example", "weakdh.example", "dane.example", "staletlsa.example",
     "sts-enforce.example", "sts-mismatch.example", "sts-testing.example", "sts-404.example",
-    "sts-redirect.example", "sts-badtype.example", "sts-badcert.example", "sts-hang.example", "sts-hang2.example",
+    "sts-redirect.example", "sts-badtype.example", "sts-badcert.example", "sts-500.example", "sts-junk.example",
+    "sts-hang.example", "sts-hang2.example",
     "split.example", "nullmx.example",
     "nomx.example", "insecure.example", "tarpit.example", "garbage.example", "longline.example", "drop.example",
     "unreachable.example"};
@@ -187,6 +188,21 @@ TEST_F(World, StsFetchFailures) {
   EXPECT_NE(finding("sts-badtype.example", "sts.fetch-failed")["what"].get<std::string>().find("text/html"),
             std::string::npos);
   EXPECT_FINDING("sts-badcert.example", "sts.fetch-failed", "error");
+}
+
+// A policy host that answers 500, and one that sends over 1 MiB of junk as
+// text/plain: each named, with its own fix.
+TEST_F(World, StsServerErrorAndJunk) {
+  EXPECT_FINDING("sts-500.example", "sts.fetch-failed", "error");
+  json f = finding("sts-500.example", "sts.fetch-failed");
+  EXPECT_NE(f["what"].get<std::string>().find("HTTP status 500 (server error)"), std::string::npos) << f.dump(2);
+  EXPECT_NE(f["fix"].get<std::string>().find("error log"), std::string::npos) << f.dump(2);
+  EXPECT_FINDING("sts-junk.example", "sts.fetch-failed", "error");
+  f = finding("sts-junk.example", "sts.fetch-failed");
+  EXPECT_NE(f["what"].get<std::string>().find("larger than 65536 bytes"), std::string::npos) << f.dump(2);
+  EXPECT_NE(f["what"].get<std::string>().find("size limit for a policy was hit"), std::string::npos) << f.dump(2);
+  EXPECT_NE(f["what"].get<std::string>().find("RFC 8461 3.3"), std::string::npos) << f.dump(2);
+  EXPECT_NE(f["fix"].get<std::string>().find("serve only that file"), std::string::npos) << f.dump(2);
 }
 
 // Policy hosts that hang before and after the TLS handshake: a timeout finding

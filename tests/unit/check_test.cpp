@@ -230,6 +230,27 @@ TEST(Check, StsFetchFailureIsReported) {
   EXPECT_NE(f->what.find("404"), std::string::npos);
 }
 
+TEST(Check, StsFetchFailureAdviceFitsTheCause) {
+  World w;
+  w.add_mx("sts.test", 10, "mx.sts.test", 1);
+  w.add_good_server(1);
+  w.add_sts("sts.test", "");
+  auto& response = w.fetcher.responses["https://mta-sts.sts.test/.well-known/mta-sts.txt"];
+  response.status = 500;
+  auto r = w.check("sts.test");
+  const Finding* f = find(r, "sts.fetch-failed");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->what.find("HTTP status 500 (server error)"), std::string::npos) << f->what;
+  EXPECT_NE(f->fix.find("error log"), std::string::npos) << f->fix;
+  response = {200, "text/plain", "", std::string(sts::max_policy_size + 1, 'x')};
+  r = w.check("sts.test");
+  f = find(r, "sts.fetch-failed");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->what.find("size limit for a policy was hit"), std::string::npos) << f->what;
+  EXPECT_NE(f->what.find("RFC 8461 3.3"), std::string::npos) << f->what;
+  EXPECT_NE(f->fix.find("wc -c"), std::string::npos) << f->fix;
+}
+
 TEST(Check, NullMxAcceptsNoMail) {
   World w;
   w.resolver.add("null.test", dns::Type::MX, mx_rdata(0, ""));
