@@ -134,11 +134,24 @@ void check_consistency(DomainReport& r) {
   check_dane_consistency(r);
 }
 
+// Current senders refuse TLS 1.0 and 1.1 (OpenSSL 3 as Debian 12 ships it:
+// MinProtocol = TLSv1.2), so such a server's TLS is as good as none to them.
+bool speaks_current_tls(const AddressReport& a) {
+  if (a.protocols.empty()) return a.session->tls->protocol >= "TLSv1.2";  // not probed per version
+  for (const char* version : {"TLSv1.2", "TLSv1.3"})
+    if (auto it = a.protocols.find(version); it != a.protocols.end() && it->second) return true;
+  return false;
+}
+
 Recommendation recommend_policy(const DomainReport& r) {
   if (r.null_mx) return {"", "the domain accepts no mail (null MX)"};
   if (r.could_not_test || r.mxs.empty()) return {"", "the domain could not be tested"};
   if (!all_addresses(r, [](auto&, const AddressReport& a) { return a.tls_ok(); }))
     return {"may", "not every MX address has working STARTTLS; requiring TLS would defer mail"};
+  auto current = split_addresses(r, [](auto&, const AddressReport& a) { return speaks_current_tls(a); });
+  if (!current.bad.empty())
+    return {"may", join(current.bad) + " speaks only TLS 1.0/1.1, which current senders (OpenSSL 3 defaults) refuse; "
+                                       "requiring TLS would defer mail"};
   if (all_addresses(r, dane_verified))
     return {"dane-only", "every MX has DNSSEC-signed TLSA records that match its certificate"};
   std::string note = dane_note(r);

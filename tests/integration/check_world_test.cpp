@@ -145,6 +145,10 @@ TEST_F(World, ObsoleteTlsOnly) {
   const auto& protocols = report("oldtls.example")["mx"][0]["addresses"][0]["protocols"];
   EXPECT_TRUE(protocols["TLSv1"].get<bool>());
   EXPECT_FALSE(protocols["TLSv1.2"].get<bool>());
+  // Current senders refuse TLS 1.0/1.1: mandatory TLS would defer all its mail.
+  const auto& policy = report("oldtls.example")["recommended_policy"];
+  EXPECT_EQ(policy["policy"], "may");
+  EXPECT_NE(policy["reason"].get<std::string>().find("only TLS 1.0/1.1"), std::string::npos) << policy;
 }
 
 TEST_F(World, Logjam) {
