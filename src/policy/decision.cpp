@@ -96,6 +96,17 @@ const char* to_string(Source source) {
   return "?";
 }
 
+// RFC 7672 2.2: secure TLSA records of which none is usable still make TLS
+// mandatory, unauthenticated. Postfix's "dane" level does exactly that per
+// MX host (and "may" for hosts without TLSA). Below MTA-STS enforce and the
+// preload list, which also authenticate.
+std::optional<Decision> unusable_dane_rule(const DaneEvidence& dane) {
+  if (!dane.mx_rrset_secure || dane.tlsa != DaneEvidence::Tlsa::unusable) return std::nullopt;
+  return ok("dane", Source::dane,
+            "DNSSEC-signed MX RRset and TLSA records for " + join(dane.mx_with_unusable_tlsa, ", ") +
+                " of which none is usable for SMTP: TLS is still mandatory there (RFC 7672 2.2), unauthenticated");
+}
+
 Decision decide(const Evidence& evidence, const Options& options) {
   if (auto d = dane_rule(evidence.dane, options)) return *d;
   if (auto d = sts_rule(evidence.domain, evidence.sts, options)) return *d;
@@ -110,6 +121,7 @@ Decision decide(const Evidence& evidence, const Options& options) {
   // The preload list stands in for MTA-STS only when no policy was seen.
   if (!evidence.sts.policy)
     if (auto d = preload_rule(evidence.preload)) return *d;
+  if (auto d = unusable_dane_rule(evidence.dane)) return *d;
   if (evidence.local_rule)
     return ok(evidence.local_rule->policy, Source::local_rule, "local rule " + evidence.local_rule->origin);
   if (auto d = log_rule(evidence.logs, options)) return *d;

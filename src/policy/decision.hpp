@@ -31,12 +31,14 @@ struct Decision {
 };
 
 struct DaneEvidence {
-  enum class Tlsa { not_looked_up, none, usable, lookup_failed };
+  // unusable: secure TLSA records, none of them usable for SMTP (e.g. only PKIX usages 0/1)
+  enum class Tlsa { not_looked_up, none, unusable, usable, lookup_failed };
   bool mx_rrset_secure = false;  // the domain's MX RRset validated (AD)
   bool mx_lookup_failed = false;  // temporarily: whether DANE applies is unknown
   Tlsa tlsa = Tlsa::not_looked_up;
   std::vector<std::string> mx_with_tlsa;     // MX hosts with DNSSEC-secure usable TLSA
-  std::vector<std::string> mx_without_tlsa;  // MX hosts without
+  std::vector<std::string> mx_without_tlsa;  // MX hosts without (unusable ones included)
+  std::vector<std::string> mx_with_unusable_tlsa;  // secure TLSA, none usable: TLS is still mandatory
   std::string detail;                        // e.g. the SERVFAIL text
 };
 

@@ -8,7 +8,8 @@ namespace {
 using Tlsa = DaneEvidence::Tlsa;
 
 // One MX host's TLSA RRset: usable when secure and holding at least one
-// record usable for SMTP; a failed or bogus lookup poisons the whole domain.
+// record usable for SMTP, unusable when secure and holding none; a failed
+// or bogus lookup poisons the whole domain.
 Tlsa tlsa_state(dns::Resolver& resolver, const std::string& mx, std::string& detail) {
   auto answer = resolver.query("_25._tcp." + mx, dns::Type::TLSA);
   if (!answer) {
@@ -24,7 +25,7 @@ Tlsa tlsa_state(dns::Resolver& resolver, const std::string& mx, std::string& det
     auto record = dane::parse_rdata(rdata);
     if (record && dane::unusable_reason(*record).empty()) return Tlsa::usable;
   }
-  return Tlsa::none;
+  return answer->rdata.empty() ? Tlsa::none : Tlsa::unusable;
 }
 
 }  // namespace
@@ -59,6 +60,11 @@ DaneEvidence gather_dane(dns::Resolver& resolver, const std::string& domain) {
       case Tlsa::usable:
         dane.mx_with_tlsa.push_back(host);
         dane.tlsa = Tlsa::usable;
+        break;
+      case Tlsa::unusable:
+        dane.mx_with_unusable_tlsa.push_back(host);
+        dane.mx_without_tlsa.push_back(host);
+        if (dane.tlsa == Tlsa::none) dane.tlsa = Tlsa::unusable;
         break;
       default:
         dane.mx_without_tlsa.push_back(host);

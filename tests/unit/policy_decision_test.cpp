@@ -275,6 +275,35 @@ TEST(PolicyRule1DaneFromDns, InsecureMxRrsetIgnoresPublishedTlsa) {
   EXPECT_EQ(w.decision().source, Source::mta_sts);
 }
 
+std::string tlsa_111() { return std::string("\x01\x01\x01", 3) + std::string(32, 'k'); }  // PKIX-EE: not for SMTP
+
+// RFC 7672 2.2: secure TLSA records, none usable: mandatory (unauthenticated)
+// TLS, which Postfix's "dane" level applies per MX host; not dane-only.
+TEST(PolicyRule1DaneFromDns, SecureButUnusableTlsaStillMakesTlsMandatory) {
+  DnsWorld w;
+  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
+  auto d = w.decision();
+  EXPECT_EQ(d.policy, "dane");
+  EXPECT_EQ(d.source, Source::dane);
+  EXPECT_NE(d.reason.find("none is usable"), std::string::npos) << d.reason;
+}
+
+TEST(PolicyRule1DaneFromDns, UnusableTlsaYieldsToMtaStsEnforce) {
+  DnsWorld w;
+  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
+  w.publish_sts_enforce();  // authenticates every MX: stronger than unauthenticated TLS
+  EXPECT_EQ(w.decision().policy, "secure match=mx.example.com servername=hostname");
+}
+
+TEST(PolicyRule1DaneFromDns, UsableBesideUnusableTlsaIsDaneNotDaneOnly) {
+  DnsWorld w;
+  w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(20, "mx2.example.com"));
+  w.resolver.add("_25._tcp.mx2.example.com", dns::Type::TLSA, tlsa_111());
+  auto d = w.decision();
+  EXPECT_EQ(d.policy, "dane");
+  EXPECT_NE(d.reason.find("mx2.example.com"), std::string::npos) << d.reason;
+}
+
 TEST(PolicyRule1DaneFromDns, InsecureTlsaUnderSignedMxIsNoDane) {
   DnsWorld w;
   w.set_tlsa({{tlsa_311()}, dns::Security::insecure, false, ""});
