@@ -98,8 +98,8 @@ const char* to_string(Source source) {
 
 // RFC 7672 2.2: secure TLSA records of which none is usable still make TLS
 // mandatory, unauthenticated. Postfix's "dane" level does exactly that per
-// MX host (and "may" for hosts without TLSA). Below MTA-STS enforce and the
-// preload list, which also authenticate.
+// MX host (and "may" for hosts without TLSA). It only replaces NOTFOUND:
+// every source above authenticates, or is the operator's own choice.
 std::optional<Decision> unusable_dane_rule(const DaneEvidence& dane) {
   if (!dane.mx_rrset_secure || dane.tlsa != DaneEvidence::Tlsa::unusable) return std::nullopt;
   return ok("dane", Source::dane,
@@ -121,10 +121,10 @@ Decision decide(const Evidence& evidence, const Options& options) {
   // The preload list stands in for MTA-STS only when no policy was seen.
   if (!evidence.sts.policy)
     if (auto d = preload_rule(evidence.preload)) return *d;
-  if (auto d = unusable_dane_rule(evidence.dane)) return *d;
   if (evidence.local_rule)
     return ok(evidence.local_rule->policy, Source::local_rule, "local rule " + evidence.local_rule->origin);
   if (auto d = log_rule(evidence.logs, options)) return *d;
+  if (auto d = unusable_dane_rule(evidence.dane)) return *d;
   std::string why = "no DANE, no enforced MTA-STS policy, no preload entry, no local rule";
   if (evidence.sts.policy && evidence.sts.policy->mode == sts::Mode::testing)
     why = "MTA-STS policy is in testing mode (reported, not enforced); " + why;

@@ -295,6 +295,17 @@ TEST(PolicyRule1DaneFromDns, UnusableTlsaYieldsToMtaStsEnforce) {
   EXPECT_EQ(w.decision().policy, "secure match=mx.example.com servername=hostname");
 }
 
+TEST(PolicyRule1DaneFromDns, UnusableTlsaYieldsToALocalRule) {
+  DnsWorld w;
+  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
+  Sources sources{w.resolver, w.fetcher, *w.store};
+  auto g = gather_evidence("example.com", sources, Seconds{});
+  g.evidence.local_rule = LocalRule{"secure match=.example.com", "rules:1"};
+  auto d = decide(g.evidence);
+  EXPECT_EQ(d.policy, "secure match=.example.com");  // the operator's choice, and it authenticates
+  EXPECT_EQ(d.source, Source::local_rule);
+}
+
 TEST(PolicyRule1DaneFromDns, UsableBesideUnusableTlsaIsDaneNotDaneOnly) {
   DnsWorld w;
   w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(20, "mx2.example.com"));
