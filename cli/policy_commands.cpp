@@ -172,7 +172,8 @@ policy::NetworkToolsFactory PolicySources::tools_factory() const {
   };
 }
 
-std::string PolicySources::load_into(policy::PolicyService& service, const policy::LocalRules& more_rules) const {
+std::string PolicySources::load_into(policy::PolicyService& service, const policy::LocalRules& more_rules,
+                                     std::string* notice) const {
   std::shared_ptr<const policy::PreloadList> preload;
   std::string error;
   if (!preload_file.empty()) {
@@ -181,14 +182,20 @@ std::string PolicySources::load_into(policy::PolicyService& service, const polic
     auto list = policy::parse_preload_list(*text);
     if (!list) return preload_file + ": " + list.error().message;
     // A reload (SIGHUP) keeps the list in use rather than take an older or
-    // expired one: a rollback would quietly drop newer entries.
+    // expired one: a rollback would quietly drop newer entries. The rest of
+    // the reload (rules, maps) still applies.
     if (auto current = service.preload_list()) {
       auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
       auto accepted = policy::accept_update(*current, std::move(*list), now);
-      if (!accepted) return preload_file + ": " + accepted.error().message;
-      list = std::move(accepted);
+      if (accepted) {
+        preload = std::make_shared<const policy::PreloadList>(std::move(*accepted));
+      } else {
+        preload = current;
+        if (notice) *notice = preload_file + ": " + accepted.error().message + "; the preload list in use stays";
+      }
+    } else {
+      preload = std::make_shared<const policy::PreloadList>(std::move(*list));
     }
-    preload = std::make_shared<const policy::PreloadList>(std::move(*list));
   }
   policy::LocalRules rules;
   if (!rules_file.empty()) {
@@ -216,7 +223,9 @@ void ServeCommand::add_to(CLI::App& app) {
       "  3. The STARTTLS Everywhere preload list (--preload), only when no MTA-STS policy was seen.\n"
       "  4. Local rules (--rules, and the [rules] section of --config); then, if --log-evidence names an\n"
       "     `mxtls logs --json` report, the level the domain's delivery history proves.\n"
-      "  5. Otherwise NOTFOUND: Postfix's smtp_tls_security_level applies.\n"
+      "  5. DNSSEC-signed TLSA records none of which is usable for SMTP -> dane (Postfix then requires\n"
+      "     TLS there, unauthenticated: RFC 7672 2.2).\n"
+      "  6. Otherwise NOTFOUND: Postfix's smtp_tls_security_level applies.\n"
       "MTA-STS policies are cached in --cache (SQLite or Redis) and kept until their max_age ends, even if a refresh fails.\n"
       "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n\n"
       "Postfix main.cf:\n"

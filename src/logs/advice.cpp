@@ -62,19 +62,21 @@ Evidence policy_evidence(const OutboundDomain& d, uint64_t min_messages, double 
                        " messages " + days_text(min_days) + ")" + failures};
   if (known < d.messages)
     return {"may", std::to_string(d.tls_unknown) + " messages used connections whose TLS state is not in the log: keep `may`"};
-  uint64_t checked = d.trust.verified + d.trust.trusted;
-  if (d.secure_ok == d.messages && d.trust.verified == d.messages)
-    return {"secure", "always Verified TLS " + span + ": safe to require `secure`" + failures};
   if (d.secure_ok == d.messages)
-    return {"secure", "always TLS with a valid certificate from an MX host in the domain " + span + " (" +
-                          std::to_string(d.trust.verified) + " Verified, " + std::to_string(d.trust.trusted) +
-                          " Trusted): safe to require `secure`" + failures};
-  if (checked == d.messages)
-    return {"verify", "always TLS with a trusted certificate " + span +
+    return {"secure", "always Verified TLS to MX hosts in the domain " + span + ": safe to require `secure`" + failures};
+  if (d.trust.verified == d.messages)
+    return {"verify", "always Verified TLS " + span +
                           ", but the MX host names are outside the domain: safe to require `verify`" + failures};
-  return {"encrypt", "always TLS " + span + ", but " + std::to_string(d.messages - checked) +
-                         " without a verified certificate (Untrusted or Anonymous): safe to require `encrypt`" +
-                         failures};
+  std::vector<std::string> weaker;
+  if (d.trust.trusted)  // Postfix checks no name at may/encrypt: a good chain is all it saw
+    weaker.push_back(std::to_string(d.trust.trusted) +
+                     " Trusted (the chain verifies, but Postfix checked no name at that security level: confirm "
+                     "with `mxtls check " + d.domain + "` before requiring `verify`)");
+  if (uint64_t unverified = d.messages - std::min(d.messages, d.trust.verified + d.trust.trusted); unverified)
+    weaker.push_back(std::to_string(unverified) + " without a verified certificate (Untrusted or Anonymous)");
+  std::string detail;
+  for (const auto& w : weaker) detail += (detail.empty() ? "" : ", ") + w;
+  return {"encrypt", "always TLS " + span + ", but " + detail + ": safe to require `encrypt`" + failures};
 }
 
 std::vector<WhatIf> what_if_outbound(const std::vector<OutboundDomain>& domains) {
@@ -83,8 +85,9 @@ std::vector<WhatIf> what_if_outbound(const std::vector<OutboundDomain>& domains)
   WhatIf secure{"smtp_tls_security_level = secure", 0, {}, {}};
   for (const auto& d : domains) {
     uint64_t known = d.tls + d.plaintext;
+    // Certain failures only: a Trusted chain may still pass if its name matches.
     uint64_t unchecked = known - std::min(known, d.trust.verified + d.trust.trusted);
-    uint64_t insecure = known - std::min(known, d.secure_ok);
+    uint64_t insecure = known - std::min(known, d.secure_ok + d.secure_unchecked);
     if (d.plaintext) encrypt.messages += d.plaintext, encrypt.domains.push_back(d.domain);
     if (unchecked) verify.messages += unchecked, verify.domains.push_back(d.domain);
     if (insecure) secure.messages += insecure, secure.domains.push_back(d.domain);

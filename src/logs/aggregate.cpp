@@ -423,10 +423,12 @@ void Aggregator::State::count_sent(const LogLine& l, const Delivery& d, const Tl
     o.trust.add(s.trust);
     acc.protocols.add(s.protocol);
     acc.ciphers.add(s.cipher);
-    // secure matches nexthop and dot-nexthop: a Verified name was checked; a
-    // Trusted chain passes when the MX host is the domain or under it.
-    if (s.trust == Trust::verified || (s.trust == Trust::trusted && in_domain(d.relay.host, lower(d.domain))))
-      ++o.secure_ok;
+    // secure matches nexthop and dot-nexthop: a name Verified for an MX host
+    // in the domain passes; a Trusted chain there may, if its name matches.
+    if (in_domain(d.relay.host, lower(d.domain))) {
+      if (s.trust == Trust::verified) ++o.secure_ok;
+      if (s.trust == Trust::trusted) ++o.secure_unchecked;
+    }
   }
   o.seen.add(l.time);
   auto& peer = entry(acc.peers, peer_key(d.relay));

@@ -64,7 +64,11 @@ struct OutboundPeer {
 struct OutboundDomain {
   std::string domain;
   uint64_t messages = 0, sessions = 0, tls = 0, plaintext = 0, tls_unknown = 0;
-  uint64_t secure_ok = 0;  // Verified, or Trusted with the MX host name in the domain
+  // Postfix logs Verified only when it checked the name (verify, secure,
+  // dane); Trusted is a CA-signed chain whose name it did not check (may,
+  // encrypt) or that did not match.
+  uint64_t secure_ok = 0;         // Verified, to an MX host that is the domain or under it
+  uint64_t secure_unchecked = 0;  // Trusted, to such a host: secure passes if the name matches
   uint64_t tls_failure_attempts = 0;  // deferral and bounce lines with a TLS cause
   TrustCounts trust;
   NameCounts protocols, ciphers;

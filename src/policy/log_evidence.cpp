@@ -1,6 +1,7 @@
 #include "policy/log_evidence.hpp"
 
 #include <cstdio>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 
 #include "policy/preload.hpp"  // parse_preload_time: RFC 3339
@@ -13,7 +14,13 @@ using nlohmann::json;
 
 // Only the outbound domains matter; the rest of a large report (inbound,
 // timeline, letters, per-cipher maps) is dropped while parsing.
+// A report nests 7 levels deep; deeper input is refused as it is read.
+constexpr int max_depth = 10;
+constexpr uint64_t max_count = uint64_t{1} << 50;  // far above any log; keeps sums from wrapping
+
 bool keep_while_parsing(int depth, json::parse_event_t event, json& parsed) {
+  if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) && depth > max_depth)
+    throw std::length_error("nested deeper than " + std::to_string(max_depth) + " levels");
   if (event != json::parse_event_t::key) return true;
   const auto& key = parsed.get_ref<const std::string&>();
   if (depth == 1) return key == "schema_version" || key == "outbound";
@@ -24,6 +31,7 @@ Result<uint64_t> count(const json& object, const char* key, const std::string& w
   auto it = object.find(key);
   if (it == object.end() || !it->is_number_unsigned())
     return invalid_error(where + ": \"" + key + "\" is not a count");
+  if (it->get<uint64_t>() > max_count) return invalid_error(where + ": \"" + key + "\" is not a plausible count");
   return it->get<uint64_t>();
 }
 
@@ -50,9 +58,10 @@ bool in_domain(std::string_view host, std::string_view domain) {
                             host[host.size() - domain.size() - 1] == '.');
 }
 
-// Verified or Trusted deliveries to MX hosts that are the domain or under
-// it. Verified to a host outside the domain does not count: Postfix checked
-// the MX host name then, and `secure` checks the domain's.
+// Verified deliveries to MX hosts that are the domain or under it. Verified
+// to a host outside the domain does not count: Postfix checked the MX host
+// name then, and `secure` checks the domain's. Trusted never counts: Postfix
+// logs it for a CA-signed chain whose name it did not check (may, encrypt).
 Result<uint64_t> secure_deliveries(const json& entry, const std::string& domain, uint64_t messages) {
   auto peers = entry.find("peers");
   if (peers == entry.end()) return uint64_t{0};
@@ -67,8 +76,9 @@ Result<uint64_t> secure_deliveries(const json& entry, const std::string& domain,
     auto trust = trust_counts(peer, where);
     if (!trust) return trust.error();
     if (trust->total() > *n) return invalid_error(where + ": trust counts exceed its messages");
+    if (*n > messages - all) return invalid_error(domain + ": its peers have more messages than the domain");
     all += *n;
-    if (in_domain(to_lower(peer["host"].get<std::string>()), domain)) secure += trust->verified + trust->trusted;
+    if (in_domain(to_lower(peer["host"].get<std::string>()), domain)) secure += trust->verified;
   }
   if (all > messages) return invalid_error(domain + ": its peers have more messages than the domain");
   return secure;
@@ -111,7 +121,7 @@ Result<LogRecord> parse_record(const json& entry, const std::string& domain) {
   r.verified = trust->verified, r.trusted = trust->trusted, r.untrusted = trust->untrusted, r.anonymous = trust->anonymous;
   auto secure = secure_deliveries(entry, domain, r.messages);
   if (!secure) return secure.error();
-  r.secure_ok = std::min(*secure, r.verified + r.trusted);
+  r.secure_ok = std::min(*secure, r.verified);
   auto days = days_seen(entry, domain);
   if (!days) return days.error();
   r.days = *days;
@@ -127,6 +137,8 @@ Result<json> parse_document(std::string_view text) {
     return json::parse(text, keep_while_parsing);
   } catch (const json::exception& e) {
     return invalid_error(std::string("not JSON: ") + e.what());
+  } catch (const std::length_error& e) {
+    return invalid_error(std::string("not a report: ") + e.what());
   }
 }
 
@@ -178,7 +190,7 @@ LogEvidence proven_log_evidence(const LogRecord& r, const LogThresholds& thresho
                        " messages over " + number(thresholds.min_days) + " days)"};
   if (r.secure_ok == r.messages)
     return {"secure", counts + ": always a verified certificate from an MX host in the domain, safe to require `secure`"};
-  if (r.verified + r.trusted == r.messages)
+  if (r.verified == r.messages)
     return {"verify", counts + ": always a verified certificate, safe to require `verify`"};
   return {"encrypt", counts + ": always TLS, safe to require `encrypt`"};
 }

@@ -96,6 +96,9 @@ TEST(LogEvidenceReader, RefusesWhatIsNotAReport) {
   EXPECT_NE(error_of("{\"schema_version\": 1, \"outbound\": {\"domains\": [7]}}").find("without a domain"),
             std::string::npos);
   EXPECT_NE(error_of(std::string(max_log_report_size + 1, ' ')).find("larger than"), std::string::npos);
+  EXPECT_NE(error_of(std::string(100000, '[')).find("nested deeper than"), std::string::npos);
+  EXPECT_NE(error_of("{\"schema_version\": 1, \"outbound\": {\"domains\": [[[[[[[[[[[1]]]]]]]]]]]}}").find("nested"),
+            std::string::npos);
 }
 
 TEST(LogEvidenceReader, RefusesCountsThatAreMalformedOrDoNotAddUp) {
@@ -114,6 +117,9 @@ TEST(LogEvidenceReader, RefusesCountsThatAreMalformedOrDoNotAddUp) {
   EXPECT_NE(refused([](json& r) { r["peers"][0]["messages"] = 21; }).find("more messages"), std::string::npos);
   EXPECT_NE(refused([](json& r) { r["peers"].push_back(r["peers"][0]); }).find("more messages"), std::string::npos);
   EXPECT_NE(refused([](json& r) { r["peers"] = "mx"; }).find("not a list"), std::string::npos);
+  // Counts that would wrap a sum around: 2^64-1 Verified + 11 Trusted "=" 10.
+  EXPECT_NE(refused([](json& r) { r["trust"] = trust(UINT64_MAX, 11); }).find("not a plausible count"),
+            std::string::npos);
   EXPECT_NE(refused([](json& r) { r["first_seen"] = "yesterday"; }).find("RFC 3339"), std::string::npos);
   EXPECT_NE(refused([](json& r) { r["first_seen"] = "2026-12-01T00:00:00Z"; }).find("before"), std::string::npos);
   EXPECT_NE(refused([](json& r) { r["evidence"]["safe_level"] = "dane"; }).find("unknown safe_level"),
@@ -130,16 +136,23 @@ TEST(LogEvidenceReader, SkipsDomainsThatCannotBeLookedUp) {
 }
 
 TEST(LogEvidenceLevels, SecureOnlyWhenEveryDeliveryPassedSecureMatching) {
-  auto e = evidence_for("example.com", row("example.com", "mx.example.com", trust(15, 5), 20));
+  auto e = evidence_for("example.com", row("example.com", "mx.example.com", trust(20), 20));
   EXPECT_EQ(e.safe_level, "secure");
-  EXPECT_NE(e.text.find("report.json: 20 messages over 21.0 days (15 Verified, 5 Trusted"), std::string::npos);
+  EXPECT_NE(e.text.find("report.json: 20 messages over 21.0 days (20 Verified, 0 Trusted"), std::string::npos);
+}
+
+// Postfix logs Trusted for a CA-signed chain whose name it did not check
+// (may, encrypt) or that did not match: it proves no name, so at most encrypt.
+TEST(LogEvidenceLevels, TrustedProvesNoNameSoAtMostEncrypt) {
+  EXPECT_EQ(evidence_for("example.com", row("example.com", "mx.example.com", trust(15, 5), 20)).safe_level, "encrypt");
+  EXPECT_EQ(evidence_for("example.com", row("example.com", "mx.example.com", trust(0, 20), 20)).safe_level, "encrypt");
+  EXPECT_EQ(evidence_for("example.com", row("example.com", "mx.provider.net", trust(0, 20), 20)).safe_level,
+            "encrypt");
 }
 
 TEST(LogEvidenceLevels, VerifyWhenTheMxHostIsOutsideTheDomain) {
   // Verified against the MX host's name: `secure` would check example.com's.
   EXPECT_EQ(evidence_for("example.com", row("example.com", "mx.provider.net", trust(20), 20)).safe_level, "verify");
-  EXPECT_EQ(evidence_for("example.com", row("example.com", "mx.provider.net", trust(0, 20), 20)).safe_level,
-            "verify");
   // A report without peers proves no more than verify.
   auto no_peers = row("example.com", "mx.example.com", trust(20), 20);
   no_peers.erase("peers");

@@ -225,12 +225,16 @@ TEST(LogsAggregate, PolicyEvidenceNeedsHistory) {
   d.seen.add(30 * 86400);
   auto e = policy_evidence(d, 10, 7);
   EXPECT_EQ(e.safe_level, "secure");
-  EXPECT_EQ(e.text, "always Verified TLS over 30 days, 412 messages: safe to require `secure`");
-  d.trust.verified = 0;
-  d.trust.trusted = 412;  // a valid chain from an MX host in the domain
-  EXPECT_EQ(policy_evidence(d, 10, 7).safe_level, "secure");
-  EXPECT_NE(policy_evidence(d, 10, 7).text.find("412 Trusted"), std::string::npos);
-  d.trust.trusted = 0;
+  EXPECT_EQ(e.text, "always Verified TLS to MX hosts in the domain over 30 days, 412 messages: safe to require `secure`");
+  // A valid chain from an MX host in the domain, but Postfix checked no name
+  // (Trusted, at may/encrypt): it proves encrypt, and says how to learn more.
+  d.trust.verified = d.secure_ok = 0;
+  d.trust.trusted = d.secure_unchecked = 412;
+  EXPECT_EQ(policy_evidence(d, 10, 7).safe_level, "encrypt");
+  EXPECT_NE(policy_evidence(d, 10, 7).text.find("412 Trusted (the chain verifies, but Postfix checked no name"),
+            std::string::npos) << policy_evidence(d, 10, 7).text;
+  EXPECT_NE(policy_evidence(d, 10, 7).text.find("mxtls check a.example"), std::string::npos);
+  d.trust.trusted = d.secure_unchecked = 0;
   d.trust.verified = 412;
   d.secure_ok = 0;
   EXPECT_EQ(policy_evidence(d, 10, 7).safe_level, "verify");
