@@ -35,7 +35,10 @@ struct PolicySources {
   policy::NetworkToolsFactory tools_factory() const;
   // Reads the preload list and rules (with `more_rules`, e.g. a config
   // file's) into the service; an error message or "".
-  std::string load_into(policy::PolicyService& service, const policy::LocalRules& more_rules = {}) const;
+  // Returns an error, or "" when loaded; *notice tells of a preload list
+  // refused on reload (the one in use stays, the rest is loaded).
+  std::string load_into(policy::PolicyService& service, const policy::LocalRules& more_rules = {},
+                        std::string* notice = nullptr) const;
   // The evidence of --log-evidence (null without it), to hand to
   // PolicyService::set_log_history; an error message naming the file.
   Result<std::shared_ptr<const policy::LogHistory>> read_log_history() const;

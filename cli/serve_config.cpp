@@ -114,17 +114,19 @@ std::string ServeCommand::reload(policy::PolicyService& service, std::map<std::s
   const std::string failed = "reload failed, keeping the old configuration: ";
   auto log_history = sources_.read_log_history();
   if (!log_history) return failed + log_history.error().message;
+  std::string notice;
+  auto with_notice = [&](std::string note) { return notice.empty() ? note : note + "; " + notice; };
   if (sources_.config_file.empty()) {
-    auto e = sources_.load_into(service);
+    auto e = sources_.load_into(service, {}, &notice);
     if (e.empty()) service.set_log_history(*log_history);
-    return e.empty() ? "reload: done" : failed + e;
+    return e.empty() ? with_notice("reload: done") : failed + e;
   }
   std::string error;
   auto fresh = read_serve_config(sources_.config_file, *cmd_, error);
   if (!fresh) return failed + error;
   std::map<std::string, socketmap::MapConfig> fresh_maps;
   if (auto e = build_maps(*fresh, fresh_maps); !e.empty()) return failed + e;
-  if (auto e = sources_.load_into(service, fresh->rules); !e.empty()) return failed + e;
+  if (auto e = sources_.load_into(service, fresh->rules, &notice); !e.empty()) return failed + e;
   service.set_log_history(*log_history);
   maps = std::move(fresh_maps);
   std::string note = "reload: done (" + std::to_string(maps.size()) + " maps, " +
@@ -136,7 +138,7 @@ std::string ServeCommand::reload(policy::PolicyService& service, std::map<std::s
   }
   config_.maps = std::move(fresh->maps);
   config_.rules = std::move(fresh->rules);
-  return note;
+  return with_notice(note);
 }
 
 }  // namespace mxtls::cli

@@ -93,7 +93,8 @@ write_config "workers = 0"
 [ $rc -eq 64 ] && grep -q "serve.conf:8: --workers: Value 0 not in range" "$work/start.err" || fail "workers = 0: exit $rc: $(cat "$work/start.err")"
 
 # The preload list on SIGHUP: an older list (smaller timestamp) or an expired
-# one is refused and the one in use keeps answering; a newer one applies.
+# one is refused and the one in use keeps answering, while the rest of the
+# reload (here the rules) still applies; a newer list applies.
 # good.example publishes no MTA-STS, so the preload entry decides.
 preload_list() {  # timestamp expires mx
   cat >"$work/policy.json" <<JSON
@@ -103,21 +104,26 @@ JSON
 }
 now=$(date +%s); day=86400
 preload_list $((now - day)) $((now + 30 * day)) mx.good.example
+echo "nostarttls.example may" >"$work/preload-rules"
 "$mxtls" serve --listen 127.0.0.1:$port --cache "$work/preload-cache.sqlite" --quiet --preload "$work/policy.json" \
+  --rules "$work/preload-rules" \
   --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve.log" &
 serve_pid=$!
 for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
 expect tls good.example "secure match=mx.good.example servername=hostname"
+expect tls nostarttls.example "may"
 utc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 preload_list $((now - 2 * day)) $((now + 30 * day)) mx.rollback.example
 kill -HUP $serve_pid; sleep 0.3
 expect tls good.example "secure match=mx.good.example servername=hostname"
-grep -qF "reload failed, keeping the old configuration: $work/policy.json: preload list of $(utc $((now - 2 * day))) is older than the list in use, of $(utc $((now - day))) (rollback refused)" \
+grep -qF "reload: done; $work/policy.json: preload list of $(utc $((now - 2 * day))) is older than the list in use, of $(utc $((now - day))) (rollback refused); the preload list in use stays" \
   "$work/serve.log" || fail "no rollback refusal naming both timestamps: $(tail -1 "$work/serve.log")"
 preload_list $((now - day / 2)) $((now - 10)) mx.expired.example
+echo "nostarttls.example encrypt" >"$work/preload-rules"
 kill -HUP $serve_pid; sleep 0.3
 expect tls good.example "secure match=mx.good.example servername=hostname"
-grep -qF "reload failed, keeping the old configuration: $work/policy.json: preload list expired on $(utc $((now - 10)))" \
+expect tls nostarttls.example "encrypt"  # an expired list does not block the new rules
+grep -qF "reload: done; $work/policy.json: preload list expired on $(utc $((now - 10))); the preload list in use stays" \
   "$work/serve.log" || fail "no refusal of an expired list: $(tail -1 "$work/serve.log")"
 preload_list $now $((now + 30 * day)) mx2.good.example
 kill -HUP $serve_pid; sleep 0.3
