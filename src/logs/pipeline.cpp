@@ -114,8 +114,7 @@ class ThreadedSink : public LineSink {
   LineReader::Buffer exchange(LineReader::Buffer used) {
     current_->text = std::move(used);
     hand_over();
-    if (!current_->text) current_->text.reset(new char[LineReader::buffer_size]);
-    return std::move(current_->text);
+    return std::move(current_->text);  // null at first: the reader makes one
   }
   void hand_over() {
     current_->skipped_after = std::exchange(skipped_, 0);

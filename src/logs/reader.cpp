@@ -24,6 +24,7 @@ bool LineReader::fill() {
       // The exchange may hand back this very buffer once its lines are done
       // with: then tail and destination overlap, hence memmove.
       buffer_ = exchange_(std::move(buffer_));  // tail stays readable: only this thread writes buffers
+      if (!buffer_) buffer_.reset(new char[buffer_size]);
     }
     std::memmove(buffer_.get(), tail, end_ - begin_);
     end_ -= begin_;

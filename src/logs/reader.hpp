@@ -23,7 +23,7 @@ class LineReader {
   static constexpr size_t buffer_size = block_size + max_line;
   using Buffer = std::unique_ptr<char[]>;
   // Takes a buffer whose lines may still be in use and returns one of
-  // buffer_size bytes to read on with. Without it the reader reuses its
+  // buffer_size bytes to read on with (or null: the reader allocates one). Without it the reader reuses its
   // buffer, and a line's view is valid only until the next call of next().
   using BufferExchange = std::function<Buffer(Buffer used)>;
 
