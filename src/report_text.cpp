@@ -70,7 +70,7 @@ std::string render_text(const check::DomainReport& r, bool colour, bool verbose)
   }
   size_t ok = 0;
   for (const auto& f : r.findings.all()) ok += f.severity == Severity::ok;
-  if (!verbose && ok) out << "  " << label(Severity::ok, colour) << " " << ok << " checks passed (-v lists them)\n";
+  if (!verbose && ok) out << "  " << label(Severity::ok, colour) << " " << ok << (ok == 1 ? " check passed" : " checks passed") << " (-v lists them)\n";
   out << "  Policy for peers: "
       << (r.recommendation.policy.empty() ? "(none)" : r.recommendation.policy) << " (" << r.recommendation.reason
       << ")\n";
