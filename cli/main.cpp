@@ -13,8 +13,9 @@ int main(int argc, char** argv) {
       "  logs FILE...      read Postfix logs: per correspondent domain, mail with and without TLS, trust levels,\n"
       "                    what requiring TLS would defer, policy evidence, letters to plaintext-only peers.\n"
       "  serve             socketmap daemon for Postfix's smtp_tls_policy_maps: DANE, MTA-STS, preload list,\n"
-      "                    local rules; MTA-STS policies cached in SQLite.\n"
-      "  policy explain D  the policy serve would answer for domain D, and the evidence behind it.\n\n"
+      "                    local rules, log evidence; MTA-STS policies cached in SQLite or Redis.\n"
+      "  policy explain D  the policy serve would answer for domain D, and the evidence behind it.\n"
+      "  policy build D... the same decisions as a static Postfix map (postmap) or SQL rows.\n\n"
       "Run 'mxtls COMMAND --help' for the options of a command.",
       "mxtls"};
   app.require_subcommand(1);

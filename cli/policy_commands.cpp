@@ -338,7 +338,7 @@ int ServeCommand::run() {
 }
 
 void PolicyCommand::add_to(CLI::App& app) {
-  auto* cmd = app.add_subcommand("policy", "Explain the Postfix TLS policy mxtls would apply to a domain");
+  auto* cmd = app.add_subcommand("policy", "Explain the Postfix TLS policy for a domain, or build a static map of them");
   cmd->require_subcommand(1);
   auto* explain = cmd->add_subcommand("explain", "The decision for each DOMAIN, and the evidence behind it");
   explain->footer(
