@@ -263,6 +263,10 @@ void ServeCommand::add_to(CLI::App& app) {
   cmd->add_option("--workers", workers_, "Threads doing DNS/HTTPS work: lookups needing the network at the same time (a hanging policy host holds one for --timeout)")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--max-clients", max_clients_, "Connections kept; beyond, the longest-idle is dropped")
       ->capture_default_str();
+  cmd->add_option("--idle-timeout", idle_timeout_seconds_,
+                  "Seconds a client may stay silent, or leave a request unfinished, before it is dropped")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   cmd->add_flag("--quiet", quiet_, "No log line per decision");
   cmd->add_flag("--tlsrpt-attributes", tlsrpt_attributes_,
                 "Add Postfix 3.10+ TLSRPT attributes (policy_type=sts ...) to MTA-STS answers; Postfix 3.9 and "
@@ -298,6 +302,7 @@ int ServeCommand::run() {
   }
   options.lookup_timeout = std::chrono::milliseconds(static_cast<long>(lookup_timeout_seconds_ * 1000));
   options.max_clients = max_clients_;
+  options.idle_timeout = std::chrono::seconds(idle_timeout_seconds_);
   options.workers = workers_;
   // Buffered: the server flushes after each batch of work (one write for many
   // lines under load), and a full buffer is written at once.

@@ -71,6 +71,7 @@ class ServeCommand {
   double lookup_timeout_seconds_ = 5;
   size_t workers_ = 8;
   size_t max_clients_ = 2048;
+  int idle_timeout_seconds_ = 300;
   bool quiet_ = false;
   bool tlsrpt_attributes_ = false;
   int exit_status_ = 0;

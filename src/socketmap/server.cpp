@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
@@ -373,12 +374,13 @@ void metrics_loop(asio::ip::tcp::acceptor& acceptor, Shared& shared, Registry& r
   });
 }
 
-void sweep_loop(asio::steady_timer& timer, Registry& registry) {
-  timer.expires_after(std::chrono::seconds(5));
-  timer.async_wait([&timer, &registry](const asio::error_code& ec) {
+void sweep_loop(asio::steady_timer& timer, Registry& registry, std::chrono::seconds idle_timeout) {
+  // Often enough that a client is dropped within half its timeout of it.
+  timer.expires_after(std::clamp(std::chrono::seconds(idle_timeout / 2), std::chrono::seconds(1), std::chrono::seconds(5)));
+  timer.async_wait([&timer, &registry, idle_timeout](const asio::error_code& ec) {
     if (ec) return;
     registry.drop_idle();
-    sweep_loop(timer, registry);
+    sweep_loop(timer, registry, idle_timeout);
   });
 }
 
@@ -435,7 +437,7 @@ int run_server(policy::PolicyService& service, const ServerOptions& options) {
     return 1;
   }
   asio::steady_timer sweep(io);
-  sweep_loop(sweep, registry);
+  sweep_loop(sweep, registry, options.idle_timeout);
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::signal(SIGPIPE, SIG_IGN);
   signal_loop(signals, shared, registry, [&] {

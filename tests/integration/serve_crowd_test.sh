@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `mxtls serve` under a crowd: 10,000 idle connections. The longest-idle
+# `mxtls serve` under a crowd: --idle-timeout drops silent and never-finishing
+# clients on time; then 10,000 idle connections. The longest-idle
 # clients are dropped, and a new client is still answered; once with the
 # default --max-clients, once with an open-file limit far below it, and once
 # with the limit lowered after start. Clients must never take the descriptors
@@ -46,6 +47,38 @@ PY
   kill -TERM $serve_pid; wait $serve_pid; serve_pid=
   grep -q 'dropped: too many clients' "$work/serve-$1.log" || fail "$1: no client dropped"
 }
+
+# --idle-timeout: a silent client and one that never finishes its request
+# are dropped once it has passed; an active client is not, and new ones are
+# answered.
+"$mxtls" serve --listen 127.0.0.1:$port --cache :memory: --quiet --idle-timeout 2 \
+  --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve-idle.log" &
+serve_pid=$!
+for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
+python3 - "$port" <<'PY' || fail "idle timeout: $?"
+import socket, sys, time
+port = int(sys.argv[1])
+def conn():
+    return socket.create_connection(("127.0.0.1", port), timeout=10)
+def ask(s, key):
+    request = b"tls " + key
+    s.sendall(b"%d:%s," % (len(request), request))
+    return s.recv(4096)
+silent, unfinished, active = conn(), conn(), conn()
+unfinished.sendall(b"30:tls good")  # never finishes
+t0 = time.monotonic()
+while time.monotonic() - t0 < 4.5:  # the active client asks every half second
+    assert ask(active, b"dane.example") == b"12:OK dane-only,"
+    time.sleep(0.5)
+for name, s in (("silent", silent), ("unfinished", unfinished)):
+    s.settimeout(1)
+    assert s.recv(4096) == b"", name + " client still open after the idle timeout"
+assert ask(active, b"dane.example") == b"12:OK dane-only,", "the active client was dropped"
+assert ask(conn(), b"dane.example") == b"12:OK dane-only,"
+print("idle timeout: silent and unfinished clients dropped, the active one kept")
+PY
+kill -0 $serve_pid || fail "idle timeout: serve died"
+kill -TERM $serve_pid; wait $serve_pid; serve_pid=
 
 crowd default "$(ulimit -Hn)"
 crowd low-file-limit 256
