@@ -2,7 +2,8 @@
 # Runs mxtls check, posttls-finger and testssl.sh --starttls smtp against the
 # same demo-world hosts, one after the other, and prints wall time per host
 # and the verdict line of each tool. Needs the demo world: testbed/up.
-# Usage: bench/compare_check.sh [--no-testssl] [domain...]   (default: a representative set)
+# Usage: bench/compare_check.sh [--no-testssl] [domain...]   (default: the ten TLS scenarios;
+#        also sts-enforce sts-mismatch sts-testing split nomx tarpit garbage drop)
 # testssl.sh takes minutes per host; --no-testssl skips it.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,12 @@ declare -A hosts=(
   [selfsigned.example]="mx.selfsigned.example 127.0.1.3" [expired.example]="mx.expired.example 127.0.1.4"
   [wrongname.example]="mx.wrongname.example 127.0.1.5" [nochain.example]="mx.nochain.example 127.0.1.6"
   [oldtls.example]="mx.oldtls.example 127.0.1.7" [weakdh.example]="mx.weakdh.example 127.0.1.8"
-  [dane.example]="mx.dane.example 127.0.1.9" [staletlsa.example]="mx.staletlsa.example 127.0.1.10")
+  [dane.example]="mx.dane.example 127.0.1.9" [staletlsa.example]="mx.staletlsa.example 127.0.1.10"
+  # the peers test one host: for these they see the MX, not the domain's MTA-STS policy or its other MX
+  [sts-enforce.example]="mx.sts-enforce.example 127.0.1.11" [sts-mismatch.example]="mx.sts-mismatch.example 127.0.1.12"
+  [sts-testing.example]="mx.sts-testing.example 127.0.1.13" [split.example]="mx.good.example 127.0.1.1"
+  [nomx.example]="nomx.example 127.0.1.14" [tarpit.example]="mx.tarpit.example 127.0.2.1"
+  [garbage.example]="mx.garbage.example 127.0.2.2" [drop.example]="mx.drop.example 127.0.2.4")
 testssl=1
 if [ "${1:-}" = --no-testssl ]; then testssl=0; shift; fi
 domains=("$@")

@@ -70,11 +70,16 @@ Sides split_by_dane(const DomainReport& r) {
   return sides;
 }
 
+// "host does" / "hosts do": the verb for a list of hosts.
+std::string verb(const std::vector<std::string>& hosts, const char* singular, const char* plural) {
+  return join(hosts) + " " + (hosts.size() == 1 ? singular : plural);
+}
+
 // Why the domain's TLSA records, if any, did not earn dane-only.
 std::string dane_note(const DomainReport& r) {
   auto dane = split_by_dane(r);
   if (dane.mixed())
-    return " (only " + join(dane.good) + " publish(es) TLSA records: dane-only would defer mail to " +
+    return " (only " + verb(dane.good, "publishes", "publish") + " TLSA records: dane-only would defer mail to " +
            join(dane.bad) + ")";
   if (!dane.good.empty()) return " (its TLSA records do not match: DANE senders defer its mail)";
   return "";
@@ -84,9 +89,9 @@ void check_trust_consistency(DomainReport& r) {
   auto trust = split_addresses(r, authenticated);
   if (!trust.mixed()) return;
   r.findings.add(Severity::warning, "consistency.trust", r.domain,
-                 "Every MX offers TLS, but only some can be authenticated: " + join(trust.good) +
-                     " verify (CA-signed certificate matching the MX name, or DANE), " + join(trust.bad) +
-                     " do(es) not.",
+                 "Every MX offers TLS, but only some can be authenticated: " + verb(trust.good, "verifies", "verify") +
+                     " (CA-signed certificate matching the MX name, or DANE), " + verb(trust.bad, "does", "do") +
+                     " not.",
                  "A sender that requires authenticated TLS for this domain (Postfix 'verify' or 'secure', an "
                  "MTA-STS policy in enforce mode) defers and finally bounces every message that goes to " +
                      join(trust.bad) + ", while the same mail to " + join(trust.good) +
@@ -107,8 +112,8 @@ void check_dane_consistency(DomainReport& r) {
   auto dane = split_by_dane(r);
   if (!dane.mixed()) return;
   r.findings.add(Severity::warning, "consistency.dane", r.domain,
-                 "Only some MX hosts publish usable DNSSEC-signed TLSA records: " + join(dane.good) +
-                     " do(es), " + join(dane.bad) + " do(es) not.",
+                 "Only some MX hosts publish usable DNSSEC-signed TLSA records: " + verb(dane.good, "does", "do") +
+                     ", " + verb(dane.bad, "does", "do") + " not.",
                  "DANE senders authenticate only the hosts with TLSA records; for " + join(dane.bad) +
                      " they fall back to unauthenticated TLS, so an attacker who blocks the DANE host can steer "
                      "mail to the other and strip STARTTLS or present any certificate. Peers cannot apply "
@@ -123,7 +128,7 @@ void check_consistency(DomainReport& r) {
   auto tls = split_addresses(r, [](auto&, const AddressReport& a) { return a.tls_ok(); });
   if (tls.mixed()) {
     r.findings.add(Severity::error, "consistency.downgrade", r.domain,
-                   "Some of the domain's mail servers offer working TLS, but " + join(tls.bad) + " do(es) not.",
+                   "Some of the domain's mail servers offer working TLS, but " + verb(tls.bad, "does", "do") + " not.",
                    "An attacker only has to block the good servers to make senders use the plaintext one: the "
                    "domain is only as strong as its weakest MX.",
                    "Give every MX host the same TLS setup (certificate, smtpd_tls_security_level = may), or remove "
