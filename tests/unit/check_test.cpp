@@ -372,7 +372,7 @@ TEST(Check, MxHostsThatDifferInTrustAreNamed) {
   const Finding* f = find(r, "consistency.trust");
   ASSERT_TRUE(f);
   EXPECT_EQ(f->severity, Severity::warning);
-  auto good = f->what.find("mx1.mixed.test[127.0.0.1] verify");
+  auto good = f->what.find("mx1.mixed.test[127.0.0.1] verifies");
   auto bad = f->what.find("mx2.mixed.test[127.0.0.2] does not");
   EXPECT_NE(good, std::string::npos) << f->what;
   EXPECT_NE(bad, std::string::npos) << f->what;
