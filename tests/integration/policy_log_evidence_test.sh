@@ -10,15 +10,9 @@
 # Usage: policy_log_evidence_test.sh MXTLS_BINARY
 set -uo pipefail
 mxtls=$1
-top=$(cd "$(dirname "$0")/../.." && pwd)
-source "$top/testbed/run/env"
+port_base=18761
+source "$(dirname "$0")/lib.sh"
 report="$top/tests/fixtures/logs/real/report.json"
-port=$((18761 + $$ % 100))
-work=$(mktemp -d)
-serve_pid=
-trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 net=(--cache :memory: --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE")
 low=(--log-min-messages 2 --log-min-days 0)
 explain() {  # options... domain -> "ANSWER POLICY [source]"
@@ -74,7 +68,7 @@ log-min-days = 0
 CONF
 "$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/serve.log" &
 serve_pid=$!
-for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
+wait_for_serve
 got=$(postmap -q good.example "socketmap:inet:127.0.0.1:$port:tls")
 [ "$got" = "secure match=nexthop:dot-nexthop" ] || fail "serve good.example: \"$got\""
 echo 'not json' >"$work/report.json"

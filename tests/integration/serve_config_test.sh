@@ -7,14 +7,8 @@
 # Usage: serve_config_test.sh MXTLS_BINARY
 set -uo pipefail
 mxtls=$1
-top=$(cd "$(dirname "$0")/../.." && pwd)
-source "$top/testbed/run/env"
-port=$((18661 + $$ % 100))
-work=$(mktemp -d)
-serve_pid=
-trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+port_base=18661
+source "$(dirname "$0")/lib.sh"
 lookup() {  # map domain -> the answer, NOTFOUND, TEMP or ERROR(rc)
   local out rc
   out=$(postmap -q "$2" "socketmap:inet:127.0.0.1:$port:$1" 2>"$work/postmap.err"); rc=$?
@@ -109,7 +103,7 @@ echo "nostarttls.example may" >"$work/preload-rules"
   --rules "$work/preload-rules" \
   --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve.log" &
 serve_pid=$!
-for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
+wait_for_serve
 expect tls good.example "secure match=mx.good.example servername=hostname"
 expect tls nostarttls.example "may"
 utc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }

@@ -8,20 +8,14 @@
 # Needs the demo world. Usage: serve_crowd_test.sh MXTLS_BINARY
 set -uo pipefail
 mxtls=$1
-top=$(cd "$(dirname "$0")/../.." && pwd)
-source "$top/testbed/run/env"
-port=$((18761 + $$ % 100))
-work=$(mktemp -d)
-serve_pid=
-trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+port_base=18761
+source "$(dirname "$0")/lib.sh"
 
 crowd() {  # label file-limit [file-limit-after-start]
   ( ulimit -n "$2"; exec "$mxtls" serve --listen 127.0.0.1:$port --cache :memory: --quiet \
       --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve-$1.log" ) &
   serve_pid=$!
-  for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
+  wait_for_serve
   # Lowered behind its back: it must notice from the limit itself.
   [ -n "${3:-}" ] && prlimit --pid $serve_pid --nofile="$3:$3"
   python3 - "$port" "$1" <<'PY' || fail "$1: $?"
@@ -54,7 +48,7 @@ PY
 "$mxtls" serve --listen 127.0.0.1:$port --cache :memory: --quiet --idle-timeout 2 \
   --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve-idle.log" &
 serve_pid=$!
-for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
+wait_for_serve
 python3 - "$port" <<'PY' || fail "idle timeout: $?"
 import socket, sys, time
 port = int(sys.argv[1])

@@ -8,15 +8,8 @@
 # Usage: serve_hang_test.sh MXTLS_BINARY
 set -uo pipefail
 mxtls=$1
-top=$(cd "$(dirname "$0")/../.." && pwd)
-source "$top/testbed/run/env"
-port=$((18861 + $$ % 100))
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
-
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+port_base=18861
+source "$(dirname "$0")/lib.sh"
 expect() { [ "$2" = "$3" ] || fail "$1: expected \"$3\", got \"$2\""; }
 
 serve() {  # serve NAME OPTIONS...: a daemon on the next port, cache NAME.sqlite, log NAME.log
@@ -26,7 +19,7 @@ serve() {  # serve NAME OPTIONS...: a daemon on the next port, cache NAME.sqlite
     --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" "$@" 2>"$work/$name.log" &
   serve_pid=$!
   pids+=("$serve_pid")
-  for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
+  wait_for_serve
 }
 
 lookup() {  # lookup DOMAIN -> "ANSWER SECONDS"; ANSWER is the policy, NOTFOUND, TEMP, HANG or ERROR(rc)
