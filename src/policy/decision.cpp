@@ -29,7 +29,8 @@ std::optional<Decision> dane_rule(const DaneEvidence& dane, const Options& optio
   std::string reason = "DNSSEC-signed MX RRset and usable TLSA records for " + join(dane.mx_with_tlsa, ", ");
   if (level == "dane-only" && !dane.mx_without_tlsa.empty()) {
     level = "dane";
-    reason += "; not dane-only because " + join(dane.mx_without_tlsa, ", ") + " publish no TLSA";
+    reason += "; not dane-only because " + join(dane.mx_without_tlsa, ", ") +
+              (dane.mx_without_tlsa.size() == 1 ? " publishes" : " publish") + " no TLSA";
   }
   return ok(level, Source::dane, reason);
 }

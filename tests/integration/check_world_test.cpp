@@ -55,7 +55,7 @@ const char* all_domains[] = {
     "sts-enforce.example", "sts-mismatch.example", "sts-testing.example", "sts-404.example",
     "sts-redirect.example", "sts-badtype.example", "sts-badcert.example", "sts-500.example", "sts-junk.example",
     "sts-hang.example", "sts-hang2.example",
-    "split.example", "nullmx.example",
+    "split.example", "mixtrust.example", "halfdane.example", "nullmx.example",
     "nomx.example", "insecure.example", "tarpit.example", "garbage.example", "longline.example", "drop.example",
     "unreachable.example"};
 
@@ -221,6 +221,24 @@ TEST_F(World, StsPolicyHostHangs) {
 }
 
 TEST_F(World, SplitMxIsADowngradeHole) { EXPECT_FINDING("split.example", "consistency.downgrade", "error"); }
+
+TEST_F(World, MxHostsThatDifferInTrustAreNamed) {
+  EXPECT_FINDING("mixtrust.example", "consistency.trust", "warning");
+  std::string what = finding("mixtrust.example", "consistency.trust")["what"];
+  EXPECT_NE(what.find("mx.good.example[127.0.1.1] verifies"), std::string::npos) << what;
+  EXPECT_NE(what.find("mx.selfsigned.example[127.0.1.3] does not"), std::string::npos) << what;
+  EXPECT_EQ(report("mixtrust.example")["recommended_policy"]["policy"], "encrypt");
+}
+
+TEST_F(World, DaneOnOneMxOnly) {
+  EXPECT_FINDING("halfdane.example", "consistency.dane", "warning");
+  std::string fix = finding("halfdane.example", "consistency.dane")["fix"];
+  EXPECT_NE(fix.find("_25._tcp.mx.good.example. IN TLSA 3 1 1 "), std::string::npos) << fix;
+  const auto& policy = report("halfdane.example")["recommended_policy"];
+  EXPECT_EQ(policy["policy"], "verify") << policy;
+  EXPECT_NE(policy["reason"].get<std::string>().find("dane-only would defer mail to mx.good.example"),
+            std::string::npos) << policy;
+}
 
 TEST_F(World, NullMx) {
   EXPECT_FINDING("nullmx.example", "dns.mx.null", "info");
