@@ -122,6 +122,15 @@ void check_dane_consistency(DomainReport& r) {
                      tlsa_fixes(r) + "\nor remove the hosts without DANE from the MX set.");
 }
 
+// Current senders refuse TLS 1.0 and 1.1 (OpenSSL 3 as Debian 12 ships it:
+// MinProtocol = TLSv1.2), so such a server's TLS is as good as none to them.
+bool speaks_current_tls(const AddressReport& a) {
+  if (a.protocols.empty()) return a.session->tls->protocol >= "TLSv1.2";  // not probed per version
+  for (const char* version : {"TLSv1.2", "TLSv1.3"})
+    if (auto it = a.protocols.find(version); it != a.protocols.end() && it->second) return true;
+  return false;
+}
+
 }  // namespace
 
 void check_consistency(DomainReport& r) {
@@ -137,15 +146,6 @@ void check_consistency(DomainReport& r) {
   }
   check_trust_consistency(r);
   check_dane_consistency(r);
-}
-
-// Current senders refuse TLS 1.0 and 1.1 (OpenSSL 3 as Debian 12 ships it:
-// MinProtocol = TLSv1.2), so such a server's TLS is as good as none to them.
-bool speaks_current_tls(const AddressReport& a) {
-  if (a.protocols.empty()) return a.session->tls->protocol >= "TLSv1.2";  // not probed per version
-  for (const char* version : {"TLSv1.2", "TLSv1.3"})
-    if (auto it = a.protocols.find(version); it != a.protocols.end() && it->second) return true;
-  return false;
 }
 
 Recommendation recommend_policy(const DomainReport& r) {
