@@ -111,8 +111,7 @@ void PolicyCommand::add_build(CLI::App& policy_cmd) {
       "               whose lookup failed temporarily, or that is not in this run, keeps its previous entry.\n"
       "  --sql FILE   SQL (SQLite and PostgreSQL) for a table tlspolicies(domain, policy, params).\n"
       "Domains come from the arguments, --file, and/or --from-logs (the outbound domains of `mxtls logs --json`).\n"
-      "--from-logs also serves as --log-evidence (unless that names another report): a domain with nothing\n"
-      "stronger gets the level its delivery history proves.\n\n"
+      "To also use the report's delivery history as evidence (opt-in), give it as --log-evidence too.\n\n"
       "Exit status: 0 written, 1 written but some domains answered TEMP, 3 nothing written, 64 usage.\n\n"
       "Examples:\n"
       "  mxtls logs --json /var/log/mail.log* > logs.json\n"
@@ -122,7 +121,7 @@ void PolicyCommand::add_build(CLI::App& policy_cmd) {
   build->add_option("domains", domains_, "Destination domains");
   build->add_option("-f,--file", domain_file_, "Read domains from FILE, one per line");
   build->add_option("--from-logs", logs_json_,
-                    "Use the outbound domains of an `mxtls logs --json` report, and its evidence (as --log-evidence)");
+                    "Use the outbound domains of an `mxtls logs --json` report");
   build->add_option("--map", map_file_, "Write the Postfix map here");
   build->add_option("--sql", sql_file_, "Write SQL rows here");
   build->add_flag("--postmap", run_postmap_, "Run `postmap FILE` after writing the map");
@@ -138,8 +137,6 @@ int PolicyCommand::build(CLI::App& cmd) {
     return 64;
   }
   if (!collect_domains(domains_, domain_file_, logs_json_)) return 3;
-  // Building from a report is asking for what it shows: its evidence too.
-  if (sources_.log_evidence_file.empty()) sources_.log_evidence_file = logs_json_;
   if (domains_.empty()) {
     std::cerr << "mxtls policy build: no domains (arguments, --file or --from-logs)\n";
     return 64;

@@ -4,7 +4,7 @@
 # (tests/fixtures/logs/real/report.json, made from out.maillog):
 # `policy explain --log-evidence` gives a domain with only log history the
 # level the history proves, with the counts, while DANE and MTA-STS domains
-# keep theirs; `policy build --from-logs` uses the same evidence; serve takes
+# keep theirs; `policy build --from-logs --log-evidence` uses the same evidence; serve takes
 # `log-evidence = FILE` from its config and keeps it over a failed reload.
 # The real log spans a minute, so the thresholds are lowered to 2 messages, 0 days.
 # Usage: policy_log_evidence_test.sh MXTLS_BINARY
@@ -47,8 +47,13 @@ out=$("$mxtls" policy explain "${net[@]}" --log-evidence "$work/bad.json" good.e
 [ $rc -eq 3 ] && grep -q "bad.json: not an \`mxtls logs --json\` report: no outbound.domains list" <<<"$out" ||
   fail "bad report: exit $rc: $out"
 
-# policy build --from-logs: the report's domains, decided with its evidence.
-"$mxtls" policy build "${net[@]}" "${low[@]}" --from-logs "$report" --map "$work/tls_policy" >"$work/build.out" 2>&1 ||
+# policy build --from-logs: the report's domains; its evidence only when asked for.
+"$mxtls" policy build "${net[@]}" "${low[@]}" --from-logs "$report" --map "$work/plain_policy" >"$work/build0.out" 2>&1 ||
+  fail "policy build: $(cat "$work/build0.out")"
+grep -q '^good.example' "$work/plain_policy" && fail "build without --log-evidence used the report's evidence"
+grep -qx $'dane.example\tdane-only' "$work/plain_policy" || fail "build: dane.example is not dane-only"
+"$mxtls" policy build "${net[@]}" "${low[@]}" --from-logs "$report" --log-evidence "$report" --map "$work/tls_policy" \
+  >"$work/build.out" 2>&1 ||
   fail "policy build: $(cat "$work/build.out")"
 grep -qx $'good.example\tsecure match=nexthop:dot-nexthop' "$work/tls_policy" || fail "build: no log entry for good.example"
 grep -qx $'anon.example\tencrypt' "$work/tls_policy" || fail "build: no log entry for anon.example"
