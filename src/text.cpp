@@ -72,4 +72,12 @@ std::string printable(std::string_view s, size_t max_length) {
   return out;
 }
 
+bool in_domain(std::string_view host, std::string_view domain) {
+  if (host.size() < domain.size()) return false;
+  auto tail = host.substr(host.size() - domain.size());
+  for (size_t i = 0; i < tail.size(); ++i)
+    if ((tail[i] | 0x20) != (domain[i] | 0x20)) return false;
+  return host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.';
+}
+
 }  // namespace mxtls

@@ -14,6 +14,9 @@ std::vector<std::string_view> split(std::string_view s, char sep);
 // Lower-cases a DNS name and removes one trailing dot.
 std::string normalize_domain(std::string_view name);
 bool is_valid_hostname(std::string_view name);
+// host is domain or a name under it (ASCII case-insensitive): what Postfix's
+// "secure" matching (nexthop:dot-nexthop) accepts.
+bool in_domain(std::string_view host, std::string_view domain);
 std::string hex_encode(std::string_view bytes);
 // Replaces control and non-ASCII bytes so peer-supplied text is safe to print.
 std::string printable(std::string_view s, size_t max_length = 200);

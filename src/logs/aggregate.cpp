@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "logs/advice.hpp"
+#include "text.hpp"
 
 namespace mxtls::logs {
 
@@ -196,15 +197,6 @@ constexpr size_t max_qids_per_session = 1000;
 bool mandatory_tls_level(std::string_view level) {
   return level == "encrypt" || level == "verify" || level == "secure" || level == "dane" || level == "dane-only" ||
          level == "fingerprint";
-}
-
-bool in_domain(std::string_view host, std::string_view domain) {
-  if (host.size() < domain.size()) return false;
-  auto tail = host.substr(host.size() - domain.size());
-  if (tail.size() != domain.size()) return false;
-  for (size_t i = 0; i < tail.size(); ++i)
-    if ((tail[i] | 0x20) != (domain[i] | 0x20)) return false;
-  return host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.';
 }
 
 void count_tls(uint64_t& tls, uint64_t& plaintext, uint64_t& unknown, const TlsState& s, uint64_t n = 1) {

@@ -53,11 +53,6 @@ Result<Trust> trust_counts(const json& object, const std::string& where) {
   return t;
 }
 
-bool in_domain(std::string_view host, std::string_view domain) {
-  return host == domain || (host.size() > domain.size() && host.ends_with(domain) &&
-                            host[host.size() - domain.size() - 1] == '.');
-}
-
 // Verified deliveries to MX hosts that are the domain or under it. Verified
 // to a host outside the domain does not count: Postfix checked the MX host
 // name then, and `secure` checks the domain's. Trusted never counts: Postfix
@@ -78,7 +73,7 @@ Result<uint64_t> secure_deliveries(const json& entry, const std::string& domain,
     if (trust->total() > *n) return invalid_error(where + ": trust counts exceed its messages");
     if (*n > messages - all) return invalid_error(domain + ": its peers have more messages than the domain");
     all += *n;
-    if (in_domain(to_lower(peer["host"].get<std::string>()), domain)) secure += trust->verified;
+    if (in_domain(peer["host"].get<std::string>(), domain)) secure += trust->verified;
   }
   if (all > messages) return invalid_error(domain + ": its peers have more messages than the domain");
   return secure;
