@@ -45,6 +45,7 @@ const char* tlsa_text(policy::DaneEvidence::Tlsa t) {
   switch (t) {
     case policy::DaneEvidence::Tlsa::not_looked_up: return "not looked up";
     case policy::DaneEvidence::Tlsa::none: return "no usable TLSA";
+    case policy::DaneEvidence::Tlsa::unusable: return "TLSA records, none usable for SMTP";
     case policy::DaneEvidence::Tlsa::usable: return "usable TLSA";
     case policy::DaneEvidence::Tlsa::lookup_failed: return "TLSA lookup failed";
   }

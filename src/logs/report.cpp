@@ -228,11 +228,6 @@ json notifications_json(const Report& r) {
   return notes;
 }
 
-json clean(json j) {
-  make_utf8(j);
-  return j;
-}
-
 }  // namespace
 
 json to_json(const Analysis& a) {

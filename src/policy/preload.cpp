@@ -78,7 +78,7 @@ std::string rfc3339(Seconds t) {
   auto day = std::chrono::floor<std::chrono::days>(t);
   std::chrono::year_month_day date{day};
   std::chrono::hh_mm_ss time{t - day};
-  char text[32];
+  char text[64];  // room for any year the compiler can imagine
   std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(date.year()),
                 static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                 static_cast<long>(time.hours().count()), static_cast<long>(time.minutes().count()),
