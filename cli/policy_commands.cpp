@@ -52,10 +52,9 @@ const char* tlsa_text(policy::DaneEvidence::Tlsa t) {
   return "?";
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out.empty() ? "-" : out;
+std::string list_or_dash(const std::vector<std::string>& items) {
+  auto list = join(items);
+  return list.empty() ? "-" : list;
 }
 
 nlohmann::json explain_json(const policy::GatheredEvidence& g, const policy::Decision& d) {
@@ -93,18 +92,18 @@ void explain_text(std::ostream& out, const policy::GatheredEvidence& g, const po
   out << e.domain << "\n  answer:  " << to_string(d.answer) << (d.policy.empty() ? "" : " " + d.policy)
       << "\n  because: " << d.reason << " [" << to_string(d.source) << "]\n  evidence:\n"
       << "    DANE:      MX RRset " << (e.dane.mx_rrset_secure ? "DNSSEC-secure" : "not DNSSEC-secure") << "; "
-      << tlsa_text(e.dane.tlsa) << " (with: " << join(e.dane.mx_with_tlsa)
-      << "; without: " << join(e.dane.mx_without_tlsa) << ")"
+      << tlsa_text(e.dane.tlsa) << " (with: " << list_or_dash(e.dane.mx_with_tlsa)
+      << "; without: " << list_or_dash(e.dane.mx_without_tlsa) << ")"
       << (e.dane.detail.empty() ? "" : "; " + e.dane.detail) << "\n"
       << "    MTA-STS:   " << g.sts_note;
   if (e.sts.policy)
-    out << "; mode " << sts::to_string(e.sts.policy->mode) << ", mx " << join(e.sts.policy->mx) << ", max_age "
+    out << "; mode " << sts::to_string(e.sts.policy->mode) << ", mx " << list_or_dash(e.sts.policy->mx) << ", max_age "
         << e.sts.policy->max_age;
   out << "\n    preload:   "
       << (e.preload.list_expired ? "list expired, ignored"
           : e.preload.listed
               ? std::string(e.preload.mode == policy::PreloadEvidence::Mode::enforce ? "enforce" : "testing") +
-                    ", mxs " + join(e.preload.mxs)
+                    ", mxs " + list_or_dash(e.preload.mxs)
               : std::string("not listed"))
       << "\n    local:     " << (e.local_rule ? e.local_rule->policy + " (" + e.local_rule->origin + ")" : "-")
       << "\n    logs:      " << (e.logs.safe_level.empty() ? "-" : e.logs.safe_level + ": " + e.logs.text) << "\n\n";

@@ -1,6 +1,7 @@
 // Consistency across MX hosts, and the Postfix TLS policy that this
 // domain's peers could apply without losing mail.
 #include "check.hpp"
+#include "text.hpp"
 
 namespace mxtls::check {
 namespace {
@@ -46,12 +47,6 @@ Sides split_addresses(const DomainReport& r, Predicate is_good) {
       (is_good(mx, a) ? sides.good : sides.bad).push_back(subject_of(mx, a));
     }
   return sides;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string list;
-  for (const auto& item : items) list += (list.empty() ? "" : ", ") + item;
-  return list;
 }
 
 bool dane_verified(const MxReport& mx, const AddressReport& a) {

@@ -9,6 +9,7 @@ namespace mxtls {
 
 std::string to_lower(std::string_view s);
 std::string_view trim(std::string_view s);
+std::string join(const std::vector<std::string>& items, std::string_view sep = ", ");
 // Splits on every occurrence of sep; keeps empty pieces.
 std::vector<std::string_view> split(std::string_view s, char sep);
 // Lower-cases a DNS name and removes one trailing dot.

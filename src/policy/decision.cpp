@@ -2,14 +2,10 @@
 
 #include <algorithm>
 
+#include "text.hpp"
+
 namespace mxtls::policy {
 namespace {
-
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : std::string(sep)) + item;
-  return out;
-}
 
 Decision ok(std::string policy, Source source, std::string reason) {
   return {Answer::ok, std::move(policy), source, std::move(reason)};
