@@ -4,10 +4,10 @@
 #include <iostream>
 #include <map>
 
-#include "check_runner.hpp"
+#include "check/runner.hpp"
 #include "commands.hpp"
-#include "report.hpp"
-#include "text.hpp"
+#include "check/report.hpp"
+#include "base/text.hpp"
 
 namespace mxtls::cli {
 

@@ -10,7 +10,7 @@
 
 #include "commands.hpp"
 #include "logs/report.hpp"
-#include "logs_html.hpp"
+#include "logs/html/html_report.hpp"
 
 namespace mxtls::cli {
 

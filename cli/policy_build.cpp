@@ -12,7 +12,7 @@
 
 #include "policy/policy_map.hpp"
 #include "policy_commands.hpp"
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace mxtls::cli {
 namespace {

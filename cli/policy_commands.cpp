@@ -8,13 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "dns.hpp"
+#include "dns/dns.hpp"
 #include "files.hpp"
-#include "https.hpp"
+#include "net/https.hpp"
 #include "policy/rules.hpp"
-#include "policy/sts_redis.hpp"
+#include "mta_sts/redis_store.hpp"
 #include "socketmap/server.hpp"
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace mxtls::cli {
 namespace {

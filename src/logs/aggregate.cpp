@@ -7,7 +7,7 @@
 #include <unordered_set>
 
 #include "logs/advice.hpp"
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace mxtls::logs {
 

@@ -12,7 +12,7 @@
 
 #include "logs/aggregate.hpp"
 #include "logs/line.hpp"
-#include "result.hpp"
+#include "base/result.hpp"
 
 namespace mxtls::logs {
 

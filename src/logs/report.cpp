@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "logs/advice.hpp"
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace mxtls::logs {
 

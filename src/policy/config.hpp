@@ -22,7 +22,7 @@
 
 #include "policy/decision.hpp"
 #include "policy/rules.hpp"
-#include "result.hpp"
+#include "base/result.hpp"
 
 namespace mxtls::policy {
 

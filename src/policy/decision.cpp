@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace mxtls::policy {
 namespace {
@@ -70,6 +70,17 @@ std::optional<Decision> log_rule(const LogEvidence& logs, const Options& options
   return ok(policy, Source::log_history, "log history: " + logs.text);
 }
 
+// RFC 7672 2.2: secure TLSA records of which none is usable still make TLS
+// mandatory, unauthenticated. Postfix's "dane" level does exactly that per
+// MX host (and "may" for hosts without TLSA). It only replaces NOTFOUND:
+// every source above authenticates, or is the operator's own choice.
+std::optional<Decision> unusable_dane_rule(const DaneEvidence& dane) {
+  if (!dane.mx_rrset_secure || dane.tlsa != DaneEvidence::Tlsa::unusable) return std::nullopt;
+  return ok("dane", Source::dane,
+            "DNSSEC-signed MX RRset and TLSA records for " + join(dane.mx_with_unusable_tlsa, ", ") +
+                " of which none is usable for SMTP: TLS is still mandatory there (RFC 7672 2.2), unauthenticated");
+}
+
 }  // namespace
 
 const char* to_string(Answer answer) {
@@ -91,17 +102,6 @@ const char* to_string(Source source) {
     case Source::none: return "none";
   }
   return "?";
-}
-
-// RFC 7672 2.2: secure TLSA records of which none is usable still make TLS
-// mandatory, unauthenticated. Postfix's "dane" level does exactly that per
-// MX host (and "may" for hosts without TLSA). It only replaces NOTFOUND:
-// every source above authenticates, or is the operator's own choice.
-std::optional<Decision> unusable_dane_rule(const DaneEvidence& dane) {
-  if (!dane.mx_rrset_secure || dane.tlsa != DaneEvidence::Tlsa::unusable) return std::nullopt;
-  return ok("dane", Source::dane,
-            "DNSSEC-signed MX RRset and TLSA records for " + join(dane.mx_with_unusable_tlsa, ", ") +
-                " of which none is usable for SMTP: TLS is still mandatory there (RFC 7672 2.2), unauthenticated");
 }
 
 Decision decide(const Evidence& evidence, const Options& options) {

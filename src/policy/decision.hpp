@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sts.hpp"
+#include "mta_sts/sts.hpp"
 
 namespace mxtls::policy {
 

@@ -1,6 +1,6 @@
 #include "policy/evidence.hpp"
 
-#include "tlsa.hpp"
+#include "dane/tlsa.hpp"
 
 namespace mxtls::policy {
 namespace {

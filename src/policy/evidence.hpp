@@ -6,12 +6,12 @@
 #include <map>
 #include <string>
 
-#include "dns.hpp"
-#include "https.hpp"
+#include "dns/dns.hpp"
+#include "net/https.hpp"
 #include "policy/decision.hpp"
 #include "policy/log_evidence.hpp"
 #include "policy/preload.hpp"
-#include "policy/sts_cache.hpp"
+#include "mta_sts/cache.hpp"
 
 namespace mxtls::policy {
 

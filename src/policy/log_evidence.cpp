@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policy/preload.hpp"  // parse_preload_time: RFC 3339
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace mxtls::policy {
 namespace {

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "policy/decision.hpp"
-#include "result.hpp"
+#include "base/result.hpp"
 
 namespace mxtls::policy {
 

@@ -1,6 +1,6 @@
 #include "policy/policy_map.hpp"
 
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace mxtls::policy {
 namespace {

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace mxtls::policy {
 namespace {

@@ -3,7 +3,7 @@
 #include <array>
 #include <utility>
 
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace mxtls::policy {
 namespace {

@@ -17,8 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "dns.hpp"
-#include "https.hpp"
+#include "dns/dns.hpp"
+#include "net/https.hpp"
 #include "policy/decision.hpp"
 #include "policy/evidence.hpp"
 

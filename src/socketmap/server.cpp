@@ -14,7 +14,7 @@
 
 #include "socketmap/metrics.hpp"
 #include "socketmap/netstring.hpp"
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace mxtls::socketmap {
 namespace {

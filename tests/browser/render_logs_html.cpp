@@ -1,7 +1,7 @@
 // Renders a `mxtls logs --json` document to HTML with mxtls::logs::render_html,
 // for the browser test (so it does not depend on the log parser).
 //   render_logs_html REPORT.json OUT.html
-#include "logs_html.hpp"
+#include "logs/html/html_report.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -12,8 +12,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "../unit/fakes.hpp"
-#include "policy/sts_redis.hpp"
+#include "support/fakes.hpp"
+#include "mta_sts/redis_store.hpp"
 
 using namespace mxtls;
 using namespace mxtls::policy;

@@ -62,7 +62,7 @@ alive a
 
 # b. A valid cached enforce policy with an older id than the TXT record's: the
 # cached policy is answered, the refetch (in the background) fails, and the
-# cache is unchanged. Body as src/policy/sts_cache.cpp stores it.
+# cache is unchanged. Body as src/mta_sts/cache.cpp stores it.
 now=$(date +%s)
 policy="'version: STSv1' || char(10) || 'mode: enforce' || char(10) || 'mx: mx.good.example' || char(10) || 'max_age: 86400' || char(10)"
 sqlite3 "$work/b.sqlite" <<SQL || fail "b. cannot seed the cache"

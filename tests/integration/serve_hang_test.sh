@@ -70,7 +70,7 @@ alive b
 
 # c. A valid cached enforce policy (an older id than the TXT record's): the
 # refetch hangs, the cached policy is answered and kept. Body as
-# src/policy/sts_cache.cpp stores it.
+# src/mta_sts/cache.cpp stores it.
 now=$(date +%s)
 sqlite3 "$work/c.sqlite" <<SQL || fail "c. cannot seed the cache"
 CREATE TABLE sts_policy (domain TEXT PRIMARY KEY, id TEXT NOT NULL, body TEXT NOT NULL,

@@ -1,0 +1,283 @@
+// The SMTP/TLS side of a check: probes of each MX address and the findings
+// about STARTTLS, protocol versions, key exchange and the certificate.
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <cmath>
+
+#include "check/check.hpp"
+#include "base/text.hpp"
+
+namespace mxtls::check {
+namespace {
+
+struct ProtocolProbe {
+  const char* name;
+  int version;
+};
+constexpr ProtocolProbe protocol_probes[] = {
+    {"TLSv1", TLS1_VERSION}, {"TLSv1.1", TLS1_1_VERSION}, {"TLSv1.2", TLS1_2_VERSION}, {"TLSv1.3", TLS1_3_VERSION}};
+
+class NetworkProber final : public Prober {
+ public:
+  NetworkProber(smtp::Options options, uint16_t port) : options_(std::move(options)), port_(port) {}
+  Result<smtp::Session> probe(const std::string& address, const std::string& host_name,
+                              const smtp::TlsSettings& settings) override {
+    return smtp::probe(address, port_, host_name, settings, options_);
+  }
+
+ private:
+  smtp::Options options_;
+  uint16_t port_;
+};
+
+bool handshake_succeeds(Prober& prober, const std::string& address, const std::string& host,
+                        const smtp::TlsSettings& settings, smtp::TlsInfo* info = nullptr) {
+  auto session = prober.probe(address, host, settings);
+  if (!session || !session->tls) return false;
+  if (info) *info = *session->tls;
+  return true;
+}
+
+void probe_address(const MxReport& mx, AddressReport& report, Prober& prober) {
+  auto session = prober.probe(report.address, mx.host, smtp::TlsSettings{});
+  if (!session) {
+    report.connect_error = session.error().message;
+    return;
+  }
+  report.session = std::move(*session);
+  if (!report.session->starttls_offered) return;
+  for (const auto& p : protocol_probes) {
+    smtp::TlsSettings only;
+    only.min_version = only.max_version = p.version;
+    report.protocols[p.name] = handshake_succeeds(prober, report.address, mx.host, only);
+  }
+  smtp::TlsSettings dhe;
+  dhe.max_version = TLS1_2_VERSION;
+  dhe.cipher_list = "kEDH:@SECLEVEL=0";
+  smtp::TlsInfo info;
+  if (handshake_succeeds(prober, report.address, mx.host, dhe, &info)) report.dhe_bits = info.key_exchange_bits;
+}
+
+std::string days_text(double days) { return std::to_string(static_cast<long>(std::floor(days))) + " days"; }
+
+std::string tls_server_lines() {
+  return "smtpd_tls_security_level = may\n"
+         "smtpd_tls_chain_files = /etc/letsencrypt/live/<host>/privkey.pem, /etc/letsencrypt/live/<host>/fullchain.pem";
+}
+
+void check_protocols(const std::string& s, const AddressReport& a, Findings& f) {
+  auto accepted = [&](const char* name) { auto it = a.protocols.find(name); return it != a.protocols.end() && it->second; };
+  bool modern = accepted("TLSv1.2") || accepted("TLSv1.3");
+  bool obsolete = accepted("TLSv1") || accepted("TLSv1.1");
+  auto list_of = [&](bool want_obsolete) {
+    std::string list;
+    for (const auto& p : protocol_probes) {
+      bool is_obsolete = std::string_view(p.name) == "TLSv1" || std::string_view(p.name) == "TLSv1.1";
+      if (accepted(p.name) && is_obsolete == want_obsolete) list += (list.empty() ? "" : ", ") + std::string(p.name);
+    }
+    return list;
+  };
+  std::string list = list_of(true);
+  if (!modern) {
+    f.add(Severity::error, "tls.protocol.obsolete-only", s,
+          "The server speaks only obsolete TLS versions (" + (list.empty() ? std::string("none") : list) + ").",
+          "TLS 1.0 and 1.1 are deprecated (RFC 8996); current senders, including Debian 12's OpenSSL defaults, "
+          "refuse them and fall back to plaintext or defer the mail.",
+          "Upgrade OpenSSL/Postfix and allow TLS 1.2 and 1.3: smtpd_tls_protocols = >=TLSv1.2 (or at least "
+          "!SSLv2, !SSLv3).");
+  } else if (obsolete) {
+    f.add(Severity::warning, "tls.protocol.obsolete", s, "The server still accepts obsolete TLS versions (" + list + ").",
+          "TLS 1.0/1.1 are deprecated (RFC 8996); an attacker can sometimes force the weakest shared version.",
+          "Unless old senders matter to you: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = "
+          ">=TLSv1.2");
+  } else {
+    f.add(Severity::ok, "tls.protocol", s, "TLS versions accepted: " + list_of(false) + ".");
+  }
+  if (modern && !accepted("TLSv1.3"))
+    f.add(Severity::info, "tls.protocol.no-tls13", s, "The server does not offer TLS 1.3.",
+          "TLS 1.3 is faster and always forward-secret.", "Upgrade to OpenSSL 1.1.1 or newer; Postfix enables TLS 1.3 "
+          "automatically.");
+}
+
+void check_key_exchange(const std::string& s, const AddressReport& a, const smtp::TlsInfo& tls, Findings& f) {
+  if (a.dhe_bits > 0 && a.dhe_bits < 2048)
+    f.add(Severity::error, "tls.dh.weak", s,
+          "The server offers DHE key exchange with a " + std::to_string(a.dhe_bits) + "-bit group.",
+          "Groups under 2048 bits are breakable by a well-funded attacker (Logjam, CVE-2015-4000), and many "
+          "clients now refuse them and fall back to plaintext.",
+          "Remove the 1024-bit parameters: delete smtpd_tls_dh1024_param_file (Postfix 3.7+ then uses the "
+          "built-in 2048-bit RFC 7919 group), or generate: openssl dhparam -out /etc/postfix/dh2048.pem 2048 and set "
+          "smtpd_tls_dh1024_param_file = /etc/postfix/dh2048.pem");
+  if (tls.key_exchange == "RSA")
+    f.add(Severity::warning, "tls.kex.no-forward-secrecy", s,
+          "The negotiated key exchange is static RSA: no forward secrecy.",
+          "Whoever obtains the server's private key later can decrypt recorded sessions.",
+          "Enable ECDHE: smtpd_tls_eecdh_grade = auto (the default) and do not exclude kECDHE.");
+  else
+    f.add(Severity::ok, "tls.kex", s,
+          "Key exchange: " + tls.key_exchange +
+              (tls.key_exchange_bits ? " (" + std::to_string(tls.key_exchange_bits) + " bits)" : "") + ".");
+  if (tls.cipher_bits > 0 && tls.cipher_bits < 128)
+    f.add(Severity::error, "tls.cipher.weak", s,
+          "The negotiated cipher " + tls.cipher + " has only " + std::to_string(tls.cipher_bits) + " bits.",
+          "Ciphers under 128 bits (export, DES, RC4-40) can be broken by brute force, and current senders refuse "
+          "them and fall back to plaintext or defer the mail.",
+          "Use Postfix's default cipher grade: smtpd_tls_ciphers = medium and smtpd_tls_mandatory_ciphers = medium "
+          "in main.cf (remove any \"export\" or \"low\" setting and custom smtpd_tls_exclude_ciphers that leave "
+          "only weak ciphers), then postfix reload.");
+}
+
+bool chain_incomplete(const smtp::TlsInfo& tls) {
+  return (tls.verify_code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+          tls.verify_code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE) &&
+         !tls.chain.empty() && !tls.chain.front().self_signed;
+}
+
+void check_trust(const std::string& s, const smtp::TlsInfo& tls, Findings& f) {
+  const auto& leaf = tls.chain.front();
+  if (tls.verify_code == X509_V_OK) {
+    f.add(Severity::ok, "cert.chain", s, "The certificate chain is trusted (issuer: " + leaf.issuer + ").");
+  } else if (tls.verify_code == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || leaf.self_signed) {
+    f.add(Severity::error, "cert.self-signed", s, "The certificate is self-signed (" + leaf.subject + ").",
+          "Senders that verify (MTA-STS, 'verify'/'secure' policies) refuse it; opportunistic senders encrypt but "
+          "cannot tell the server from an attacker.",
+          "Get a certificate from a public CA (e.g. certbot certonly --standalone -d <host>) and point "
+          "smtpd_tls_chain_files at its key and fullchain.pem. If you rely on DANE alone, publish a 3 1 1 TLSA "
+          "record instead.");
+  } else if (tls.verify_code == X509_V_ERR_CERT_HAS_EXPIRED) {
+    // reported by check_validity with the dates
+  } else if (chain_incomplete(tls)) {
+    f.add(Severity::error, "cert.chain-incomplete", s,
+          "The server sends its certificate without the intermediate CA certificate (" + tls.verify_error + ").",
+          "Senders cannot build a path to a trusted root, so verification fails for everyone who checks.",
+          "Serve the full chain: smtpd_tls_chain_files = <key.pem>, <fullchain.pem> (leaf followed by "
+          "intermediates), or append the intermediate to smtpd_tls_cert_file.");
+  } else {
+    f.add(Severity::error, "cert.untrusted", s,
+          "The certificate chain does not verify: " + tls.verify_error + " (issuer: " + leaf.issuer + ").",
+          "Senders that verify refuse it and defer the mail.",
+          "Use a certificate from a CA that senders trust, with its full chain in smtpd_tls_chain_files.");
+  }
+}
+
+void check_validity(const std::string& s, const smtp::Certificate& leaf, Environment& env, Findings& f) {
+  double days_left = std::difftime(leaf.not_after, env.now()) / 86400.0;
+  if (days_left < 0) {
+    f.add(Severity::error, "cert.expired", s, "The certificate expired " + days_text(-days_left) + " ago.",
+          "Verifying senders refuse it and defer the mail; the others cannot detect an attacker's certificate.",
+          "Renew it (certbot renew) and reload Postfix (postfix reload); make sure renewal runs automatically.");
+  } else if (days_left < env.expiry_warning_days) {
+    f.add(Severity::warning, "cert.expiring", s, "The certificate expires in " + days_text(days_left) + ".",
+          "When it expires, verifying senders defer the mail.",
+          "Renew now (certbot renew), then postfix reload; check that automatic renewal and reload work.");
+  } else {
+    f.add(Severity::ok, "cert.expiry", s, "The certificate is valid for " + days_text(days_left) + " more.");
+  }
+  if (std::difftime(leaf.not_before, env.now()) > 0)
+    f.add(Severity::error, "cert.not-yet-valid", s, "The certificate is not valid yet.",
+          "Verifying senders (MTA-STS, Postfix 'verify'/'secure') refuse it and defer the mail until its start "
+          "date.",
+          "Install a certificate that is valid now (keep the previous one until the new one starts, or re-issue: "
+          "certbot renew --force-renewal), then postfix reload. If the start date looks right, check the clock of "
+          "the machine running this test.");
+}
+
+void check_name(const std::string& s, const std::string& host, const smtp::TlsInfo& tls, Findings& f) {
+  const auto& leaf = tls.chain.front();
+  if (tls.name_matches) {
+    f.add(Severity::ok, "cert.name", s, "The certificate matches the MX name " + host + ".");
+    return;
+  }
+  std::string names;
+  for (const auto& n : leaf.dns_names) names += (names.empty() ? "" : ", ") + n;
+  f.add(Severity::error, "cert.name-mismatch", s,
+        "The certificate does not match the MX name " + host + "; it is for " +
+            (names.empty() ? leaf.subject : names) + ".",
+        "Senders that verify the name (MTA-STS, Postfix 'verify'/'secure') refuse it and defer the mail.",
+        "Get a certificate that includes " + host + " (certbot certonly -d " + host +
+            "), or point the MX record at a name the certificate covers.");
+}
+
+void check_key(const std::string& s, const smtp::Certificate& leaf, Findings& f) {
+  if (leaf.key_type == "RSA" && leaf.key_bits < 2048)
+    f.add(Severity::error, "cert.key-weak", s,
+          "The certificate's RSA key has only " + std::to_string(leaf.key_bits) + " bits.",
+          "RSA keys under 2048 bits are considered breakable and are refused by modern clients.",
+          "Generate a new key of at least 2048 bits (or ECDSA P-256) and get a new certificate.");
+  auto algorithm = to_lower(leaf.signature_algorithm);
+  if (algorithm.find("sha1") != std::string::npos || algorithm.find("md5") != std::string::npos)
+    f.add(Severity::error, "cert.signature-weak", s, "The certificate is signed with " + leaf.signature_algorithm + ".",
+          "SHA-1 and MD5 signatures can be forged and are refused by current TLS libraries.",
+          "Get a new certificate signed with SHA-256 or better.");
+}
+
+}  // namespace
+
+std::unique_ptr<Prober> make_network_prober(const smtp::Options& options, uint16_t port) {
+  return std::make_unique<NetworkProber>(options, port);
+}
+
+void check_addresses(MxReport& mx, Environment& env, Findings& findings) {
+  auto addresses = dns::lookup_addresses(env.resolver, mx.host, &mx.address_security);
+  if (!addresses) {
+    findings.add(Severity::error, "dns.mx.address", mx.host,
+                 "The MX host " + mx.host + " has no usable address: " + addresses.error().message,
+                 "Senders cannot deliver through this MX; if it is the only one, mail is deferred and then bounced.",
+                 "Publish an A (and AAAA) record for " + mx.host + ", or remove it from the MX set.");
+    return;
+  }
+  for (const auto& address : *addresses) {
+    AddressReport report;
+    report.address = address;
+    probe_address(mx, report, env.prober);
+    mx.addresses.push_back(std::move(report));
+    check_tls(mx, mx.addresses.back(), env, findings);
+  }
+}
+
+void check_tls(const MxReport& mx, const AddressReport& a, Environment& env, Findings& f) {
+  const std::string s = subject_of(mx, a);
+  if (a.connect_error) {
+    f.add(Severity::error, "smtp.unreachable", s, "The SMTP conversation failed: " + *a.connect_error + ".",
+          "Senders cannot deliver through this address; mail waits in their queues or goes to another MX.",
+          "Check that the server listens on port 25 of " + a.address +
+              ", that no firewall blocks it, and that it answers with a \"220\" greeting promptly.");
+    return;
+  }
+  const auto& session = *a.session;
+  if (!session.starttls_offered) {
+    f.add(Severity::error, "starttls.missing", s, "The server does not offer STARTTLS.",
+          "All mail to this server travels in plaintext; anyone on the path can read and alter it, and senders that "
+          "require TLS cannot deliver.",
+          "Enable TLS in main.cf:\n" + tls_server_lines() + "\nthen postfix reload.");
+    return;
+  }
+  if (!session.tls) {
+    f.add(Severity::error, "starttls.failed", s,
+          "STARTTLS is offered but fails: " + session.tls_error.value_or("unknown error") + ".",
+          "Senders fall back to plaintext or defer the mail; a broken STARTTLS is worse than none for delivery.",
+          "Check the server's TLS log (smtpd_tls_loglevel = 1) and its certificate and key files:\n" +
+              tls_server_lines());
+    return;
+  }
+  const auto& tls = *session.tls;
+  f.add(Severity::ok, "starttls", s,
+        "STARTTLS works: " + tls.protocol + ", " + tls.cipher + " (" + std::to_string(tls.cipher_bits) + " bits).");
+  check_protocols(s, a, f);
+  check_key_exchange(s, a, tls, f);
+  if (tls.chain.empty()) {
+    f.add(Severity::error, "cert.missing", s, "The server presented no certificate (anonymous TLS).",
+          "No sender can authenticate it: verifying senders (MTA-STS, DANE, 'verify') defer the mail, and the "
+          "others cannot tell it from an attacker.",
+          "Give Postfix a certificate from a public CA in main.cf:\n" + tls_server_lines() +
+              "\nthen postfix reload.");
+    return;
+  }
+  check_trust(s, tls, f);
+  check_validity(s, tls.chain.front(), env, f);
+  check_name(s, mx.host, tls, f);
+  check_key(s, tls.chain.front(), f);
+}
+
+}  // namespace mxtls::check

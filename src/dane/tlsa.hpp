@@ -1,0 +1,30 @@
+// DANE TLSA records (RFC 6698, RFC 7672 for SMTP). No I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace mxtls::dane {
+
+struct Tlsa {
+  uint8_t usage = 0;     // 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE
+  uint8_t selector = 0;  // 0 full certificate, 1 SubjectPublicKeyInfo
+  uint8_t mtype = 0;     // 0 exact, 1 SHA-256, 2 SHA-512
+  std::string data;      // binary association data
+
+  std::string to_text() const;  // "3 1 1 <hex>"
+};
+
+// From the record's wire-format RDATA.
+Result<Tlsa> parse_rdata(std::string_view rdata);
+// From presentation format "3 1 1 ab12..." (hex may contain spaces).
+Result<Tlsa> parse_text(std::string_view text);
+
+// RFC 7672 3.1.3: why a record cannot authenticate an SMTP server, or empty
+// if it can. PKIX usages (0, 1) are unusable for SMTP.
+std::string unusable_reason(const Tlsa& record);
+
+}  // namespace mxtls::dane

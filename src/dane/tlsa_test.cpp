@@ -1,0 +1,41 @@
+#include <gtest/gtest.h>
+
+#include "dane/tlsa.hpp"
+
+using namespace mxtls::dane;
+
+TEST(Tlsa, ParsesTextAndPrintsItBack) {
+  auto r = parse_text("3 1 1 0123456789abcdef0123456789ABCDEF 0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->usage, 3);
+  EXPECT_EQ(r->data.size(), 32u);
+  EXPECT_EQ(r->to_text(), "3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  EXPECT_TRUE(unusable_reason(*r).empty());
+}
+
+TEST(Tlsa, ParsesRdata) {
+  std::string rdata("\x02\x00\x02", 3);
+  rdata += std::string(64, 'x');
+  auto r = parse_rdata(rdata);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->usage, 2);
+  EXPECT_EQ(r->mtype, 2);
+  EXPECT_TRUE(unusable_reason(*r).empty());
+  EXPECT_FALSE(parse_rdata(std::string("\x03\x01", 2)));
+}
+
+TEST(Tlsa, RejectsBadText) {
+  EXPECT_FALSE(parse_text(""));
+  EXPECT_FALSE(parse_text("3 1"));
+  EXPECT_FALSE(parse_text("3 1 1"));
+  EXPECT_FALSE(parse_text("256 1 1 00"));
+  EXPECT_FALSE(parse_text("3 1 1 0g"));
+  EXPECT_FALSE(parse_text("3 1 1 abc"));
+}
+
+TEST(Tlsa, ExplainsUnusableRecords) {
+  EXPECT_NE(unusable_reason(*parse_text("1 1 1 " + std::string(64, 'a'))).find("PKIX"), std::string::npos);
+  EXPECT_NE(unusable_reason(*parse_text("3 1 1 aabb")).find("expected 32"), std::string::npos);
+  EXPECT_NE(unusable_reason(*parse_text("3 2 1 " + std::string(64, 'a'))).find("selector"), std::string::npos);
+  EXPECT_NE(unusable_reason(*parse_text("3 1 9 aa")).find("matching type"), std::string::npos);
+}

@@ -1,0 +1,73 @@
+// DNS behind a small interface, so the checks can run against libunbound in
+// production and integration tests, and against a fake in unit tests.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace mxtls::dns {
+
+enum class Security {
+  secure,         // validated by DNSSEC from a trust anchor
+  insecure,       // provably unsigned (no DS on the path)
+  bogus,          // signed, but validation failed: treat as an attack
+  indeterminate,  // no trust anchor configured
+};
+const char* to_string(Security security);
+
+enum class Type : uint16_t { A = 1, MX = 15, TXT = 16, AAAA = 28, TLSA = 52 };
+
+// The records of one RRset, as uncompressed wire-format RDATA.
+struct Answer {
+  std::vector<std::string> rdata;
+  Security security = Security::indeterminate;
+  bool nxdomain = false;
+  std::string why_bogus;  // the validator's explanation, when bogus
+  bool empty() const { return rdata.empty(); }
+};
+
+class Resolver {
+ public:
+  virtual ~Resolver() = default;
+  // Errors: temporary for timeouts and SERVFAIL. A bogus answer is not an
+  // error: it is an Answer with security == bogus, for the caller to judge.
+  virtual Result<Answer> query(std::string_view name, Type type) = 0;
+};
+
+struct ResolverOptions {
+  std::string config_file;        // an unbound.conf; empty: system resolver
+  std::string trust_anchor_file;  // overrides the default root anchor
+  std::chrono::milliseconds timeout{10000};
+};
+
+// A validating resolver built on libunbound.
+Result<std::unique_ptr<Resolver>> make_unbound_resolver(const ResolverOptions& options);
+
+// Typed views of RDATA (pure functions).
+struct Mx {
+  uint16_t preference = 0;
+  std::string host;  // lower-case, no trailing dot; "" for the null MX "."
+};
+Result<Mx> decode_mx(std::string_view rdata);
+Result<std::string> decode_txt(std::string_view rdata);  // joins the strings
+Result<std::string> decode_address(std::string_view rdata);  // A or AAAA to text
+
+}  // namespace mxtls::dns
+
+namespace mxtls::dns {
+
+// A and AAAA addresses of `name`, as text; `security` receives the weaker
+// of the two answers' DNSSEC status. not_found when there are none.
+Result<std::vector<std::string>> lookup_addresses(Resolver& resolver, std::string_view name,
+                                                  Security* security = nullptr);
+// All TXT strings at `name` (each record's strings joined).
+Result<std::vector<std::string>> lookup_txt(Resolver& resolver, std::string_view name,
+                                            Security* security = nullptr);
+
+}  // namespace mxtls::dns

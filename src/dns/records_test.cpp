@@ -1,0 +1,39 @@
+#include <gtest/gtest.h>
+
+#include "dns/dns.hpp"
+
+using namespace mxtls::dns;
+
+TEST(DnsRecords, DecodesMx) {
+  auto mx = decode_mx(std::string("\x00\x0a\x02mx\x07" "Example\x03" "com\x00", 18));
+  ASSERT_TRUE(mx) << mx.error().message;
+  EXPECT_EQ(mx->preference, 10);
+  EXPECT_EQ(mx->host, "mx.example.com");
+}
+
+TEST(DnsRecords, DecodesNullMx) {
+  auto mx = decode_mx(std::string("\x00\x00\x00", 3));
+  ASSERT_TRUE(mx);
+  EXPECT_EQ(mx->host, "");
+}
+
+TEST(DnsRecords, RejectsMalformedMx) {
+  EXPECT_FALSE(decode_mx(std::string("\x00\x0a", 2)));
+  EXPECT_FALSE(decode_mx(std::string("\x00\x0a\x05mx", 5)));       // truncated label
+  EXPECT_FALSE(decode_mx(std::string("\x00\x0a\xc0\x0c", 4)));     // compression pointer
+}
+
+TEST(DnsRecords, JoinsTxtStrings) {
+  auto txt = decode_txt(std::string("\x07v=STSv1\x06; id=1", 15));
+  ASSERT_TRUE(txt);
+  EXPECT_EQ(*txt, "v=STSv1; id=1");
+  EXPECT_FALSE(decode_txt(std::string("\x09short", 6)));
+}
+
+TEST(DnsRecords, DecodesAddresses) {
+  EXPECT_EQ(*decode_address(std::string("\x7f\x00\x01\x02", 4)), "127.0.1.2");
+  std::string v6(16, '\0');
+  v6[15] = 1;
+  EXPECT_EQ(*decode_address(v6), "::1");
+  EXPECT_FALSE(decode_address("abc"));
+}

@@ -1,0 +1,229 @@
+#include "net/smtp_probe.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+#include <memory>
+
+#include "base/text.hpp"
+#include "net/tls_inspect.hpp"
+
+namespace mxtls::smtp {
+namespace {
+
+using asio::ip::tcp;
+constexpr size_t max_reply_line = 4096;  // RFC 5321 allows 512; be lenient
+constexpr int max_reply_lines = 100;
+
+// Ends a reply line at LF, or early at a control character, so a server
+// that sends binary garbage is recognised at once instead of at the timeout.
+struct LineEnd {
+  template <typename Iterator>
+  std::pair<Iterator, bool> operator()(Iterator begin, Iterator end) const {
+    for (Iterator it = begin; it != end; ++it) {
+      auto c = static_cast<unsigned char>(*it);
+      if (c == '\n' || (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f) return {++it, true};
+    }
+    return {end, false};
+  }
+};
+
+}  // namespace
+}  // namespace mxtls::smtp
+
+template <>
+struct asio::is_match_condition<mxtls::smtp::LineEnd> : std::true_type {};
+
+namespace mxtls::smtp {
+namespace {
+
+struct Reply {
+  int code = 0;
+  std::vector<std::string> lines;  // text after "NNN-" / "NNN "
+};
+
+// Runs one asynchronous operation to completion or until the conversation's
+// deadline; on timeout the socket is closed, which ends the conversation.
+class Conversation {
+ public:
+  Conversation(std::chrono::milliseconds timeout)
+      : socket_(io_), deadline_(std::chrono::steady_clock::now() + timeout) {}
+
+  template <typename Start>
+  std::error_code run(Start start) {
+    std::optional<std::error_code> result;
+    start([&result](std::error_code ec, auto&&...) { result = ec; });
+    io_.restart();
+    io_.run_until(deadline_);
+    if (result) return *result;
+    std::error_code ignored;
+    socket_.close(ignored);  // cancels the operation
+    io_.restart();
+    io_.run();
+    return asio::error::timed_out;
+  }
+
+  Result<bool> connect(const std::string& address, uint16_t port) {
+    std::error_code ec;
+    auto ip = asio::ip::make_address(address, ec);
+    if (ec) return invalid_error("\"" + address + "\" is not an IP address");
+    tcp::endpoint endpoint(ip, port);
+    ec = run([&](auto handler) { socket_.async_connect(endpoint, handler); });
+    if (ec) return temporary_error("cannot connect to " + address + " port " + std::to_string(port) + ": " + describe(ec));
+    return true;
+  }
+
+  template <typename Stream>
+  Result<Reply> read_reply(Stream& stream, const char* waiting_for) {
+    Reply reply;
+    for (int i = 0; i < max_reply_lines; ++i) {
+      size_t length = 0;
+      auto ec = run([&](auto handler) {
+        asio::async_read_until(stream, asio::dynamic_buffer(buffer_, max_reply_line), LineEnd{},
+                               [&length, handler](std::error_code ec, size_t n) mutable {
+                                 length = n;
+                                 handler(ec);
+                               });
+      });
+      if (ec == asio::error::not_found)
+        return permanent_error(std::string("reply line longer than ") + std::to_string(max_reply_line) +
+                               " bytes while waiting for " + waiting_for + ": \"" + printable(buffer_, 60) + "\"");
+      if (ec) return temporary_error(std::string("while waiting for ") + waiting_for + ": " + describe(ec));
+      std::string line = buffer_.substr(0, length);
+      buffer_.erase(0, length);
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+      if (line.size() < 3 || !isdigit3(line) || (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
+        return permanent_error(std::string("not an SMTP reply while waiting for ") + waiting_for + ": \"" +
+                               printable(line, 80) + "\"");
+      int code = std::stoi(line.substr(0, 3));
+      if (reply.code != 0 && code != reply.code)
+        return permanent_error("reply code changed within a multi-line reply: \"" + printable(line, 80) + "\"");
+      reply.code = code;
+      reply.lines.push_back(line.size() > 4 ? line.substr(4) : "");
+      if (line.size() == 3 || line[3] == ' ') return reply;
+    }
+    return permanent_error(std::string("more than ") + std::to_string(max_reply_lines) + " lines in one reply");
+  }
+
+  template <typename Stream>
+  Result<bool> send(Stream& stream, const std::string& command) {
+    auto ec = run([&](auto handler) { asio::async_write(stream, asio::buffer(command), handler); });
+    if (ec) return temporary_error("while sending " + command.substr(0, command.find(' ')) + ": " + describe(ec));
+    return true;
+  }
+
+  template <typename Stream>
+  Result<Reply> command(Stream& stream, const std::string& line, const char* name) {
+    auto sent = send(stream, line + "\r\n");
+    if (!sent) return sent.error();
+    return read_reply(stream, name);
+  }
+
+  tcp::socket& socket() { return socket_; }
+  bool buffer_empty() const { return buffer_.empty(); }
+
+  static std::string describe(std::error_code ec) {
+    if (ec == asio::error::timed_out) return "timed out";
+    if (ec == asio::error::eof) return "connection closed by the server";
+    return ec.message();
+  }
+
+ private:
+  static bool isdigit3(const std::string& s) {
+    return std::isdigit(static_cast<unsigned char>(s[0])) && std::isdigit(static_cast<unsigned char>(s[1])) &&
+           std::isdigit(static_cast<unsigned char>(s[2]));
+  }
+
+  asio::io_context io_;
+  tcp::socket socket_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::string buffer_;
+};
+
+void configure_context(SSL_CTX* ctx, const TlsSettings& settings, const Options& options) {
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // we report, we do not refuse
+  if (options.ca_file.empty()) SSL_CTX_set_default_verify_paths(ctx);
+  else SSL_CTX_load_verify_locations(ctx, options.ca_file.c_str(), nullptr);
+  SSL_CTX_set_min_proto_version(ctx, settings.min_version ? settings.min_version : TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, settings.max_version);
+  SSL_CTX_set_cipher_list(ctx, settings.cipher_list.c_str());
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  if (!settings.tlsa.empty()) SSL_CTX_dane_enable(ctx);
+}
+
+// Arms OpenSSL's DANE verifier (RFC 7672 semantics: no name checks for DANE-EE).
+void enable_dane(SSL* ssl, const std::string& host_name, const std::vector<dane::Tlsa>& tlsa) {
+  SSL_dane_enable(ssl, host_name.c_str());
+  SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+  for (const auto& r : tlsa)
+    SSL_dane_tlsa_add(ssl, r.usage, r.selector, r.mtype, reinterpret_cast<const unsigned char*>(r.data.data()),
+                      r.data.size());
+}
+
+std::string tls_failure(std::error_code ec) {
+  if (ec.category() == asio::error::get_ssl_category()) {
+    char text[256];
+    ERR_error_string_n(static_cast<unsigned long>(ec.value()), text, sizeof text);
+    return std::string("TLS handshake failed: ") + text;
+  }
+  return "TLS handshake failed: " + Conversation::describe(ec);
+}
+
+}  // namespace
+
+Result<Session> probe(const std::string& address, uint16_t port, const std::string& host_name,
+                      const TlsSettings& settings, const Options& options) {
+  Conversation talk(options.timeout);
+  if (auto connected = talk.connect(address, port); !connected) return connected.error();
+  auto& socket = talk.socket();
+
+  auto greeting = talk.read_reply(socket, "the greeting");
+  if (!greeting) return greeting.error();
+  Session session;
+  session.banner = printable(greeting->lines.front());
+  if (greeting->code != 220)
+    return permanent_error("server greets with " + std::to_string(greeting->code) + " \"" + session.banner +
+                           "\" instead of 220");
+
+  auto ehlo = talk.command(socket, "EHLO " + options.helo_name, "the EHLO reply");
+  if (!ehlo) return ehlo.error();
+  if (ehlo->code != 250) return permanent_error("EHLO rejected with " + std::to_string(ehlo->code));
+  for (size_t i = 1; i < ehlo->lines.size(); ++i) {
+    auto keyword = to_lower(ehlo->lines[i].substr(0, ehlo->lines[i].find(' ')));
+    session.ehlo_keywords.push_back(keyword);
+    if (keyword == "starttls") session.starttls_offered = true;
+  }
+  if (!session.starttls_offered) {
+    (void)talk.command(socket, "QUIT", "the QUIT reply");
+    return session;
+  }
+
+  auto starttls = talk.command(socket, "STARTTLS", "the STARTTLS reply");
+  if (!starttls) return starttls.error();
+  if (starttls->code != 220) {
+    session.tls_error = "STARTTLS refused with " + std::to_string(starttls->code) + " \"" +
+                        printable(starttls->lines.front()) + "\"";
+    return session;
+  }
+
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  configure_context(context.native_handle(), settings, options);
+  asio::ssl::stream<asio::ip::tcp::socket&> tls(socket, context);
+  SSL* ssl = tls.native_handle();
+  SSL_set_tlsext_host_name(ssl, host_name.c_str());
+  if (!settings.tlsa.empty()) enable_dane(ssl, host_name, settings.tlsa);
+
+  auto ec = talk.run([&](auto handler) { tls.async_handshake(asio::ssl::stream_base::client, handler); });
+  if (ec) {
+    session.tls_error = tls_failure(ec);
+    return session;
+  }
+  session.tls = inspect_tls(ssl, host_name);
+  (void)talk.command(tls, "QUIT", "the QUIT reply");
+  return session;
+}
+
+}  // namespace mxtls::smtp

@@ -1,0 +1,367 @@
+// One test per rule of the policy engine, named after the rule.
+#include <gtest/gtest.h>
+
+#include "support/fakes.hpp"
+#include "policy/decision.hpp"
+#include "policy/evidence.hpp"
+
+using namespace mxtls::policy;
+
+namespace {
+
+Evidence with_dane(DaneEvidence::Tlsa tlsa, std::vector<std::string> with, std::vector<std::string> without = {}) {
+  Evidence e;
+  e.domain = "example.com";
+  e.dane.mx_rrset_secure = true;
+  e.dane.tlsa = tlsa;
+  e.dane.mx_with_tlsa = std::move(with);
+  e.dane.mx_without_tlsa = std::move(without);
+  return e;
+}
+
+StsEvidence sts_policy(mxtls::sts::Mode mode, std::vector<std::string> mx) {
+  StsEvidence s;
+  s.policy = mxtls::sts::Policy{mode, 86400, std::move(mx), {}};
+  s.id = "20260101";
+  return s;
+}
+
+PreloadEvidence preload(bool enforce, bool expired = false) {
+  PreloadEvidence p;
+  p.listed = true;
+  p.mode = enforce ? PreloadEvidence::Mode::enforce : PreloadEvidence::Mode::testing;
+  p.mxs = {".example.com"};
+  p.list_expired = expired;
+  return p;
+}
+
+}  // namespace
+
+TEST(PolicyRule1Dane, SecureMxAndUsableTlsaAnswersDaneOnly) {
+  auto d = decide(with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"}));
+  EXPECT_EQ(d.answer, Answer::ok);
+  EXPECT_EQ(d.policy, "dane-only");
+  EXPECT_EQ(d.source, Source::dane);
+}
+
+TEST(PolicyRule1Dane, ConfiguredDaneLevelIsUsed) {
+  auto d = decide(with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"}), {.dane_level = "dane"});
+  EXPECT_EQ(d.policy, "dane");
+}
+
+TEST(PolicyRule1Dane, SomeMxWithoutTlsaSoftensToDane) {
+  auto d = decide(with_dane(DaneEvidence::Tlsa::usable, {"mx1.example.com"}, {"mx2.example.com"}));
+  EXPECT_EQ(d.policy, "dane");
+  EXPECT_NE(d.reason.find("mx2.example.com"), std::string::npos);
+}
+
+TEST(PolicyRule1Dane, DaneIsNeverReplacedByMtaSts) {
+  auto e = with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"});
+  e.sts = sts_policy(mxtls::sts::Mode::enforce, {"mx.example.com"});
+  EXPECT_EQ(decide(e).policy, "dane-only");
+}
+
+TEST(PolicyRule1Dane, TlsaLookupFailureAnswersTemp) {
+  auto e = with_dane(DaneEvidence::Tlsa::lookup_failed, {});
+  e.dane.detail = "SERVFAIL";
+  e.sts = sts_policy(mxtls::sts::Mode::enforce, {"mx.example.com"});
+  auto d = decide(e);
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_NE(d.reason.find("SERVFAIL"), std::string::npos);
+}
+
+TEST(PolicyRule1Dane, InsecureMxRrsetIgnoresTlsa) {
+  auto e = with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"});
+  e.dane.mx_rrset_secure = false;
+  EXPECT_EQ(decide(e).answer, Answer::notfound);
+}
+
+TEST(PolicyRule2MtaSts, EnforceAnswersSecureWithPostfixMatchList) {
+  Evidence e;
+  e.sts = sts_policy(mxtls::sts::Mode::enforce, {"*.example.com", "mx.example.net", "*.example.com"});
+  auto d = decide(e);
+  EXPECT_EQ(d.answer, Answer::ok);
+  EXPECT_EQ(d.policy, "secure match=.example.com:mx.example.net servername=hostname");
+  EXPECT_EQ(d.source, Source::mta_sts);
+}
+
+TEST(PolicyRule2MtaSts, TestingModeIsNotEnforced) {
+  Evidence e;
+  e.sts = sts_policy(mxtls::sts::Mode::testing, {"mx.example.com"});
+  auto d = decide(e);
+  EXPECT_EQ(d.answer, Answer::notfound);
+  EXPECT_NE(d.reason.find("testing"), std::string::npos);
+}
+
+TEST(PolicyRule2MtaSts, ModeNoneIsNoPolicy) {
+  Evidence e;
+  e.sts = sts_policy(mxtls::sts::Mode::none, {});
+  EXPECT_EQ(decide(e).answer, Answer::notfound);
+}
+
+TEST(PolicyRule3Preload, EnforceEntryAnswersSecure) {
+  Evidence e;
+  e.preload = preload(true);
+  auto d = decide(e);
+  EXPECT_EQ(d.policy, "secure match=.example.com servername=hostname");
+  EXPECT_EQ(d.source, Source::preload);
+}
+
+TEST(PolicyRule3Preload, TestingEntryIsNotEnforced) {
+  Evidence e;
+  e.preload = preload(false);
+  EXPECT_EQ(decide(e).answer, Answer::notfound);
+}
+
+TEST(PolicyRule3Preload, ExpiredListIsNeverUsed) {
+  Evidence e;
+  e.preload = preload(true, /*expired=*/true);
+  EXPECT_EQ(decide(e).answer, Answer::notfound);
+}
+
+TEST(PolicyRule3Preload, UsedOnlyWhenNoMtaStsPolicyWasSeen) {
+  Evidence e;
+  e.preload = preload(true);
+  e.sts = sts_policy(mxtls::sts::Mode::testing, {"mx.example.com"});
+  EXPECT_EQ(decide(e).answer, Answer::notfound);
+}
+
+TEST(PolicyRule4LocalRule, LocalRuleAppliesWhenNothingStronger) {
+  Evidence e;
+  e.local_rule = LocalRule{"secure match=.mail.protection.outlook.com", "mxtls.conf:3 (template microsoft)"};
+  auto d = decide(e);
+  EXPECT_EQ(d.policy, "secure match=.mail.protection.outlook.com");
+  EXPECT_EQ(d.source, Source::local_rule);
+  EXPECT_NE(d.reason.find("mxtls.conf:3"), std::string::npos);
+}
+
+TEST(PolicyRule5LogHistory, OnlyWhenOptedIn) {
+  Evidence e;
+  e.logs = {"verify", "always Verified TLS over 30 days, 412 messages"};
+  EXPECT_EQ(decide(e).answer, Answer::notfound);
+  auto d = decide(e, {.use_log_history = true});
+  EXPECT_EQ(d.policy, "verify");
+  EXPECT_EQ(d.source, Source::log_history);
+}
+
+TEST(PolicyRule6Nothing, NoEvidenceAnswersNotFound) {
+  auto d = decide(Evidence{});
+  EXPECT_EQ(d.answer, Answer::notfound);
+  EXPECT_EQ(d.source, Source::none);
+  EXPECT_FALSE(d.reason.empty());
+}
+
+TEST(PolicyRule2MtaSts, FailedMxLookupAnswersTempUnlessMtaStsEnforces) {
+  Evidence e;
+  e.dane.mx_lookup_failed = true;
+  e.dane.detail = "timed out";
+  EXPECT_EQ(decide(e).answer, Answer::temp);
+  e.sts = sts_policy(mxtls::sts::Mode::enforce, {"mx.example.com"});
+  EXPECT_EQ(decide(e).source, Source::mta_sts);
+}
+
+TEST(PolicyRule2MtaSts, TlsrptAttributesOnlyWhenConfigured) {
+  Evidence e;
+  e.domain = "example.com";
+  e.sts = sts_policy(mxtls::sts::Mode::enforce, {"*.example.com"});
+  EXPECT_EQ(decide(e).policy, "secure match=.example.com servername=hostname");
+  EXPECT_EQ(decide(e, {.tlsrpt_attributes = true}).policy,
+            "secure match=.example.com servername=hostname policy_type=sts policy_domain=example.com "
+            "policy_ttl=86400 mx_host_pattern=*.example.com { policy_string = version: STSv1 } "
+            "{ policy_string = mode: enforce } { policy_string = mx: *.example.com } "
+            "{ policy_string = max_age: 86400 }");
+}
+
+TEST(PolicyRule2MtaSts, UnreadableCacheOfAPublishingDomainAnswersTemp) {
+  Evidence e;
+  e.domain = "example.com";
+  e.sts.policy_unknown = true;
+  e.sts.detail = "policy fetch failed; policy cache unavailable: redis down";
+  auto d = decide(e);
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_EQ(d.source, Source::mta_sts);
+  EXPECT_NE(d.reason.find("redis down"), std::string::npos) << d.reason;
+  e.preload = preload(true);  // the preload list is no stand-in for a policy we cannot see
+  EXPECT_EQ(decide(e).answer, Answer::temp);
+  e.dane = with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"}).dane;  // DANE still wins
+  EXPECT_EQ(decide(e).source, Source::dane);
+}
+
+// Rule 1 from the DNS answers themselves: gather_evidence with a fake
+// resolver (RFC 7672 section 2.2: the MX RRset, then TLSA per MX host),
+// then decide().
+namespace {
+
+using namespace mxtls;
+
+std::string tlsa_311() { return std::string("\x03\x01\x01", 3) + std::string(32, 'k'); }
+
+struct DnsWorld {
+  fakes::FakeResolver resolver;
+  fakes::FakeFetcher fetcher;
+  std::unique_ptr<StsStore> store = open_sqlite_store(":memory:").value();
+
+  // Signed zone: example.com MX mx.example.com, with DANE 3 1 1 at _25._tcp.mx.example.com.
+  DnsWorld() {
+    resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(10, "mx.example.com"));
+    resolver.add("_25._tcp.mx.example.com", dns::Type::TLSA, tlsa_311());
+  }
+  void publish_sts_enforce() {
+    resolver.add("_mta-sts.example.com", dns::Type::TXT, fakes::txt_rdata("v=STSv1; id=1"));
+    resolver.add("mta-sts.example.com", dns::Type::A, fakes::a_rdata(1));
+    fetcher.responses["https://mta-sts.example.com/.well-known/mta-sts.txt"] = {
+        200, "text/plain", "", "version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 86400\n"};
+  }
+  void set_tlsa(dns::Answer answer) { resolver.answers[{"_25._tcp.mx.example.com", dns::Type::TLSA}] = std::move(answer); }
+  Decision decision() {
+    Sources sources{resolver, fetcher, *store};
+    return decide(gather_evidence("example.com", sources, Seconds{}).evidence);
+  }
+};
+
+}  // namespace
+
+TEST(PolicyRule1DaneFromDns, SignedMxAndSecureTlsaAnswersDaneOnly) {
+  DnsWorld w;
+  auto d = w.decision();
+  EXPECT_EQ(d.policy, "dane-only");
+  EXPECT_EQ(d.source, Source::dane);
+}
+
+TEST(PolicyRule1DaneFromDns, TlsaServfailAnswersTempEvenWithMtaStsEnforce) {
+  DnsWorld w;
+  w.publish_sts_enforce();
+  w.resolver.failures["_25._tcp.mx.example.com"] =
+      temporary_error("DNS server failure (SERVFAIL) for _25._tcp.mx.example.com");
+  auto d = w.decision();
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_EQ(d.source, Source::dane);
+  EXPECT_NE(d.reason.find("SERVFAIL"), std::string::npos) << d.reason;
+}
+
+TEST(PolicyRule1DaneFromDns, BogusTlsaAnswersTempEvenWithMtaStsEnforce) {
+  DnsWorld w;
+  w.publish_sts_enforce();
+  w.set_tlsa({{tlsa_311()}, dns::Security::bogus, false, "signature expired"});
+  auto d = w.decision();
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_NE(d.reason.find("bogus"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("signature expired"), std::string::npos) << d.reason;
+}
+
+TEST(PolicyRule1DaneFromDns, SecureTlsaNxdomainIsNoDaneAndFallsThroughToMtaSts) {
+  DnsWorld w;
+  w.set_tlsa({{}, dns::Security::secure, /*nxdomain=*/true, ""});
+  EXPECT_EQ(w.decision().answer, Answer::notfound);
+  w.publish_sts_enforce();
+  auto d = w.decision();
+  EXPECT_EQ(d.source, Source::mta_sts);
+  EXPECT_EQ(d.policy, "secure match=mx.example.com servername=hostname");
+}
+
+TEST(PolicyRule1DaneFromDns, SecureTlsaNodataIsNoDaneAndAnswersNotFound) {
+  DnsWorld w;
+  w.set_tlsa({{}, dns::Security::secure, false, ""});
+  auto d = w.decision();
+  EXPECT_EQ(d.answer, Answer::notfound);
+  EXPECT_EQ(d.source, Source::none);
+}
+
+TEST(PolicyRule1DaneFromDns, InsecureMxRrsetIgnoresPublishedTlsa) {
+  DnsWorld w;
+  w.resolver.answers[{"example.com", dns::Type::MX}].security = dns::Security::insecure;
+  EXPECT_EQ(w.decision().answer, Answer::notfound);
+  w.publish_sts_enforce();
+  EXPECT_EQ(w.decision().source, Source::mta_sts);
+}
+
+std::string tlsa_111() { return std::string("\x01\x01\x01", 3) + std::string(32, 'k'); }  // PKIX-EE: not for SMTP
+
+// RFC 7672 2.2: secure TLSA records, none usable: mandatory (unauthenticated)
+// TLS, which Postfix's "dane" level applies per MX host; not dane-only.
+TEST(PolicyRule1DaneFromDns, SecureButUnusableTlsaStillMakesTlsMandatory) {
+  DnsWorld w;
+  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
+  auto d = w.decision();
+  EXPECT_EQ(d.policy, "dane");
+  EXPECT_EQ(d.source, Source::dane);
+  EXPECT_NE(d.reason.find("none is usable"), std::string::npos) << d.reason;
+}
+
+TEST(PolicyRule1DaneFromDns, UnusableTlsaYieldsToMtaStsEnforce) {
+  DnsWorld w;
+  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
+  w.publish_sts_enforce();  // authenticates every MX: stronger than unauthenticated TLS
+  EXPECT_EQ(w.decision().policy, "secure match=mx.example.com servername=hostname");
+}
+
+TEST(PolicyRule1DaneFromDns, UnusableTlsaYieldsToALocalRule) {
+  DnsWorld w;
+  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
+  Sources sources{w.resolver, w.fetcher, *w.store};
+  auto g = gather_evidence("example.com", sources, Seconds{});
+  g.evidence.local_rule = LocalRule{"secure match=.example.com", "rules:1"};
+  auto d = decide(g.evidence);
+  EXPECT_EQ(d.policy, "secure match=.example.com");  // the operator's choice, and it authenticates
+  EXPECT_EQ(d.source, Source::local_rule);
+}
+
+TEST(PolicyRule1DaneFromDns, UsableBesideUnusableTlsaIsDaneNotDaneOnly) {
+  DnsWorld w;
+  w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(20, "mx2.example.com"));
+  w.resolver.add("_25._tcp.mx2.example.com", dns::Type::TLSA, tlsa_111());
+  auto d = w.decision();
+  EXPECT_EQ(d.policy, "dane");
+  EXPECT_NE(d.reason.find("mx2.example.com"), std::string::npos) << d.reason;
+}
+
+TEST(PolicyRule1DaneFromDns, InsecureTlsaUnderSignedMxIsNoDane) {
+  DnsWorld w;
+  w.set_tlsa({{tlsa_311()}, dns::Security::insecure, false, ""});
+  EXPECT_EQ(w.decision().answer, Answer::notfound);
+}
+
+// RFC 7672 2.2.1: a bogus MX RRset or a failed MX lookup defers the mail.
+// An enforced MTA-STS policy may still answer (secure, no downgrade: the
+// MX lookup Postfix makes itself fails the same way).
+TEST(PolicyRule1DaneFromDns, BogusMxRrsetAnswersTempUnlessMtaStsEnforces) {
+  DnsWorld w;
+  auto& mx = w.resolver.answers[{"example.com", dns::Type::MX}];
+  mx.security = dns::Security::bogus;
+  mx.why_bogus = "no signatures";
+  auto d = w.decision();
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_NE(d.reason.find("bogus"), std::string::npos) << d.reason;
+  w.publish_sts_enforce();
+  EXPECT_EQ(w.decision().source, Source::mta_sts);
+}
+
+TEST(PolicyRule1DaneFromDns, MxServfailAnswersTemp) {
+  DnsWorld w;
+  w.resolver.failures["example.com"] = temporary_error("DNS server failure (SERVFAIL) for example.com");
+  EXPECT_EQ(w.decision().answer, Answer::temp);
+}
+
+// RFC 7672 2.2.2: DANE applies per MX host. Postfix's `dane` level verifies
+// the hosts with TLSA and uses opportunistic TLS for the others; dane-only
+// would defer all mail to the others.
+TEST(PolicyRule1DaneFromDns, OneMxWithTlsaAmongSeveralAnswersDaneNotDaneOnly) {
+  DnsWorld w;
+  w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(20, "mx2.example.com"));
+  w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(30, "mx3.example.com"));
+  w.resolver.answers[{"_25._tcp.mx3.example.com", dns::Type::TLSA}] = {{}, dns::Security::secure, true, ""};
+  auto d = w.decision();
+  EXPECT_EQ(d.answer, Answer::ok);
+  EXPECT_EQ(d.policy, "dane");
+  EXPECT_NE(d.reason.find("mx.example.com"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("mx2.example.com, mx3.example.com publish no TLSA"), std::string::npos) << d.reason;
+}
+
+// One MX host's TLSA lookup failing is enough to wait: the answer never
+// depends on which host's lookup happened to fail.
+TEST(PolicyRule1DaneFromDns, TlsaFailureOfAnyMxAnswersTemp) {
+  DnsWorld w;
+  w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(20, "mx2.example.com"));
+  w.resolver.failures["_25._tcp.mx2.example.com"] = temporary_error("DNS lookup timed out");
+  EXPECT_EQ(w.decision().answer, Answer::temp);
+}
