@@ -6,7 +6,7 @@
 namespace mxtls::check {
 namespace {
 
-std::string tlsa_name(const MxReport& mx) { return "_25._tcp." + mx.host; }
+std::string tlsa_name(const MxReport& mx) { return dane::tlsa_name(mx.host); }
 
 std::string actual_311(const AddressReport& a) {
   if (!a.tls_ok() || a.session->tls->chain.empty()) return {};

@@ -2,6 +2,7 @@
 // domain's peers could apply without losing mail.
 #include "check/check.hpp"
 #include "base/text.hpp"
+#include "postfix/match_list.hpp"
 
 namespace mxtls::check {
 namespace {
@@ -15,14 +16,6 @@ bool all_addresses(const DomainReport& r, Predicate predicate) {
       if (!predicate(mx, a)) return false;
     }
   return any;
-}
-
-// MTA-STS "*.example.com" is Postfix's ".example.com" in match= lists.
-std::string postfix_match(const sts::Policy& policy) {
-  std::string match;
-  for (const auto& p : policy.mx)
-    match += (match.empty() ? "" : ":") + (p.rfind("*.", 0) == 0 ? p.substr(1) : p);
-  return match;
 }
 
 bool sts_enforceable(const DomainReport& r) {
@@ -157,7 +150,7 @@ Recommendation recommend_policy(const DomainReport& r) {
   std::string note = dane_note(r);
   if (all_addresses(r, [](auto&, const AddressReport& a) { return a.trusted(); })) {
     if (sts_enforceable(r))
-      return {"secure match=" + postfix_match(*r.sts_policy) + " servername=hostname",
+      return {"secure match=" + postfix::sts_match_list(r.sts_policy->mx) + " servername=hostname",
               "MTA-STS enforce policy covers every MX and every certificate verifies" + note};
     return {"verify", "every MX has a trusted certificate matching its name" +
                           (note.empty() ? std::string(" (no DANE or MTA-STS to pin it)") : note)};

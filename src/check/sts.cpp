@@ -7,9 +7,11 @@ namespace mxtls::check {
 namespace {
 
 std::string policy_text(const DomainReport& r) {
-  std::string mx_lines;
-  for (const auto& mx : r.mxs) mx_lines += "mx: " + mx.host + "\r\n";
-  return "version: STSv1\r\nmode: enforce\r\n" + mx_lines + "max_age: 604800";
+  sts::Policy policy{.mode = sts::Mode::enforce, .max_age = 604800, .mx = {}, .warnings = {}};
+  for (const auto& mx : r.mxs) policy.mx.push_back(mx.host);
+  std::string text = sts::format_policy(policy, "\r\n");
+  text.resize(text.size() - 2);  // the finding's text goes on after it
+  return text;
 }
 
 bool read_txt(DomainReport& r, Environment& env) {

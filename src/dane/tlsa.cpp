@@ -86,4 +86,8 @@ std::string unusable_reason(const Tlsa& record) {
   return {};
 }
 
+std::string tlsa_name(std::string_view host, uint16_t port) {
+  return "_" + std::to_string(port) + "._tcp." + std::string(host);
+}
+
 }  // namespace mxtls::dane

@@ -23,6 +23,10 @@ Result<Tlsa> parse_rdata(std::string_view rdata);
 // From presentation format "3 1 1 ab12..." (hex may contain spaces).
 Result<Tlsa> parse_text(std::string_view text);
 
+// Where the TLSA records of an SMTP server live: "_25._tcp.<host>" (RFC 6698
+// 3, RFC 7672 2.2.1: the MX host name, not the domain).
+std::string tlsa_name(std::string_view host, uint16_t port = 25);
+
 // RFC 7672 3.1.3: why a record cannot authenticate an SMTP server, or empty
 // if it can. PKIX usages (0, 1) are unusable for SMTP.
 std::string unusable_reason(const Tlsa& record);

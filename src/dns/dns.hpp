@@ -58,6 +58,11 @@ Result<Mx> decode_mx(std::string_view rdata);
 Result<std::string> decode_txt(std::string_view rdata);  // joins the strings
 Result<std::string> decode_address(std::string_view rdata);  // A or AAAA to text
 
+// Of the TXT strings at one name, the one record starting with `tag` (e.g.
+// "v=STSv1", RFC 8461 3.1; "v=TLSRPTv1", RFC 8460 3): not_found when none
+// does, invalid when several do (both RFCs: then there is no record).
+Result<std::string_view> select_tagged_txt(const std::vector<std::string>& txt_strings, std::string_view tag);
+
 }  // namespace mxtls::dns
 
 namespace mxtls::dns {

@@ -67,4 +67,16 @@ Result<std::string> decode_address(std::string_view rdata) {
   return std::string(buffer);
 }
 
+Result<std::string_view> select_tagged_txt(const std::vector<std::string>& txt_strings, std::string_view tag) {
+  std::vector<std::string_view> candidates;
+  for (const auto& s : txt_strings)
+    if (std::string_view(s).substr(0, tag.size()) == tag) candidates.push_back(s);
+  std::string quoted = "\"" + std::string(tag) + "\"";
+  if (candidates.empty()) return not_found_error("no TXT record starting with " + quoted);
+  if (candidates.size() > 1)
+    return invalid_error(std::to_string(candidates.size()) + " TXT records start with " + quoted +
+                         "; exactly one is allowed");
+  return candidates.front();
+}
+
 }  // namespace mxtls::dns

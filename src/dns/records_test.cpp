@@ -37,3 +37,20 @@ TEST(DnsRecords, DecodesAddresses) {
   EXPECT_EQ(*decode_address(v6), "::1");
   EXPECT_FALSE(decode_address("abc"));
 }
+
+namespace mxtls::dns {
+
+TEST(DnsTaggedTxt, ExactlyOneRecordWithTheTag) {
+  auto one = select_tagged_txt({"google-site-verification=x", "v=STSv1; id=1"}, "v=STSv1");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(*one, "v=STSv1; id=1");
+  auto none = select_tagged_txt({"v=spf1 -all"}, "v=TLSRPTv1");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().kind, ErrorKind::not_found);
+  auto two = select_tagged_txt({"v=STSv1; id=1", "v=STSv1; id=2"}, "v=STSv1");
+  ASSERT_FALSE(two.ok());
+  EXPECT_EQ(two.error().kind, ErrorKind::invalid);
+  EXPECT_EQ(two.error().message, "2 TXT records start with \"v=STSv1\"; exactly one is allowed");
+}
+
+}  // namespace mxtls::dns

@@ -3,19 +3,9 @@
 #include <cmath>
 #include <cstdio>
 
-namespace mxtls::logs {
+#include "base/time.hpp"
 
-std::string format_time(int64_t t) {
-  int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-  int64_t secs = t - days * 86400;
-  int year;
-  unsigned month, day;
-  civil_from_days(days, year, month, day);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", year, month, day, static_cast<int>(secs / 3600),
-                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
-  return buf;
-}
+namespace mxtls::logs {
 
 namespace {
 
@@ -31,7 +21,7 @@ std::string days_text(double days) {
 // "between 2026-11-01 and 2026-11-22" or "on 2026-11-22"
 std::string dates_text(const Seen& seen) {
   if (seen.empty()) return "recently";
-  auto first = format_time(seen.first).substr(0, 10), last = format_time(seen.last).substr(0, 10);
+  auto first = format_rfc3339(seen.first).substr(0, 10), last = format_rfc3339(seen.last).substr(0, 10);
   return first == last ? "on " + first : "between " + first + " and " + last;
 }
 
@@ -44,29 +34,8 @@ std::string plural(uint64_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-}  // namespace
-
-Evidence policy_evidence(const OutboundDomain& d, uint64_t min_messages, double min_days) {
-  uint64_t known = d.tls + d.plaintext;
-  std::string span = days_text(d.seen.days()) + ", " + plural(d.messages, "message");
-  std::string failures =
-      d.failures.total() ? " (" + plural(d.failures.total(), "TLS failure") + " seen: check them first)" : "";
-  if (d.messages == 0)
-    return {"may", "no delivered message in the log" + failures};
-  if (d.plaintext > 0)
-    return {"may", std::to_string(d.plaintext) + " of " + std::to_string(d.messages) + " messages went in plaintext " +
-                       days_text(d.seen.days()) + ": requiring TLS would have deferred them; keep `may`" + failures};
-  if (d.messages < min_messages || d.seen.days() < min_days)
-    return {"may", "only " + plural(d.messages, "message") + " " + days_text(d.seen.days()) +
-                       ": not enough history to require TLS (needs " + std::to_string(min_messages) +
-                       " messages " + days_text(min_days) + ")" + failures};
-  if (known < d.messages)
-    return {"may", std::to_string(d.tls_unknown) + " messages used connections whose TLS state is not in the log: keep `may`"};
-  if (d.secure_ok == d.messages)
-    return {"secure", "always Verified TLS to MX hosts in the domain " + span + ": safe to require `secure`" + failures};
-  if (d.trust.verified == d.messages)
-    return {"verify", "always Verified TLS " + span +
-                          ", but the MX host names are outside the domain: safe to require `verify`" + failures};
+// Every message went over TLS but not every one was verified: what was weaker.
+Evidence encrypt_evidence(const OutboundDomain& d, const std::string& span, const std::string& failures) {
   std::vector<std::string> weaker;
   if (d.trust.trusted)  // Postfix checks no name at may/encrypt: a good chain is all it saw
     weaker.push_back(std::to_string(d.trust.trusted) +
@@ -77,6 +46,44 @@ Evidence policy_evidence(const OutboundDomain& d, uint64_t min_messages, double 
   std::string detail;
   for (const auto& w : weaker) detail += (detail.empty() ? "" : ", ") + w;
   return {"encrypt", "always TLS " + span + ", but " + detail + ": safe to require `encrypt`" + failures};
+}
+
+// Why the history proves only "may", in the report's words.
+std::string gap_text(const OutboundDomain& d, ProofGap gap, const HistoryThresholds& thresholds) {
+  switch (gap) {
+    case ProofGap::no_messages: return "no delivered message in the log";
+    case ProofGap::plaintext:
+      return std::to_string(d.plaintext) + " of " + std::to_string(d.messages) + " messages went in plaintext " +
+             days_text(d.seen.days()) + ": requiring TLS would have deferred them; keep `may`";
+    case ProofGap::unknown_tls:
+      return std::to_string(d.tls_unknown) + " messages used connections whose TLS state is not in the log: keep `may`";
+    case ProofGap::too_little_history:
+      return "only " + plural(d.messages, "message") + " " + days_text(d.seen.days()) +
+             ": not enough history to require TLS (needs " + std::to_string(thresholds.min_messages) + " messages " +
+             days_text(thresholds.min_days) + ")";
+    case ProofGap::none: break;
+  }
+  return "";
+}
+
+}  // namespace
+
+Evidence policy_evidence(const OutboundDomain& d, uint64_t min_messages, double min_days) {
+  const HistoryThresholds thresholds{min_messages, min_days};
+  auto proven = proven_level({.messages = d.messages, .tls = d.tls, .plaintext = d.plaintext,
+                              .verified = d.trust.verified, .secure_ok = d.secure_ok, .days = d.seen.days()},
+                             thresholds);
+  std::string span = days_text(d.seen.days()) + ", " + plural(d.messages, "message");
+  std::string failures =
+      d.failures.total() ? " (" + plural(d.failures.total(), "TLS failure") + " seen: check them first)" : "";
+  if (proven.level == postfix::Level::may)
+    return {"may", gap_text(d, proven.gap, thresholds) + (proven.gap == ProofGap::unknown_tls ? "" : failures)};
+  if (proven.level == postfix::Level::secure)
+    return {"secure", "always Verified TLS to MX hosts in the domain " + span + ": safe to require `secure`" + failures};
+  if (proven.level == postfix::Level::verify)
+    return {"verify", "always Verified TLS " + span +
+                          ", but the MX host names are outside the domain: safe to require `verify`" + failures};
+  return encrypt_evidence(d, span, failures);
 }
 
 std::vector<WhatIf> what_if_outbound(const std::vector<OutboundDomain>& domains) {

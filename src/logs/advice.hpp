@@ -23,7 +23,4 @@ void build_timeline(Report& report, const std::map<int64_t, TimePoint>& hours);
 // One polite letter per correspondent domain that only ever used plaintext.
 std::vector<Notification> notifications(const Report& report);
 
-// "2026-11-22T10:00:00Z"
-std::string format_time(int64_t t);
-
 }  // namespace mxtls::logs

@@ -8,6 +8,7 @@
 
 #include "logs/advice.hpp"
 #include "base/text.hpp"
+#include "postfix/level.hpp"
 
 namespace mxtls::logs {
 
@@ -195,8 +196,8 @@ struct ClientAcc {
 constexpr size_t max_qids_per_session = 1000;
 
 bool mandatory_tls_level(std::string_view level) {
-  return level == "encrypt" || level == "verify" || level == "secure" || level == "dane" || level == "dane-only" ||
-         level == "fingerprint";
+  auto parsed = postfix::parse_level(level);
+  return parsed && level.find(' ') == std::string_view::npos && postfix::mandatory(*parsed);
 }
 
 void count_tls(uint64_t& tls, uint64_t& plaintext, uint64_t& unknown, const TlsState& s, uint64_t n = 1) {

@@ -14,6 +14,7 @@
 
 #include "logs/events.hpp"
 #include "logs/line.hpp"
+#include "logs/proven_level.hpp"
 
 namespace mxtls::logs {
 
@@ -50,10 +51,6 @@ struct Seen {
   double days() const { return empty() ? 0 : static_cast<double>(last - first) / 86400; }
 };
 
-struct Evidence {
-  std::string safe_level;  // secure | verify | encrypt | may
-  std::string text;
-};
 
 struct OutboundPeer {
   std::string host, ip;

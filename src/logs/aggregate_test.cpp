@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
+#include "base/time.hpp"
 #include "logs/advice.hpp"
 #include "logs/aggregate.hpp"
 
 using namespace mxtls::logs;
+using mxtls::civil_from_days;
+using mxtls::days_from_civil;
+using mxtls::format_rfc3339;
 
 namespace {
 
@@ -257,7 +261,7 @@ TEST(LogsAggregate, TimelineBuckets) {
                 "delay=1, dsn=2.0.0, status=sent (ok)\n");
   EXPECT_EQ(r2.timeline_bucket, "day");
   ASSERT_EQ(r2.timeline.size(), 2u);
-  EXPECT_EQ(format_time(r2.timeline[1].start), "2026-11-28T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(r2.timeline[1].start), "2026-11-28T00:00:00Z");
 }
 
 TEST(LogsAggregate, StateIsBounded) {

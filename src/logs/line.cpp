@@ -1,5 +1,7 @@
 #include "logs/line.hpp"
 
+#include "base/time.hpp"
+
 #include <cstring>
 
 namespace mxtls::logs {
@@ -13,29 +15,6 @@ int YearInference::year_for(int month) {
   }
   if (last_month_ == 0 || month > last_month_ || month + 6 < last_month_) last_month_ = month;
   return year_;
-}
-
-// Howard Hinnant's algorithms (public domain).
-int64_t days_from_civil(int year, unsigned month, unsigned day) {
-  int64_t y = year - (month <= 2);
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  auto yoe = static_cast<unsigned>(y - era * 400);
-  unsigned doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void civil_from_days(int64_t z, int& year, unsigned& month, unsigned& day) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  auto doe = static_cast<unsigned>(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  day = doy - (153 * mp + 2) / 5 + 1;
-  month = mp < 10 ? mp + 3 : mp - 9;
-  year = static_cast<int>(y + (month <= 2));
 }
 
 namespace {
@@ -124,34 +103,10 @@ bool LineParser::parse_syslog_stamp(std::string_view& rest, int64_t& time) {
 
 // "2026-11-22T10:00:00.123456+01:00 " (also "Z", "+0100", and a space for the T).
 bool LineParser::parse_rfc3339_stamp(std::string_view& rest, int64_t& time) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!digits(rest, 0, 4, year) || rest.size() < 20 || rest[4] != '-' || !digits(rest, 5, 2, month) ||
-      rest[7] != '-' || !digits(rest, 8, 2, day) || (rest[10] != 'T' && rest[10] != ' ') ||
-      !digits(rest, 11, 2, hour) || rest[13] != ':' || !digits(rest, 14, 2, minute) || rest[16] != ':' ||
-      !digits(rest, 17, 2, second) || month < 1 || month > 12 || day < 1 || day > 31 ||
-      !valid_clock(hour, minute, second))
-    return false;
-  size_t pos = 19;
-  if (pos < rest.size() && rest[pos] == '.') {
-    ++pos;
-    while (pos < rest.size() && is_digit(rest[pos])) ++pos;
-  }
-  int offset = 0;
-  if (pos < rest.size() && rest[pos] == 'Z') {
-    ++pos;
-  } else if (pos < rest.size() && (rest[pos] == '+' || rest[pos] == '-')) {
-    int sign = rest[pos] == '-' ? -1 : 1, oh = 0, om = 0;
-    if (!digits(rest, pos + 1, 2, oh)) return false;
-    pos += 3;
-    if (pos < rest.size() && rest[pos] == ':') ++pos;
-    if (!digits(rest, pos, 2, om)) return false;
-    pos += 2;
-    offset = sign * (oh * 3600 + om * 60);
-  }
-  if (pos >= rest.size() || rest[pos] != ' ') return false;
-  time = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + hour * 3600 +
-         minute * 60 + second - offset;
-  rest.remove_prefix(pos + 1);
+  auto parsed = parse_rfc3339_prefix(rest);
+  if (!parsed || parsed->length >= rest.size() || rest[parsed->length] != ' ') return false;
+  time = parsed->epoch;
+  rest.remove_prefix(parsed->length + 1);
   return true;
 }
 

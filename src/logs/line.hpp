@@ -41,11 +41,6 @@ class YearInference {
   int last_month_ = 0;
 };
 
-// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-int64_t days_from_civil(int year, unsigned month, unsigned day);
-// The inverse, for rendering: year, month (1-12), day (1-31).
-void civil_from_days(int64_t days, int& year, unsigned& month, unsigned& day);
-
 class LineParser {
  public:
   // Converts a syslog stamp read as if it were UTC into real UTC seconds

@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
+#include "base/time.hpp"
 #include "logs/events.hpp"
 #include "logs/line.hpp"
 
 using namespace mxtls::logs;
+using mxtls::civil_from_days;
+using mxtls::days_from_civil;
+using mxtls::format_rfc3339;
 
 namespace {
 

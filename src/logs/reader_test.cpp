@@ -6,10 +6,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/time.hpp"
 #include "logs/reader.hpp"
 #include "logs/report.hpp"
 
 using namespace mxtls::logs;
+using mxtls::civil_from_days;
+using mxtls::days_from_civil;
+using mxtls::format_rfc3339;
 namespace fs = std::filesystem;
 
 namespace {

@@ -5,6 +5,8 @@
 
 #include "logs/advice.hpp"
 #include "base/text.hpp"
+#include "base/time.hpp"
+#include "base/utf8.hpp"
 
 namespace mxtls::logs {
 
@@ -14,11 +16,11 @@ namespace {
 
 json times(const Seen& seen) {
   if (seen.empty()) return nullptr;
-  return format_time(seen.first);
+  return format_rfc3339(seen.first);
 }
 json last_time(const Seen& seen) {
   if (seen.empty()) return nullptr;
-  return format_time(seen.last);
+  return format_rfc3339(seen.last);
 }
 
 json counts(const NameCounts& c) {
@@ -127,37 +129,10 @@ json what_if(const std::vector<WhatIf>& list, bool inbound) {
 
 // Log text is bytes; JSON strings must be UTF-8 (nlohmann throws on dump
 // otherwise). Invalid sequences become U+FFFD.
-bool valid_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size() || (n == 2 && c < 0xc2)) return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    i += n;
-  }
-  return true;
-}
-
-std::string to_utf8(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    size_t n = 1;
-    while (n <= 4 && i + n <= s.size() && !valid_utf8(s.substr(i, n))) ++n;
-    if (n <= 4 && i + n <= s.size()) {
-      out.append(s.substr(i, n));
-      i += n - 1;
-    } else {
-      out += "\xEF\xBF\xBD";
-    }
-  }
-  return out;
-}
-
 void make_utf8(json& j) {
   if (j.is_string()) {
     auto& s = j.get_ref<std::string&>();
-    if (!valid_utf8(s)) s = to_utf8(s);
+    if (!valid_utf8(s)) s = repair_utf8(s);
   } else if (j.is_array()) {
     for (auto& item : j) make_utf8(item);
   } else if (j.is_object()) {
@@ -169,7 +144,7 @@ void make_utf8(json& j) {
     for (const auto& key : bad) {
       json value = std::move(j[key]);
       j.erase(key);
-      j[to_utf8(key)] = std::move(value);
+      j[repair_utf8(key)] = std::move(value);
     }
   }
 }
@@ -213,7 +188,7 @@ json what_if_json(const Report& r) {
 json timeline_json(const Report& r) {
   json points = json::array();
   for (const auto& p : r.timeline)
-    points.push_back({{"start", format_time(p.start)}, {"outbound", p.outbound}, {"outbound_tls", p.outbound_tls},
+    points.push_back({{"start", format_rfc3339(p.start)}, {"outbound", p.outbound}, {"outbound_tls", p.outbound_tls},
                       {"inbound", p.inbound}, {"inbound_tls", p.inbound_tls}});
   json j = json::object();
   j["bucket"] = r.timeline_bucket;
@@ -404,8 +379,8 @@ std::string render_table(const Analysis& a, bool colour, size_t max_rows) {
   const Report& r = a.report;
   Painter paint{colour};
   std::ostringstream out;
-  out << "Period: " << (r.period.empty() ? "no Postfix mail lines" : format_time(r.period.first) + " to " +
-                                                                           format_time(r.period.last))
+  out << "Period: " << (r.period.empty() ? "no Postfix mail lines" : format_rfc3339(r.period.first) + " to " +
+                                                                           format_rfc3339(r.period.last))
       << "\n";
   for (const auto& i : a.inputs)
     out << "  " << i.file << ": " << i.lines << " lines, " << i.postfix_lines << " from Postfix"
@@ -450,7 +425,7 @@ std::string render_csv(const Analysis& a) {
   out << "direction,kind,name,messages,sessions,tls,plaintext,tls_unknown,verified,trusted,untrusted,anonymous,"
          "tls_failures,deferred,bounced,top_protocol,top_cipher,first_seen,last_seen,safe_level\n";
   auto seen = [](const Seen& s) {
-    return s.empty() ? std::string(",") : format_time(s.first) + "," + format_time(s.last);
+    return s.empty() ? std::string(",") : format_rfc3339(s.first) + "," + format_rfc3339(s.last);
   };
   for (const auto& d : r.outbound)
     out << "outbound,domain," << csv_field(d.domain) << "," << d.messages << "," << d.sessions << "," << d.tls << ","

@@ -10,14 +10,6 @@
 namespace mxtls::policy {
 namespace {
 
-// The cache stores the policy as a canonical policy file, so loading it goes
-// through the same parser as a fresh fetch.
-std::string to_policy_text(const sts::Policy& p) {
-  std::string text = "version: STSv1\nmode: " + std::string(sts::to_string(p.mode)) + "\n";
-  for (const auto& mx : p.mx) text += "mx: " + mx + "\n";
-  return text + "max_age: " + std::to_string(p.max_age) + "\n";
-}
-
 class SqliteStore final : public StsStore {
  public:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
@@ -169,7 +161,7 @@ StsResolution resolve_sts(const std::string& domain, dns::Resolver& resolver, ht
     r.temporary_trouble = true;
     return unsure(std::move(r));
   }
-  CachedSts entry{domain, record->id, to_policy_text(*fetched), now, now + std::chrono::seconds(fetched->max_age)};
+  CachedSts entry{domain, record->id, sts::format_policy(*fetched), now, now + std::chrono::seconds(fetched->max_age)};
   auto saved = store.save(entry);
   StsResolution r;
   r.policy = std::move(*fetched);

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "base/text.hpp"
+#include "dns/dns.hpp"
 
 namespace mxtls::sts {
 namespace {
@@ -63,14 +64,15 @@ Result<TxtRecord> parse_txt_record(std::string_view text) {
 }
 
 Result<TxtRecord> select_txt_record(const std::vector<std::string>& txt_strings) {
-  std::vector<std::string_view> candidates;
-  for (const auto& s : txt_strings)
-    if (s.substr(0, txt_version.size()) == txt_version) candidates.push_back(s);
-  if (candidates.empty()) return not_found_error("no TXT record starting with \"v=STSv1\"");
-  if (candidates.size() > 1)
-    return invalid_error(std::to_string(candidates.size()) +
-                         " TXT records start with \"v=STSv1\"; exactly one is allowed");
-  return parse_txt_record(candidates.front());
+  auto record = dns::select_tagged_txt(txt_strings, txt_version);
+  if (!record) return record.error();
+  return parse_txt_record(*record);
+}
+
+std::string format_policy(const Policy& policy, std::string_view eol) {
+  std::string text = "version: STSv1" + std::string(eol) + "mode: " + to_string(policy.mode) + std::string(eol);
+  for (const auto& mx : policy.mx) text += "mx: " + mx + std::string(eol);
+  return text + "max_age: " + std::to_string(policy.max_age) + std::string(eol);
 }
 
 Result<Policy> parse_policy(std::string_view body) {

@@ -35,6 +35,10 @@ struct Policy {
   std::vector<std::string> warnings;  // tolerated oddities worth reporting
 };
 
+// A policy as a policy file, canonical order, each line ended by `eol`
+// (RFC 8461 3.2 allows CRLF or LF).
+std::string format_policy(const Policy& policy, std::string_view eol = "\n");
+
 // Parses a policy body (CRLF or LF line endings).
 Result<Policy> parse_policy(std::string_view body);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/text.hpp"
+#include "postfix/match_list.hpp"
 
 namespace mxtls::policy {
 namespace {
@@ -46,7 +47,7 @@ std::string tlsrpt_attributes(const std::string& domain, const sts::Policy& p) {
 // by the caller for reports but never enforced.
 std::optional<Decision> sts_rule(const std::string& domain, const StsEvidence& sts, const Options& options) {
   if (!sts.policy || sts.policy->mode != sts::Mode::enforce || sts.policy->mx.empty()) return std::nullopt;
-  std::string policy = "secure match=" + postfix_match_list(sts.policy->mx) + " servername=hostname";
+  std::string policy = "secure match=" + postfix::sts_match_list(sts.policy->mx) + " servername=hostname";
   if (options.tlsrpt_attributes) policy += tlsrpt_attributes(domain, *sts.policy);
   return ok(policy, Source::mta_sts,
             std::string("MTA-STS policy id ") + sts.id + " in enforce mode" + (sts.from_cache ? " (cached)" : ""));
@@ -126,18 +127,6 @@ Decision decide(const Evidence& evidence, const Options& options) {
   if (evidence.sts.policy && evidence.sts.policy->mode == sts::Mode::testing)
     why = "MTA-STS policy is in testing mode (reported, not enforced); " + why;
   return {Answer::notfound, "", Source::none, why};
-}
-
-std::string postfix_match_list(const std::vector<std::string>& patterns) {
-  // Postfix's ".example.com" matches subdomains at any depth, a little wider
-  // than MTA-STS's "*.example.com" (exactly one label); Postfix has nothing
-  // narrower, and every MTA-STS resolver for Postfix maps it this way.
-  std::vector<std::string> out;
-  for (const auto& p : patterns) {
-    std::string item = p.starts_with("*.") ? p.substr(1) : p;
-    if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
-  }
-  return join(out, ":");
 }
 
 }  // namespace mxtls::policy

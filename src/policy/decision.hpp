@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "logs/proven_level.hpp"
 #include "mta_sts/sts.hpp"
 
 namespace mxtls::policy {
@@ -65,10 +66,8 @@ struct LocalRule {
   std::string origin;  // e.g. "/etc/mxtls/mxtls.conf:12 (template google)"
 };
 
-struct LogEvidence {
-  std::string safe_level;  // "secure", "verify", "encrypt" or "may"; empty: none
-  std::string text;        // e.g. "always Verified TLS over 30 days, 412 messages"
-};
+// What the delivery history proves (the one struct `mxtls logs` uses too).
+using LogEvidence = logs::Evidence;
 
 struct Evidence {
   std::string domain;
@@ -93,9 +92,5 @@ struct Options {
 // The rules, in order of precedence: DANE, MTA-STS enforce, preload list,
 // local rule, log history, nothing.
 Decision decide(const Evidence& evidence, const Options& options = {});
-
-// MTA-STS mx patterns as a Postfix match list: "*.example.com" becomes
-// ".example.com", joined with ':'; duplicates removed, order kept.
-std::string postfix_match_list(const std::vector<std::string>& patterns);
 
 }  // namespace mxtls::policy

@@ -11,7 +11,7 @@ using Tlsa = DaneEvidence::Tlsa;
 // record usable for SMTP, unusable when secure and holding none; a failed
 // or bogus lookup poisons the whole domain.
 Tlsa tlsa_state(dns::Resolver& resolver, const std::string& mx, std::string& detail) {
-  auto answer = resolver.query("_25._tcp." + mx, dns::Type::TLSA);
+  auto answer = resolver.query(dane::tlsa_name(mx), dns::Type::TLSA);
   if (!answer) {
     detail = answer.error().message;
     return Tlsa::lookup_failed;

@@ -6,6 +6,7 @@
 
 #include "policy/preload.hpp"  // parse_preload_time: RFC 3339
 #include "base/text.hpp"
+#include "postfix/level.hpp"
 
 namespace mxtls::policy {
 namespace {
@@ -95,7 +96,10 @@ Result<std::string> report_level(const json& entry, const std::string& domain) {
   auto level = evidence->is_object() ? evidence->find("safe_level") : evidence->end();
   if (level == evidence->end() || !level->is_string()) return invalid_error(domain + ": evidence has no safe_level");
   std::string value = level->get<std::string>();
-  if (value != "secure" && value != "verify" && value != "encrypt" && value != "may")
+  auto parsed = postfix::parse_level(value);  // what `mxtls logs` proves: may, encrypt, verify or secure
+  if (!parsed || value.find(' ') != std::string::npos ||
+      (*parsed != postfix::Level::may && *parsed != postfix::Level::encrypt && *parsed != postfix::Level::verify &&
+       *parsed != postfix::Level::secure))
     return invalid_error(domain + ": unknown safe_level " + printable(value, 20));
   return value;
 }
@@ -178,16 +182,20 @@ LogEvidence proven_log_evidence(const LogRecord& r, const LogThresholds& thresho
                        " Trusted, " + std::to_string(r.untrusted) + " Untrusted, " + std::to_string(r.anonymous) +
                        " Anonymous, " + std::to_string(r.plaintext) + " plaintext, " + std::to_string(r.tls_unknown) +
                        " unknown)";
-  if (r.messages == 0 || r.plaintext > 0 || r.tls_unknown > 0 || r.tls != r.messages)
-    return {"may", counts + ": not always TLS, proves nothing"};
-  if (r.messages < thresholds.min_messages || r.days < thresholds.min_days)
+  auto proven = logs::proven_level({.messages = r.messages, .tls = r.tls, .plaintext = r.plaintext,
+                                    .verified = r.verified, .secure_ok = r.secure_ok, .days = r.days},
+                                   thresholds);
+  switch (proven.level) {
+    case postfix::Level::secure:
+      return {"secure", counts + ": always a verified certificate from an MX host in the domain, safe to require `secure`"};
+    case postfix::Level::verify: return {"verify", counts + ": always a verified certificate, safe to require `verify`"};
+    case postfix::Level::encrypt: return {"encrypt", counts + ": always TLS, safe to require `encrypt`"};
+    default: break;
+  }
+  if (proven.gap == logs::ProofGap::too_little_history)
     return {"may", counts + ": too little history (needs " + std::to_string(thresholds.min_messages) +
                        " messages over " + number(thresholds.min_days) + " days)"};
-  if (r.secure_ok == r.messages)
-    return {"secure", counts + ": always a verified certificate from an MX host in the domain, safe to require `secure`"};
-  if (r.verified == r.messages)
-    return {"verify", counts + ": always a verified certificate, safe to require `verify`"};
-  return {"encrypt", counts + ": always TLS, safe to require `encrypt`"};
+  return {"may", counts + ": not always TLS, proves nothing"};
 }
 
 Result<LogHistory> parse_log_history(std::string_view json_text, const LogThresholds& thresholds,

@@ -29,10 +29,7 @@ using LogRecords = std::map<std::string, LogRecord, std::less<>>;
 // domain -> what the history proves, for Evidence.logs.
 using LogHistory = std::map<std::string, LogEvidence, std::less<>>;
 
-struct LogThresholds {  // as `mxtls logs --min-messages/--min-days`
-  uint64_t min_messages = 10;
-  double min_days = 7;
-};
+using LogThresholds = logs::HistoryThresholds;  // as `mxtls logs --min-messages/--min-days`
 
 inline constexpr size_t max_log_report_size = 256 * 1024 * 1024;
 

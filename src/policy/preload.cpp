@@ -4,33 +4,12 @@
 #include <nlohmann/json.hpp>
 
 #include "base/text.hpp"
+#include "base/time.hpp"
 
 namespace mxtls::policy {
 namespace {
 
 using nlohmann::json;
-
-// Reads exactly `width` digits at `pos`; -1 if they are not all digits.
-int digits(std::string_view s, size_t pos, size_t width) {
-  if (pos + width > s.size()) return -1;
-  int value = 0;
-  for (size_t i = pos; i < pos + width; ++i) {
-    if (s[i] < '0' || s[i] > '9') return -1;
-    value = value * 10 + (s[i] - '0');
-  }
-  return value;
-}
-
-// "Z", "+hh:mm", "-hh:mm" or nothing (UTC); returns the offset in seconds.
-Result<long> parse_offset(std::string_view rest) {
-  if (rest.empty() || rest == "Z" || rest == "z") return 0L;
-  if (rest.size() != 6 || (rest[0] != '+' && rest[0] != '-') || rest[3] != ':')
-    return invalid_error("bad time zone offset");
-  int h = digits(rest, 1, 2), m = digits(rest, 4, 2);
-  if (h < 0 || m < 0 || h > 23 || m > 59) return invalid_error("bad time zone offset");
-  long offset = h * 3600L + m * 60L;
-  return rest[0] == '-' ? -offset : offset;
-}
 
 Result<PreloadEntry> parse_entry(const std::string& domain, const json& j) {
   if (!j.is_object()) return invalid_error("policy for " + domain + " is not an object");
@@ -74,17 +53,7 @@ Result<PreloadEntry> resolve_entry(const std::string& domain, const json& j, con
 }
 
 // "2026-11-22T10:00:00Z", for messages.
-std::string rfc3339(Seconds t) {
-  auto day = std::chrono::floor<std::chrono::days>(t);
-  std::chrono::year_month_day date{day};
-  std::chrono::hh_mm_ss time{t - day};
-  char text[64];  // room for any year the compiler can imagine
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<long>(time.hours().count()), static_cast<long>(time.minutes().count()),
-                static_cast<long>(time.seconds().count()));
-  return text;
-}
+std::string rfc3339(Seconds t) { return format_rfc3339(t.time_since_epoch().count()); }
 
 }  // namespace
 
@@ -92,22 +61,9 @@ Result<Seconds> parse_preload_time(std::string_view s) {
   s = trim(s);
   if (!s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos && s.size() <= 12)
     return Seconds(std::chrono::seconds(std::stoll(std::string(s))));
-  int y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
-  int h = digits(s, 11, 2), mi = digits(s, 14, 2), se = digits(s, 17, 2);
-  if (s.size() < 19 || y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0 || s[4] != '-' || s[7] != '-' ||
-      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
-    return invalid_error("not an RFC 3339 time: " + printable(s, 40));
-  std::chrono::year_month_day date{std::chrono::year(y), std::chrono::month(mo), std::chrono::day(d)};
-  if (!date.ok() || h > 23 || mi > 59 || se > 60) return invalid_error("no such date or time: " + printable(s, 40));
-  size_t pos = 19;
-  if (pos < s.size() && s[pos] == '.')
-    for (++pos; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos) {
-    }
-  auto offset = parse_offset(s.substr(pos));
-  if (!offset) return invalid_error(offset.error().message + ": " + printable(s, 40));
-  auto local = std::chrono::sys_days(date) + std::chrono::hours(h) + std::chrono::minutes(mi) +
-               std::chrono::seconds(se);
-  return Seconds(local - std::chrono::seconds(*offset));
+  auto parsed = parse_rfc3339_prefix(s);
+  if (!parsed || parsed->length != s.size()) return invalid_error("not an RFC 3339 time: " + printable(s, 40));
+  return Seconds(std::chrono::seconds(parsed->epoch));
 }
 
 Result<PreloadList> parse_preload_list(std::string_view text) {

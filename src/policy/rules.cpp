@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/text.hpp"
+#include "postfix/level.hpp"
 
 namespace mxtls::policy {
 namespace {
@@ -18,14 +19,9 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 5> templates
     {"protonmail", "secure match=.protonmail.ch servername=hostname"},
 }};
 
-constexpr std::array<std::string_view, 9> levels{"none", "may", "encrypt", "dane", "dane-only",
-                                                 "fingerprint", "verify", "secure", "TEMP"};
-
+// A Postfix level, or TEMP (a rule may make mail wait).
 bool known_level(std::string_view policy) {
-  auto word = policy.substr(0, policy.find(' '));
-  for (auto level : levels)
-    if (word == level) return true;
-  return false;
+  return postfix::parse_level(policy) || policy.substr(0, policy.find(' ')) == "TEMP";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "tlsrpt/record.hpp"
 
 #include "base/text.hpp"
+#include "dns/dns.hpp"
 
 namespace mxtls::tlsrpt {
 namespace {
@@ -55,14 +56,9 @@ Result<Record> parse_record(std::string_view text) {
 }
 
 Result<Record> select_record(const std::vector<std::string>& txt_strings) {
-  std::vector<std::string_view> candidates;
-  for (const auto& s : txt_strings)
-    if (s.substr(0, version.size()) == version) candidates.push_back(s);
-  if (candidates.empty()) return not_found_error("no TXT record starting with \"v=TLSRPTv1\"");
-  if (candidates.size() > 1)
-    return invalid_error(std::to_string(candidates.size()) +
-                         " TXT records start with \"v=TLSRPTv1\"; exactly one is allowed");
-  return parse_record(candidates.front());
+  auto record = dns::select_tagged_txt(txt_strings, version);
+  if (!record) return record.error();
+  return parse_record(*record);
 }
 
 }  // namespace mxtls::tlsrpt
