@@ -13,42 +13,48 @@
 #include "logs/html/html_report.hpp"
 
 namespace mxtls::cli {
+namespace {
+
+// The text after the options in `mxtls logs --help`.
+constexpr const char* logs_help =
+    "\nRead Postfix logs and tell, per correspondent domain and peer, how much mail went with and without TLS,\n"
+    "at what trust level, and what would have been deferred or refused had TLS been required.\n\n"
+    "Input: syslog files (\"Nov 22 10:00:00 host postfix/smtp[123]: ...\"), RFC 3339 stamps\n"
+    "(\"2026-11-22T10:00:00.123456+01:00 host ...\"), Postfix's own maillog_file, multi-instance and\n"
+    "master.cf service names (postfix-out/smtp, postfix/submission/smtpd); plain or gzip files, '-' for stdin.\n"
+    "A rotated set (mail.log.2.gz mail.log.1 mail.log) is read oldest first whatever the order given.\n"
+    "Syslog stamps have no year: it comes from --year or each file's modification time (Dec -> Jan rollover\n"
+    "is followed), and they are read as local time (TZ) unless --utc.\n"
+    "Postfix logs TLS details only with smtp_tls_loglevel >= 1 (outbound) and smtpd_tls_loglevel >= 1 (inbound;\n"
+    "without it, the starttls=1 counter of the disconnect line still tells TLS from plaintext).\n\n"
+    "Sections of the report:\n"
+    "  Outbound     per recipient domain: delivered messages (status=sent), share sent over TLS, share with a\n"
+    "               Verified certificate, TLS failures (deferrals and bounces caused by TLS), and the strongest\n"
+    "               smtp_tls_security_level the history supports (secure, verify, encrypt, may).\n"
+    "  Inbound      per sender domain (from qmgr from=<>) and per client host[ip]: messages, sessions, TLS share,\n"
+    "               failed STARTTLS handshakes.\n"
+    "  What if      how many messages and which domains a mandatory TLS level would have deferred (outbound:\n"
+    "               encrypt, verify, secure) or refused (inbound: encrypt).\n"
+    "  Evidence     per domain, a sentence like \"always Verified TLS over 30 days, 412 messages: safe to require\n"
+    "               `secure`\"; a mandatory level is only suggested with --min-messages over --min-days.\n"
+    "  Letters      (--json, --html) a polite, ready-to-send text for each plaintext-only correspondent domain\n"
+    "               explaining STARTTLS and how to enable it.\n\n"
+    "Problems in the input (unreadable or truncated files, binary junk, overlong lines) are reported on stderr\n"
+    "with file and line (the first 20, then a count); everything that could be read is still reported.\n\n"
+    "Exit status: 0 all input read, 2 some input unreadable, corrupt or in an unknown format, 64 usage.\n\n"
+    "Examples:\n"
+    "  mxtls logs /var/log/mail.log\n"
+    "  mxtls logs /var/log/mail.log*                      # the whole rotated set, oldest first\n"
+    "  mxtls logs --json /var/log/mail.log.1 /var/log/mail.log > tls.json\n"
+    "  mxtls logs --html report.html --year 2025 old/mail.log.gz\n"
+    "  journalctl -u postfix -o short-iso | mxtls logs --csv -\n"
+    "  mxtls logs --sort messages --min-messages 50 --min-days 14 /var/log/mail.log";
+
+}  // namespace
 
 void LogsCommand::add_to(CLI::App& app) {
   auto* cmd = app.add_subcommand("logs", "TLS statistics from Postfix logs: who gets and sends mail in plaintext");
-  cmd->footer(
-      "\nRead Postfix logs and tell, per correspondent domain and peer, how much mail went with and without TLS,\n"
-      "at what trust level, and what would have been deferred or refused had TLS been required.\n\n"
-      "Input: syslog files (\"Nov 22 10:00:00 host postfix/smtp[123]: ...\"), RFC 3339 stamps\n"
-      "(\"2026-11-22T10:00:00.123456+01:00 host ...\"), Postfix's own maillog_file, multi-instance and\n"
-      "master.cf service names (postfix-out/smtp, postfix/submission/smtpd); plain or gzip files, '-' for stdin.\n"
-      "A rotated set (mail.log.2.gz mail.log.1 mail.log) is read oldest first whatever the order given.\n"
-      "Syslog stamps have no year: it comes from --year or each file's modification time (Dec -> Jan rollover\n"
-      "is followed), and they are read as local time (TZ) unless --utc.\n"
-      "Postfix logs TLS details only with smtp_tls_loglevel >= 1 (outbound) and smtpd_tls_loglevel >= 1 (inbound;\n"
-      "without it, the starttls=1 counter of the disconnect line still tells TLS from plaintext).\n\n"
-      "Sections of the report:\n"
-      "  Outbound     per recipient domain: delivered messages (status=sent), share sent over TLS, share with a\n"
-      "               Verified certificate, TLS failures (deferrals and bounces caused by TLS), and the strongest\n"
-      "               smtp_tls_security_level the history supports (secure, verify, encrypt, may).\n"
-      "  Inbound      per sender domain (from qmgr from=<>) and per client host[ip]: messages, sessions, TLS share,\n"
-      "               failed STARTTLS handshakes.\n"
-      "  What if      how many messages and which domains a mandatory TLS level would have deferred (outbound:\n"
-      "               encrypt, verify, secure) or refused (inbound: encrypt).\n"
-      "  Evidence     per domain, a sentence like \"always Verified TLS over 30 days, 412 messages: safe to require\n"
-      "               `secure`\"; a mandatory level is only suggested with --min-messages over --min-days.\n"
-      "  Letters      (--json, --html) a polite, ready-to-send text for each plaintext-only correspondent domain\n"
-      "               explaining STARTTLS and how to enable it.\n\n"
-      "Problems in the input (unreadable or truncated files, binary junk, overlong lines) are reported on stderr\n"
-      "with file and line (the first 20, then a count); everything that could be read is still reported.\n\n"
-      "Exit status: 0 all input read, 2 some input unreadable, corrupt or in an unknown format, 64 usage.\n\n"
-      "Examples:\n"
-      "  mxtls logs /var/log/mail.log\n"
-      "  mxtls logs /var/log/mail.log*                      # the whole rotated set, oldest first\n"
-      "  mxtls logs --json /var/log/mail.log.1 /var/log/mail.log > tls.json\n"
-      "  mxtls logs --html report.html --year 2025 old/mail.log.gz\n"
-      "  journalctl -u postfix -o short-iso | mxtls logs --csv -\n"
-      "  mxtls logs --sort messages --min-messages 50 --min-days 14 /var/log/mail.log");
+  cmd->footer(logs_help);
   cmd->add_option("files", files_, "Log files (plain or .gz), '-' for standard input")->required();
   cmd->add_flag("--json", json_, "Print one JSON document (schema: docs/logs-json.md) instead of the table");
   cmd->add_flag("--csv", csv_, "Print CSV, one row per domain or client and direction, instead of the table");

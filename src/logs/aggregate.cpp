@@ -281,6 +281,9 @@ struct Aggregator::State {
 
   void sweep();
   Report finish();
+  void finish_outbound(Report& r);
+  void finish_inbound(Report& r);
+  void add_logging_warnings(Report& r) const;
 };
 
 // ---- outbound ----
@@ -631,6 +634,18 @@ Report Aggregator::State::finish() {
   smtpd.clear();
   Report r;
   r.period = period;
+  finish_outbound(r);
+  finish_inbound(r);
+  sort_report(r, SortOrder::plaintext);
+  r.what_if_outbound = what_if_outbound(r.outbound);
+  r.what_if_inbound = what_if_inbound(r.senders, r.clients);
+  build_timeline(r, hours);
+  r.notifications = notifications(r);
+  add_logging_warnings(r);
+  return r;
+}
+
+void Aggregator::State::finish_outbound(Report& r) {
   for (auto& [name, acc] : outbound) {
     auto& d = acc.d;
     d.domain = name;
@@ -648,6 +663,9 @@ Report Aggregator::State::finish() {
   }
   r.outbound_totals.domains = r.outbound.size();
   r.outbound_totals.tls_deferrals = tls_deferrals;
+}
+
+void Aggregator::State::finish_inbound(Report& r) {
   for (auto& [name, acc] : senders) {
     auto& s = acc.s;
     acc.protocols.into(s.protocols);
@@ -673,12 +691,10 @@ Report Aggregator::State::finish() {
   }
   r.inbound_totals.clients = r.clients.size();
   r.inbound_totals.sender_domains = r.senders.size();
-  sort_report(r, SortOrder::plaintext);
-  r.what_if_outbound = what_if_outbound(r.outbound);
-  r.what_if_inbound = what_if_inbound(r.senders, r.clients);
-  build_timeline(r, hours);
-  r.notifications = notifications(r);
-  // A server that never uses TLS and one that does not log it look the same.
+}
+
+// A server that never uses TLS and one that does not log it look the same.
+void Aggregator::State::add_logging_warnings(Report& r) const {
   if (r.outbound_totals.messages > 0 && tls_out_lines == 0)
     r.warnings.push_back("no outbound TLS handshake in the input: either this server never sends with TLS, or "
                          "smtp_tls_loglevel is 0 and TLS is not logged (set smtp_tls_loglevel = 1); every "
@@ -686,7 +702,6 @@ Report Aggregator::State::finish() {
   if (r.inbound_totals.messages > 0 && tls_in_lines == 0)
     r.warnings.push_back("no inbound STARTTLS in the input: either no client used TLS, or smtpd_tls_loglevel is 0 "
                          "on a Postfix older than 3.0 (set smtpd_tls_loglevel = 1); every message counts as plaintext");
-  return r;
 }
 
 namespace {
