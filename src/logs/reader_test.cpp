@@ -248,3 +248,13 @@ TEST(LogsReader, ThreadedAndDirectCountTheSame) {
     }
   }
 }
+
+TEST(LogsCsv, CellsThatSpreadsheetsWouldRunAreText) {
+  EXPECT_EQ(csv_field("example.com"), "example.com");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+  EXPECT_EQ(csv_field("+1"), "\"'+1\"");
+  EXPECT_EQ(csv_field("-cmd"), "\"'-cmd\"");
+  EXPECT_EQ(csv_field("@SUM(A1)"), "\"'@SUM(A1)\"");
+  EXPECT_EQ(csv_field(""), "");
+}

@@ -408,16 +408,16 @@ std::string render_table(const Analysis& a, bool colour, size_t max_rows) {
 
 // ---- CSV ----
 
-namespace {
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
+std::string csv_field(std::string_view s) {
+  // OWASP "CSV injection": a spreadsheet runs a cell that starts with one of
+  // these as a formula, and domain and host names come from the logs, that
+  // is from whoever sends mail. A leading ' makes the cell text.
+  bool formula = !s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos;
+  if (!formula && s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string out = formula ? "\"'" : "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }
-
-}  // namespace
 
 std::string render_csv(const Analysis& a) {
   const Report& r = a.report;

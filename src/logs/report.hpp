@@ -17,5 +17,8 @@ nlohmann::json to_json(const Analysis& analysis);
 void write_json(const Analysis& analysis, std::ostream& out);
 std::string render_table(const Analysis& analysis, bool colour, size_t max_rows = 50);
 std::string render_csv(const Analysis& analysis);
+// One CSV cell (RFC 4180 quoting); a cell a spreadsheet would run as a formula
+// (=, +, -, @, tab, CR first) is quoted and prefixed with ' (OWASP).
+std::string csv_field(std::string_view cell);
 
 }  // namespace mxtls::logs

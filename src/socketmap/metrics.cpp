@@ -26,6 +26,8 @@ std::string Metrics::render_prometheus() const {
   counter(out, "mxtls_clients_accepted_total", "Client connections accepted.", clients_accepted);
   counter(out, "mxtls_clients_dropped_total", "Clients dropped: malformed input, too many clients, idle.",
           clients_dropped);
+  counter(out, "mxtls_metrics_refused_total", "Metrics connections refused: more than 8 open at once.",
+          metrics_refused);
   out += "# HELP mxtls_clients Client connections open now.\n# TYPE mxtls_clients gauge\nmxtls_clients " +
          std::to_string(clients_current) + "\n";
   out += "# HELP mxtls_lookup_seconds Time from request to answer.\n# TYPE mxtls_lookup_seconds summary\n";

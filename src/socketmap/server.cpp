@@ -21,6 +21,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A request is "<map name> <key>" and the key a next-hop domain (at most 255
+// bytes): 4 KiB is ample, and keeps what a client can make us hold small
+// (Postfix's own limit, 100000 bytes, is meant for any map type).
+constexpr size_t max_request_size = 4096;
+// Prometheus scrapes one connection at a time; a few spare for humans. More
+// are refused at once, so the metrics port cannot eat the descriptors the
+// resolver, the cache and the socketmap clients need.
+constexpr size_t max_metrics_connections = 8;
+
 // Postfix asks with the next-hop domain. "[host]:port" next hops and the
 // ".parent" keys of parent-domain matching get no opinion from us.
 std::optional<std::string> policy_domain(std::string_view key) {
@@ -35,7 +44,9 @@ std::string log_text(std::string_view s) { return "\"" + printable(s, 300) + "\"
 // Descriptors kept free for listeners, logs, the cache and the workers' DNS
 // and HTTPS sockets: libunbound's event loop exits the process when it cannot
 // get one, so clients must never take them.
-rlim_t reserved_descriptors(size_t workers) { return 64 + 8 * static_cast<rlim_t>(workers); }
+rlim_t reserved_descriptors(size_t workers) {
+  return 64 + max_metrics_connections + 8 * static_cast<rlim_t>(workers);
+}
 
 // Raises the soft open-file limit towards what max_clients needs; returns
 // how many clients fit in the limit we got.
@@ -80,6 +91,9 @@ struct Shared {
   size_t baseline_descriptors;  // open before the first client
   std::map<std::string, MapConfig> maps;  // replaced on SIGHUP by on_reload
   uint64_t next_client_id = 1;
+  // Metrics connections open now, at most max_metrics_connections; shared
+  // with their sockets' deleters, which may run after the server stopped.
+  std::shared_ptr<size_t> metrics_connections = std::make_shared<size_t>(0);
   Metrics metrics;
   bool flush_posted = false;
 
@@ -100,7 +114,8 @@ struct Shared {
 
 class Client : public std::enable_shared_from_this<Client> {
  public:
-  explicit Client(Shared& shared) : shared_(shared), lookup_timer_(shared.io), id_(shared.next_client_id++) {}
+  explicit Client(Shared& shared)
+      : shared_(shared), reader_(max_request_size), lookup_timer_(shared.io), id_(shared.next_client_id++) {}
   virtual ~Client() = default;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -108,6 +123,10 @@ class Client : public std::enable_shared_from_this<Client> {
   virtual void close() = 0;
   virtual bool is_open() const = 0;  // closed clients linger until their last handler ran
   Clock::time_point last_active() const { return last_active_; }
+  // When the first byte of a request still unfinished arrived; nullopt when
+  // no partial request is buffered. --idle-timeout bounds this too, so a
+  // client trickling one byte at a time cannot keep its connection.
+  std::optional<Clock::time_point> request_started() const { return request_started_; }
   bool busy() const { return busy_; }
   uint64_t id() const { return id_; }
 
@@ -115,6 +134,7 @@ class Client : public std::enable_shared_from_this<Client> {
   // Called by the socket-specific subclass with each piece of input.
   void on_bytes(std::string_view bytes) {
     last_active_ = Clock::now();
+    if (!request_started_ && !bytes.empty()) request_started_ = last_active_;
     reader_.feed(bytes);
     process();
   }
@@ -131,9 +151,12 @@ class Client : public std::enable_shared_from_this<Client> {
       return;
     }
     if (!*next) {
+      if (reader_.buffered() == 0) request_started_.reset();
       read_more();
       return;
     }
+    // The rest of the buffer, if any, is the start of the next request.
+    request_started_ = reader_.buffered() ? std::optional(Clock::now()) : std::nullopt;
     handle(**next);
   }
 
@@ -218,6 +241,7 @@ class Client : public std::enable_shared_from_this<Client> {
   uint64_t seq_ = 0;
   bool busy_ = false;  // a lookup or a write is in flight: read no further request
   Clock::time_point last_active_ = Clock::now();
+  std::optional<Clock::time_point> request_started_;
 };
 
 template <typename Protocol>
@@ -266,10 +290,12 @@ class Registry {
     clients_.push_back(client);
   }
 
+  // Drops clients silent for --idle-timeout, and those whose unfinished
+  // request began longer ago than that, however recently its last byte came.
   void drop_idle() {
     auto limit = Clock::now() - shared_.options.idle_timeout;
     for (auto& w : clients_)
-      if (auto c = w.lock(); c && c->last_active() < limit) {
+      if (auto c = w.lock(); c && (c->last_active() < limit || c->request_started().value_or(Clock::now()) < limit)) {
         ++shared_.metrics.clients_dropped;
         c->close();
       }
@@ -291,7 +317,12 @@ class Registry {
   // only if every client is waiting.
   bool drop_longest_idle() {
     std::shared_ptr<Client> oldest;
+    // First a client with an unfinished request (oldest first: a trickler,
+    // since Postfix sends a request whole), then the longest idle, and one
+    // waiting for its answer only if every client is.
     auto before = [](const Client& a, const Client& b) {
+      if (a.request_started().has_value() != b.request_started().has_value()) return a.request_started().has_value();
+      if (a.request_started() && b.request_started()) return *a.request_started() < *b.request_started();
       return a.busy() != b.busy() ? !a.busy() : a.last_active() < b.last_active();
     };
     for (auto& w : clients_)
@@ -344,7 +375,13 @@ void accept_loop(typename Protocol::acceptor& acceptor, Shared& shared, Registry
 // The metrics endpoint: whatever the request, one HTTP/1.0 response with the
 // counters in the Prometheus text format, then close.
 void serve_metrics(asio::ip::tcp::socket socket, Shared& shared, Registry& registry) {
-  auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+  ++*shared.metrics_connections;
+  // Closes the socket and frees its place when the last handler lets go.
+  auto s = std::shared_ptr<asio::ip::tcp::socket>(new asio::ip::tcp::socket(std::move(socket)),
+                                                   [count = shared.metrics_connections](asio::ip::tcp::socket* p) {
+                                                     --*count;
+                                                     delete p;
+                                                   });
   auto request = std::make_shared<std::string>();
   auto timer = std::make_shared<asio::steady_timer>(shared.io, std::chrono::seconds(5));
   timer->async_wait([s](const asio::error_code& ec) {
@@ -369,7 +406,21 @@ void serve_metrics(asio::ip::tcp::socket socket, Shared& shared, Registry& regis
 void metrics_loop(asio::ip::tcp::acceptor& acceptor, Shared& shared, Registry& registry) {
   acceptor.async_accept([&acceptor, &shared, &registry](const asio::error_code& ec, asio::ip::tcp::socket s) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) serve_metrics(std::move(s), shared, registry);
+    if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+      // Out of descriptors: wait rather than spin on the backlog.
+      auto pause = std::make_shared<asio::steady_timer>(shared.io, std::chrono::milliseconds(100));
+      pause->async_wait([pause, &acceptor, &shared, &registry](const asio::error_code& wait_ec) {
+        if (!wait_ec) metrics_loop(acceptor, shared, registry);
+      });
+      return;
+    }
+    if (!ec && *shared.metrics_connections >= max_metrics_connections) {
+      ++shared.metrics.metrics_refused;
+      asio::error_code ignored;
+      s.close(ignored);
+    } else if (!ec) {
+      serve_metrics(std::move(s), shared, registry);
+    }
     metrics_loop(acceptor, shared, registry);
   });
 }
@@ -404,7 +455,7 @@ int run_server(policy::PolicyService& service, const ServerOptions& options) {
   auto io_owner = std::make_shared<asio::io_context>();
   asio::io_context& io = *io_owner;
   Shared shared{io, io_owner, service, options, clients_within_file_limit(options.max_clients, options.workers),
-                open_descriptors(), options.maps, 1, {}};
+                open_descriptors(), options.maps, 1, std::make_shared<size_t>(0), {}};
   if (shared.max_clients < options.max_clients)
     shared.log("open-file limit allows only " + std::to_string(shared.max_clients) + " clients, not --max-clients " +
                std::to_string(options.max_clients));

@@ -58,20 +58,72 @@ def ask(s, key):
     request = b"tls " + key
     s.sendall(b"%d:%s," % (len(request), request))
     return s.recv(4096)
-silent, unfinished, active = conn(), conn(), conn()
+silent, unfinished, active, trickler, oversized = conn(), conn(), conn(), conn(), conn()
 unfinished.sendall(b"30:tls good")  # never finishes
+# A request is bounded in size (4 KiB) from its length prefix on.
+oversized.sendall(b"5000:tls " + b"x" * 100)
+# One byte every half second: the timeout runs from the request's first
+# byte, not from the last one (each byte used to restart it).
+trickle = b"28:tls sts-enforce.example.com,"
 t0 = time.monotonic()
+sent = 0
 while time.monotonic() - t0 < 4.5:  # the active client asks every half second
     assert ask(active, b"dane.example") == b"12:OK dane-only,"
+    try:
+        trickler.sendall(trickle[sent:sent + 1]); sent += 1
+    except OSError:
+        pass
     time.sleep(0.5)
-for name, s in (("silent", silent), ("unfinished", unfinished)):
+for name, s in (("silent", silent), ("unfinished", unfinished), ("trickling", trickler), ("oversized", oversized)):
     s.settimeout(1)
-    assert s.recv(4096) == b"", name + " client still open after the idle timeout"
+    try:
+        data = s.recv(4096)
+    except ConnectionResetError:
+        data = b""
+    assert data == b"", name + " client still open after the idle timeout: %r" % data
 assert ask(active, b"dane.example") == b"12:OK dane-only,", "the active client was dropped"
 assert ask(conn(), b"dane.example") == b"12:OK dane-only,"
-print("idle timeout: silent and unfinished clients dropped, the active one kept")
+print("idle timeout: silent, unfinished, trickling and oversized clients dropped, the active one kept")
 PY
 kill -0 $serve_pid || fail "idle timeout: serve died"
+kill -TERM $serve_pid; wait $serve_pid; serve_pid=
+
+# The metrics port: connections beyond 8 are refused at once, so a crowd
+# there cannot take descriptors from the resolver or from socketmap clients.
+metrics_port=$((port + 100))
+"$mxtls" serve --listen 127.0.0.1:$port --metrics 127.0.0.1:$metrics_port --cache :memory: --quiet \
+  --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve-metrics.log" &
+serve_pid=$!
+wait_for_serve
+python3 - "$port" "$metrics_port" <<'PY' || fail "metrics crowd: $?"
+import socket, sys, time
+port, metrics_port = int(sys.argv[1]), int(sys.argv[2])
+crowd = [socket.create_connection(("127.0.0.1", metrics_port), timeout=5) for _ in range(500)]
+time.sleep(0.5)
+closed = 0
+for s in crowd:
+    s.settimeout(0.05)
+    try:
+        closed += s.recv(1) == b""
+    except socket.timeout:
+        pass
+    except ConnectionResetError:
+        closed += 1
+assert closed >= 500 - 8, "only %d of 500 idle metrics connections refused" % closed
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"16:tls dane.example,")
+assert s.recv(4096) == b"12:OK dane-only,", "socketmap lookup failed beside the metrics crowd"
+for c in crowd: c.close()
+time.sleep(0.2)
+m = socket.create_connection(("127.0.0.1", metrics_port), timeout=5)
+m.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+body = b""
+while chunk := m.recv(65536): body += chunk
+refused = [l for l in body.decode().splitlines() if l.startswith("mxtls_metrics_refused_total ")]
+assert refused and int(refused[0].split()[1]) >= 492, refused
+print("metrics crowd: %d of 500 refused at once, lookups answered, metrics served again after" % closed)
+PY
+kill -0 $serve_pid || fail "metrics crowd: serve died"
 kill -TERM $serve_pid; wait $serve_pid; serve_pid=
 
 crowd default "$(ulimit -Hn)"
