@@ -30,6 +30,10 @@
 //   table#outbound-domains-table / #inbound-sender-domains-table / #inbound-clients-table:
 //     tr[data-domain] or tr[data-client], td[data-col=messages|tls|plaintext|tls-share|...]
 //   details.notification[data-domain]
+//
+// The page's fixed markup, its style and its script are page.html, style.css
+// and script.js beside this file; embed_page.cmake inlines them, with their
+// CSP hashes, into page_assets.hpp (the page:: constants) at build time.
 
 namespace mxtls::logs {
 namespace {
