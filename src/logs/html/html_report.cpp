@@ -1,16 +1,17 @@
 #include "logs/html/html_report.hpp"
 
-#include <openssl/evp.h>
+#include "logs/html/page_assets.hpp"  // generated from page.html, style.css, script.js
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <sstream>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -29,6 +30,10 @@
 //   table#outbound-domains-table / #inbound-sender-domains-table / #inbound-clients-table:
 //     tr[data-domain] or tr[data-client], td[data-col=messages|tls|plaintext|tls-share|...]
 //   details.notification[data-domain]
+//
+// The page's fixed markup, its style and its script are page.html, style.css
+// and script.js beside this file; embed_page.cmake inlines them, with their
+// CSP hashes, into page_assets.hpp (the page:: constants) at build time.
 
 namespace mxtls::logs {
 namespace {
@@ -168,11 +173,18 @@ std::string share_value(std::optional<long long> p) {
   return std::to_string(*p / 10) + "." + std::to_string(*p % 10);
 }
 
+// a + b, held at the long long limits instead of overflowing (counts come from outside).
+long long saturating_add(long long a, long long b) {
+  long long sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<long long>::max() : std::numeric_limits<long long>::min();
+}
+
 // Denominator for a share: the message count, or tls + plaintext if that is missing.
 long long share_total(const json& j) {
   long long m = count(j, "messages");
   if (m > 0) return m;
-  return std::max(0LL, count(j, "tls")) + std::max(0LL, count(j, "plaintext"));
+  return saturating_add(std::max(0LL, count(j, "tls")), std::max(0LL, count(j, "plaintext")));
 }
 
 std::string plural(long long n, std::string_view one, std::string_view many) {
@@ -280,132 +292,77 @@ std::string time_element(const std::string& raw, std::string_view id = {}) {
   return out;
 }
 
+// ---------------------------------------------------------------- markup
+
+// One attribute of a tag; open_tag escapes its value.
+struct Attribute {
+  std::string_view name;
+  std::string value;
+};
+
+// <tag name="value" ...> with every value escaped.
+std::string open_tag(std::string_view tag, const std::vector<Attribute>& attributes) {
+  std::string out = "<" + std::string(tag);
+  for (const auto& a : attributes) out += " " + std::string(a.name) + "=\"" + esc(a.value) + "\"";
+  return out + ">";
+}
+
+// <tag ...>inner</tag>. inner is markup: text from the report must go through esc first.
+std::string element(std::string_view tag, const std::vector<Attribute>& attributes, std::string_view inner) {
+  return open_tag(tag, attributes) + std::string(inner) + "</" + std::string(tag) + ">";
+}
+
+// <section aria-labelledby="KEY-heading"><h2 id="KEY-heading">heading</h2>
+std::string section_open(std::string_view key, std::string_view heading) {
+  std::string id = std::string(key) + "-heading";
+  return open_tag("section", {{"aria-labelledby", id}}) + "\n" + element("h2", {{"id", id}}, heading) + "\n";
+}
+
+// A section's text when the report has nothing for it.
+std::string empty_note(std::string_view sentence) { return "<p class=\"empty\">" + std::string(sentence) + "</p>\n"; }
+
+struct Column {
+  std::string_view label;
+  bool numeric = false;
+};
+
+// <thead> with one column header per column, then the opening <tbody>.
+std::string table_head(std::initializer_list<Column> columns) {
+  std::string out = "<thead><tr>";
+  for (const auto& c : columns)
+    out += (c.numeric ? "<th scope=\"col\" class=\"num\">" : "<th scope=\"col\">") + std::string(c.label) + "</th>";
+  return out + "</tr></thead>\n<tbody>\n";
+}
+
+// <table id=... class="sortable"> with its caption (markup); script.js adds the sorting.
+std::string sortable_table_open(std::string_view id, std::string_view caption) {
+  return open_tag("table", {{"id", std::string(id)}, {"class", "sortable"}}) + "\n<caption>" + std::string(caption) +
+         "</caption>\n";
+}
+
+// "3 domains": a grouped count and the noun that agrees with it.
+std::string counted(long long n, std::string_view one, std::string_view many) {
+  return grouped(n) + " " + plural(n, one, many);
+}
+
+long long size_of(const json& items) { return static_cast<long long>(items.size()); }
+
 // ---------------------------------------------------------------- page parts
-
-constexpr std::string_view kStyle = R"CSS(
-:root { --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --plain: #b42318; --plain-bg: #fdecea;
-  --partial: #9a6700; --partial-bg: #fff8e1; --ok: #1a7f37; --out: #1f5fbf; --in: #e07b00; }
-* { box-sizing: border-box; }
-html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--fg);
-  background: #fff; margin: 0 auto; padding: 24px 32px 48px; max-width: 1400px; }
-h1 { font-size: 1.7em; margin: 0 0 4px; }
-h2 { font-size: 1.3em; margin: 36px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
-h3 { font-size: 1.08em; margin: 20px 0 6px; }
-p.meta, .muted { color: var(--muted); }
-code { font: 0.92em/1.3 ui-monospace, "DejaVu Sans Mono", monospace; background: #f3f4f6; padding: 1px 4px; border-radius: 3px; }
-.cards { display: flex; flex-wrap: wrap; gap: 16px; margin: 16px 0; }
-.card { flex: 1 1 380px; border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; }
-.card h2 { margin: 0 0 6px; border: 0; padding: 0; font-size: 1.1em; }
-.card .big { font-size: 2.1em; font-weight: 650; line-height: 1.15; }
-.card .big.bad { color: var(--plain); }
-.card dl { display: grid; grid-template-columns: max-content max-content; gap: 2px 16px; margin: 8px 0 0; }
-.card dt { color: var(--muted); }
-.card dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 12px 0; }
-figure svg { width: 100%; max-width: 1100px; height: auto; display: block; }
-figcaption { color: var(--muted); font-size: 0.92em; }
-.legend { display: flex; gap: 24px; margin: 4px 0 0 60px; }
-.legend svg { width: auto; display: inline; vertical-align: middle; }
-table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 0.9em; }
-caption { text-align: left; color: var(--muted); padding: 4px 0; caption-side: top; }
-th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
-thead th { background: #f6f8fa; position: sticky; top: 0; border-bottom: 2px solid var(--line); white-space: nowrap; }
-thead th button { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; cursor: pointer; color: inherit; }
-thead th[aria-sort=ascending] button::after { content: " \25B2"; }
-thead th[aria-sort=descending] button::after { content: " \25BC"; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tbody th { font-weight: 600; word-break: break-all; min-width: 12em; }
-tr.plain { background: var(--plain-bg); }
-tr.plain > :first-child { border-left: 4px solid var(--plain); }
-tr.partial { background: var(--partial-bg); }
-tr.partial > :first-child { border-left: 4px solid var(--partial); }
-.badge { display: inline-block; font-size: 0.78em; font-weight: 700; padding: 0 6px; border-radius: 9px;
-  margin-left: 6px; white-space: nowrap; letter-spacing: 0.02em; word-break: normal; }
-.badge.plain { background: var(--plain); color: #fff; }
-.badge.partial { background: var(--partial); color: #fff; }
-.bar { vertical-align: middle; margin-right: 6px; }
-.level { font-weight: 700; }
-.level-secure, .level-verify { color: var(--ok); }
-.level-encrypt { color: var(--partial); }
-.level-may { color: var(--plain); }
-.evidence { max-width: 28em; }
-.fail { color: var(--plain); }
-ul.what-if { padding-left: 20px; }
-li.what-if { margin: 6px 0; }
-li.what-if .n { font-weight: 700; }
-details { margin: 4px 0; }
-details > summary { cursor: pointer; }
-details.notification { border: 1px solid var(--line); border-radius: 6px; padding: 6px 12px; margin: 8px 0; }
-details.notification pre { white-space: pre-wrap; word-break: break-word; font: 0.92em/1.4 ui-monospace, "DejaVu Sans Mono", monospace;
-  background: #f6f8fa; padding: 10px; border-radius: 4px; }
-.errors { color: var(--plain); }
-time { white-space: nowrap; }
-.note { border-left: 4px solid var(--partial); background: var(--partial-bg); padding: 6px 12px; }
-.empty { color: var(--muted); font-style: italic; }
-@media print {
-  body { padding: 0; max-width: none; font-size: 11pt; }
-  thead th { position: static; }
-  thead th button::after { content: none !important; }
-  tr, figure, details.notification { break-inside: avoid; }
-  h2 { break-after: avoid; }
-}
-)CSS";
-
-constexpr std::string_view kScript = R"JS(
-(function () {
-  function key(cell) {
-    var v = cell.getAttribute('data-sort');
-    if (v === null) v = cell.textContent;
-    if (v !== '' && !isNaN(v)) return [0, +v];
-    return [1, v.toLowerCase()];
-  }
-  document.querySelectorAll('table.sortable').forEach(function (table) {
-    var heads = table.querySelectorAll('thead th');
-    heads.forEach(function (th, column) {
-      var button = document.createElement('button');
-      button.type = 'button';
-      while (th.firstChild) button.appendChild(th.firstChild);
-      th.appendChild(button);
-      button.addEventListener('click', function () {
-        var ascending = th.getAttribute('aria-sort') !== 'ascending';
-        heads.forEach(function (h) { h.removeAttribute('aria-sort'); });
-        th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function (a, b) {
-          var x = key(a.cells[column]), y = key(b.cells[column]);
-          var r = x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0);
-          return ascending ? r : -r;
-        });
-        rows.forEach(function (row) { body.appendChild(row); });
-      });
-    });
-  });
-  window.addEventListener('beforeprint', function () {
-    document.querySelectorAll('details').forEach(function (d) { d.open = true; });
-  });
-})();
-)JS";
-
-std::string csp_hash(std::string_view content) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(content.data(), content.size(), digest, &length, EVP_sha256(), nullptr) != 1) return {};
-  std::string b64(((length + 2) / 3) * 4 + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), digest, static_cast<int>(length));
-  b64.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  return "'sha256-" + b64 + "'";
-}
 
 // <span id=... data-value=...>1,234</span>
 std::string number_span(std::string_view id, long long n) {
-  return "<span id=\"" + std::string(id) + "\" data-value=\"" + std::to_string(n) + "\">" + grouped(n) + "</span>";
+  return element("span", {{"id", std::string(id)}, {"data-value", std::to_string(n)}}, grouped(n));
 }
 
 std::string share_span(std::string_view id, std::optional<long long> p) {
-  return "<span id=\"" + std::string(id) + "\" data-value=\"" + share_value(p) + "\">" + share_text(p) + "</span>";
+  return element("span", {{"id", std::string(id)}, {"data-value", share_value(p)}}, share_text(p));
 }
+
+// A what-if count: <span class="n" id=... data-field=...>1,234</span>
+std::string what_if_span(std::string_view id, std::string_view field_name, long long n) {
+  return element("span", {{"class", "n"}, {"id", std::string(id)}, {"data-field", std::string(field_name)}}, grouped(n));
+}
+
 
 // A 64x8 horizontal bar for a share (SVG attributes, so the CSP needs no inline styles).
 std::string share_bar(std::optional<long long> p) {
@@ -491,63 +448,74 @@ std::string seen_cell(const json& row) {
          time_element(last) + "</td>";
 }
 
-// ---------------------------------------------------------------- sections
 
-void write_head(std::ostringstream& out, const json& report) {
-  std::string first = text(field(report, "period"), "first"), last = text(field(report, "period"), "last");
+// ---------------------------------------------------------------- header and totals
+
+std::string page_title(const json& report) {
   std::string title = "Mail TLS report";
-  if (auto a = parse_time(first), b = parse_time(last); a && b)
+  const json& period = field(report, "period");
+  if (auto a = parse_time(text(period, "first")), b = parse_time(text(period, "last")); a && b)
     title += ", " + std::to_string(a->year) + "-" + two(a->month) + "-" + two(a->day) + " to " +
              std::to_string(b->year) + "-" + two(b->month) + "-" + two(b->day);
-  static const std::string style_hash = csp_hash(kStyle), script_hash = csp_hash(kScript);
-  out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src " << style_hash
-      << "; script-src " << script_hash << "; img-src data:; base-uri 'none'; form-action 'none'\">\n"
-      << "<meta name=\"generator\" content=\"mxtls logs\">\n"
-      << "<title>" << esc(title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
-  out << "<header>\n<h1>Mail transport encryption</h1>\n<p class=\"meta\">Postfix logs from "
-      << time_element(first, "period-first") << " to " << time_element(last, "period-last")
-      << ". Generated by <code>mxtls logs</code>.</p>\n";
+  return title;
+}
+
+// The header below its fixed <h1> (page.html): the period and a schema warning.
+void write_header(std::ostringstream& out, const json& report) {
+  std::string first = text(field(report, "period"), "first"), last = text(field(report, "period"), "last");
+  out << "<p class=\"meta\">Postfix logs from " << time_element(first, "period-first") << " to "
+      << time_element(last, "period-last") << ". Generated by <code>mxtls logs</code>.</p>\n";
   const json& version = field(report, "schema_version");
   if (!version.is_null() && as_count(version) != 1)
     out << "<p class=\"note\">This report uses schema version " << esc(as_text(version))
         << "; this page understands version 1 and may leave parts out.</p>\n";
-  out << "</header>\n";
+}
+
+// One summary card: the encrypted share of a direction and its key counts.
+struct Card {
+  std::string direction;  // "outbound" or "inbound": the prefix of every id
+  std::string_view heading;
+  std::array<std::pair<std::string_view, std::string_view>, 3> figures;  // label, totals key
+};
+
+void write_card(std::ostringstream& out, const Card& card, const json& totals) {
+  const std::string& dir = card.direction;
+  auto p = permille(count(totals, "tls"), share_total(totals));
+  long long messages = count(totals, "messages");
+  out << "<section class=\"card\" aria-labelledby=\"" << dir << "-heading\">\n"
+      << element("h2", {{"id", dir + "-heading"}}, card.heading) << "\n<div class=\"big"
+      << (p && *p < 1000 ? " bad" : "") << "\">" << share_span(dir + "-tls-share", p) << " encrypted</div>\n"
+      << "<div>" << number_span(dir + "-tls", count(totals, "tls")) << " of " << number_span(dir + "-messages", messages)
+      << " " << plural(messages, "message", "messages") << " over TLS, "
+      << number_span(dir + "-plaintext", count(totals, "plaintext")) << " in plaintext</div>\n";
+  if (long long unknown = count(totals, "tls_unknown"); unknown > 0)
+    out << "<div class=\"meta\">" << number_span(dir + "-tls-unknown", unknown)
+        << " more with TLS unknown: their connection or session began before the log</div>\n";
+  out << "<dl>\n";
+  for (const auto& [label, key] : card.figures) {
+    std::string id = dir + "-" + std::string(key);
+    std::replace(id.begin(), id.end(), '_', '-');
+    out << "<dt>" << label << "</dt><dd>" << number_span(id, count(totals, key)) << "</dd>\n";
+  }
+  out << "</dl>\n</section>\n";
 }
 
 void write_totals(std::ostringstream& out, const json& report) {
-  const json& ot = field(field(report, "outbound"), "totals");
-  const json& it = field(field(report, "inbound"), "totals");
-  auto op = permille(count(ot, "tls"), share_total(ot));
-  auto ip = permille(count(it, "tls"), share_total(it));
-  auto card = [&](std::string_view dir, std::string_view heading, std::optional<long long> p, const json& t,
-                  const std::vector<std::pair<std::string, std::string>>& extra) {
-    out << "<section class=\"card\" aria-labelledby=\"" << dir << "-heading\">\n<h2 id=\"" << dir << "-heading\">"
-        << heading << "</h2>\n<div class=\"big" << (p && *p < 1000 ? " bad" : "") << "\">"
-        << share_span(std::string(dir) + "-tls-share", p) << " encrypted</div>\n"
-        << "<div>" << number_span(std::string(dir) + "-tls", count(t, "tls")) << " of "
-        << number_span(std::string(dir) + "-messages", count(t, "messages")) << " "
-        << plural(count(t, "messages"), "message", "messages") << " over TLS, "
-        << number_span(std::string(dir) + "-plaintext", count(t, "plaintext")) << " in plaintext</div>\n";
-    if (count(t, "tls_unknown") > 0)
-      out << "<div class=\"meta\">" << number_span(std::string(dir) + "-tls-unknown", count(t, "tls_unknown"))
-          << " more with TLS unknown: their connection or session began before the log</div>\n";
-    out << "<dl>\n";
-    for (const auto& [label, key] : extra) {
-      std::string id = std::string(dir) + "-" + key;
-      std::replace(id.begin(), id.end(), '_', '-');
-      out << "<dt>" << label << "</dt><dd>" << number_span(id, count(t, key)) << "</dd>\n";
-    }
-    out << "</dl>\n</section>\n";
-  };
+  const Card outbound{"outbound",
+                      "Outbound (mail you sent)",
+                      {{{"Recipient domains", "domains"},
+                        {"Receiving servers", "peers"},
+                        {"Deferred for TLS reasons", "tls_deferrals"}}}};
+  const Card inbound{"inbound",
+                     "Inbound (mail you received)",
+                     {{{"SMTP sessions", "sessions"}, {"Sending clients", "clients"}, {"Sender domains", "sender_domains"}}}};
   out << "<div class=\"cards\">\n";
-  card("outbound", "Outbound (mail you sent)", op, ot,
-       {{"Recipient domains", "domains"}, {"Receiving servers", "peers"}, {"Deferred for TLS reasons", "tls_deferrals"}});
-  card("inbound", "Inbound (mail you received)", ip, it,
-       {{"SMTP sessions", "sessions"}, {"Sending clients", "clients"}, {"Sender domains", "sender_domains"}});
+  write_card(out, outbound, field(field(report, "outbound"), "totals"));
+  write_card(out, inbound, field(field(report, "inbound"), "totals"));
   out << "</div>\n";
 }
+
+// ---------------------------------------------------------------- timeline
 
 struct ChartPoint {
   std::string start;
@@ -555,142 +523,200 @@ struct ChartPoint {
   long long out, out_tls, in, in_tls;
 };
 
+struct Timeline {
+  std::vector<ChartPoint> points;
+  bool hourly = false;  // buckets of an hour, not a day
+  bool timed = false;   // every start parses: points sorted and placed by time
+};
+
+Timeline read_timeline(const json& report) {
+  const json& timeline = field(report, "timeline");
+  Timeline result;
+  result.hourly = text(timeline, "bucket") == "hour";
+  for (const auto& p : list(timeline, "points")) {
+    std::string start = text(p, "start");
+    result.points.push_back({start, parse_time(start), std::max(0LL, count(p, "outbound")), count(p, "outbound_tls"),
+                             std::max(0LL, count(p, "inbound")), count(p, "inbound_tls")});
+  }
+  auto& points = result.points;
+  result.timed = std::all_of(points.begin(), points.end(), [](const ChartPoint& p) { return p.t.has_value(); });
+  if (result.timed)
+    std::stable_sort(points.begin(), points.end(),
+                     [](const ChartPoint& a, const ChartPoint& b) { return a.t->epoch < b.t->epoch; });
+  return result;
+}
+
 std::string fmt(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", v);
   return buf;
 }
 
-void write_timeline(std::ostringstream& out, const json& report) {
-  const json& timeline = field(report, "timeline");
-  std::string bucket = text(timeline, "bucket");
-  bool hourly = bucket == "hour";
-  std::vector<ChartPoint> points;
-  for (const auto& p : list(timeline, "points")) {
-    std::string start = text(p, "start");
-    points.push_back({start, parse_time(start), std::max(0LL, count(p, "outbound")), count(p, "outbound_tls"),
-                      std::max(0LL, count(p, "inbound")), count(p, "inbound_tls")});
-  }
-  bool timed = std::all_of(points.begin(), points.end(), [](const ChartPoint& p) { return p.t.has_value(); });
-  if (timed)
-    std::stable_sort(points.begin(), points.end(),
-                     [](const ChartPoint& a, const ChartPoint& b) { return a.t->epoch < b.t->epoch; });
+// Where the points go, in SVG user units.
+struct Chart {
+  static constexpr double W = 1000, H = 320, left = 60, right = 20, top = 16, bottom = 52;
+  static constexpr double pw = W - left - right, ph = H - top - bottom;
+  const Timeline& timeline;
 
-  out << "<section aria-labelledby=\"timeline-heading\">\n<h2 id=\"timeline-heading\">Encrypted share over time</h2>\n";
-  if (points.empty()) {
-    out << "<p class=\"empty\">No timeline in this report.</p>\n</section>\n";
-    return;
-  }
-  // Plot area in SVG user units.
-  constexpr double W = 1000, H = 320, left = 60, right = 20, top = 16, bottom = 52;
-  constexpr double pw = W - left - right, ph = H - top - bottom;
-  long long t0 = timed ? points.front().t->epoch : 0, t1 = timed ? points.back().t->epoch : 0;
-  auto x_of = [&](size_t i) {
+  double x_of(size_t i) const {
+    const auto& points = timeline.points;
     if (points.size() == 1) return left + pw / 2;
-    if (timed && t1 > t0)
+    long long t0 = timeline.timed ? points.front().t->epoch : 0, t1 = timeline.timed ? points.back().t->epoch : 0;
+    if (timeline.timed && t1 > t0)
       return left + pw * static_cast<double>(points[i].t->epoch - t0) / static_cast<double>(t1 - t0);
     return left + pw * static_cast<double>(i) / static_cast<double>(points.size() - 1);
-  };
-  auto y_of = [&](long long tls, long long total) {
+  }
+  static double y_of(long long tls, long long total) {
     double share = std::clamp(static_cast<double>(tls) / static_cast<double>(total), 0.0, 1.0);
     return top + ph * (1.0 - share);
-  };
-  auto label_of = [&](const ChartPoint& p) {
+  }
+  std::string label_of(const ChartPoint& p) const {
     if (!p.t) return esc(p.start.substr(0, 16));
     std::string s = std::string(month_name(p.t->month)) + " " + std::to_string(p.t->day);
-    if (hourly) s += " " + two(p.t->hour) + ":00";
+    if (timeline.hourly) s += " " + two(p.t->hour) + ":00";
     return s;
-  };
-  const char* out_colour = "#1f5fbf";
-  const char* in_colour = "#e07b00";
+  }
+};
 
-  out << "<figure>\n<svg id=\"timeline-chart\" viewBox=\"0 0 " << W << " " << H
+constexpr const char* kOutboundColour = "#1f5fbf";  // also in style.css (--out) and the browser test
+constexpr const char* kInboundColour = "#e07b00";   // also in style.css (--in) and the browser test
+
+void write_chart_open(std::ostringstream& out, bool hourly) {
+  out << "<figure>\n<svg id=\"timeline-chart\" viewBox=\"0 0 " << Chart::W << " " << Chart::H
       << "\" role=\"img\" aria-labelledby=\"timeline-title timeline-desc\" font-family=\"system-ui, sans-serif\" "
          "font-size=\"13\">\n<title id=\"timeline-title\">Share of messages sent over TLS, per "
       << (hourly ? "hour" : "day") << "</title>\n<desc id=\"timeline-desc\">Outbound (solid blue line, circles) and "
       << "inbound (dashed orange line, squares) encrypted share from 0 to 100 percent; the table below the chart "
          "has the same numbers.</desc>\n";
-  // Y grid and labels.
+}
+
+// Grid lines every 25 percent, the y axis, and day or hour labels (at most about ten).
+void write_chart_axes(std::ostringstream& out, const Chart& chart) {
+  constexpr double left = Chart::left, top = Chart::top, ph = Chart::ph;
   for (int pct = 0; pct <= 100; pct += 25) {
     double y = top + ph * (1.0 - pct / 100.0);
-    out << "<line x1=\"" << left << "\" x2=\"" << W - right << "\" y1=\"" << fmt(y) << "\" y2=\"" << fmt(y)
-        << "\" stroke=\"" << (pct == 0 ? "#57606a" : "#d0d7de") << "\" stroke-width=\"1\"/>"
+    out << "<line x1=\"" << left << "\" x2=\"" << Chart::W - Chart::right << "\" y1=\"" << fmt(y) << "\" y2=\""
+        << fmt(y) << "\" stroke=\"" << (pct == 0 ? "#57606a" : "#d0d7de") << "\" stroke-width=\"1\"/>"
         << "<text x=\"" << left - 8 << "\" y=\"" << fmt(y + 4) << "\" text-anchor=\"end\" fill=\"#57606a\">" << pct
         << "%</text>\n";
   }
   out << "<line x1=\"" << left << "\" x2=\"" << left << "\" y1=\"" << top << "\" y2=\"" << top + ph
       << "\" stroke=\"#57606a\" stroke-width=\"1\"/>\n";
-  // X ticks: at most ~10 labels.
+  const auto& points = chart.timeline.points;
   size_t step = std::max<size_t>(1, (points.size() + 9) / 10);
   for (size_t i = 0; i < points.size(); i += step) {
-    double x = x_of(i);
+    double x = chart.x_of(i);
     out << "<line x1=\"" << fmt(x) << "\" x2=\"" << fmt(x) << "\" y1=\"" << top + ph << "\" y2=\"" << top + ph + 5
         << "\" stroke=\"#57606a\"/><text x=\"" << fmt(x) << "\" y=\"" << top + ph + 20
-        << "\" text-anchor=\"middle\" fill=\"#57606a\">" << label_of(points[i]) << "</text>\n";
+        << "\" text-anchor=\"middle\" fill=\"#57606a\">" << chart.label_of(points[i]) << "</text>\n";
   }
-  out << "<text x=\"" << left + pw / 2 << "\" y=\"" << H - 6 << "\" text-anchor=\"middle\" fill=\"#57606a\">"
-      << (hourly ? "hour (UTC)" : "day (UTC)") << "</text>\n";
+  out << "<text x=\"" << left + Chart::pw / 2 << "\" y=\"" << Chart::H - 6 << "\" text-anchor=\"middle\" fill=\"#57606a\">"
+      << (chart.timeline.hourly ? "hour (UTC)" : "day (UTC)") << "</text>\n";
+}
 
-  // One line per direction, broken where a bucket has no messages.
-  auto series = [&](const char* cls, const char* colour, bool dashed, bool squares,
-                    long long ChartPoint::*total, long long ChartPoint::*tls, std::string_view name) {
-    std::string d;
-    bool pen_down = false;
-    for (size_t i = 0; i < points.size(); ++i) {
-      long long n = points[i].*total;
-      if (n <= 0) { pen_down = false; continue; }
-      d += (pen_down ? " L" : " M") + fmt(x_of(i)) + " " + fmt(y_of(points[i].*tls, n));
-      pen_down = true;
+// One direction's line and markers.
+struct Series {
+  const char* css;
+  const char* colour;
+  bool dashed_squares;  // inbound: dashed line, square markers; outbound: solid, circles
+  long long ChartPoint::*total;
+  long long ChartPoint::*tls;
+  std::string_view name;
+};
+
+// The line's path, broken where a bucket has no messages; empty if none has any.
+std::string series_path(const Chart& chart, const Series& series) {
+  const auto& points = chart.timeline.points;
+  std::string d;
+  bool pen_down = false;
+  for (size_t i = 0; i < points.size(); ++i) {
+    long long n = points[i].*series.total;
+    if (n <= 0) {
+      pen_down = false;
+      continue;
     }
-    out << "<g class=\"" << cls << "\">\n";
-    if (!d.empty())
-      out << "<path d=\"" << d.substr(1) << "\" fill=\"none\" stroke=\"" << colour
-          << "\" stroke-width=\"3\" stroke-linejoin=\"round\"" << (dashed ? " stroke-dasharray=\"9 5\"" : "") << "/>\n";
-    if (points.size() <= 400) {
-      for (size_t i = 0; i < points.size(); ++i) {
-        long long n = points[i].*total;
-        if (n <= 0) continue;
-        double x = x_of(i), y = y_of(points[i].*tls, n);
-        if (squares)
-          out << "<rect x=\"" << fmt(x - 4) << "\" y=\"" << fmt(y - 4) << "\" width=\"8\" height=\"8\" fill=\""
-              << colour << "\">";
-        else
-          out << "<circle cx=\"" << fmt(x) << "\" cy=\"" << fmt(y) << "\" r=\"4.5\" fill=\"" << colour << "\">";
-        out << "<title>" << label_of(points[i]) << ", " << name << ": " << grouped(std::clamp(points[i].*tls, 0LL, n))
-            << " of " << grouped(n) << " encrypted (" << share_text(permille(points[i].*tls, n)) << ")</title>"
-            << (squares ? "</rect>" : "</circle>") << "\n";
-      }
-    }
-    out << "</g>\n";
-  };
-  series("line-outbound", out_colour, false, false, &ChartPoint::out, &ChartPoint::out_tls, "outbound");
-  series("line-inbound", in_colour, true, true, &ChartPoint::in, &ChartPoint::in_tls, "inbound");
-  out << "</svg>\n";
+    d += (pen_down ? " L" : " M") + fmt(chart.x_of(i)) + " " + fmt(Chart::y_of(points[i].*series.tls, n));
+    pen_down = true;
+  }
+  return d.empty() ? d : d.substr(1);
+}
+
+// A marker with its numbers as a tooltip.
+void write_series_marker(std::ostringstream& out, const Chart& chart, const Series& series, size_t i) {
+  const ChartPoint& p = chart.timeline.points[i];
+  long long n = p.*series.total, tls = p.*series.tls;
+  double x = chart.x_of(i), y = Chart::y_of(tls, n);
+  if (series.dashed_squares)
+    out << "<rect x=\"" << fmt(x - 4) << "\" y=\"" << fmt(y - 4) << "\" width=\"8\" height=\"8\" fill=\""
+        << series.colour << "\">";
+  else
+    out << "<circle cx=\"" << fmt(x) << "\" cy=\"" << fmt(y) << "\" r=\"4.5\" fill=\"" << series.colour << "\">";
+  out << "<title>" << chart.label_of(p) << ", " << series.name << ": " << grouped(std::clamp(tls, 0LL, n)) << " of "
+      << grouped(n) << " encrypted (" << share_text(permille(tls, n)) << ")</title>"
+      << (series.dashed_squares ? "</rect>" : "</circle>") << "\n";
+}
+
+void write_series(std::ostringstream& out, const Chart& chart, const Series& series) {
+  out << "<g class=\"" << series.css << "\">\n";
+  if (std::string d = series_path(chart, series); !d.empty())
+    out << "<path d=\"" << d << "\" fill=\"none\" stroke=\"" << series.colour
+        << "\" stroke-width=\"3\" stroke-linejoin=\"round\""
+        << (series.dashed_squares ? " stroke-dasharray=\"9 5\"" : "") << "/>\n";
+  const auto& points = chart.timeline.points;
+  if (points.size() <= 400)  // beyond that the markers would hide the lines
+    for (size_t i = 0; i < points.size(); ++i)
+      if (points[i].*series.total > 0) write_series_marker(out, chart, series, i);
+  out << "</g>\n";
+}
+
+void write_legend_and_caption(std::ostringstream& out, bool hourly) {
   out << "<div class=\"legend\" aria-hidden=\"true\">"
       << "<span><svg width=\"36\" height=\"12\" viewBox=\"0 0 36 12\"><line x1=\"0\" x2=\"36\" y1=\"6\" y2=\"6\" stroke=\""
-      << out_colour << "\" stroke-width=\"3\"/><circle cx=\"18\" cy=\"6\" r=\"4.5\" fill=\"" << out_colour
+      << kOutboundColour << "\" stroke-width=\"3\"/><circle cx=\"18\" cy=\"6\" r=\"4.5\" fill=\"" << kOutboundColour
       << "\"/></svg> outbound</span>"
       << "<span><svg width=\"36\" height=\"12\" viewBox=\"0 0 36 12\"><line x1=\"0\" x2=\"36\" y1=\"6\" y2=\"6\" stroke=\""
-      << in_colour << "\" stroke-width=\"3\" stroke-dasharray=\"9 5\"/><rect x=\"14\" y=\"2\" width=\"8\" height=\"8\" fill=\""
-      << in_colour << "\"/></svg> inbound</span></div>\n";
+      << kInboundColour << "\" stroke-width=\"3\" stroke-dasharray=\"9 5\"/><rect x=\"14\" y=\"2\" width=\"8\" "
+      << "height=\"8\" fill=\"" << kInboundColour << "\"/></svg> inbound</span></div>\n";
   out << "<figcaption>Share of delivered (outbound) and received (inbound) messages that went over TLS, per "
       << (hourly ? "hour" : "day") << ". Gaps mean no messages in that direction.</figcaption>\n</figure>\n";
+}
 
-  // The same numbers as a table, for screen readers and print.
+// The chart's numbers as a table, for screen readers and print.
+void write_timeline_table(std::ostringstream& out, const Timeline& timeline) {
+  const auto& points = timeline.points;
   out << "<details>\n<summary>Timeline as a table (" << points.size() << " "
-      << plural(static_cast<long long>(points.size()), "row", "rows") << ")</summary>\n"
-      << "<table id=\"timeline-table\">\n<thead><tr><th scope=\"col\">" << (hourly ? "Hour" : "Day")
-      << "</th><th scope=\"col\" class=\"num\">Outbound</th><th scope=\"col\" class=\"num\">over TLS</th>"
-         "<th scope=\"col\" class=\"num\">share</th><th scope=\"col\" class=\"num\">Inbound</th>"
-         "<th scope=\"col\" class=\"num\">over TLS</th><th scope=\"col\" class=\"num\">share</th></tr></thead>\n<tbody>\n";
+      << plural(static_cast<long long>(points.size()), "row", "rows") << ")</summary>\n<table id=\"timeline-table\">\n"
+      << table_head({{timeline.hourly ? "Hour" : "Day"}, {"Outbound", true}, {"over TLS", true}, {"share", true},
+                     {"Inbound", true}, {"over TLS", true}, {"share", true}});
   for (const auto& p : points) {
     out << "<tr><th scope=\"row\">" << time_element(p.start) << "</th>" << num_cell("outbound", p.out)
         << num_cell("outbound-tls", p.out_tls) << "<td class=\"num\">" << share_text(permille(p.out_tls, p.out))
         << "</td>" << num_cell("inbound", p.in) << num_cell("inbound-tls", p.in_tls) << "<td class=\"num\">"
         << share_text(permille(p.in_tls, p.in)) << "</td></tr>\n";
   }
-  out << "</tbody>\n</table>\n</details>\n</section>\n";
+  out << "</tbody>\n</table>\n</details>\n";
 }
+
+void write_timeline(std::ostringstream& out, const json& report) {
+  Timeline timeline = read_timeline(report);
+  out << section_open("timeline", "Encrypted share over time");
+  if (timeline.points.empty()) {
+    out << empty_note("No timeline in this report.") << "</section>\n";
+    return;
+  }
+  Chart chart{timeline};
+  write_chart_open(out, timeline.hourly);
+  write_chart_axes(out, chart);
+  write_series(out, chart,
+               {"line-outbound", kOutboundColour, false, &ChartPoint::out, &ChartPoint::out_tls, "outbound"});
+  write_series(out, chart, {"line-inbound", kInboundColour, true, &ChartPoint::in, &ChartPoint::in_tls, "inbound"});
+  out << "</svg>\n";
+  write_legend_and_caption(out, timeline.hourly);
+  write_timeline_table(out, timeline);
+  out << "</section>\n";
+}
+
+// ---------------------------------------------------------------- what if
 
 std::string level_word(const std::string& setting) {
   // "smtp_tls_security_level = encrypt" -> "encrypt" when that is a plain lower-case word.
@@ -704,6 +730,12 @@ std::string level_word(const std::string& setting) {
   return std::string(w);
 }
 
+// "what-if-outbound-encrypt", or by position when the setting ends in no plain word.
+std::string what_if_id(std::string_view direction, const std::string& setting, size_t index) {
+  std::string level = level_word(setting);
+  return "what-if-" + std::string(direction) + "-" + (level.empty() ? std::to_string(index) : level);
+}
+
 std::string name_list(const json& names, std::string_view what) {
   if (!names.is_array() || names.empty()) return {};
   std::string out = "<details><summary>the " + grouped(static_cast<long long>(names.size())) + " " + std::string(what) +
@@ -712,259 +744,282 @@ std::string name_list(const json& names, std::string_view what) {
   return out + "</ul></details>";
 }
 
+std::string outbound_what_if_item(const json& w, size_t index) {
+  std::string setting = text(w, "setting");
+  long long messages = count(w, "messages");
+  long long domains = size_of(list(w, "domains"));
+  std::string id = what_if_id("outbound", setting, index);
+  std::string sentence = "With <code>" + esc(setting) + "</code>, " + what_if_span(id + "-messages", "messages", messages) +
+                         " " + plural(messages, "message", "messages") + " to " +
+                         what_if_span(id + "-domains", "domains", domains) + " " + plural(domains, "domain", "domains") +
+                         " would have been deferred, then bounced.";
+  return element("li",
+                 {{"class", "what-if"},
+                  {"data-direction", "outbound"},
+                  {"data-setting", setting},
+                  {"data-messages", std::to_string(messages)},
+                  {"data-domains", std::to_string(domains)}},
+                 sentence + name_list(field(w, "domains"), domains == 1 ? "domain" : "domains")) +
+         "\n";
+}
+
+std::string inbound_what_if_item(const json& w, size_t index) {
+  std::string setting = text(w, "setting");
+  long long messages = count(w, "messages");
+  long long clients = size_of(list(w, "clients"));
+  long long senders = size_of(list(w, "sender_domains"));
+  std::string id = what_if_id("inbound", setting, index);
+  std::string sentence =
+      "With <code>" + esc(setting) + "</code>, " + what_if_span(id + "-messages", "messages", messages) + " " +
+      plural(messages, "message", "messages") + " from " + what_if_span(id + "-clients", "clients", clients) + " " +
+      plural(clients, "client", "clients") + " (" + what_if_span(id + "-sender-domains", "sender-domains", senders) +
+      " sender " + plural(senders, "domain", "domains") + ") would have been rejected.";
+  return element("li",
+                 {{"class", "what-if"},
+                  {"data-direction", "inbound"},
+                  {"data-setting", setting},
+                  {"data-messages", std::to_string(messages)},
+                  {"data-clients", std::to_string(clients)},
+                  {"data-sender-domains", std::to_string(senders)}},
+                 sentence + name_list(field(w, "clients"), clients == 1 ? "client" : "clients") +
+                     name_list(field(w, "sender_domains"), senders == 1 ? "sender domain" : "sender domains")) +
+         "\n";
+}
+
+// A list of what-if items, each from item(entry, its index in the list).
+template <typename Item>
+void write_what_if_list(std::ostringstream& out, const json& entries, Item item) {
+  out << "<ul class=\"what-if\">\n";
+  size_t index = 0;
+  for (const auto& w : entries) out << item(w, index++);
+  out << "</ul>\n";
+}
+
 void write_what_if(std::ostringstream& out, const json& report) {
   const json& what_if = field(report, "what_if");
-  out << "<section aria-labelledby=\"what-if-heading\">\n<h2 id=\"what-if-heading\">What if TLS were required?</h2>\n";
+  out << section_open("what-if", "What if TLS were required?");
   const json& outbound = list(what_if, "outbound");
   const json& inbound = list(what_if, "inbound");
   if (outbound.empty() && inbound.empty()) {
-    out << "<p class=\"empty\">No what-if figures in this report.</p>\n</section>\n";
+    out << empty_note("No what-if figures in this report.") << "</section>\n";
     return;
   }
   if (!outbound.empty()) {
     out << "<h3>Sending</h3>\n<p>Postfix keeps a message it may not send in the queue (deferred) and retries; after "
-           "<code>maximal_queue_lifetime</code> (5 days by default) it returns it to the sender (bounced).</p>\n"
-           "<ul class=\"what-if\">\n";
-    size_t index = 0;
-    for (const auto& w : outbound) {
-      std::string setting = text(w, "setting");
-      long long messages = count(w, "messages");
-      long long domains = static_cast<long long>(list(w, "domains").size());
-      std::string level = level_word(setting);
-      std::string id = "what-if-outbound-" + (level.empty() ? std::to_string(index) : level);
-      out << "<li class=\"what-if\" data-direction=\"outbound\" data-setting=\"" << esc(setting)
-          << "\" data-messages=\"" << messages << "\" data-domains=\"" << domains << "\">With <code>" << esc(setting)
-          << "</code>, <span class=\"n\" id=\"" << id << "-messages\" data-field=\"messages\">" << grouped(messages)
-          << "</span> " << plural(messages, "message", "messages") << " to <span class=\"n\" id=\"" << id
-          << "-domains\" data-field=\"domains\">" << grouped(domains) << "</span> "
-          << plural(domains, "domain", "domains") << " would have been deferred, then bounced."
-          << name_list(field(w, "domains"), domains == 1 ? "domain" : "domains") << "</li>\n";
-      ++index;
-    }
-    out << "</ul>\n";
+           "<code>maximal_queue_lifetime</code> (5 days by default) it returns it to the sender (bounced).</p>\n";
+    write_what_if_list(out, outbound, outbound_what_if_item);
   }
   if (!inbound.empty()) {
     out << "<h3>Receiving</h3>\n<p>With TLS required, Postfix answers <code>MAIL FROM</code> without STARTTLS with "
            "<q>530 5.7.0 Must issue a STARTTLS command first</q>, and the sending server gives up (a 5xx reply). "
-           "RFC 3207 says a publicly referenced MX must not require TLS.</p>\n<ul class=\"what-if\">\n";
-    size_t index = 0;
-    for (const auto& w : inbound) {
-      std::string setting = text(w, "setting");
-      long long messages = count(w, "messages");
-      long long clients = static_cast<long long>(list(w, "clients").size());
-      long long senders = static_cast<long long>(list(w, "sender_domains").size());
-      std::string level = level_word(setting);
-      std::string id = "what-if-inbound-" + (level.empty() ? std::to_string(index) : level);
-      out << "<li class=\"what-if\" data-direction=\"inbound\" data-setting=\"" << esc(setting) << "\" data-messages=\""
-          << messages << "\" data-clients=\"" << clients << "\" data-sender-domains=\"" << senders << "\">With <code>"
-          << esc(setting) << "</code>, <span class=\"n\" id=\"" << id << "-messages\" data-field=\"messages\">"
-          << grouped(messages) << "</span> " << plural(messages, "message", "messages") << " from <span class=\"n\" id=\""
-          << id << "-clients\" data-field=\"clients\">" << grouped(clients) << "</span> "
-          << plural(clients, "client", "clients") << " (<span class=\"n\" id=\"" << id
-          << "-sender-domains\" data-field=\"sender-domains\">" << grouped(senders) << "</span> sender "
-          << plural(senders, "domain", "domains") << ") would have been rejected."
-          << name_list(field(w, "clients"), clients == 1 ? "client" : "clients")
-          << name_list(field(w, "sender_domains"), senders == 1 ? "sender domain" : "sender domains") << "</li>\n";
-      ++index;
-    }
-    out << "</ul>\n";
+           "RFC 3207 says a publicly referenced MX must not require TLS.</p>\n";
+    write_what_if_list(out, inbound, inbound_what_if_item);
   }
   out << "</section>\n";
+}
+
+// ---------------------------------------------------------------- outbound domains
+
+// The domain's receiving servers, folded.
+std::string peers_details(const json& domain) {
+  const json& peers = list(domain, "peers");
+  if (peers.empty()) return {};
+  std::string out = "<details><summary>" + std::to_string(peers.size()) + " " +
+                    plural(size_of(peers), "server", "servers") + "</summary><ul>";
+  for (const auto& p : peers) {
+    long long messages = count(p, "messages");
+    out += "<li>" + esc(text(p, "host")) + " [" + esc(text(p, "ip")) + "]: " + counted(messages, "message", "messages") +
+           ", " + grouped(count(p, "tls")) + " over TLS";
+    if (std::string trust = count_map(field(p, "trust")); !trust.empty()) out += " (" + trust + ")";
+    out += "</li>";
+  }
+  return out + "</ul></details>";
+}
+
+// Postfix's verdicts on the server certificates, each count also as data-<verdict>.
+std::string trust_cell(const json& trust) {
+  static constexpr std::array<std::pair<const char*, const char*>, 4> verdicts = {
+      {{"Verified", "data-verified"}, {"Trusted", "data-trusted"}, {"Untrusted", "data-untrusted"},
+       {"Anonymous", "data-anonymous"}}};
+  std::vector<Attribute> attributes = {{"data-col", "trust"}};
+  std::string shown;
+  for (const auto& [verdict, attribute] : verdicts) {
+    long long n = count(trust, verdict);
+    attributes.push_back({attribute, std::to_string(n)});
+    if (n != 0) shown += (shown.empty() ? "" : "<br>") + std::string(verdict) + "\u00a0" + grouped(n);
+  }
+  attributes.push_back({"data-sort", std::to_string(count(trust, "Verified"))});
+  return element("td", attributes, shown.empty() ? "\u2013" : shown);
+}
+
+// TLS failures by kind, then deferrals and bounces; data-value is the failures' sum.
+std::string failures_cell(const json& domain) {
+  static constexpr std::array<std::pair<const char*, const char*>, 4> kinds = {
+      {{"not_offered", "STARTTLS not offered"}, {"not_verified", "not verified"}, {"handshake", "handshake failed"},
+       {"other", "other"}}};
+  const json& failures = field(domain, "tls_failures");
+  long long deferred = count(domain, "deferred"), bounced = count(domain, "bounced");
+  long long total = 0;
+  std::string shown;
+  auto show = [&](std::string_view label, long long n) {
+    if (n != 0) shown += (shown.empty() ? "" : "<br>") + std::string(label) + "\u00a0" + grouped(n);
+  };
+  for (const auto& [key, label] : kinds) {
+    long long n = count(failures, key);
+    total = saturating_add(total, n);
+    show(label, n);
+  }
+  show("deferred", deferred);
+  show("bounced", bounced);
+  std::vector<Attribute> attributes = {{"data-col", "tls-failures"},
+                                       {"data-value", std::to_string(total)},
+                                       {"data-deferred", std::to_string(deferred)},
+                                       {"data-bounced", std::to_string(bounced)},
+                                       {"data-sort", std::to_string(total)}};
+  if (!shown.empty()) attributes.push_back({"class", "fail"});
+  return element("td", attributes, shown.empty() ? "none" : shown);
+}
+
+// The safe policy level (coloured when it is a known one) and why.
+std::string evidence_cell(const json& evidence) {
+  std::string level = text(evidence, "safe_level");
+  bool known = level == "secure" || level == "verify" || level == "encrypt" || level == "may";
+  std::string inner;
+  if (!level.empty())
+    inner = element("span", {{"class", known ? "level level-" + level : "level"}}, esc(level)) + " ";
+  return element("td", {{"data-col", "evidence"}, {"class", "evidence"}, {"data-safe-level", level}, {"data-sort", level}},
+                 inner + esc(text(evidence, "text")));
+}
+
+std::string outbound_domain_row(const json& d) {
+  std::string name = text(d, "domain");
+  long long tls = count(d, "tls"), plaintext = count(d, "plaintext");
+  RowClass rc = classify(tls, plaintext);
+  return open_tag("tr", {{"class", rc.css}, {"data-domain", name}}) +
+         element("th", {{"scope", "row"}, {"data-col", "domain"}, {"data-sort", name}},
+                 esc(name) + badge_html(rc) + peers_details(d)) +
+         num_cell("messages", count(d, "messages")) + share_cell(tls, share_total(d)) +
+         num_cell("plaintext", plaintext, plaintext > 0 ? "fail" : "") + trust_cell(field(d, "trust")) +
+         "<td data-col=\"protocols\">" + count_map(field(d, "protocols")) + "</td>" + failures_cell(d) +
+         evidence_cell(field(d, "evidence")) + seen_cell(d) + "</tr>\n";
 }
 
 void write_outbound_domains(std::ostringstream& out, const json& report) {
   const json& domains = list(field(report, "outbound"), "domains");
-  out << "<section aria-labelledby=\"outbound-domains-heading\">\n<h2 id=\"outbound-domains-heading\">Outbound: "
-         "recipient domains</h2>\n";
+  out << section_open("outbound-domains", "Outbound: recipient domains");
   if (domains.empty()) {
-    out << "<p class=\"empty\">No outbound deliveries in this report.</p>\n</section>\n";
+    out << empty_note("No outbound deliveries in this report.") << "</section>\n";
     return;
   }
-  out << "<table id=\"outbound-domains-table\" class=\"sortable\">\n<caption>" << grouped(static_cast<long long>(domains.size()))
-      << " " << plural(static_cast<long long>(domains.size()), "domain", "domains")
-      << ", plaintext first. Trust is Postfix's verdict on the server certificate: Verified (matched a policy), "
-         "Trusted (valid chain), Untrusted, Anonymous (no certificate).</caption>\n<thead><tr>"
-         "<th scope=\"col\">Domain</th><th scope=\"col\" class=\"num\">Messages</th>"
-         "<th scope=\"col\" class=\"num\">TLS share</th><th scope=\"col\" class=\"num\">Plaintext</th>"
-         "<th scope=\"col\">Trust</th><th scope=\"col\">Protocols</th><th scope=\"col\">TLS failures</th>"
-         "<th scope=\"col\">Safe level and evidence</th><th scope=\"col\">First and last seen</th></tr></thead>\n<tbody>\n";
-  static constexpr std::array<const char*, 4> trust_names = {"Verified", "Trusted", "Untrusted", "Anonymous"};
-  static constexpr std::array<std::pair<const char*, const char*>, 4> failure_names = {
-      {{"not_offered", "STARTTLS not offered"}, {"not_verified", "not verified"}, {"handshake", "handshake failed"},
-       {"other", "other"}}};
-  for (const json* row : plaintext_first(domains)) {
-    const json& d = *row;
-    std::string name = text(d, "domain");
-    long long messages = count(d, "messages"), tls = count(d, "tls"), plaintext = count(d, "plaintext");
-    RowClass rc = classify(tls, plaintext);
-    out << "<tr class=\"" << rc.css << "\" data-domain=\"" << esc(name) << "\">";
-    // Domain, with its receiving servers.
-    out << "<th scope=\"row\" data-col=\"domain\" data-sort=\"" << esc(name) << "\">" << esc(name) << badge_html(rc);
-    const json& peers = list(d, "peers");
-    if (!peers.empty()) {
-      out << "<details><summary>" << peers.size() << " " << plural(static_cast<long long>(peers.size()), "server", "servers")
-          << "</summary><ul>";
-      for (const auto& p : peers) {
-        long long pm = count(p, "messages"), pt = count(p, "tls");
-        out << "<li>" << esc(text(p, "host")) << " [" << esc(text(p, "ip")) << "]: " << grouped(pm) << " "
-            << plural(pm, "message", "messages") << ", " << grouped(pt) << " over TLS";
-        std::string trust = count_map(field(p, "trust"));
-        if (!trust.empty()) out << " (" << trust << ")";
-        out << "</li>";
-      }
-      out << "</ul></details>";
-    }
-    out << "</th>";
-    out << num_cell("messages", messages) << share_cell(tls, share_total(d))
-        << num_cell("plaintext", plaintext, plaintext > 0 ? "fail" : "");
-    // Trust.
-    const json& trust = field(d, "trust");
-    out << "<td data-col=\"trust\"";
-    for (const char* t : trust_names) {
-      std::string attr = t;
-      std::transform(attr.begin(), attr.end(), attr.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      out << " data-" << attr << "=\"" << count(trust, t) << "\"";
-    }
-    out << " data-sort=\"" << count(trust, "Verified") << "\">";
-    bool any = false;
-    for (const char* t : trust_names) {
-      long long n = count(trust, t);
-      if (n == 0) continue;
-      out << (any ? "<br>" : "") << t << "\u00a0" << grouped(n);
-      any = true;
-    }
-    if (!any) out << "\u2013";
-    out << "</td>";
-    out << "<td data-col=\"protocols\">" << count_map(field(d, "protocols")) << "</td>";
-    // Failures, deferrals, bounces.
-    const json& failures = field(d, "tls_failures");
-    long long deferred = count(d, "deferred"), bounced = count(d, "bounced");
-    long long failure_total = 0;
-    std::string failure_text;
-    for (const auto& [key, label] : failure_names) {
-      long long n = count(failures, key);
-      failure_total += n;
-      if (n != 0) failure_text += std::string(failure_text.empty() ? "" : "<br>") + label + "\u00a0" + grouped(n);
-    }
-    if (deferred != 0) failure_text += std::string(failure_text.empty() ? "" : "<br>") + "deferred\u00a0" + grouped(deferred);
-    if (bounced != 0) failure_text += std::string(failure_text.empty() ? "" : "<br>") + "bounced\u00a0" + grouped(bounced);
-    out << "<td data-col=\"tls-failures\" data-value=\"" << failure_total << "\" data-deferred=\"" << deferred
-        << "\" data-bounced=\"" << bounced << "\" data-sort=\"" << failure_total << "\""
-        << (failure_text.empty() ? "" : " class=\"fail\"") << ">" << (failure_text.empty() ? "none" : failure_text)
-        << "</td>";
-    // Evidence.
-    const json& evidence = field(d, "evidence");
-    std::string level = text(evidence, "safe_level");
-    bool known = level == "secure" || level == "verify" || level == "encrypt" || level == "may";
-    out << "<td data-col=\"evidence\" class=\"evidence\" data-safe-level=\"" << esc(level) << "\" data-sort=\""
-        << esc(level) << "\">";
-    if (!level.empty())
-      out << "<span class=\"level" << (known ? " level-" + level : std::string()) << "\">" << esc(level) << "</span> ";
-    out << esc(text(evidence, "text")) << "</td>";
-    out << seen_cell(d) << "</tr>\n";
-  }
+  out << sortable_table_open("outbound-domains-table",
+                             counted(size_of(domains), "domain", "domains") +
+                                 ", plaintext first. Trust is Postfix's verdict on the server certificate: Verified "
+                                 "(matched a policy), Trusted (valid chain), Untrusted, Anonymous (no certificate).")
+      << table_head({{"Domain"}, {"Messages", true}, {"TLS share", true}, {"Plaintext", true}, {"Trust"},
+                     {"Protocols"}, {"TLS failures"}, {"Safe level and evidence"}, {"First and last seen"}});
+  for (const json* row : plaintext_first(domains)) out << outbound_domain_row(*row);
   out << "</tbody>\n</table>\n</section>\n";
 }
 
-void write_inbound(std::ostringstream& out, const json& report) {
-  const json& inbound = field(report, "inbound");
-  const json& senders = list(inbound, "sender_domains");
-  const json& clients = list(inbound, "clients");
-  out << "<section aria-labelledby=\"inbound-senders-heading\">\n<h2 id=\"inbound-senders-heading\">Inbound: sender "
-         "domains</h2>\n";
-  if (senders.empty()) {
-    out << "<p class=\"empty\">No received messages in this report.</p>\n";
-  } else {
-    out << "<table id=\"inbound-sender-domains-table\" class=\"sortable\">\n<caption>"
-        << grouped(static_cast<long long>(senders.size())) << " "
-        << plural(static_cast<long long>(senders.size()), "domain", "domains")
-        << " from the envelope sender (<code>from=&lt;&gt;</code>), which anyone can forge; plaintext first.</caption>\n"
-           "<thead><tr><th scope=\"col\">Sender domain</th><th scope=\"col\" class=\"num\">Messages</th>"
-           "<th scope=\"col\" class=\"num\">TLS share</th><th scope=\"col\" class=\"num\">Plaintext</th>"
-           "<th scope=\"col\">Protocols</th><th scope=\"col\">First and last seen</th></tr></thead>\n<tbody>\n";
-    for (const json* row : plaintext_first(senders)) {
-      const json& d = *row;
-      std::string name = text(d, "domain");
-      long long tls = count(d, "tls"), plaintext = count(d, "plaintext");
-      RowClass rc = classify(tls, plaintext);
-      out << "<tr class=\"" << rc.css << "\" data-domain=\"" << esc(name) << "\"><th scope=\"row\" data-col=\"domain\" "
-          << "data-sort=\"" << esc(name) << "\">" << (name.empty() ? "(empty sender)" : esc(name)) << badge_html(rc)
-          << "</th>" << num_cell("messages", count(d, "messages")) << share_cell(tls, share_total(d))
-          << num_cell("plaintext", plaintext, plaintext > 0 ? "fail" : "") << "<td data-col=\"protocols\">"
-          << count_map(field(d, "protocols")) << "</td>" << seen_cell(d) << "</tr>\n";
-    }
-    out << "</tbody>\n</table>\n";
-  }
-  out << "</section>\n<section aria-labelledby=\"inbound-clients-heading\">\n<h2 id=\"inbound-clients-heading\">"
-         "Inbound: sending servers</h2>\n";
-  if (clients.empty()) {
-    out << "<p class=\"empty\">No SMTP clients in this report.</p>\n";
-  } else {
-    out << "<table id=\"inbound-clients-table\" class=\"sortable\">\n<caption>"
-        << grouped(static_cast<long long>(clients.size())) << " "
-        << plural(static_cast<long long>(clients.size()), "client", "clients")
-        << " (host name as Postfix logged it, with address), plaintext first.</caption>\n"
-           "<thead><tr><th scope=\"col\">Client</th><th scope=\"col\" class=\"num\">Sessions</th>"
-           "<th scope=\"col\" class=\"num\">Messages</th><th scope=\"col\" class=\"num\">TLS share</th>"
-           "<th scope=\"col\" class=\"num\">Plaintext</th><th scope=\"col\" class=\"num\">STARTTLS failures</th>"
-           "<th scope=\"col\">Protocols</th><th scope=\"col\">First and last seen</th></tr></thead>\n<tbody>\n";
-    for (const json* row : plaintext_first(clients)) {
-      const json& c = *row;
-      std::string id = text(c, "host") + "[" + text(c, "ip") + "]";
-      long long tls = count(c, "tls"), plaintext = count(c, "plaintext"), failures = count(c, "starttls_failures");
-      RowClass rc = classify(tls, plaintext);
-      out << "<tr class=\"" << rc.css << "\" data-client=\"" << esc(id) << "\"><th scope=\"row\" data-col=\"client\" "
-          << "data-sort=\"" << esc(id) << "\">" << esc(text(c, "host")) << " <span class=\"muted\">["
-          << esc(text(c, "ip")) << "]</span>" << badge_html(rc) << "</th>" << num_cell("sessions", count(c, "sessions"))
-          << num_cell("messages", count(c, "messages")) << share_cell(tls, share_total(c))
-          << num_cell("plaintext", plaintext, plaintext > 0 ? "fail" : "")
-          << num_cell("starttls-failures", failures, failures > 0 ? "fail" : "") << "<td data-col=\"protocols\">"
-          << count_map(field(c, "protocols")) << "</td>" << seen_cell(c) << "</tr>\n";
-    }
-    out << "</tbody>\n</table>\n";
-  }
-  out << "</section>\n";
+// ---------------------------------------------------------------- inbound
+
+std::string protocols_cell(const json& row) {
+  return "<td data-col=\"protocols\">" + count_map(field(row, "protocols")) + "</td>";
 }
+
+std::string sender_domain_row(const json& d) {
+  std::string name = text(d, "domain");
+  long long tls = count(d, "tls"), plaintext = count(d, "plaintext");
+  RowClass rc = classify(tls, plaintext);
+  return open_tag("tr", {{"class", rc.css}, {"data-domain", name}}) +
+         element("th", {{"scope", "row"}, {"data-col", "domain"}, {"data-sort", name}},
+                 (name.empty() ? "(empty sender)" : esc(name)) + badge_html(rc)) +
+         num_cell("messages", count(d, "messages")) + share_cell(tls, share_total(d)) +
+         num_cell("plaintext", plaintext, plaintext > 0 ? "fail" : "") + protocols_cell(d) + seen_cell(d) + "</tr>\n";
+}
+
+std::string client_row(const json& c) {
+  std::string id = text(c, "host") + "[" + text(c, "ip") + "]";
+  long long tls = count(c, "tls"), plaintext = count(c, "plaintext"), failures = count(c, "starttls_failures");
+  RowClass rc = classify(tls, plaintext);
+  return open_tag("tr", {{"class", rc.css}, {"data-client", id}}) +
+         element("th", {{"scope", "row"}, {"data-col", "client"}, {"data-sort", id}},
+                 esc(text(c, "host")) + " <span class=\"muted\">[" + esc(text(c, "ip")) + "]</span>" + badge_html(rc)) +
+         num_cell("sessions", count(c, "sessions")) + num_cell("messages", count(c, "messages")) +
+         share_cell(tls, share_total(c)) + num_cell("plaintext", plaintext, plaintext > 0 ? "fail" : "") +
+         num_cell("starttls-failures", failures, failures > 0 ? "fail" : "") + protocols_cell(c) + seen_cell(c) +
+         "</tr>\n";
+}
+
+void write_sender_domains(std::ostringstream& out, const json& senders) {
+  out << section_open("inbound-senders", "Inbound: sender domains");
+  if (senders.empty()) {
+    out << empty_note("No received messages in this report.") << "</section>\n";
+    return;
+  }
+  out << sortable_table_open("inbound-sender-domains-table",
+                             counted(size_of(senders), "domain", "domains") +
+                                 " from the envelope sender (<code>from=&lt;&gt;</code>), which anyone can forge; "
+                                 "plaintext first.")
+      << table_head({{"Sender domain"}, {"Messages", true}, {"TLS share", true}, {"Plaintext", true}, {"Protocols"},
+                     {"First and last seen"}});
+  for (const json* row : plaintext_first(senders)) out << sender_domain_row(*row);
+  out << "</tbody>\n</table>\n</section>\n";
+}
+
+void write_clients(std::ostringstream& out, const json& clients) {
+  out << section_open("inbound-clients", "Inbound: sending servers");
+  if (clients.empty()) {
+    out << empty_note("No SMTP clients in this report.") << "</section>\n";
+    return;
+  }
+  out << sortable_table_open("inbound-clients-table",
+                             counted(size_of(clients), "client", "clients") +
+                                 " (host name as Postfix logged it, with address), plaintext first.")
+      << table_head({{"Client"}, {"Sessions", true}, {"Messages", true}, {"TLS share", true}, {"Plaintext", true},
+                     {"STARTTLS failures", true}, {"Protocols"}, {"First and last seen"}});
+  for (const json* row : plaintext_first(clients)) out << client_row(*row);
+  out << "</tbody>\n</table>\n</section>\n";
+}
+
+// ---------------------------------------------------------------- notes and inputs
 
 void write_notifications(std::ostringstream& out, const json& report) {
   const json& notes = list(report, "notifications");
-  out << "<section aria-labelledby=\"notifications-heading\">\n<h2 id=\"notifications-heading\">Notes to send</h2>\n";
+  out << section_open("notifications", "Notes to send");
   if (notes.empty()) {
-    out << "<p class=\"empty\">No correspondent domain needs a note.</p>\n</section>\n";
+    out << empty_note("No correspondent domain needs a note.") << "</section>\n";
     return;
   }
   out << "<p>A ready-to-send text for the postmaster of each domain whose mail went only in plaintext.</p>\n";
   for (const auto& n : notes) {
-    std::string domain = text(n, "domain");
-    out << "<details class=\"notification\" data-domain=\"" << esc(domain) << "\"><summary><strong>" << esc(domain)
-        << "</strong>: " << esc(text(n, "subject")) << "</summary>\n<p>Subject: " << esc(text(n, "subject"))
-        << "</p>\n<pre>" << esc(text(n, "text")) << "</pre></details>\n";
+    std::string domain = text(n, "domain"), subject = esc(text(n, "subject"));
+    out << open_tag("details", {{"class", "notification"}, {"data-domain", domain}}) << "<summary><strong>"
+        << esc(domain) << "</strong>: " << subject << "</summary>\n<p>Subject: " << subject << "</p>\n<pre>"
+        << esc(text(n, "text")) << "</pre></details>\n";
   }
   out << "</section>\n";
 }
 
+std::string input_row(const json& f) {
+  std::string errors;
+  for (const auto& e : list(f, "errors")) errors += (errors.empty() ? "" : "<br>") + esc(as_text(e));
+  return "<tr><th scope=\"row\">" + esc(text(f, "file")) + "</th>" + num_cell("lines", count(f, "lines")) +
+         num_cell("postfix-lines", count(f, "postfix_lines")) + num_cell("unparsed-lines", count(f, "unparsed_lines")) +
+         num_cell("bytes", count(f, "bytes")) + "<td class=\"errors\">" + errors + "</td></tr>\n";
+}
+
 void write_inputs(std::ostringstream& out, const json& report) {
   const json& inputs = list(report, "inputs");
-  out << "<section aria-labelledby=\"inputs-heading\">\n<h2 id=\"inputs-heading\">Log files read</h2>\n";
+  out << section_open("inputs", "Log files read");
   if (inputs.empty()) {
-    out << "<p class=\"empty\">No input files listed.</p>\n</section>\n";
+    out << empty_note("No input files listed.") << "</section>\n";
     return;
   }
-  out << "<table id=\"inputs-table\">\n<thead><tr><th scope=\"col\">File</th><th scope=\"col\" class=\"num\">Lines</th>"
-         "<th scope=\"col\" class=\"num\">Postfix lines</th><th scope=\"col\" class=\"num\">Not understood</th>"
-         "<th scope=\"col\" class=\"num\">Bytes</th><th scope=\"col\">Errors</th></tr></thead>\n<tbody>\n";
-  for (const auto& f : inputs) {
-    const json& errors = list(f, "errors");
-    out << "<tr><th scope=\"row\">" << esc(text(f, "file")) << "</th>" << num_cell("lines", count(f, "lines"))
-        << num_cell("postfix-lines", count(f, "postfix_lines")) << num_cell("unparsed-lines", count(f, "unparsed_lines"))
-        << num_cell("bytes", count(f, "bytes")) << "<td class=\"errors\">";
-    bool first = true;
-    for (const auto& e : errors) {
-      out << (first ? "" : "<br>") << esc(as_text(e));
-      first = false;
-    }
-    out << "</td></tr>\n";
-  }
+  out << "<table id=\"inputs-table\">\n"
+      << table_head({{"File"}, {"Lines", true}, {"Postfix lines", true}, {"Not understood", true}, {"Bytes", true},
+                     {"Errors"}});
+  for (const auto& f : inputs) out << input_row(f);
   out << "</tbody>\n</table>\n</section>\n";
 }
 
@@ -972,16 +1027,18 @@ void write_inputs(std::ostringstream& out, const json& report) {
 
 std::string render_html(const nlohmann::json& report) {
   std::ostringstream out;
-  write_head(out, report);
-  out << "<main>\n";
+  out << page::before_title << esc(page_title(report)) << page::before_header;
+  write_header(out, report);
+  out << page::before_main;
   write_totals(out, report);
   write_timeline(out, report);
   write_what_if(out, report);
   write_outbound_domains(out, report);
-  write_inbound(out, report);
+  write_sender_domains(out, list(field(report, "inbound"), "sender_domains"));
+  write_clients(out, list(field(report, "inbound"), "clients"));
   write_notifications(out, report);
   write_inputs(out, report);
-  out << "</main>\n<script>" << kScript << "</script>\n</body>\n</html>\n";
+  out << page::end;
   return out.str();
 }
 

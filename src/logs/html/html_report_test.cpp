@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -14,6 +17,33 @@ size_t occurrences(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
   for (size_t pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
   return n;
+}
+
+// The text between the only OPEN and the next CLOSE.
+std::string between(const std::string& html, const std::string& open, const std::string& close) {
+  size_t start = html.find(open);
+  if (start == std::string::npos) return {};
+  start += open.size();
+  size_t stop = html.find(close, start);
+  return stop == std::string::npos ? std::string() : html.substr(start, stop - start);
+}
+
+// The CSP hash-source of a text: 'sha256-<base64>'.
+std::string sha256_source(const std::string& content) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(content.data(), content.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string b64(((length + 2) / 3) * 4 + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), digest, static_cast<int>(length));
+  b64.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return "'sha256-" + b64 + "'";
+}
+
+std::string source_file(const std::string& name) {
+  std::ifstream in(std::string(MXTLS_SOURCE_DIR) + "/src/logs/html/" + name, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
 }
 
 json small_report() {
@@ -138,6 +168,19 @@ TEST(LogsHtml, ContentSecurityPolicyAllowsOnlyOwnScriptAndStyle) {
   EXPECT_EQ(html.find(" style=\""), std::string::npos);  // inline style attributes would be blocked
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
+}
+
+// The hashes are computed at build time (embed_page.cmake): they must be those
+// of exactly what the browser finds between the tags, and that must be the
+// files, byte for byte.
+TEST(LogsHtml, BuildTimeHashesMatchTheInlinedStyleAndScript) {
+  std::string html = render_html(small_report());
+  std::string style = between(html, "<style>", "</style>"), script = between(html, "<script>", "</script>");
+  EXPECT_EQ(style, "\n" + source_file("style.css"));
+  EXPECT_EQ(script, "\n" + source_file("script.js"));
+  EXPECT_NE(html.find("default-src 'none'; style-src " + sha256_source(style) + "; script-src " +
+                      sha256_source(script) + "; img-src data:; base-uri 'none'; form-action 'none'\">"),
+            std::string::npos);
 }
 
 }  // namespace
