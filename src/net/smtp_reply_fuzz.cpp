@@ -13,9 +13,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mxtls::smtp;
   if (size == 0) return 0;
   // The first byte sets the size of the pieces, so that lines and replies
-  // split across reads are exercised too.
-  size_t piece = 1 + data[0] % 64;
-  std::string input(reinterpret_cast<const char*>(data + 1), size - 1);
+  // split across reads are exercised too, and (high bit) whether the server
+  // repeats itself four times: lines past max_reply_line within -max_len=4096.
+  size_t piece = 1 + (data[0] & 0x3f);
+  std::string once(reinterpret_cast<const char*>(data + 1), size - 1);
+  std::string input = once;
+  if (data[0] & 0x80)
+    for (int i = 0; i < 3; ++i) input += once;
   std::string buffer;
   size_t at = 0;
   ReplyParser parser("the fuzzer's reply");
