@@ -24,7 +24,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.size()][b.size()];
@@ -66,8 +67,10 @@ int check_command_words(const CLI::App& app, int argc, char** argv) {
       for (const auto* sub : subcommands) names.push_back(sub->get_name());
       std::string meant = closest_command(word, names);
       std::cerr << path << ": unknown command '" << mxtls::printable(word, 80) << "'; ";
-      if (!meant.empty()) std::cerr << "did you mean '" << meant << "'?\n";
-      else std::cerr << "the commands are " << mxtls::join(names) << " (see '" << path << " --help')\n";
+      if (!meant.empty())
+        std::cerr << "did you mean '" << meant << "'?\n";
+      else
+        std::cerr << "the commands are " << mxtls::join(names) << " (see '" << path << " --help')\n";
       return usage_status;
     }
     parent = *found;

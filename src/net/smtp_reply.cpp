@@ -26,8 +26,7 @@ std::optional<size_t> reply_line_length(std::string_view bytes) {
 Result<std::optional<Reply>> ReplyParser::feed_line(std::string_view line) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (!has_reply_code(line))
-    return permanent_error("not an SMTP reply while waiting for " + waiting_for_ + ": \"" + printable(line, 80) +
-                           "\"");
+    return permanent_error("not an SMTP reply while waiting for " + waiting_for_ + ": \"" + printable(line, 80) + "\"");
   int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
   if (!reply_.lines.empty() && code != reply_.code)
     return permanent_error("reply code changed within a multi-line reply: \"" + printable(line, 80) + "\"");

@@ -146,13 +146,14 @@ TEST(SmtpReply, CrlfAndBareLf) {
   auto crlf = parse_complete("250-a\r\n250 b\r\n");
   auto lf = parse_complete("250-a\n250 b\n");
   EXPECT_EQ(crlf.lines, lf.lines);
-  EXPECT_EQ(parse_complete("250 b\r\r\n").lines, std::vector<std::string>{"b"});  // stray CRs dropped
+  EXPECT_EQ(parse_complete("250 b\r\r\n").lines, std::vector<std::string>{"b"});      // stray CRs dropped
   EXPECT_EQ(parse_complete("250 a\rb\r\n").lines, std::vector<std::string>{"a\rb"});  // inner CR kept
 }
 
 TEST(SmtpReply, EhloCapabilities) {
-  auto reply = parse_complete("250-mx.example.org greets you\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
-                              "250-StartTLS\r\n250 8BITMIME\r\n");
+  auto reply = parse_complete(
+      "250-mx.example.org greets you\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
+      "250-StartTLS\r\n250 8BITMIME\r\n");
   auto capabilities = ehlo_capabilities(reply);
   EXPECT_EQ(capabilities.keywords, (std::vector<std::string>{"pipelining", "size", "starttls", "8bitmime"}));
   EXPECT_TRUE(capabilities.starttls);
