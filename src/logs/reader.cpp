@@ -170,48 +170,6 @@ Result<std::unique_ptr<LineReader>> LineReader::open(const std::string& path) {
   return std::unique_ptr<LineReader>(new GzipReader(file));
 }
 
-namespace {
-
-struct RotationKey {
-  std::string base;
-  long long rank = 0;  // older files rank lower; the live file is 0
-};
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-RotationKey rotation_key(std::string_view path) {
-  if (path.size() > 3 && path.substr(path.size() - 3) == ".gz") path.remove_suffix(3);
-  size_t dot = path.rfind('.');
-  if (dot != std::string_view::npos && all_digits(path.substr(dot + 1)))  // mail.log.3
-    return {std::string(path.substr(0, dot)), -std::stoll(std::string(path.substr(dot + 1)))};
-  size_t dash = path.rfind('-');
-  if (dash != std::string_view::npos && path.size() - dash - 1 == 8 && all_digits(path.substr(dash + 1)))  // -20261122
-    return {std::string(path.substr(0, dash)), std::stoll(std::string(path.substr(dash + 1))) - 100000000};
-  return {std::string(path), 0};
-}
-
-}  // namespace
-
-std::vector<std::string> order_rotated(std::vector<std::string> paths) {
-  std::vector<std::string> bases;  // in order of first appearance
-  std::vector<std::pair<RotationKey, std::string>> keyed;
-  for (auto& p : paths) {
-    auto key = rotation_key(p);
-    if (std::find(bases.begin(), bases.end(), key.base) == bases.end()) bases.push_back(key.base);
-    keyed.emplace_back(std::move(key), std::move(p));
-  }
-  auto base_index = [&](const std::string& b) { return std::find(bases.begin(), bases.end(), b) - bases.begin(); };
-  std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
-    auto ia = base_index(a.first.base), ib = base_index(b.first.base);
-    return ia != ib ? ia < ib : a.first.rank < b.first.rank;
-  });
-  std::vector<std::string> out;
-  for (auto& [key, path] : keyed) out.push_back(std::move(path));
-  return out;
-}
-
 bool Analysis::input_errors() const {
   return std::any_of(inputs.begin(), inputs.end(), [](const InputStats& i) { return i.failed; });
 }

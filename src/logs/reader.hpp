@@ -12,6 +12,7 @@
 
 #include "logs/aggregate.hpp"
 #include "logs/line.hpp"
+#include "logs/rotation.hpp"  // order_rotated, for the callers of analyze()
 #include "base/result.hpp"
 
 namespace mxtls::logs {
@@ -58,10 +59,6 @@ class LineReader {
   bool eof_ = false, skipping_ = false, truncated_ = false;
   uint64_t line_number_ = 0, bytes_ = 0;
 };
-
-// Sorts a rotated set oldest first: mail.log.3.gz mail.log.2.gz mail.log.1 mail.log
-// (also dated names: mail.log-20261101.gz before mail.log). Other files keep their order.
-std::vector<std::string> order_rotated(std::vector<std::string> paths);
 
 struct InputStats {
   std::string file;

@@ -151,13 +151,6 @@ TEST(LogsReader, UnreadableFiles) {
   EXPECT_TRUE(a.inputs[1].failed);
 }
 
-TEST(LogsReader, OrdersRotatedSetsOldestFirst) {
-  EXPECT_EQ(order_rotated({"mail.log", "mail.log.1", "mail.log.2.gz", "mail.log.10.gz", "other.log"}),
-            (std::vector<std::string>{"mail.log.10.gz", "mail.log.2.gz", "mail.log.1", "mail.log", "other.log"}));
-  EXPECT_EQ(order_rotated({"maillog", "maillog-20261122.gz", "maillog-20261101"}),
-            (std::vector<std::string>{"maillog-20261101", "maillog-20261122.gz", "maillog"}));
-}
-
 TEST(LogsReader, YearRolloverAcrossFiles) {
   auto a = analyze({edge / "year_rollover.log"}, utc_2026());
   EXPECT_EQ(a.report.period.first, (days_from_civil(2026, 12, 31) * 86400) + 86398);

@@ -9,24 +9,21 @@
 #include <memory>
 
 #include "base/text.hpp"
+#include "net/smtp_reply.hpp"
 #include "net/tls_inspect.hpp"
 
 namespace mxtls::smtp {
 namespace {
 
 using asio::ip::tcp;
-constexpr size_t max_reply_line = 4096;  // RFC 5321 allows 512; be lenient
-constexpr int max_reply_lines = 100;
 
-// Ends a reply line at LF, or early at a control character, so a server
-// that sends binary garbage is recognised at once instead of at the timeout.
+// Stops asio's read at the end of a reply line (ends_reply_line): the
+// ReplyParser then takes every complete line in the buffer.
 struct LineEnd {
   template <typename Iterator>
   std::pair<Iterator, bool> operator()(Iterator begin, Iterator end) const {
-    for (Iterator it = begin; it != end; ++it) {
-      auto c = static_cast<unsigned char>(*it);
-      if (c == '\n' || (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f) return {++it, true};
-    }
+    for (Iterator it = begin; it != end; ++it)
+      if (ends_reply_line(static_cast<unsigned char>(*it))) return {++it, true};
     return {end, false};
   }
 };
@@ -39,11 +36,6 @@ struct asio::is_match_condition<mxtls::smtp::LineEnd> : std::true_type {};
 
 namespace mxtls::smtp {
 namespace {
-
-struct Reply {
-  int code = 0;
-  std::vector<std::string> lines;  // text after "NNN-" / "NNN "
-};
 
 // Runs one asynchronous operation to completion or until the conversation's
 // deadline; on timeout the socket is closed, which ends the conversation.
@@ -76,36 +68,22 @@ class Conversation {
     return true;
   }
 
+  // Reads one reply; bytes after it (a pipelining server's) stay buffered.
   template <typename Stream>
   Result<Reply> read_reply(Stream& stream, const char* waiting_for) {
-    Reply reply;
-    for (int i = 0; i < max_reply_lines; ++i) {
-      size_t length = 0;
+    ReplyParser parser(waiting_for);
+    for (;;) {
+      auto parsed = parser.consume(buffer_);
+      if (!parsed) return parsed.error();
+      if (*parsed) return std::move(**parsed);
+      // Stops at a line end, or with not_found once the buffer holds
+      // max_reply_line bytes: consume() then reports the over-long line.
       auto ec = run([&](auto handler) {
-        asio::async_read_until(stream, asio::dynamic_buffer(buffer_, max_reply_line), LineEnd{},
-                               [&length, handler](std::error_code ec, size_t n) mutable {
-                                 length = n;
-                                 handler(ec);
-                               });
+        asio::async_read_until(stream, asio::dynamic_buffer(buffer_, max_reply_line), LineEnd{}, handler);
       });
-      if (ec == asio::error::not_found)
-        return permanent_error(std::string("reply line longer than ") + std::to_string(max_reply_line) +
-                               " bytes while waiting for " + waiting_for + ": \"" + printable(buffer_, 60) + "\"");
-      if (ec) return temporary_error(std::string("while waiting for ") + waiting_for + ": " + describe(ec));
-      std::string line = buffer_.substr(0, length);
-      buffer_.erase(0, length);
-      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-      if (line.size() < 3 || !isdigit3(line) || (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
-        return permanent_error(std::string("not an SMTP reply while waiting for ") + waiting_for + ": \"" +
-                               printable(line, 80) + "\"");
-      int code = std::stoi(line.substr(0, 3));
-      if (reply.code != 0 && code != reply.code)
-        return permanent_error("reply code changed within a multi-line reply: \"" + printable(line, 80) + "\"");
-      reply.code = code;
-      reply.lines.push_back(line.size() > 4 ? line.substr(4) : "");
-      if (line.size() == 3 || line[3] == ' ') return reply;
+      if (ec && ec != asio::error::not_found)
+        return temporary_error(std::string("while waiting for ") + waiting_for + ": " + describe(ec));
     }
-    return permanent_error(std::string("more than ") + std::to_string(max_reply_lines) + " lines in one reply");
   }
 
   template <typename Stream>
@@ -132,11 +110,6 @@ class Conversation {
   }
 
  private:
-  static bool isdigit3(const std::string& s) {
-    return std::isdigit(static_cast<unsigned char>(s[0])) && std::isdigit(static_cast<unsigned char>(s[1])) &&
-           std::isdigit(static_cast<unsigned char>(s[2]));
-  }
-
   asio::io_context io_;
   tcp::socket socket_;
   std::chrono::steady_clock::time_point deadline_;
@@ -191,11 +164,9 @@ Result<Session> probe(const std::string& address, uint16_t port, const std::stri
   auto ehlo = talk.command(socket, "EHLO " + options.helo_name, "the EHLO reply");
   if (!ehlo) return ehlo.error();
   if (ehlo->code != 250) return permanent_error("EHLO rejected with " + std::to_string(ehlo->code));
-  for (size_t i = 1; i < ehlo->lines.size(); ++i) {
-    auto keyword = to_lower(ehlo->lines[i].substr(0, ehlo->lines[i].find(' ')));
-    session.ehlo_keywords.push_back(keyword);
-    if (keyword == "starttls") session.starttls_offered = true;
-  }
+  auto capabilities = ehlo_capabilities(*ehlo);
+  session.ehlo_keywords = std::move(capabilities.keywords);
+  session.starttls_offered = capabilities.starttls;
   if (!session.starttls_offered) {
     (void)talk.command(socket, "QUIT", "the QUIT reply");
     return session;
