@@ -7,8 +7,9 @@
 
 namespace mxtls {
 
-// Well-formed UTF-8 by the lead/continuation byte structure (overlong 2-byte
-// forms refused).
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629 section 4:
+// no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
+size_t utf8_sequence_length(std::string_view s, size_t i);
 bool valid_utf8(std::string_view s);
 // Each byte that does not start a valid sequence becomes U+FFFD.
 std::string repair_utf8(std::string_view s);

@@ -2,6 +2,9 @@
 
 #include "logs/html/page_assets.hpp"  // generated from page.html, style.css, script.js
 
+#include "base/time.hpp"
+#include "base/utf8.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -111,23 +114,9 @@ std::string esc(std::string_view s) {
       ++i;
       continue;
     }
-    // Multi-byte sequence: validate per RFC 3629 (no overlongs, surrogates or > U+10FFFF).
-    size_t len = 0;
-    uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    bool ok = len != 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) ok = false;
-      else cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (ok) {
-      if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-          (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0x80 && cp <= 0x9F))
-        ok = false;
-    }
+    // RFC 3629 sequences only; C1 controls (U+0080..U+009F) like C0 ones.
+    size_t len = utf8_sequence_length(s, i);
+    bool ok = len != 0 && !(len == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0);
     if (ok) {
       out.append(s.substr(i, len));
       i += len;
@@ -198,70 +187,18 @@ struct Instant {
   int year, month, day, hour, minute;
 };
 
-long long days_from_civil(long long y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const long long era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<long long>(doe) - 719468;
-}
-
-// RFC 3339: YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm). Returns UTC fields.
+// RFC 3339 with an offset (what `mxtls logs --json` writes): UTC fields.
 std::optional<Instant> parse_time(std::string_view s) {
-  auto digits = [&](size_t pos, size_t n) -> std::optional<int> {
-    if (pos + n > s.size()) return std::nullopt;
-    int v = 0;
-    for (size_t k = 0; k < n; ++k) {
-      char c = s[pos + k];
-      if (c < '0' || c > '9') return std::nullopt;
-      v = v * 10 + (c - '0');
-    }
-    return v;
-  };
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      s[13] != ':' || s[16] != ':')
-    return std::nullopt;
-  auto Y = digits(0, 4), M = digits(5, 2), D = digits(8, 2), h = digits(11, 2), m = digits(14, 2),
-       sec = digits(17, 2);
-  if (!Y || !M || !D || !h || !m || !sec || *M < 1 || *M > 12 || *D < 1 || *D > 31 || *h > 23 || *m > 59 ||
-      *sec > 60)
-    return std::nullopt;
-  size_t pos = 19;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    size_t start = pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
-    if (pos == start) return std::nullopt;
-  }
-  long long offset = 0;
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-    ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-    auto oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
-    if (!oh || !om || pos + 3 >= s.size() || s[pos + 3] != ':' || *oh > 23 || *om > 59) return std::nullopt;
-    offset = (*oh * 3600LL + *om * 60LL) * (s[pos] == '+' ? 1 : -1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != s.size()) return std::nullopt;
-  long long epoch = days_from_civil(*Y, static_cast<unsigned>(*M), static_cast<unsigned>(*D)) * 86400LL +
-                    *h * 3600LL + *m * 60LL + *sec - offset;
-  // Back to UTC civil fields.
-  long long days = epoch >= 0 ? epoch / 86400 : (epoch - 86399) / 86400;
-  long long secs = epoch - days * 86400;
-  long long z = days + 719468;
-  const long long era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned mo = mp < 10 ? mp + 3 : mp - 9;
-  long long y = static_cast<long long>(yoe) + era * 400 + (mo <= 2);
-  return Instant{epoch, static_cast<int>(y), static_cast<int>(mo), static_cast<int>(d),
-                 static_cast<int>(secs / 3600), static_cast<int>(secs % 3600 / 60)};
+  auto parsed = parse_rfc3339_prefix(s);
+  if (!parsed || parsed->length != s.size() || !parsed->has_offset) return std::nullopt;
+  int64_t epoch = parsed->epoch;
+  int64_t days = epoch >= 0 ? epoch / 86400 : (epoch - 86399) / 86400;
+  int64_t secs = epoch - days * 86400;
+  int year;
+  unsigned month, day;
+  civil_from_days(days, year, month, day);
+  return Instant{epoch, year, static_cast<int>(month), static_cast<int>(day), static_cast<int>(secs / 3600),
+                 static_cast<int>(secs % 3600 / 60)};
 }
 
 const char* month_name(int m) {
