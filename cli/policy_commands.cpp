@@ -2,111 +2,33 @@
 
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <optional>
 
-#include "dns/dns.hpp"
-#include "files.hpp"
-#include "net/https.hpp"
-#include "policy/rules.hpp"
-#include "mta_sts/redis_store.hpp"
-#include "socketmap/server.hpp"
 #include "base/text.hpp"
+#include "policy/explain.hpp"
+#include "socketmap/listen_address.hpp"
+#include "socketmap/server.hpp"
 
 namespace mxtls::cli {
 namespace {
 
-std::shared_ptr<policy::StsStore> open_store(const std::string& path, std::string& error) {
-  if (policy::is_redis_url(path)) {
-    // A lookup waits at most this long for the shared cache, then goes on without it.
-    auto store = policy::open_redis_store(path, std::chrono::milliseconds(500));
-    if (!store) {
-      error = store.error().message;
-      return nullptr;
-    }
-    return std::shared_ptr<policy::StsStore>(std::move(*store));
-  }
-  if (path != ":memory:") {
-    std::error_code ignored;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
-  }
-  auto store = policy::open_sqlite_store(path);
-  if (!store) {
-    error = store.error().message;
-    return nullptr;
-  }
-  return std::shared_ptr<policy::StsStore>(std::move(*store));
+// The rules table (policy/decision.cpp), as every --help lists it.
+std::string precedence_footer(const std::string& lead) {
+  return lead + "\n" + policy::rules_precedence_text("  ");
 }
 
-const char* tlsa_text(policy::DaneEvidence::Tlsa t) {
-  switch (t) {
-    case policy::DaneEvidence::Tlsa::not_looked_up: return "not looked up";
-    case policy::DaneEvidence::Tlsa::none: return "no usable TLSA";
-    case policy::DaneEvidence::Tlsa::unusable: return "TLSA records, none usable for SMTP";
-    case policy::DaneEvidence::Tlsa::usable: return "usable TLSA";
-    case policy::DaneEvidence::Tlsa::lookup_failed: return "TLSA lookup failed";
+// serve's --listen and --metrics: the checked parser, and the complaint
+// that names the option and the address.
+std::optional<socketmap::ListenAddress> listen_address(const std::string& option, const std::string& text) {
+  auto parsed = socketmap::parse_listen_address(text);
+  if (!parsed) {
+    std::cerr << "mxtls serve: bad " << option << " address '" << printable(text) << "': " << parsed.error().message
+              << "\n";
+    return std::nullopt;
   }
-  return "?";
-}
-
-std::string list_or_dash(const std::vector<std::string>& items) {
-  auto list = join(items);
-  return list.empty() ? "-" : list;
-}
-
-nlohmann::json explain_json(const policy::GatheredEvidence& g, const policy::Decision& d) {
-  const auto& e = g.evidence;
-  nlohmann::json j{{"domain", e.domain},
-                   {"answer", to_string(d.answer)},
-                   {"policy", d.policy},
-                   {"source", to_string(d.source)},
-                   {"reason", d.reason}};
-  j["evidence"]["dane"] = {{"mx_rrset_secure", e.dane.mx_rrset_secure},
-                           {"tlsa", tlsa_text(e.dane.tlsa)},
-                           {"mx_with_tlsa", e.dane.mx_with_tlsa},
-                           {"mx_without_tlsa", e.dane.mx_without_tlsa},
-                           {"detail", e.dane.detail}};
-  j["evidence"]["mta_sts"] = {{"note", g.sts_note}, {"id", e.sts.id}, {"from_cache", e.sts.from_cache}};
-  if (e.sts.policy)
-    j["evidence"]["mta_sts"]["policy"] = {{"mode", sts::to_string(e.sts.policy->mode)},
-                                          {"mx", e.sts.policy->mx},
-                                          {"max_age", e.sts.policy->max_age}};
-  j["evidence"]["preload"] = {{"listed", e.preload.listed},
-                              {"enforce", e.preload.mode == policy::PreloadEvidence::Mode::enforce},
-                              {"mxs", e.preload.mxs},
-                              {"list_expired", e.preload.list_expired}};
-  j["evidence"]["local_rule"] = e.local_rule ? nlohmann::json{{"policy", e.local_rule->policy},
-                                                              {"origin", e.local_rule->origin}}
-                                             : nlohmann::json(nullptr);
-  j["evidence"]["logs"] = e.logs.safe_level.empty()
-                              ? nlohmann::json(nullptr)
-                              : nlohmann::json{{"safe_level", e.logs.safe_level}, {"text", e.logs.text}};
-  return j;
-}
-
-void explain_text(std::ostream& out, const policy::GatheredEvidence& g, const policy::Decision& d) {
-  const auto& e = g.evidence;
-  out << e.domain << "\n  answer:  " << to_string(d.answer) << (d.policy.empty() ? "" : " " + d.policy)
-      << "\n  because: " << d.reason << " [" << to_string(d.source) << "]\n  evidence:\n"
-      << "    DANE:      MX RRset " << (e.dane.mx_rrset_secure ? "DNSSEC-secure" : "not DNSSEC-secure") << "; "
-      << tlsa_text(e.dane.tlsa) << " (with: " << list_or_dash(e.dane.mx_with_tlsa)
-      << "; without: " << list_or_dash(e.dane.mx_without_tlsa) << ")"
-      << (e.dane.detail.empty() ? "" : "; " + e.dane.detail) << "\n"
-      << "    MTA-STS:   " << g.sts_note;
-  if (e.sts.policy)
-    out << "; mode " << sts::to_string(e.sts.policy->mode) << ", mx " << list_or_dash(e.sts.policy->mx) << ", max_age "
-        << e.sts.policy->max_age;
-  out << "\n    preload:   "
-      << (e.preload.list_expired ? "list expired, ignored"
-          : e.preload.listed
-              ? std::string(e.preload.mode == policy::PreloadEvidence::Mode::enforce ? "enforce" : "testing") +
-                    ", mxs " + list_or_dash(e.preload.mxs)
-              : std::string("not listed"))
-      << "\n    local:     " << (e.local_rule ? e.local_rule->policy + " (" + e.local_rule->origin + ")" : "-")
-      << "\n    logs:      " << (e.logs.safe_level.empty() ? "-" : e.logs.safe_level + ": " + e.logs.text) << "\n\n";
+  return std::move(*parsed);
 }
 
 }  // namespace
@@ -149,83 +71,29 @@ void PolicySources::add_to(CLI::App& cmd) {
       ->check(CLI::Range(0.0, 3650.0));
 }
 
-Result<std::shared_ptr<const policy::LogHistory>> PolicySources::read_log_history() const {
-  if (log_evidence_file.empty()) return std::shared_ptr<const policy::LogHistory>();
-  std::string error;
-  auto text = read_file(log_evidence_file, policy::max_log_report_size, error);
-  if (!text) return invalid_error(error);
-  auto history = policy::parse_log_history(*text, log_thresholds, log_evidence_file);
-  if (!history) return invalid_error(log_evidence_file + ": " + history.error().message);
-  return std::make_shared<const policy::LogHistory>(std::move(*history));
-}
-
-std::shared_ptr<policy::StsStore> PolicySources::open_cache(std::string& error) const {
-  return open_store(cache_file, error);
-}
-
-policy::NetworkToolsFactory PolicySources::tools_factory() const {
-  auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
-  return [config = resolver_config, anchor = trust_anchor, ca = ca_file, timeout]() -> Result<policy::NetworkTools> {
-    auto resolver = dns::make_unbound_resolver({config, anchor, timeout});
-    if (!resolver) return resolver.error();
-    return policy::NetworkTools{std::move(*resolver), https::make_curl_fetcher({ca, timeout})};
-  };
-}
-
-std::string PolicySources::load_into(policy::PolicyService& service, const policy::LocalRules& more_rules,
-                                     std::string* notice) const {
-  std::shared_ptr<const policy::PreloadList> preload;
-  std::string error;
-  if (!preload_file.empty()) {
-    auto text = read_file(preload_file, policy::max_preload_list_size, error);
-    if (!text) return error;
-    auto list = policy::parse_preload_list(*text);
-    if (!list) return preload_file + ": " + list.error().message;
-    // A reload (SIGHUP) keeps the list in use rather than take an older or
-    // expired one: a rollback would quietly drop newer entries. The rest of
-    // the reload (rules, maps) still applies.
-    if (auto current = service.preload_list()) {
-      auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-      auto accepted = policy::accept_update(*current, std::move(*list), now);
-      if (accepted) {
-        preload = std::make_shared<const policy::PreloadList>(std::move(*accepted));
-      } else {
-        preload = current;
-        if (notice) *notice = preload_file + ": " + accepted.error().message + "; the preload list in use stays";
-      }
-    } else {
-      preload = std::make_shared<const policy::PreloadList>(std::move(*list));
-    }
-  }
-  policy::LocalRules rules;
-  if (!rules_file.empty()) {
-    auto text = read_file(rules_file, policy::max_rules_file_size, error);
-    if (!text) return error;
-    auto parsed = policy::parse_rules(*text, rules_file);
-    if (!parsed) return parsed.error().message;
-    rules = std::move(*parsed);
-  }
-  for (const auto& [domain, rule] : more_rules)
-    if (auto [at, added] = rules.emplace(domain, rule); !added)
-      return domain + " has two rules: " + at->second.origin + " and " + rule.origin;
-  service.reload(preload, rules.empty() ? nullptr : std::make_shared<const policy::LocalRules>(std::move(rules)));
-  return "";
+policy::ServiceSettings PolicySources::service_settings(const policy::LocalRules& more_rules, size_t workers) const {
+  policy::ServiceSettings settings;
+  settings.cache_url = cache_file;
+  settings.resolver_config = resolver_config;
+  settings.trust_anchor = trust_anchor;
+  settings.ca_file = ca_file;
+  settings.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+  settings.preload_file = preload_file;
+  settings.rules_file = rules_file;
+  settings.more_rules = more_rules;
+  settings.log_evidence_file = log_evidence_file;
+  settings.log_thresholds = log_thresholds;
+  settings.service.workers = workers;
+  return settings;
 }
 
 void ServeCommand::add_to(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "Answer Postfix smtp_tls_policy_maps lookups (socketmap daemon)");
   cmd->footer(
-      "\nA socketmap daemon for Postfix's smtp_tls_policy_maps. For each next-hop domain Postfix asks about, it\n"
-      "answers the strongest TLS policy the domain has published or earned, in this order:\n"
-      "  1. DANE: DNSSEC-signed MX and usable TLSA records -> dane-only (dane if some MX has no TLSA);\n"
-      "     a failed TLSA lookup under a signed MX -> TEMP, so the mail waits instead of going out unprotected.\n"
-      "  2. MTA-STS in enforce mode -> secure match=<the policy's mx patterns> servername=hostname.\n"
-      "  3. The STARTTLS Everywhere preload list (--preload), only when no MTA-STS policy was seen.\n"
-      "  4. Local rules (--rules, and the [rules] section of --config); then, if --log-evidence names an\n"
-      "     `mxtls logs --json` report, the level the domain's delivery history proves.\n"
-      "  5. DNSSEC-signed TLSA records none of which is usable for SMTP -> dane (Postfix then requires\n"
-      "     TLS there, unauthenticated: RFC 7672 2.2).\n"
-      "  6. Otherwise NOTFOUND: Postfix's smtp_tls_security_level applies.\n"
+      precedence_footer(
+          "\nA socketmap daemon for Postfix's smtp_tls_policy_maps. For each next-hop domain Postfix asks about, it\n"
+          "answers the strongest TLS policy the domain has published or earned: the first of these rules that\n"
+          "applies decides (`mxtls policy explain` names it):") +
       "MTA-STS policies are cached in --cache (SQLite or Redis) and kept until their max_age ends, even if a refresh fails.\n"
       "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n\n"
       "Postfix main.cf:\n"
@@ -279,26 +147,21 @@ int ServeCommand::run() {
   std::string error = sources_.read_config(*cmd_, config_);
   if (error.empty()) error = build_maps(config_, options.maps);
   if (!error.empty()) return std::cerr << "mxtls serve: " << error << "\n", 64;
+  // Checked before anything starts: a typo must not leave a daemon listening on nothing.
   if (listen_ == "none") {
     options.tcp_port = 0;
   } else {
-    auto colon = listen_.rfind(':');
-    if (colon == std::string::npos) {
-      std::cerr << "mxtls serve: --listen wants ADDRESS:PORT\n";
-      return 64;
-    }
-    options.tcp_address = listen_.substr(0, colon);
-    options.tcp_port = std::atoi(listen_.substr(colon + 1).c_str());
+    auto tcp = listen_address("--listen", listen_);
+    if (!tcp) return 64;
+    options.tcp_address = tcp->host;
+    options.tcp_port = tcp->port;
   }
   options.unix_path = unix_path_;
   if (!metrics_listen_.empty()) {
-    auto colon = metrics_listen_.rfind(':');
-    if (colon == std::string::npos) {
-      std::cerr << "mxtls serve: --metrics wants ADDRESS:PORT\n";
-      return 64;
-    }
-    options.metrics_address = metrics_listen_.substr(0, colon);
-    options.metrics_port = std::atoi(metrics_listen_.substr(colon + 1).c_str());
+    auto metrics = listen_address("--metrics", metrics_listen_);
+    if (!metrics) return 64;
+    options.metrics_address = metrics->host;
+    options.metrics_port = metrics->port;
   }
   options.lookup_timeout = std::chrono::milliseconds(static_cast<long>(lookup_timeout_seconds_ * 1000));
   options.max_clients = max_clients_;
@@ -321,21 +184,9 @@ int ServeCommand::run() {
   // talks to hostile networks: say so rather than refuse, for quick trials.
   if (geteuid() == 0)
     options.log("warning: running as root; run it as an unprivileged user (dist/mxtls-serve.service does)");
-  auto store = open_store(sources_.cache_file, error);
-  if (!store) {
-    std::cerr << "mxtls serve: " << error << "\n";
-    return 3;
-  }
-  policy::ServiceOptions service_options;
-  service_options.workers = workers_;
-  policy::PolicyService service(sources_.tools_factory(), store, service_options);
-  if (auto e = sources_.load_into(service, config_.rules); !e.empty()) {
-    std::cerr << "mxtls serve: " << e << "\n";
-    return 3;
-  }
-  auto log_history = sources_.read_log_history();
-  if (!log_history) return std::cerr << "mxtls serve: " << log_history.error().message << "\n", 3;
-  service.set_log_history(*log_history);
+  auto open = policy::open_service(sources_.service_settings(config_.rules, workers_));
+  if (!open) return std::cerr << "mxtls serve: " << open.error().message << "\n", 3;
+  auto& service = *open->service;
   options.on_reload = [this, &service](auto& maps) { return reload(service, maps); };
   int status = socketmap::run_server(service, options);
   options.flush_log();
@@ -345,13 +196,15 @@ int ServeCommand::run() {
 void PolicyCommand::add_to(CLI::App& app) {
   auto* cmd = app.add_subcommand("policy", "Explain the Postfix TLS policy for a domain, or build a static map of them");
   cmd->require_subcommand(1);
+  cmd->footer(precedence_footer("\nThe rules, as `mxtls serve` applies them: the first that applies decides."));
   auto* explain = cmd->add_subcommand("explain", "The decision for each DOMAIN, and the evidence behind it");
   explain->footer(
       "\nRuns the same engine as `mxtls serve` once per DOMAIN and prints the answer Postfix would get,\n"
-      "the rule that produced it, and all the evidence (DANE, MTA-STS, preload list, local rules, and with\n"
-      "--log-evidence the delivery history of an `mxtls logs --json` report, with its counts).\n"
-      "With --config /etc/mxtls/serve.conf it uses serve's settings and rules, so it answers as serve does.\n\n"
-      "Exit status: 0 answered, 3 at least one TEMP answer, 64 usage.\n\n"
+      "the rule that produced it (by name, below), and all the evidence (DANE, MTA-STS, preload list, local\n"
+      "rules, and with --log-evidence the delivery history of an `mxtls logs --json` report, with its counts).\n"
+      "With --config /etc/mxtls/serve.conf it uses serve's settings and rules, so it answers as serve does.\n" +
+      precedence_footer("\nThe rules, in order: the first that applies decides.") +
+      "\nExit status: 0 answered, 3 at least one TEMP answer, 64 usage.\n\n"
       "Example:\n"
       "  mxtls policy explain --resolver-config testbed/run/unbound.conf --ca-file testbed/run/ca/root.pem "
       "dane.example");
@@ -366,25 +219,10 @@ int PolicyCommand::explain(CLI::App& cmd) {
   policy::Config config;
   std::string error = sources_.read_config(cmd, config);
   if (!error.empty()) return std::cerr << "mxtls policy: " << error << "\n", 64;
-  auto store = open_store(sources_.cache_file, error);
-  if (!store) {
-    std::cerr << "mxtls policy: " << error << "\n";
-    return 3;
-  }
-  auto factory = sources_.tools_factory();
-  policy::PolicyService service(factory, store, {.workers = 1});
-  if (auto e = sources_.load_into(service, config.rules); !e.empty()) {
-    std::cerr << "mxtls policy: " << e << "\n";
-    return 3;
-  }
-  auto log_history = sources_.read_log_history();
-  if (!log_history) return std::cerr << "mxtls policy: " << log_history.error().message << "\n", 3;
-  service.set_log_history(*log_history);
-  auto tools = factory();
-  if (!tools) {
-    std::cerr << "mxtls policy: " << tools.error().message << "\n";
-    return 3;
-  }
+  auto settings = sources_.service_settings(config.rules, 1);
+  settings.caller_tools = true;
+  auto open = policy::open_service(settings);
+  if (!open) return std::cerr << "mxtls policy: " << open.error().message << "\n", 3;
   policy::Options options = sources_.decision_options();
   nlohmann::json all = nlohmann::json::array();
   int status = 0;
@@ -394,11 +232,11 @@ int PolicyCommand::explain(CLI::App& cmd) {
       std::cerr << "mxtls policy: not a domain name: " << printable(raw) << "\n";
       return 64;
     }
-    auto gathered = service.gather(domain, *tools);
+    auto gathered = open->service->gather(domain, *open->tools);
     auto decision = policy::decide(gathered.evidence, options);
     if (decision.answer == policy::Answer::temp) status = 3;
-    if (json_) all.push_back(explain_json(gathered, decision));
-    else explain_text(std::cout, gathered, decision);
+    if (json_) all.push_back(policy::explain_json(gathered, decision));
+    else policy::explain_text(std::cout, gathered, decision);
   }
   if (json_) std::cout << nlohmann::json{{"schema_version", 1}, {"domains", all}}.dump(2) << "\n";
   return status;

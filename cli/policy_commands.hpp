@@ -10,6 +10,7 @@
 #include "policy/config.hpp"
 #include "policy/log_evidence.hpp"
 #include "policy/service.hpp"
+#include "policy/setup.hpp"
 #include "socketmap/server.hpp"
 
 namespace mxtls::cli {
@@ -32,22 +33,13 @@ struct PolicySources {
   // Reads --config into `config` and gives `cmd` the settings it has options
   // for (in serve_config.cpp); an error message naming the line, or "".
   std::string read_config(CLI::App& cmd, policy::Config& config) const;
-  policy::NetworkToolsFactory tools_factory() const;
-  // Reads the preload list and rules (with `more_rules`, e.g. a config
-  // file's) into the service; an error message or "".
-  // Returns an error, or "" when loaded; *notice tells of a preload list
-  // refused on reload (the one in use stays, the rest is loaded).
-  std::string load_into(policy::PolicyService& service, const policy::LocalRules& more_rules = {},
-                        std::string* notice = nullptr) const;
-  // The evidence of --log-evidence (null without it), to hand to
-  // PolicyService::set_log_history; an error message naming the file.
-  Result<std::shared_ptr<const policy::LogHistory>> read_log_history() const;
+  // What policy::open_service needs, from these options; `more_rules` are
+  // the config file's [rules], `workers` the threads doing network work.
+  policy::ServiceSettings service_settings(const policy::LocalRules& more_rules, size_t workers) const;
   // The policy options the shared options ask for.
   policy::Options decision_options() const {
     return {.dane_level = dane_level, .use_log_history = !log_evidence_file.empty()};
   }
-  // The MTA-STS policy cache named by --cache; null and `error` set on failure.
-  std::shared_ptr<policy::StsStore> open_cache(std::string& error) const;
 };
 
 class ServeCommand {

@@ -27,8 +27,6 @@ std::vector<std::string> changed_settings(const policy::Config& before, const po
   return changed;
 }
 
-}  // namespace
-
 const CLI::App& serve_command(const CLI::App& any) {
   const CLI::App* root = &any;
   while (root->get_parent()) root = root->get_parent();
@@ -69,6 +67,8 @@ std::string apply_config_settings(CLI::App& cmd, const policy::Config& config) {
   }
   return "";
 }
+
+}  // namespace
 
 std::string PolicySources::read_config(CLI::App& cmd, policy::Config& config) const {
   if (config_file.empty()) return "";
@@ -112,21 +112,26 @@ std::string ServeCommand::build_maps(const policy::Config& config,
 // SIGHUP: nothing changes unless everything could be read.
 std::string ServeCommand::reload(policy::PolicyService& service, std::map<std::string, socketmap::MapConfig>& maps) {
   const std::string failed = "reload failed, keeping the old configuration: ";
-  auto log_history = sources_.read_log_history();
+  auto settings = sources_.service_settings({}, workers_);
+  auto log_history = policy::read_log_history(settings);
   if (!log_history) return failed + log_history.error().message;
-  std::string notice;
-  auto with_notice = [&](std::string note) { return notice.empty() ? note : note + "; " + notice; };
+  auto with_notice = [](std::string note, const std::string& notice) {
+    return notice.empty() ? note : note + "; " + notice;
+  };
   if (sources_.config_file.empty()) {
-    auto e = sources_.load_into(service, {}, &notice);
-    if (e.empty()) service.set_log_history(*log_history);
-    return e.empty() ? with_notice("reload: done") : failed + e;
+    auto notice = policy::load_lists(service, settings);
+    if (!notice) return failed + notice.error().message;
+    service.set_log_history(*log_history);
+    return with_notice("reload: done", *notice);
   }
   std::string error;
   auto fresh = read_serve_config(sources_.config_file, *cmd_, error);
   if (!fresh) return failed + error;
   std::map<std::string, socketmap::MapConfig> fresh_maps;
   if (auto e = build_maps(*fresh, fresh_maps); !e.empty()) return failed + e;
-  if (auto e = sources_.load_into(service, fresh->rules, &notice); !e.empty()) return failed + e;
+  settings.more_rules = fresh->rules;
+  auto notice = policy::load_lists(service, settings);
+  if (!notice) return failed + notice.error().message;
   service.set_log_history(*log_history);
   maps = std::move(fresh_maps);
   std::string note = "reload: done (" + std::to_string(maps.size()) + " maps, " +
@@ -138,7 +143,7 @@ std::string ServeCommand::reload(policy::PolicyService& service, std::map<std::s
   }
   config_.maps = std::move(fresh->maps);
   config_.rules = std::move(fresh->rules);
-  return with_notice(note);
+  return with_notice(note, *notice);
 }
 
 }  // namespace mxtls::cli

@@ -12,10 +12,11 @@ Decision ok(std::string policy, Source source, std::string reason) {
   return {Answer::ok, std::move(policy), source, std::move(reason)};
 }
 
-// Rule 1 (RFC 7672, RFC 8461 section 2): DANE wins over everything, and a
+// dane (RFC 7672, RFC 8461 section 2): DANE wins over everything, and a
 // failed TLSA lookup under a signed MX RRset must not fall through to a
 // weaker answer: the mail waits instead.
-std::optional<Decision> dane_rule(const DaneEvidence& dane, const Options& options) {
+std::optional<Decision> dane_rule(const Evidence& evidence, const Options& options) {
+  const auto& dane = evidence.dane;
   if (!dane.mx_rrset_secure) return std::nullopt;
   if (dane.tlsa == DaneEvidence::Tlsa::lookup_failed)
     return Decision{Answer::temp, "", Source::dane,
@@ -43,18 +44,42 @@ std::string tlsrpt_attributes(const std::string& domain, const sts::Policy& p) {
   return out + " { policy_string = max_age: " + std::to_string(p.max_age) + " }";
 }
 
-// Rule 2: an MTA-STS policy in enforce mode. testing and none are recorded
-// by the caller for reports but never enforced.
-std::optional<Decision> sts_rule(const std::string& domain, const StsEvidence& sts, const Options& options) {
+// mta-sts-enforce (RFC 8461 section 5): an MTA-STS policy in enforce mode.
+// testing and none are recorded by the caller for reports but never enforced.
+std::optional<Decision> sts_enforce_rule(const Evidence& evidence, const Options& options) {
+  const auto& sts = evidence.sts;
   if (!sts.policy || sts.policy->mode != sts::Mode::enforce || sts.policy->mx.empty()) return std::nullopt;
   std::string policy = "secure match=" + postfix::sts_match_list(sts.policy->mx) + " servername=hostname";
-  if (options.tlsrpt_attributes) policy += tlsrpt_attributes(domain, *sts.policy);
+  if (options.tlsrpt_attributes) policy += tlsrpt_attributes(evidence.domain, *sts.policy);
   return ok(policy, Source::mta_sts,
             std::string("MTA-STS policy id ") + sts.id + " in enforce mode" + (sts.from_cache ? " (cached)" : ""));
 }
 
-// Rule 3: the STARTTLS Everywhere preload list, only while it is current.
-std::optional<Decision> preload_rule(const PreloadEvidence& preload) {
+// mx-lookup-failed: fail closed, as Postfix does (RFC 7672 2.2.1): when the
+// MX lookup failed we cannot tell whether DANE applies, and a weaker answer
+// could be a downgrade.
+std::optional<Decision> mx_lookup_failed_rule(const Evidence& evidence, const Options&) {
+  if (!evidence.dane.mx_lookup_failed) return std::nullopt;
+  return Decision{Answer::temp, "", Source::dane,
+                  "MX lookup failed (" + evidence.dane.detail + "); cannot tell whether DANE applies"};
+}
+
+// mta-sts-unknown: likewise when a cached MTA-STS policy may be in force but
+// cannot be read (RFC 8461 section 5.1: a cached policy outlives a failed
+// refresh).
+std::optional<Decision> sts_unknown_rule(const Evidence& evidence, const Options&) {
+  if (!evidence.sts.policy_unknown) return std::nullopt;
+  return Decision{Answer::temp, "", Source::mta_sts,
+                  "the domain publishes MTA-STS but no policy is at hand (" + evidence.sts.detail +
+                      "); a cached policy may apply"};
+}
+
+// preload: the STARTTLS Everywhere preload list, only while it is current,
+// and only when no MTA-STS policy was seen (the list stands in for MTA-STS;
+// a published policy, even in testing mode, is the domain's own word).
+std::optional<Decision> preload_rule(const Evidence& evidence, const Options&) {
+  const auto& preload = evidence.preload;
+  if (evidence.sts.policy) return std::nullopt;
   if (!preload.listed || preload.list_expired || preload.mode != PreloadEvidence::Mode::enforce ||
       preload.mxs.empty())
     return std::nullopt;
@@ -62,25 +87,73 @@ std::optional<Decision> preload_rule(const PreloadEvidence& preload) {
             "listed in enforce mode on the STARTTLS Everywhere preload list");
 }
 
-// Rule 5: opted-in log history. "may" is Postfix's default anyway. The
+// local-rule: the operator's own choice, used as is.
+std::optional<Decision> local_rule(const Evidence& evidence, const Options&) {
+  if (!evidence.local_rule) return std::nullopt;
+  return ok(evidence.local_rule->policy, Source::local_rule, "local rule " + evidence.local_rule->origin);
+}
+
+// log-history: opted-in log history. "may" is Postfix's default anyway. The
 // history proves `secure` for the nexthop and dot-nexthop names only, so the
 // match is explicit rather than main.cf's smtp_tls_secure_cert_match.
-std::optional<Decision> log_rule(const LogEvidence& logs, const Options& options) {
+std::optional<Decision> log_history_rule(const Evidence& evidence, const Options& options) {
+  const auto& logs = evidence.logs;
   if (!options.use_log_history || logs.safe_level.empty() || logs.safe_level == "may") return std::nullopt;
   std::string policy = logs.safe_level == "secure" ? "secure match=nexthop:dot-nexthop" : logs.safe_level;
   return ok(policy, Source::log_history, "log history: " + logs.text);
 }
 
-// RFC 7672 2.2: secure TLSA records of which none is usable still make TLS
-// mandatory, unauthenticated. Postfix's "dane" level does exactly that per
-// MX host (and "may" for hosts without TLSA). It only replaces NOTFOUND:
-// every source above authenticates, or is the operator's own choice.
-std::optional<Decision> unusable_dane_rule(const DaneEvidence& dane) {
+// dane-unusable-tlsa (RFC 7672 2.2): secure TLSA records of which none is
+// usable still make TLS mandatory, unauthenticated. Postfix's "dane" level
+// does exactly that per MX host (and "may" for hosts without TLSA). It only
+// replaces NOTFOUND: every rule above authenticates, or is the operator's
+// own choice.
+std::optional<Decision> unusable_dane_rule(const Evidence& evidence, const Options&) {
+  const auto& dane = evidence.dane;
   if (!dane.mx_rrset_secure || dane.tlsa != DaneEvidence::Tlsa::unusable) return std::nullopt;
   return ok("dane", Source::dane,
             "DNSSEC-signed MX RRset and TLSA records for " + join(dane.mx_with_unusable_tlsa, ", ") +
                 " of which none is usable for SMTP: TLS is still mandatory there (RFC 7672 2.2), unauthenticated");
 }
+
+// none: no opinion; always answers, so it is the last row.
+std::optional<Decision> none_rule(const Evidence& evidence, const Options&) {
+  std::string why = "no DANE, no enforced MTA-STS policy, no preload entry, no local rule";
+  if (evidence.sts.policy && evidence.sts.policy->mode == sts::Mode::testing)
+    why = "MTA-STS policy is in testing mode (reported, not enforced); " + why;
+  return Decision{Answer::notfound, "", Source::none, why};
+}
+
+// The order is the policy: authenticated and fail-closed answers first, the
+// operator's and the history's next, unauthenticated-but-mandatory last.
+constexpr Rule rules_table[] = {
+    {"dane",
+     "DNSSEC-signed MX RRset and usable TLSA records -> dane-only (dane if some MX has no TLSA); a failed "
+     "TLSA lookup under a signed MX -> TEMP, so the mail waits instead of going out unprotected",
+     dane_rule},
+    {"mta-sts-enforce", "an MTA-STS policy in enforce mode -> secure match=<the policy's mx patterns> servername=hostname",
+     sts_enforce_rule},
+    {"mx-lookup-failed", "the MX lookup failed (SERVFAIL, timeout, bogus) -> TEMP: whether DANE applies is unknown",
+     mx_lookup_failed_rule},
+    {"mta-sts-unknown",
+     "the domain publishes MTA-STS but no policy is at hand (fetch failed, cache unreadable) -> TEMP: a cached "
+     "policy may apply",
+     sts_unknown_rule},
+    {"preload",
+     "the STARTTLS Everywhere preload list (--preload) in enforce mode, only while current and only when no "
+     "MTA-STS policy was seen -> secure match=<its mxs> servername=hostname",
+     preload_rule},
+    {"local-rule", "a local rule (--rules, the [rules] section of --config) -> its policy", local_rule},
+    {"log-history",
+     "with --log-evidence (an `mxtls logs --json` report), the level the domain's delivery history proves: "
+     "secure, verify or encrypt",
+     log_history_rule},
+    {"dane-unusable-tlsa",
+     "DNSSEC-signed TLSA records none of which is usable for SMTP -> dane (Postfix then requires TLS there, "
+     "unauthenticated: RFC 7672 2.2)",
+     unusable_dane_rule},
+    {"none", "otherwise NOTFOUND: Postfix's smtp_tls_security_level applies", none_rule},
+};
 
 }  // namespace
 
@@ -105,28 +178,39 @@ const char* to_string(Source source) {
   return "?";
 }
 
+std::span<const Rule> rules() { return rules_table; }
+
+std::string rules_precedence_text(std::string_view indent, size_t width) {
+  std::string out;
+  size_t number = 0;
+  for (const auto& rule : rules()) {
+    std::string line = std::string(indent) + std::to_string(++number) + ". " + std::string(rule.name) + ": ";
+    const std::string hanging(indent.size() + 3, ' ');
+    size_t line_start = out.size();
+    out += line;
+    for (auto word : split(rule.summary, ' ')) {
+      if (out.size() - line_start + 1 + word.size() > width && out.size() - line_start > hanging.size()) {
+        out += "\n";
+        line_start = out.size();
+        out += hanging;
+      } else if (out.back() != ' ') {
+        out += ' ';
+      }
+      out += word;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 Decision decide(const Evidence& evidence, const Options& options) {
-  if (auto d = dane_rule(evidence.dane, options)) return *d;
-  if (auto d = sts_rule(evidence.domain, evidence.sts, options)) return *d;
-  // Fail closed, as Postfix does: when the MX lookup failed we cannot tell
-  // whether DANE applies, and a weaker answer could be a downgrade.
-  if (evidence.dane.mx_lookup_failed)
-    return {Answer::temp, "", Source::dane, "MX lookup failed (" + evidence.dane.detail + "); cannot tell whether DANE applies"};
-  // Likewise when a cached MTA-STS policy may be in force but cannot be read.
-  if (evidence.sts.policy_unknown)
-    return {Answer::temp, "", Source::mta_sts,
-            "the domain publishes MTA-STS but no policy is at hand (" + evidence.sts.detail + "); a cached policy may apply"};
-  // The preload list stands in for MTA-STS only when no policy was seen.
-  if (!evidence.sts.policy)
-    if (auto d = preload_rule(evidence.preload)) return *d;
-  if (evidence.local_rule)
-    return ok(evidence.local_rule->policy, Source::local_rule, "local rule " + evidence.local_rule->origin);
-  if (auto d = log_rule(evidence.logs, options)) return *d;
-  if (auto d = unusable_dane_rule(evidence.dane)) return *d;
-  std::string why = "no DANE, no enforced MTA-STS policy, no preload entry, no local rule";
-  if (evidence.sts.policy && evidence.sts.policy->mode == sts::Mode::testing)
-    why = "MTA-STS policy is in testing mode (reported, not enforced); " + why;
-  return {Answer::notfound, "", Source::none, why};
+  for (const auto& rule : rules()) {
+    auto decision = rule.apply(evidence, options);
+    if (!decision) continue;
+    decision->rule = rule.name;
+    return std::move(*decision);
+  }
+  return {Answer::notfound, "", Source::none, "no rule answered", "none"};  // unreachable: "none" answers
 }
 
 }  // namespace mxtls::policy

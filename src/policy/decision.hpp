@@ -5,7 +5,9 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "logs/proven_level.hpp"
@@ -29,6 +31,9 @@ struct Decision {
   std::string policy;  // e.g. "dane-only", "secure match=.example.com servername=hostname"
   Source source = Source::none;
   std::string reason;  // one sentence for logs and `mxtls policy explain`
+  // The name of the rule that decided (a Rule::name); empty for the service's
+  // own TEMP answers (lookup timed out, resolver unavailable).
+  std::string rule = {};
 };
 
 struct DaneEvidence {
@@ -89,8 +94,23 @@ struct Options {
   bool tlsrpt_attributes = false;
 };
 
-// The rules, in order of precedence: DANE, MTA-STS enforce, preload list,
-// local rule, log history, nothing.
+// One rule of the policy engine. `apply` answers, or passes (nullopt) to the
+// next rule; the last rule ("none") always answers.
+struct Rule {
+  std::string_view name;     // short, stable, kebab-case: "dane", "mta-sts-enforce", ...
+  std::string_view summary;  // one line for --help, the README and `policy explain`
+  std::optional<Decision> (*apply)(const Evidence& evidence, const Options& options);
+};
+
+// THE rules table, in order of precedence: the first rule that answers
+// decides. `mxtls serve --help`, `mxtls policy` and the README list it.
+std::span<const Rule> rules();
+
+// The table as a numbered list, "<indent>N. name: summary" per rule, the
+// summary wrapped at `width` columns with a hanging indent.
+std::string rules_precedence_text(std::string_view indent = "  ", size_t width = 110);
+
+// Walks rules() and records the name of the rule that answered.
 Decision decide(const Evidence& evidence, const Options& options = {});
 
 }  // namespace mxtls::policy

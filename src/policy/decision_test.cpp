@@ -1,6 +1,11 @@
-// One test per rule of the policy engine, named after the rule.
+// The rules of the policy engine (the table in decision.cpp), each tested
+// under its name: suite PolicyRule<Name> (and PolicyRule<Name>FromDns, from
+// DNS answers) for rule "name"; EveryRuleHasTests checks that none is left out.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
+#include "base/text.hpp"
 #include "support/fakes.hpp"
 #include "policy/decision.hpp"
 #include "policy/evidence.hpp"
@@ -37,130 +42,144 @@ PreloadEvidence preload(bool enforce, bool expired = false) {
 
 }  // namespace
 
-TEST(PolicyRule1Dane, SecureMxAndUsableTlsaAnswersDaneOnly) {
+TEST(PolicyRuleDane, SecureMxAndUsableTlsaAnswersDaneOnly) {
   auto d = decide(with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"}));
   EXPECT_EQ(d.answer, Answer::ok);
   EXPECT_EQ(d.policy, "dane-only");
   EXPECT_EQ(d.source, Source::dane);
+  EXPECT_EQ(d.rule, "dane");
 }
 
-TEST(PolicyRule1Dane, ConfiguredDaneLevelIsUsed) {
+TEST(PolicyRuleDane, ConfiguredDaneLevelIsUsed) {
   auto d = decide(with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"}), {.dane_level = "dane"});
   EXPECT_EQ(d.policy, "dane");
 }
 
-TEST(PolicyRule1Dane, SomeMxWithoutTlsaSoftensToDane) {
+TEST(PolicyRuleDane, SomeMxWithoutTlsaSoftensToDane) {
   auto d = decide(with_dane(DaneEvidence::Tlsa::usable, {"mx1.example.com"}, {"mx2.example.com"}));
   EXPECT_EQ(d.policy, "dane");
   EXPECT_NE(d.reason.find("mx2.example.com"), std::string::npos);
 }
 
-TEST(PolicyRule1Dane, DaneIsNeverReplacedByMtaSts) {
+TEST(PolicyRuleDane, DaneIsNeverReplacedByMtaSts) {
   auto e = with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"});
   e.sts = sts_policy(mxtls::sts::Mode::enforce, {"mx.example.com"});
   EXPECT_EQ(decide(e).policy, "dane-only");
 }
 
-TEST(PolicyRule1Dane, TlsaLookupFailureAnswersTemp) {
+TEST(PolicyRuleDane, TlsaLookupFailureAnswersTemp) {
   auto e = with_dane(DaneEvidence::Tlsa::lookup_failed, {});
   e.dane.detail = "SERVFAIL";
   e.sts = sts_policy(mxtls::sts::Mode::enforce, {"mx.example.com"});
   auto d = decide(e);
   EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_EQ(d.rule, "dane");
   EXPECT_NE(d.reason.find("SERVFAIL"), std::string::npos);
 }
 
-TEST(PolicyRule1Dane, InsecureMxRrsetIgnoresTlsa) {
+TEST(PolicyRuleDane, InsecureMxRrsetIgnoresTlsa) {
   auto e = with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"});
   e.dane.mx_rrset_secure = false;
   EXPECT_EQ(decide(e).answer, Answer::notfound);
 }
 
-TEST(PolicyRule2MtaSts, EnforceAnswersSecureWithPostfixMatchList) {
+TEST(PolicyRuleMtaStsEnforce, EnforceAnswersSecureWithPostfixMatchList) {
   Evidence e;
   e.sts = sts_policy(mxtls::sts::Mode::enforce, {"*.example.com", "mx.example.net", "*.example.com"});
   auto d = decide(e);
   EXPECT_EQ(d.answer, Answer::ok);
   EXPECT_EQ(d.policy, "secure match=.example.com:mx.example.net servername=hostname");
   EXPECT_EQ(d.source, Source::mta_sts);
+  EXPECT_EQ(d.rule, "mta-sts-enforce");
 }
 
-TEST(PolicyRule2MtaSts, TestingModeIsNotEnforced) {
+TEST(PolicyRuleMtaStsEnforce, TestingModeIsNotEnforced) {
   Evidence e;
   e.sts = sts_policy(mxtls::sts::Mode::testing, {"mx.example.com"});
   auto d = decide(e);
   EXPECT_EQ(d.answer, Answer::notfound);
+  EXPECT_EQ(d.rule, "none");
   EXPECT_NE(d.reason.find("testing"), std::string::npos);
 }
 
-TEST(PolicyRule2MtaSts, ModeNoneIsNoPolicy) {
+TEST(PolicyRuleMtaStsEnforce, ModeNoneIsNoPolicy) {
   Evidence e;
   e.sts = sts_policy(mxtls::sts::Mode::none, {});
   EXPECT_EQ(decide(e).answer, Answer::notfound);
 }
 
-TEST(PolicyRule3Preload, EnforceEntryAnswersSecure) {
+TEST(PolicyRulePreload, EnforceEntryAnswersSecure) {
   Evidence e;
   e.preload = preload(true);
   auto d = decide(e);
   EXPECT_EQ(d.policy, "secure match=.example.com servername=hostname");
   EXPECT_EQ(d.source, Source::preload);
+  EXPECT_EQ(d.rule, "preload");
 }
 
-TEST(PolicyRule3Preload, TestingEntryIsNotEnforced) {
+TEST(PolicyRulePreload, TestingEntryIsNotEnforced) {
   Evidence e;
   e.preload = preload(false);
   EXPECT_EQ(decide(e).answer, Answer::notfound);
 }
 
-TEST(PolicyRule3Preload, ExpiredListIsNeverUsed) {
+TEST(PolicyRulePreload, ExpiredListIsNeverUsed) {
   Evidence e;
   e.preload = preload(true, /*expired=*/true);
   EXPECT_EQ(decide(e).answer, Answer::notfound);
 }
 
-TEST(PolicyRule3Preload, UsedOnlyWhenNoMtaStsPolicyWasSeen) {
+TEST(PolicyRulePreload, UsedOnlyWhenNoMtaStsPolicyWasSeen) {
   Evidence e;
   e.preload = preload(true);
   e.sts = sts_policy(mxtls::sts::Mode::testing, {"mx.example.com"});
   EXPECT_EQ(decide(e).answer, Answer::notfound);
 }
 
-TEST(PolicyRule4LocalRule, LocalRuleAppliesWhenNothingStronger) {
+TEST(PolicyRuleLocalRule, LocalRuleAppliesWhenNothingStronger) {
   Evidence e;
   e.local_rule = LocalRule{"secure match=.mail.protection.outlook.com", "mxtls.conf:3 (template microsoft)"};
   auto d = decide(e);
   EXPECT_EQ(d.policy, "secure match=.mail.protection.outlook.com");
   EXPECT_EQ(d.source, Source::local_rule);
+  EXPECT_EQ(d.rule, "local-rule");
   EXPECT_NE(d.reason.find("mxtls.conf:3"), std::string::npos);
 }
 
-TEST(PolicyRule5LogHistory, OnlyWhenOptedIn) {
+TEST(PolicyRuleLogHistory, OnlyWhenOptedIn) {
   Evidence e;
   e.logs = {"verify", "always Verified TLS over 30 days, 412 messages"};
   EXPECT_EQ(decide(e).answer, Answer::notfound);
   auto d = decide(e, {.use_log_history = true});
   EXPECT_EQ(d.policy, "verify");
   EXPECT_EQ(d.source, Source::log_history);
+  EXPECT_EQ(d.rule, "log-history");
 }
 
-TEST(PolicyRule6Nothing, NoEvidenceAnswersNotFound) {
+TEST(PolicyRuleNone, NoEvidenceAnswersNotFound) {
   auto d = decide(Evidence{});
   EXPECT_EQ(d.answer, Answer::notfound);
   EXPECT_EQ(d.source, Source::none);
+  EXPECT_EQ(d.rule, "none");
   EXPECT_FALSE(d.reason.empty());
 }
 
-TEST(PolicyRule2MtaSts, FailedMxLookupAnswersTempUnlessMtaStsEnforces) {
+TEST(PolicyRuleMxLookupFailed, FailedMxLookupAnswersTempUnlessMtaStsEnforces) {
   Evidence e;
   e.dane.mx_lookup_failed = true;
   e.dane.detail = "timed out";
-  EXPECT_EQ(decide(e).answer, Answer::temp);
+  auto d = decide(e);
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_EQ(d.source, Source::dane);
+  EXPECT_EQ(d.rule, "mx-lookup-failed");
+  EXPECT_EQ(d.reason, "MX lookup failed (timed out); cannot tell whether DANE applies");
+  e.preload = preload(true);  // nor does the preload list stand in
+  EXPECT_EQ(decide(e).rule, "mx-lookup-failed");
   e.sts = sts_policy(mxtls::sts::Mode::enforce, {"mx.example.com"});
   EXPECT_EQ(decide(e).source, Source::mta_sts);
 }
 
-TEST(PolicyRule2MtaSts, TlsrptAttributesOnlyWhenConfigured) {
+TEST(PolicyRuleMtaStsEnforce, TlsrptAttributesOnlyWhenConfigured) {
   Evidence e;
   e.domain = "example.com";
   e.sts = sts_policy(mxtls::sts::Mode::enforce, {"*.example.com"});
@@ -172,7 +191,7 @@ TEST(PolicyRule2MtaSts, TlsrptAttributesOnlyWhenConfigured) {
             "{ policy_string = max_age: 86400 }");
 }
 
-TEST(PolicyRule2MtaSts, UnreadableCacheOfAPublishingDomainAnswersTemp) {
+TEST(PolicyRuleMtaStsUnknown, UnreadableCacheOfAPublishingDomainAnswersTemp) {
   Evidence e;
   e.domain = "example.com";
   e.sts.policy_unknown = true;
@@ -180,11 +199,79 @@ TEST(PolicyRule2MtaSts, UnreadableCacheOfAPublishingDomainAnswersTemp) {
   auto d = decide(e);
   EXPECT_EQ(d.answer, Answer::temp);
   EXPECT_EQ(d.source, Source::mta_sts);
+  EXPECT_EQ(d.rule, "mta-sts-unknown");
   EXPECT_NE(d.reason.find("redis down"), std::string::npos) << d.reason;
   e.preload = preload(true);  // the preload list is no stand-in for a policy we cannot see
   EXPECT_EQ(decide(e).answer, Answer::temp);
   e.dane = with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"}).dane;  // DANE still wins
   EXPECT_EQ(decide(e).source, Source::dane);
+}
+
+TEST(PolicyRuleDaneUnusableTlsa, SecureUnusableTlsaAnswersDaneWhenNothingElseDoes) {
+  auto e = with_dane(DaneEvidence::Tlsa::unusable, {});
+  e.dane.mx_with_unusable_tlsa = {"mx.example.com"};
+  auto d = decide(e);
+  EXPECT_EQ(d.answer, Answer::ok);
+  EXPECT_EQ(d.policy, "dane");
+  EXPECT_EQ(d.source, Source::dane);
+  EXPECT_EQ(d.rule, "dane-unusable-tlsa");
+  e.logs = {"encrypt", "always TLS"};
+  EXPECT_EQ(decide(e, {.use_log_history = true}).rule, "log-history");  // the history is above it
+  e.dane.mx_rrset_secure = false;
+  EXPECT_EQ(decide(e).rule, "none");
+}
+
+// The table itself: stable names in the documented order, and a numbered
+// precedence list (what --help prints) with one entry per rule.
+TEST(PolicyRules, NamesAndOrder) {
+  std::vector<std::string> names;
+  for (const auto& rule : rules()) {
+    names.emplace_back(rule.name);
+    EXPECT_FALSE(rule.summary.empty()) << rule.name;
+    EXPECT_NE(rule.apply, nullptr) << rule.name;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"dane", "mta-sts-enforce", "mx-lookup-failed", "mta-sts-unknown",
+                                             "preload", "local-rule", "log-history", "dane-unusable-tlsa", "none"}));
+  auto text = rules_precedence_text("  ", 80);
+  EXPECT_EQ(text.rfind("  1. dane: DNSSEC-signed MX RRset", 0), 0u) << text;
+  EXPECT_NE(text.find("\n  9. none: otherwise NOTFOUND"), std::string::npos) << text;
+  for (auto line : mxtls::split(text, '\n')) EXPECT_LE(line.size(), 80u) << line;
+}
+
+TEST(PolicyRules, LastRuleAlwaysAnswers) {
+  EXPECT_TRUE(rules().back().apply(Evidence{}, Options{}));
+}
+
+namespace {
+
+// "mta-sts-enforce" -> "PolicyRuleMtaStsEnforce"
+std::string suite_for(std::string_view rule) {
+  std::string suite = "PolicyRule";
+  bool upper = true;
+  for (char c : rule) {
+    if (c == '-') {
+      upper = true;
+      continue;
+    }
+    suite += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return suite;
+}
+
+}  // namespace
+
+TEST(PolicyRules, EveryRuleHasTests) {
+  const auto& unit = *::testing::UnitTest::GetInstance();
+  for (const auto& rule : rules()) {
+    std::string suite = suite_for(rule.name);
+    bool found = false;
+    for (int i = 0; i < unit.total_test_suite_count(); ++i) {
+      std::string name = unit.GetTestSuite(i)->name();
+      found = found || name == suite || name == suite + "FromDns";
+    }
+    EXPECT_TRUE(found) << "rule " << rule.name << " has no test suite " << suite;
+  }
 }
 
 // Rule 1 from the DNS answers themselves: gather_evidence with a fake
@@ -221,14 +308,14 @@ struct DnsWorld {
 
 }  // namespace
 
-TEST(PolicyRule1DaneFromDns, SignedMxAndSecureTlsaAnswersDaneOnly) {
+TEST(PolicyRuleDaneFromDns, SignedMxAndSecureTlsaAnswersDaneOnly) {
   DnsWorld w;
   auto d = w.decision();
   EXPECT_EQ(d.policy, "dane-only");
   EXPECT_EQ(d.source, Source::dane);
 }
 
-TEST(PolicyRule1DaneFromDns, TlsaServfailAnswersTempEvenWithMtaStsEnforce) {
+TEST(PolicyRuleDaneFromDns, TlsaServfailAnswersTempEvenWithMtaStsEnforce) {
   DnsWorld w;
   w.publish_sts_enforce();
   w.resolver.failures["_25._tcp.mx.example.com"] =
@@ -239,7 +326,7 @@ TEST(PolicyRule1DaneFromDns, TlsaServfailAnswersTempEvenWithMtaStsEnforce) {
   EXPECT_NE(d.reason.find("SERVFAIL"), std::string::npos) << d.reason;
 }
 
-TEST(PolicyRule1DaneFromDns, BogusTlsaAnswersTempEvenWithMtaStsEnforce) {
+TEST(PolicyRuleDaneFromDns, BogusTlsaAnswersTempEvenWithMtaStsEnforce) {
   DnsWorld w;
   w.publish_sts_enforce();
   w.set_tlsa({{tlsa_311()}, dns::Security::bogus, false, "signature expired"});
@@ -249,7 +336,7 @@ TEST(PolicyRule1DaneFromDns, BogusTlsaAnswersTempEvenWithMtaStsEnforce) {
   EXPECT_NE(d.reason.find("signature expired"), std::string::npos) << d.reason;
 }
 
-TEST(PolicyRule1DaneFromDns, SecureTlsaNxdomainIsNoDaneAndFallsThroughToMtaSts) {
+TEST(PolicyRuleDaneFromDns, SecureTlsaNxdomainIsNoDaneAndFallsThroughToMtaSts) {
   DnsWorld w;
   w.set_tlsa({{}, dns::Security::secure, /*nxdomain=*/true, ""});
   EXPECT_EQ(w.decision().answer, Answer::notfound);
@@ -259,7 +346,7 @@ TEST(PolicyRule1DaneFromDns, SecureTlsaNxdomainIsNoDaneAndFallsThroughToMtaSts) 
   EXPECT_EQ(d.policy, "secure match=mx.example.com servername=hostname");
 }
 
-TEST(PolicyRule1DaneFromDns, SecureTlsaNodataIsNoDaneAndAnswersNotFound) {
+TEST(PolicyRuleDaneFromDns, SecureTlsaNodataIsNoDaneAndAnswersNotFound) {
   DnsWorld w;
   w.set_tlsa({{}, dns::Security::secure, false, ""});
   auto d = w.decision();
@@ -267,7 +354,7 @@ TEST(PolicyRule1DaneFromDns, SecureTlsaNodataIsNoDaneAndAnswersNotFound) {
   EXPECT_EQ(d.source, Source::none);
 }
 
-TEST(PolicyRule1DaneFromDns, InsecureMxRrsetIgnoresPublishedTlsa) {
+TEST(PolicyRuleDaneFromDns, InsecureMxRrsetIgnoresPublishedTlsa) {
   DnsWorld w;
   w.resolver.answers[{"example.com", dns::Type::MX}].security = dns::Security::insecure;
   EXPECT_EQ(w.decision().answer, Answer::notfound);
@@ -275,27 +362,30 @@ TEST(PolicyRule1DaneFromDns, InsecureMxRrsetIgnoresPublishedTlsa) {
   EXPECT_EQ(w.decision().source, Source::mta_sts);
 }
 
+namespace {
 std::string tlsa_111() { return std::string("\x01\x01\x01", 3) + std::string(32, 'k'); }  // PKIX-EE: not for SMTP
+}  // namespace
 
 // RFC 7672 2.2: secure TLSA records, none usable: mandatory (unauthenticated)
 // TLS, which Postfix's "dane" level applies per MX host; not dane-only.
-TEST(PolicyRule1DaneFromDns, SecureButUnusableTlsaStillMakesTlsMandatory) {
+TEST(PolicyRuleDaneUnusableTlsaFromDns, SecureButUnusableTlsaStillMakesTlsMandatory) {
   DnsWorld w;
   w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
   auto d = w.decision();
   EXPECT_EQ(d.policy, "dane");
   EXPECT_EQ(d.source, Source::dane);
+  EXPECT_EQ(d.rule, "dane-unusable-tlsa");
   EXPECT_NE(d.reason.find("none is usable"), std::string::npos) << d.reason;
 }
 
-TEST(PolicyRule1DaneFromDns, UnusableTlsaYieldsToMtaStsEnforce) {
+TEST(PolicyRuleDaneUnusableTlsaFromDns, UnusableTlsaYieldsToMtaStsEnforce) {
   DnsWorld w;
   w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
   w.publish_sts_enforce();  // authenticates every MX: stronger than unauthenticated TLS
   EXPECT_EQ(w.decision().policy, "secure match=mx.example.com servername=hostname");
 }
 
-TEST(PolicyRule1DaneFromDns, UnusableTlsaYieldsToALocalRule) {
+TEST(PolicyRuleDaneUnusableTlsaFromDns, UnusableTlsaYieldsToALocalRule) {
   DnsWorld w;
   w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
   Sources sources{w.resolver, w.fetcher, *w.store};
@@ -306,7 +396,7 @@ TEST(PolicyRule1DaneFromDns, UnusableTlsaYieldsToALocalRule) {
   EXPECT_EQ(d.source, Source::local_rule);
 }
 
-TEST(PolicyRule1DaneFromDns, UsableBesideUnusableTlsaIsDaneNotDaneOnly) {
+TEST(PolicyRuleDaneFromDns, UsableBesideUnusableTlsaIsDaneNotDaneOnly) {
   DnsWorld w;
   w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(20, "mx2.example.com"));
   w.resolver.add("_25._tcp.mx2.example.com", dns::Type::TLSA, tlsa_111());
@@ -315,7 +405,7 @@ TEST(PolicyRule1DaneFromDns, UsableBesideUnusableTlsaIsDaneNotDaneOnly) {
   EXPECT_NE(d.reason.find("mx2.example.com"), std::string::npos) << d.reason;
 }
 
-TEST(PolicyRule1DaneFromDns, InsecureTlsaUnderSignedMxIsNoDane) {
+TEST(PolicyRuleDaneFromDns, InsecureTlsaUnderSignedMxIsNoDane) {
   DnsWorld w;
   w.set_tlsa({{tlsa_311()}, dns::Security::insecure, false, ""});
   EXPECT_EQ(w.decision().answer, Answer::notfound);
@@ -324,7 +414,7 @@ TEST(PolicyRule1DaneFromDns, InsecureTlsaUnderSignedMxIsNoDane) {
 // RFC 7672 2.2.1: a bogus MX RRset or a failed MX lookup defers the mail.
 // An enforced MTA-STS policy may still answer (secure, no downgrade: the
 // MX lookup Postfix makes itself fails the same way).
-TEST(PolicyRule1DaneFromDns, BogusMxRrsetAnswersTempUnlessMtaStsEnforces) {
+TEST(PolicyRuleMxLookupFailedFromDns, BogusMxRrsetAnswersTempUnlessMtaStsEnforces) {
   DnsWorld w;
   auto& mx = w.resolver.answers[{"example.com", dns::Type::MX}];
   mx.security = dns::Security::bogus;
@@ -336,16 +426,18 @@ TEST(PolicyRule1DaneFromDns, BogusMxRrsetAnswersTempUnlessMtaStsEnforces) {
   EXPECT_EQ(w.decision().source, Source::mta_sts);
 }
 
-TEST(PolicyRule1DaneFromDns, MxServfailAnswersTemp) {
+TEST(PolicyRuleMxLookupFailedFromDns, MxServfailAnswersTemp) {
   DnsWorld w;
   w.resolver.failures["example.com"] = temporary_error("DNS server failure (SERVFAIL) for example.com");
-  EXPECT_EQ(w.decision().answer, Answer::temp);
+  auto d = w.decision();
+  EXPECT_EQ(d.answer, Answer::temp);
+  EXPECT_EQ(d.rule, "mx-lookup-failed");
 }
 
 // RFC 7672 2.2.2: DANE applies per MX host. Postfix's `dane` level verifies
 // the hosts with TLSA and uses opportunistic TLS for the others; dane-only
 // would defer all mail to the others.
-TEST(PolicyRule1DaneFromDns, OneMxWithTlsaAmongSeveralAnswersDaneNotDaneOnly) {
+TEST(PolicyRuleDaneFromDns, OneMxWithTlsaAmongSeveralAnswersDaneNotDaneOnly) {
   DnsWorld w;
   w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(20, "mx2.example.com"));
   w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(30, "mx3.example.com"));
@@ -359,7 +451,7 @@ TEST(PolicyRule1DaneFromDns, OneMxWithTlsaAmongSeveralAnswersDaneNotDaneOnly) {
 
 // One MX host's TLSA lookup failing is enough to wait: the answer never
 // depends on which host's lookup happened to fail.
-TEST(PolicyRule1DaneFromDns, TlsaFailureOfAnyMxAnswersTemp) {
+TEST(PolicyRuleDaneFromDns, TlsaFailureOfAnyMxAnswersTemp) {
   DnsWorld w;
   w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(20, "mx2.example.com"));
   w.resolver.failures["_25._tcp.mx2.example.com"] = temporary_error("DNS lookup timed out");

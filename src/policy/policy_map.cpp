@@ -86,4 +86,25 @@ std::string render_sql(const PolicyMap& map, const std::vector<std::string>& rem
   return out + "COMMIT;\n";
 }
 
+MapUpdate merge_decisions(const PolicyMap& previous, const std::vector<std::string>& domains,
+                          const std::vector<Decision>& decisions) {
+  MapUpdate update;
+  update.next = previous;
+  for (size_t i = 0; i < domains.size() && i < decisions.size(); ++i) {
+    const auto& d = decisions[i];
+    const auto& domain = domains[i];
+    if (d.answer == Answer::ok) {
+      update.next[domain] = d.policy;
+      update.decided[domain] = d.policy;
+      update.comments[domain] = std::string(to_string(d.source)) + ": " + d.reason;
+    } else if (d.answer == Answer::notfound) {
+      update.next.erase(domain);
+      update.removed.push_back(domain);
+    } else {
+      update.temp.push_back({domain, d.reason, previous.contains(domain)});
+    }
+  }
+  return update;
+}
+
 }  // namespace mxtls::policy

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "policy/decision.hpp"
 
 namespace mxtls::policy {
 
@@ -34,5 +35,25 @@ std::vector<std::string> diff_maps(const PolicyMap& before, const PolicyMap& aft
 // for SQLite and PostgreSQL: upserts for `map`, deletes for `removed`, in one
 // transaction.
 std::string render_sql(const PolicyMap& map, const std::vector<std::string>& removed);
+
+// One build's decisions folded into the previous map: OK answers replace
+// their entry (with "source: reason" as its comment), NOTFOUND removes it,
+// TEMP keeps whatever the previous map had (a lookup that failed for now must
+// not drop protection). Domains not decided keep their entries.
+struct MapUpdate {
+  PolicyMap next;                               // the map to write
+  std::map<std::string, std::string> comments;  // domain -> why, for the entries decided now
+  PolicyMap decided;                            // the OK answers alone (the SQL upserts)
+  std::vector<std::string> removed;             // NOTFOUND domains (the SQL deletes)
+  struct Temp {
+    std::string domain;
+    std::string reason;
+    bool kept_previous = false;  // the previous map had an entry, still in `next`
+  };
+  std::vector<Temp> temp;
+};
+// decisions[i] is the decision for domains[i].
+MapUpdate merge_decisions(const PolicyMap& previous, const std::vector<std::string>& domains,
+                          const std::vector<Decision>& decisions);
 
 }  // namespace mxtls::policy

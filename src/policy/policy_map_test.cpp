@@ -62,3 +62,30 @@ TEST(PolicyMap, DiffListsAddedRemovedAndChanged) {
   EXPECT_EQ(diff_maps(before, after),
             (std::vector<std::string>{"- a.example may", "~ b.example encrypt -> verify", "+ d.example secure"}));
 }
+
+// policy build's merge: OK replaces, NOTFOUND removes, TEMP keeps the old entry.
+TEST(PolicyMapMerge, OkReplacesNotFoundRemovesTempKeeps) {
+  PolicyMap previous{{"kept.example", "encrypt"}, {"gone.example", "verify"}, {"flaky.example", "dane-only"},
+                     {"untouched.example", "secure"}};
+  std::vector<std::string> domains{"kept.example", "gone.example", "flaky.example", "new.example", "down.example"};
+  std::vector<Decision> decisions{
+      {Answer::ok, "dane-only", Source::dane, "signed", "dane"},
+      {Answer::notfound, "", Source::none, "nothing", "none"},
+      {Answer::temp, "", Source::dane, "SERVFAIL", "dane"},
+      {Answer::ok, "secure match=.new.example", Source::local_rule, "local rule r:1", "local-rule"},
+      {Answer::temp, "", Source::dane, "MX lookup failed", "mx-lookup-failed"},
+  };
+  auto u = merge_decisions(previous, domains, decisions);
+  EXPECT_EQ(u.next, (PolicyMap{{"kept.example", "dane-only"},
+                               {"flaky.example", "dane-only"},
+                               {"new.example", "secure match=.new.example"},
+                               {"untouched.example", "secure"}}));
+  EXPECT_EQ(u.decided, (PolicyMap{{"kept.example", "dane-only"}, {"new.example", "secure match=.new.example"}}));
+  EXPECT_EQ(u.removed, std::vector<std::string>{"gone.example"});
+  EXPECT_EQ(u.comments.at("new.example"), "local: local rule r:1");
+  ASSERT_EQ(u.temp.size(), 2u);
+  EXPECT_EQ(u.temp[0].domain, "flaky.example");
+  EXPECT_TRUE(u.temp[0].kept_previous);
+  EXPECT_EQ(u.temp[1].reason, "MX lookup failed");
+  EXPECT_FALSE(u.temp[1].kept_previous);
+}

@@ -107,4 +107,11 @@ Result<PreloadList> accept_update(const PreloadList& current, PreloadList candid
   return candidate;
 }
 
+PreloadChoice choose_preload_list(std::shared_ptr<const PreloadList> in_use, PreloadList fresh, Seconds now) {
+  if (!in_use) return {std::make_shared<const PreloadList>(std::move(fresh)), ""};
+  auto accepted = accept_update(*in_use, std::move(fresh), now);
+  if (!accepted) return {std::move(in_use), accepted.error().message};
+  return {std::make_shared<const PreloadList>(std::move(*accepted)), ""};
+}
+
 }  // namespace mxtls::policy

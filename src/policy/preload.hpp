@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,5 +44,15 @@ bool expired(const PreloadList& list, Seconds now);
 // Rollback protection: an update must not be older than the list in use
 // (its "timestamp"), nor expired at `now`; the error names the times.
 Result<PreloadList> accept_update(const PreloadList& current, PreloadList candidate, Seconds now);
+
+// The list to use after reading `fresh` at start-up or on reload (SIGHUP).
+// Nothing in use: `fresh` as is. Otherwise `fresh` only if accept_update
+// takes it; if not, the list in use stays (a rollback would quietly drop
+// newer entries) and `refused` says why.
+struct PreloadChoice {
+  std::shared_ptr<const PreloadList> list;
+  std::string refused;  // empty: `fresh` was taken
+};
+PreloadChoice choose_preload_list(std::shared_ptr<const PreloadList> in_use, PreloadList fresh, Seconds now);
 
 }  // namespace mxtls::policy

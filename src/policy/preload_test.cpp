@@ -94,3 +94,25 @@ TEST(PreloadList, ExpiredUpdateIsRefused) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().message, "preload list expired on 2026-11-30T23:00:00Z");
 }
+
+// What serve does with the list it reads at start-up and on SIGHUP.
+TEST(PreloadList, ReloadKeepsTheListInUseWhenTheNewOneIsRefused) {
+  auto parsed = parse_preload_list(list_json);
+  ASSERT_TRUE(parsed);
+  Seconds now = at(2026, 11, 15);
+  auto first = choose_preload_list(nullptr, *parsed, now);  // start-up: taken as is
+  ASSERT_TRUE(first.list);
+  EXPECT_TRUE(first.refused.empty());
+  PreloadList older = *parsed;
+  older.timestamp -= hours(24);
+  auto rollback = choose_preload_list(first.list, older, now);
+  EXPECT_EQ(rollback.list, first.list) << "the list in use stays";
+  EXPECT_NE(rollback.refused.find("rollback refused"), std::string::npos) << rollback.refused;
+  PreloadList newer = *parsed;
+  newer.timestamp += hours(24);
+  auto update = choose_preload_list(first.list, newer, now);
+  ASSERT_TRUE(update.list);
+  EXPECT_NE(update.list, first.list);
+  EXPECT_EQ(update.list->timestamp, newer.timestamp);
+  EXPECT_TRUE(update.refused.empty());
+}
