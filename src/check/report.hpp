@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "check/check.hpp"
+#include "check/judge.hpp"
 
 namespace mxtls::report {
 

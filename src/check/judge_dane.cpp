@@ -1,17 +1,12 @@
 // DANE (RFC 7672): the TLSA records of each MX and whether the presented
-// chain matches them, verified by OpenSSL's DANE implementation.
-#include "check/check.hpp"
+// chain matched them in OpenSSL's DANE verification (done while gathering).
 #include "base/text.hpp"
+#include "check/judge.hpp"
 
 namespace mxtls::check {
 namespace {
 
 std::string tlsa_name(const MxReport& mx) { return dane::tlsa_name(mx.host); }
-
-std::string actual_311(const AddressReport& a) {
-  if (!a.tls_ok() || a.session->tls->chain.empty()) return {};
-  return "3 1 1 " + hex_encode(a.session->tls->chain.front().spki_sha256);
-}
 
 void add_malformed_tlsa(const MxReport& mx, const Error& error, Findings& f) {
   f.add(Severity::warning, "dane.malformed", mx.host,
@@ -21,32 +16,27 @@ void add_malformed_tlsa(const MxReport& mx, const Error& error, Findings& f) {
         "Replace it with " + suggested_tlsa(mx) + " (usage, selector, matching type, then the hex digest).");
 }
 
-bool lookup_tlsa(MxReport& mx, Environment& env, Findings& f) {
-  auto answer = env.resolver.query(tlsa_name(mx), dns::Type::TLSA);
-  if (!answer) {
-    f.add(Severity::error, "dane.lookup-failed", mx.host, "The TLSA lookup failed: " + answer.error().message,
+// The TLSA answer itself; false when it gave no records to judge.
+bool judge_tlsa_answer(const MxReport& mx, Findings& f) {
+  if (mx.tlsa_error) {
+    f.add(Severity::error, "dane.lookup-failed", mx.host, "The TLSA lookup failed: " + mx.tlsa_error->message,
           "DANE senders must defer mail when they cannot tell whether TLSA records exist (RFC 7672 2.2).",
           "Make sure the name servers answer TLSA queries for " + tlsa_name(mx) +
               " (some old servers fail on unknown types).");
     return false;
   }
-  mx.tlsa_security = answer->security;
-  if (answer->security == dns::Security::bogus) {
-    f.add(Severity::error, "dane.bogus", mx.host, "The TLSA answer fails DNSSEC validation: " + answer->why_bogus,
+  if (mx.tlsa_security == dns::Security::bogus) {
+    f.add(Severity::error, "dane.bogus", mx.host, "The TLSA answer fails DNSSEC validation: " + mx.tlsa_why_bogus,
           "DANE senders defer all mail to this MX.",
           "Re-sign the zone that holds " + tlsa_name(mx) + " (expired or missing RRSIGs) or correct its DS record "
           "at the parent; check with dnsviz.net or: delv @<resolver> " + tlsa_name(mx) + " TLSA");
     return false;
   }
-  for (const auto& rdata : answer->rdata) {
-    auto record = dane::parse_rdata(rdata);
-    if (record) mx.tlsa.push_back(std::move(*record));
-    else add_malformed_tlsa(mx, record.error(), f);
-  }
+  for (const auto& error : mx.tlsa_malformed) add_malformed_tlsa(mx, error, f);
   return true;
 }
 
-void check_matches(const MxReport& mx, Findings& f) {
+void judge_matches(const MxReport& mx, Findings& f) {
   std::string published;
   for (const auto& r : mx.tlsa) published += (published.empty() ? "" : "; ") + r.to_text();
   for (const auto& a : mx.addresses) {
@@ -71,15 +61,8 @@ void check_matches(const MxReport& mx, Findings& f) {
 
 }  // namespace
 
-std::string suggested_tlsa(const MxReport& mx) {
-  for (const auto& a : mx.addresses)
-    if (auto record = actual_311(a); !record.empty())
-      return tlsa_name(mx) + ". IN TLSA " + record;
-  return tlsa_name(mx) + ". IN TLSA 3 1 1 <sha256 of the server's public key>";
-}
-
-void check_dane(MxReport& mx, Environment& env, Findings& f) {
-  if (!lookup_tlsa(mx, env, f)) return;
+void judge_dane(const MxReport& mx, Findings& f) {
+  if (!judge_tlsa_answer(mx, f)) return;
   if (mx.tlsa.empty()) {
     if (mx.address_security == dns::Security::secure)
       f.add(Severity::info, "dane.none", mx.host,
@@ -103,14 +86,7 @@ void check_dane(MxReport& mx, Environment& env, Findings& f) {
             "Senders skip unusable records; if none is usable, DANE does not protect the server.",
             "Replace it with " + suggested_tlsa(mx) + ".");
   if (!mx.dane_usable()) return;
-  for (auto& a : mx.addresses) {
-    if (!a.tls_ok()) continue;
-    smtp::TlsSettings settings;
-    settings.tlsa = mx.tlsa;
-    auto session = env.prober.probe(a.address, mx.host, settings);
-    if (session && session->tls) a.dane = session->tls;
-  }
-  check_matches(mx, f);
+  judge_matches(mx, f);
 }
 
 }  // namespace mxtls::check

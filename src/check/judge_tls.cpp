@@ -1,63 +1,13 @@
-// The SMTP/TLS side of a check: probes of each MX address and the findings
-// about STARTTLS, protocol versions, key exchange and the certificate.
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
-
+// The TLS side of a check: the findings about STARTTLS, protocol versions,
+// key exchange and the certificate of each MX address, from its probes.
 #include <cmath>
 
-#include "check/check.hpp"
 #include "base/text.hpp"
+#include "check/judge.hpp"
+#include "check/x509_codes.hpp"
 
 namespace mxtls::check {
 namespace {
-
-struct ProtocolProbe {
-  const char* name;
-  int version;
-};
-constexpr ProtocolProbe protocol_probes[] = {
-    {"TLSv1", TLS1_VERSION}, {"TLSv1.1", TLS1_1_VERSION}, {"TLSv1.2", TLS1_2_VERSION}, {"TLSv1.3", TLS1_3_VERSION}};
-
-class NetworkProber final : public Prober {
- public:
-  NetworkProber(smtp::Options options, uint16_t port) : options_(std::move(options)), port_(port) {}
-  Result<smtp::Session> probe(const std::string& address, const std::string& host_name,
-                              const smtp::TlsSettings& settings) override {
-    return smtp::probe(address, port_, host_name, settings, options_);
-  }
-
- private:
-  smtp::Options options_;
-  uint16_t port_;
-};
-
-bool handshake_succeeds(Prober& prober, const std::string& address, const std::string& host,
-                        const smtp::TlsSettings& settings, smtp::TlsInfo* info = nullptr) {
-  auto session = prober.probe(address, host, settings);
-  if (!session || !session->tls) return false;
-  if (info) *info = *session->tls;
-  return true;
-}
-
-void probe_address(const MxReport& mx, AddressReport& report, Prober& prober) {
-  auto session = prober.probe(report.address, mx.host, smtp::TlsSettings{});
-  if (!session) {
-    report.connect_error = session.error().message;
-    return;
-  }
-  report.session = std::move(*session);
-  if (!report.session->starttls_offered) return;
-  for (const auto& p : protocol_probes) {
-    smtp::TlsSettings only;
-    only.min_version = only.max_version = p.version;
-    report.protocols[p.name] = handshake_succeeds(prober, report.address, mx.host, only);
-  }
-  smtp::TlsSettings dhe;
-  dhe.max_version = TLS1_2_VERSION;
-  dhe.cipher_list = "kEDH:@SECLEVEL=0";
-  smtp::TlsInfo info;
-  if (handshake_succeeds(prober, report.address, mx.host, dhe, &info)) report.dhe_bits = info.key_exchange_bits;
-}
 
 std::string days_text(double days) { return std::to_string(static_cast<long>(std::floor(days))) + " days"; }
 
@@ -66,15 +16,18 @@ std::string tls_server_lines() {
          "smtpd_tls_chain_files = /etc/letsencrypt/live/<host>/privkey.pem, /etc/letsencrypt/live/<host>/fullchain.pem";
 }
 
-void check_protocols(const std::string& s, const AddressReport& a, Findings& f) {
-  auto accepted = [&](const char* name) { auto it = a.protocols.find(name); return it != a.protocols.end() && it->second; };
+void judge_protocols(const std::string& s, const AddressReport& a, Findings& f) {
+  auto accepted = [&](std::string_view name) {
+    auto it = a.protocols.find(std::string(name));
+    return it != a.protocols.end() && it->second;
+  };
   bool modern = accepted("TLSv1.2") || accepted("TLSv1.3");
   bool obsolete = accepted("TLSv1") || accepted("TLSv1.1");
   auto list_of = [&](bool want_obsolete) {
     std::string list;
-    for (const auto& p : protocol_probes) {
-      bool is_obsolete = std::string_view(p.name) == "TLSv1" || std::string_view(p.name) == "TLSv1.1";
-      if (accepted(p.name) && is_obsolete == want_obsolete) list += (list.empty() ? "" : ", ") + std::string(p.name);
+    for (auto name : probed_tls_versions) {
+      bool is_obsolete = name == "TLSv1" || name == "TLSv1.1";
+      if (accepted(name) && is_obsolete == want_obsolete) list += (list.empty() ? "" : ", ") + std::string(name);
     }
     return list;
   };
@@ -100,7 +53,7 @@ void check_protocols(const std::string& s, const AddressReport& a, Findings& f) 
           "automatically.");
 }
 
-void check_key_exchange(const std::string& s, const AddressReport& a, const smtp::TlsInfo& tls, Findings& f) {
+void judge_key_exchange(const std::string& s, const AddressReport& a, const smtp::TlsInfo& tls, Findings& f) {
   if (a.dhe_bits > 0 && a.dhe_bits < 2048)
     f.add(Severity::error, "tls.dh.weak", s,
           "The server offers DHE key exchange with a " + std::to_string(a.dhe_bits) + "-bit group.",
@@ -129,24 +82,24 @@ void check_key_exchange(const std::string& s, const AddressReport& a, const smtp
 }
 
 bool chain_incomplete(const smtp::TlsInfo& tls) {
-  return (tls.verify_code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-          tls.verify_code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE) &&
+  return (tls.verify_code == x509::unable_to_get_issuer_cert_locally ||
+          tls.verify_code == x509::unable_to_verify_leaf_signature) &&
          !tls.chain.empty() && !tls.chain.front().self_signed;
 }
 
-void check_trust(const std::string& s, const smtp::TlsInfo& tls, Findings& f) {
+void judge_trust(const std::string& s, const smtp::TlsInfo& tls, Findings& f) {
   const auto& leaf = tls.chain.front();
-  if (tls.verify_code == X509_V_OK) {
+  if (tls.verify_code == x509::ok) {
     f.add(Severity::ok, "cert.chain", s, "The certificate chain is trusted (issuer: " + leaf.issuer + ").");
-  } else if (tls.verify_code == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || leaf.self_signed) {
+  } else if (tls.verify_code == x509::depth_zero_self_signed_cert || leaf.self_signed) {
     f.add(Severity::error, "cert.self-signed", s, "The certificate is self-signed (" + leaf.subject + ").",
           "Senders that verify (MTA-STS, 'verify'/'secure' policies) refuse it; opportunistic senders encrypt but "
           "cannot tell the server from an attacker.",
           "Get a certificate from a public CA (e.g. certbot certonly --standalone -d <host>) and point "
           "smtpd_tls_chain_files at its key and fullchain.pem. If you rely on DANE alone, publish a 3 1 1 TLSA "
           "record instead.");
-  } else if (tls.verify_code == X509_V_ERR_CERT_HAS_EXPIRED) {
-    // reported by check_validity with the dates
+  } else if (tls.verify_code == x509::cert_has_expired) {
+    // reported by judge_validity with the dates
   } else if (chain_incomplete(tls)) {
     f.add(Severity::error, "cert.chain-incomplete", s,
           "The server sends its certificate without the intermediate CA certificate (" + tls.verify_error + ").",
@@ -161,20 +114,20 @@ void check_trust(const std::string& s, const smtp::TlsInfo& tls, Findings& f) {
   }
 }
 
-void check_validity(const std::string& s, const smtp::Certificate& leaf, Environment& env, Findings& f) {
-  double days_left = std::difftime(leaf.not_after, env.now()) / 86400.0;
+void judge_validity(const std::string& s, const smtp::Certificate& leaf, const JudgeSettings& settings, Findings& f) {
+  double days_left = std::difftime(leaf.not_after, settings.now) / 86400.0;
   if (days_left < 0) {
     f.add(Severity::error, "cert.expired", s, "The certificate expired " + days_text(-days_left) + " ago.",
           "Verifying senders refuse it and defer the mail; the others cannot detect an attacker's certificate.",
           "Renew it (certbot renew) and reload Postfix (postfix reload); make sure renewal runs automatically.");
-  } else if (days_left < env.expiry_warning_days) {
+  } else if (days_left < settings.expiry_warning_days) {
     f.add(Severity::warning, "cert.expiring", s, "The certificate expires in " + days_text(days_left) + ".",
           "When it expires, verifying senders defer the mail.",
           "Renew now (certbot renew), then postfix reload; check that automatic renewal and reload work.");
   } else {
     f.add(Severity::ok, "cert.expiry", s, "The certificate is valid for " + days_text(days_left) + " more.");
   }
-  if (std::difftime(leaf.not_before, env.now()) > 0)
+  if (std::difftime(leaf.not_before, settings.now) > 0)
     f.add(Severity::error, "cert.not-yet-valid", s, "The certificate is not valid yet.",
           "Verifying senders (MTA-STS, Postfix 'verify'/'secure') refuse it and defer the mail until its start "
           "date.",
@@ -183,7 +136,7 @@ void check_validity(const std::string& s, const smtp::Certificate& leaf, Environ
           "the machine running this test.");
 }
 
-void check_name(const std::string& s, const std::string& host, const smtp::TlsInfo& tls, Findings& f) {
+void judge_name(const std::string& s, const std::string& host, const smtp::TlsInfo& tls, Findings& f) {
   const auto& leaf = tls.chain.front();
   if (tls.name_matches) {
     f.add(Severity::ok, "cert.name", s, "The certificate matches the MX name " + host + ".");
@@ -199,7 +152,7 @@ void check_name(const std::string& s, const std::string& host, const smtp::TlsIn
             "), or point the MX record at a name the certificate covers.");
 }
 
-void check_key(const std::string& s, const smtp::Certificate& leaf, Findings& f) {
+void judge_key(const std::string& s, const smtp::Certificate& leaf, Findings& f) {
   if (leaf.key_type == "RSA" && leaf.key_bits < 2048)
     f.add(Severity::error, "cert.key-weak", s,
           "The certificate's RSA key has only " + std::to_string(leaf.key_bits) + " bits.",
@@ -214,29 +167,7 @@ void check_key(const std::string& s, const smtp::Certificate& leaf, Findings& f)
 
 }  // namespace
 
-std::unique_ptr<Prober> make_network_prober(const smtp::Options& options, uint16_t port) {
-  return std::make_unique<NetworkProber>(options, port);
-}
-
-void check_addresses(MxReport& mx, Environment& env, Findings& findings) {
-  auto addresses = dns::lookup_addresses(env.resolver, mx.host, &mx.address_security);
-  if (!addresses) {
-    findings.add(Severity::error, "dns.mx.address", mx.host,
-                 "The MX host " + mx.host + " has no usable address: " + addresses.error().message,
-                 "Senders cannot deliver through this MX; if it is the only one, mail is deferred and then bounced.",
-                 "Publish an A (and AAAA) record for " + mx.host + ", or remove it from the MX set.");
-    return;
-  }
-  for (const auto& address : *addresses) {
-    AddressReport report;
-    report.address = address;
-    probe_address(mx, report, env.prober);
-    mx.addresses.push_back(std::move(report));
-    check_tls(mx, mx.addresses.back(), env, findings);
-  }
-}
-
-void check_tls(const MxReport& mx, const AddressReport& a, Environment& env, Findings& f) {
+void judge_tls(const MxReport& mx, const AddressReport& a, const JudgeSettings& settings, Findings& f) {
   const std::string s = subject_of(mx, a);
   if (a.connect_error) {
     f.add(Severity::error, "smtp.unreachable", s, "The SMTP conversation failed: " + *a.connect_error + ".",
@@ -245,6 +176,7 @@ void check_tls(const MxReport& mx, const AddressReport& a, Environment& env, Fin
               ", that no firewall blocks it, and that it answers with a \"220\" greeting promptly.");
     return;
   }
+  if (!a.session) return;  // not probed
   const auto& session = *a.session;
   if (!session.starttls_offered) {
     f.add(Severity::error, "starttls.missing", s, "The server does not offer STARTTLS.",
@@ -264,8 +196,8 @@ void check_tls(const MxReport& mx, const AddressReport& a, Environment& env, Fin
   const auto& tls = *session.tls;
   f.add(Severity::ok, "starttls", s,
         "STARTTLS works: " + tls.protocol + ", " + tls.cipher + " (" + std::to_string(tls.cipher_bits) + " bits).");
-  check_protocols(s, a, f);
-  check_key_exchange(s, a, tls, f);
+  judge_protocols(s, a, f);
+  judge_key_exchange(s, a, tls, f);
   if (tls.chain.empty()) {
     f.add(Severity::error, "cert.missing", s, "The server presented no certificate (anonymous TLS).",
           "No sender can authenticate it: verifying senders (MTA-STS, DANE, 'verify') defer the mail, and the "
@@ -274,10 +206,10 @@ void check_tls(const MxReport& mx, const AddressReport& a, Environment& env, Fin
               "\nthen postfix reload.");
     return;
   }
-  check_trust(s, tls, f);
-  check_validity(s, tls.chain.front(), env, f);
-  check_name(s, mx.host, tls, f);
-  check_key(s, tls.chain.front(), f);
+  judge_trust(s, tls, f);
+  judge_validity(s, tls.chain.front(), settings, f);
+  judge_name(s, mx.host, tls, f);
+  judge_key(s, tls.chain.front(), f);
 }
 
 }  // namespace mxtls::check

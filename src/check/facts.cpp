@@ -1,0 +1,35 @@
+#include "check/facts.hpp"
+
+#include <algorithm>
+
+#include "base/text.hpp"
+
+namespace mxtls::check {
+
+bool AddressReport::trusted() const { return tls_ok() && session->tls->verify_code == 0 && session->tls->name_matches; }
+
+bool MxReport::dane_usable() const {
+  return tlsa_security == dns::Security::secure &&
+         std::any_of(tlsa.begin(), tlsa.end(), [](const dane::Tlsa& r) { return dane::unusable_reason(r).empty(); });
+}
+
+std::string subject_of(const MxReport& mx, const AddressReport& address) {
+  return mx.host + "[" + address.address + "]";
+}
+
+std::string actual_311(const AddressReport& a) {
+  if (!a.tls_ok() || a.session->tls->chain.empty()) return {};
+  return "3 1 1 " + hex_encode(a.session->tls->chain.front().spki_sha256);
+}
+
+std::string suggested_tlsa(const MxReport& mx) {
+  for (const auto& a : mx.addresses)
+    if (auto record = actual_311(a); !record.empty()) return dane::tlsa_name(mx.host) + ". IN TLSA " + record;
+  return dane::tlsa_name(mx.host) + ". IN TLSA 3 1 1 <sha256 of the server's public key>";
+}
+
+bool dane_verified(const MxReport& mx, const AddressReport& a) {
+  return mx.dane_usable() && a.dane && a.dane->dane_verified;
+}
+
+}  // namespace mxtls::check

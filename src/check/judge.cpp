@@ -1,0 +1,31 @@
+#include "check/judge.hpp"
+
+namespace mxtls::check {
+
+int DomainReport::exit_status() const {
+  if (could_not_test) return 3;
+  switch (findings.worst()) {
+    case Severity::error: return 2;
+    case Severity::warning: return 1;
+    default: return 0;
+  }
+}
+
+DomainReport judge_domain(DomainFacts facts, const JudgeSettings& settings) {
+  DomainReport report{std::move(facts), {}, {}, 0};
+  judge_mx(report, report.findings);
+  if (report.invalid_name) return report;  // nothing to recommend for what is no domain
+  for (const auto& mx : report.mxs) {
+    judge_addresses(mx, settings, report.findings);
+    judge_dane(mx, report.findings);
+  }
+  if (!report.null_mx && !report.could_not_test) {
+    judge_sts(report, report.findings);
+    judge_tlsrpt(report, report.findings);
+    judge_consistency(report, report.findings);
+  }
+  report.recommendation = recommend_policy(report);
+  return report;
+}
+
+}  // namespace mxtls::check

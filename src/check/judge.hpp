@@ -1,0 +1,46 @@
+// The judgement of `mxtls check`: gathered facts (facts.hpp) to findings and
+// a recommended Postfix policy for the domain's peers. Pure functions: no
+// resolver, fetcher or prober in reach, and the clock is a value.
+#pragma once
+
+#include <ctime>
+#include <string>
+
+#include "check/facts.hpp"
+#include "check/findings.hpp"
+
+namespace mxtls::check {
+
+struct Recommendation {
+  std::string policy;  // Postfix smtp_tls_policy_maps right-hand side
+  std::string reason;
+};
+
+struct DomainReport : DomainFacts {
+  Recommendation recommendation;
+  Findings findings;
+  double seconds = 0;
+  int exit_status() const;  // 0 ok, 1 warnings, 2 errors, 3 could not test
+};
+
+struct JudgeSettings {
+  std::time_t now = 0;  // certificate validity is judged at this time
+  int expiry_warning_days = 21;
+};
+
+// All the findings and the recommendation, in the report's order: the MX
+// answer, then per MX its addresses and DANE, then MTA-STS, TLS-RPT and the
+// consistency across MX hosts.
+DomainReport judge_domain(DomainFacts facts, const JudgeSettings& settings);
+
+// The parts, each adding its findings.
+void judge_mx(const DomainFacts& facts, Findings& findings);  // the MX answer (or the implicit MX)
+void judge_addresses(const MxReport& mx, const JudgeSettings& settings, Findings& findings);
+void judge_tls(const MxReport& mx, const AddressReport& address, const JudgeSettings& settings, Findings& findings);
+void judge_dane(const MxReport& mx, Findings& findings);
+void judge_sts(const DomainFacts& facts, Findings& findings);
+void judge_tlsrpt(const DomainFacts& facts, Findings& findings);
+void judge_consistency(const DomainFacts& facts, Findings& findings);
+Recommendation recommend_policy(const DomainFacts& facts);
+
+}  // namespace mxtls::check

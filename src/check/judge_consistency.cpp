@@ -1,0 +1,66 @@
+// Consistency across MX hosts: a domain is only as strong as its weakest MX,
+// since an attacker can block the others.
+#include "check/judge.hpp"
+#include "check/sides.hpp"
+
+namespace mxtls::check {
+namespace {
+
+// Authenticated the way a verifying sender can: a trusted chain matching the
+// MX name, or DANE.
+bool authenticated(const MxReport& mx, const AddressReport& a) { return a.trusted() || dane_verified(mx, a); }
+
+void judge_trust_consistency(const DomainFacts& r, Findings& findings) {
+  auto trust = split_addresses(r, authenticated);
+  if (!trust.mixed()) return;
+  findings.add(Severity::warning, "consistency.trust", r.domain,
+               "Every MX offers TLS, but only some can be authenticated: " + verb(trust.good, "verifies", "verify") +
+                   " (CA-signed certificate matching the MX name, or DANE), " + verb(trust.bad, "does", "do") + " not.",
+               "A sender that requires authenticated TLS for this domain (Postfix 'verify' or 'secure', an "
+               "MTA-STS policy in enforce mode) defers and finally bounces every message that goes to " +
+                   join(trust.bad) + ", while the same mail to " + join(trust.good) +
+                   " gets through: delivery depends on which MX a sender happens to pick.",
+               "Give " + join(trust.bad) + " a certificate like the one on " + join(trust.good) +
+                   ": from a public CA, naming the MX host (certbot certonly -d <host>), with its full chain in "
+                   "smtpd_tls_chain_files; or remove the weak host from the MX set.");
+}
+
+std::string tlsa_fixes(const DomainFacts& r) {
+  std::string fixes;
+  for (const auto& mx : r.mxs)
+    if (!mx.addresses.empty() && !mx.dane_usable()) fixes += "\n" + suggested_tlsa(mx);
+  return fixes;
+}
+
+void judge_dane_consistency(const DomainFacts& r, Findings& findings) {
+  auto dane = split_by_dane(r);
+  if (!dane.mixed()) return;
+  findings.add(Severity::warning, "consistency.dane", r.domain,
+               "Only some MX hosts publish usable DNSSEC-signed TLSA records: " + verb(dane.good, "does", "do") + ", " +
+                   verb(dane.bad, "does", "do") + " not.",
+               "DANE senders authenticate only the hosts with TLSA records; for " + join(dane.bad) +
+                   " they fall back to unauthenticated TLS, so an attacker who blocks the DANE host can steer "
+                   "mail to the other and strip STARTTLS or present any certificate. Peers cannot apply "
+                   "dane-only to the domain either.",
+               "Publish TLSA records for every MX host (each in a DNSSEC-signed zone with a DS at its parent):" +
+                   tlsa_fixes(r) + "\nor remove the hosts without DANE from the MX set.");
+}
+
+}  // namespace
+
+void judge_consistency(const DomainFacts& r, Findings& findings) {
+  auto tls = split_addresses(r, [](auto&, const AddressReport& a) { return a.tls_ok(); });
+  if (tls.mixed()) {
+    findings.add(Severity::error, "consistency.downgrade", r.domain,
+                 "Some of the domain's mail servers offer working TLS, but " + verb(tls.bad, "does", "do") + " not.",
+                 "An attacker only has to block the good servers to make senders use the plaintext one: the "
+                 "domain is only as strong as its weakest MX.",
+                 "Give every MX host the same TLS setup (certificate, smtpd_tls_security_level = may), or remove "
+                 "the weak host from the MX set.");
+    return;
+  }
+  judge_trust_consistency(r, findings);
+  judge_dane_consistency(r, findings);
+}
+
+}  // namespace mxtls::check

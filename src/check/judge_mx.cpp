@@ -1,0 +1,106 @@
+// The MX answer (RFC 5321 5.1, RFC 7505) and each MX host's addresses.
+#include "base/text.hpp"
+#include "check/judge.hpp"
+
+namespace mxtls::check {
+namespace {
+
+void note_mx_security(const DomainFacts& facts, Findings& findings) {
+  const auto& d = facts.domain;
+  if (facts.mx_security == dns::Security::secure)
+    findings.add(Severity::ok, "dns.dnssec", d, "The MX records are DNSSEC-signed and validate.");
+  else
+    findings.add(Severity::info, "dns.dnssec", d,
+                 "The domain's DNS is not DNSSEC-signed, so DANE cannot protect its mail.",
+                 "Without DNSSEC an attacker on the path can forge the MX answer; senders have only MTA-STS "
+                 "to detect a downgrade.",
+                 "Sign the zone with DNSSEC (your DNS host's option, or ldns-signzone/dnssec-policy) and "
+                 "publish its DS record at the registrar.");
+}
+
+// No MX: the implicit MX of RFC 5321 5.1 is the domain itself.
+void judge_implicit_mx(const DomainFacts& facts, Findings& findings) {
+  const auto& d = facts.domain;
+  if (facts.implicit_mx) {
+    findings.add(Severity::warning, "dns.mx.implicit", d,
+                 "The domain has no MX record; senders fall back to its A/AAAA address.",
+                 "The fallback works, but MTA-STS policies and most hosting setups assume an explicit MX, and "
+                 "an accidental web-server address becomes the mail server.",
+                 "Publish an MX record, e.g. \"" + d + ". IN MX 10 " + d + ".\"");
+  } else if (facts.implicit_mx_error) {
+    findings.add(Severity::error, "dns.mx.none", d,
+                 "The domain has no MX record and no A/AAAA record: it cannot receive mail.",
+                 "Senders bounce every message to this domain.",
+                 "Publish an MX record, e.g. \"" + d + ". IN MX 10 mail." + d + ".\"");
+  }
+}
+
+void add_malformed_mx(const std::string& d, const Error& error, Findings& findings) {
+  findings.add(Severity::error, "dns.mx.malformed", d, "An MX record is malformed: " + error.message + ".",
+               "Senders cannot decode it: depending on their resolver they skip it or treat the whole MX "
+               "answer as a failure and defer all mail to the domain.",
+               "Republish it in the zone as a preference (0-65535) and a host name ending in a dot, e.g. \"" + d +
+                   ". IN MX 10 mail." + d + ".\", then check the answer with: dig +short MX " + d);
+}
+
+void add_invalid_input(const std::string& input, Findings& findings) {
+  findings.add(Severity::error, "input.domain", printable(input), "This is not a valid domain name.",
+               "Nothing was tested: mxtls needs a domain name to look up its MX records, and so would a "
+               "sending mail server.",
+               "Give the domain part of the mail address (example.org for postmaster@example.org): labels "
+               "of letters, digits and hyphens separated by dots, no spaces, at most 253 characters.");
+}
+
+// The answers that leave the MX set unknown; true when there was one.
+bool judge_mx_failure(const DomainFacts& facts, Findings& findings) {
+  const auto& d = facts.domain;
+  if (facts.mx_error)
+    findings.add(Severity::error, "dns.mx.failed", d, "The MX lookup failed: " + facts.mx_error->message,
+                 "Senders cannot find the mail servers while this lasts; mail is delayed.",
+                 "Check that the domain's name servers answer (dig +trace MX " + d + ").");
+  else if (facts.mx_security == dns::Security::bogus)
+    findings.add(Severity::error, "dns.mx.bogus", d, "The MX answer fails DNSSEC validation: " + facts.mx_why_bogus,
+                 "Validating resolvers, including every DANE-enabled sender, treat the domain as "
+                 "unreachable and defer its mail.",
+                 "Re-sign the zone or fix the DS record at the parent (check with dnsviz or "
+                 "ldns-verify-zone).");
+  else if (facts.nxdomain)
+    findings.add(Severity::error, "dns.nxdomain", d, "The domain does not exist (NXDOMAIN).", "Mail to it bounces.",
+                 "Check the spelling, or register and publish the domain.");
+  else
+    return false;
+  return true;
+}
+
+}  // namespace
+
+void judge_mx(const DomainFacts& facts, Findings& findings) {
+  if (facts.invalid_name) {
+    add_invalid_input(facts.input, findings);
+    return;
+  }
+  if (judge_mx_failure(facts, findings)) return;
+  note_mx_security(facts, findings);
+  judge_implicit_mx(facts, findings);
+  for (const auto& error : facts.mx_malformed) add_malformed_mx(facts.domain, error, findings);
+  if (facts.null_mx) {
+    bool others = facts.null_mx_beside_others;
+    findings.add(Severity::info, "dns.mx.null", facts.domain,
+                 "The domain publishes a null MX (\"MX 0 .\", RFC 7505): it accepts no mail.",
+                 others ? "Other MX records beside the null MX contradict it." : "",
+                 others ? "Remove either the null MX or the other MX records." : "");
+  }
+}
+
+void judge_addresses(const MxReport& mx, const JudgeSettings& settings, Findings& findings) {
+  if (mx.address_error) {
+    findings.add(Severity::error, "dns.mx.address", mx.host,
+                 "The MX host " + mx.host + " has no usable address: " + mx.address_error->message,
+                 "Senders cannot deliver through this MX; if it is the only one, mail is deferred and then bounced.",
+                 "Publish an A (and AAAA) record for " + mx.host + ", or remove it from the MX set.");
+    return;
+  }
+  for (const auto& address : mx.addresses) judge_tls(mx, address, settings, findings);
+}
+
+}  // namespace mxtls::check

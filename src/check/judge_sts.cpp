@@ -1,0 +1,175 @@
+// MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) parts of a check: the
+// _mta-sts record, the policy (or why it could not be fetched) and how it
+// fits the MX hosts; the _smtp._tls record.
+#include "base/text.hpp"
+#include "check/judge.hpp"
+#include "mta_sts/fetch.hpp"
+
+namespace mxtls::check {
+namespace {
+
+std::string policy_text(const DomainFacts& r) {
+  sts::Policy policy{.mode = sts::Mode::enforce, .max_age = 604800, .mx = {}, .warnings = {}};
+  for (const auto& mx : r.mxs) policy.mx.push_back(mx.host);
+  std::string text = sts::format_policy(policy, "\r\n");
+  text.resize(text.size() - 2);  // the finding's text goes on after it
+  return text;
+}
+
+// The _mta-sts TXT record; false when there is none to go on with.
+bool judge_txt(const DomainFacts& r, Findings& findings) {
+  const auto& d = r.domain;
+  if (r.sts_txt_error && r.sts_txt_error->kind == ErrorKind::not_found) {
+    findings.add(Severity::info, "sts.none", d, "The domain publishes no MTA-STS policy.",
+                 "Without MTA-STS (or DANE), senders cannot detect an attacker who strips STARTTLS.",
+                 "Serve this at " + sts::policy_url(d) + " (text/plain, valid certificate):\n" + policy_text(r) +
+                     "\nthen publish: _mta-sts." + d + ". IN TXT \"v=STSv1; id=" + "20260101000000\"");
+    return false;
+  }
+  if (r.sts_txt_error) {
+    findings.add(Severity::error, "sts.txt-failed", d, "The _mta-sts TXT lookup failed: " + r.sts_txt_error->message,
+                 "Senders treat a failed lookup as \"no new policy\" and keep any cached one.",
+                 "Make sure the name servers of " + d + " answer TXT queries for _mta-sts." + d +
+                     " (check with: dig TXT _mta-sts." + d + "), and publish the record if it is missing.");
+    return false;
+  }
+  if (r.sts_record_error) {
+    bool none = r.sts_record_error->kind == ErrorKind::not_found;
+    findings.add(none ? Severity::warning : Severity::error, "sts.txt-invalid", d,
+                 "The _mta-sts TXT record is unusable: " + r.sts_record_error->message + ".",
+                 "Senders ignore the policy entirely (RFC 8461 3.1), so it protects nothing.",
+                 "Publish exactly one record: _mta-sts." + d + ". IN TXT \"v=STSv1; id=20260101000000\"");
+    return false;
+  }
+  return r.sts_txt.has_value();
+}
+
+void judge_policy_covers_mx(const DomainFacts& r, const sts::Policy& policy, Findings& findings) {
+  std::string patterns;
+  for (const auto& p : policy.mx) patterns += (patterns.empty() ? "" : ", ") + p;
+  for (const auto& mx : r.mxs) {
+    if (sts::policy_covers(policy, mx.host)) continue;
+    bool enforce = policy.mode == sts::Mode::enforce;
+    findings.add(enforce ? Severity::error : Severity::warning, "sts.mx-mismatch", mx.host,
+                 "The MX " + mx.host + " is not covered by the MTA-STS policy's mx patterns (" + patterns + ").",
+                 enforce ? "MTA-STS senders refuse to deliver to this MX and defer the mail until the policy "
+                           "expires or is corrected."
+                         : "In enforce mode, MTA-STS senders would refuse this MX; in testing mode they only report.",
+                 "Add \"mx: " + mx.host + "\" to " + sts::policy_url(r.domain) +
+                     " and change the id in the _mta-sts TXT record so senders fetch it again.");
+  }
+  if (policy.mode != sts::Mode::enforce) return;
+  for (const auto& mx : r.mxs)
+    for (const auto& a : mx.addresses)
+      if (!a.trusted())
+        findings.add(Severity::error, "sts.enforce-untrusted", subject_of(mx, a),
+                     "The policy is in enforce mode, but this server has no trusted TLS with a matching name.",
+                     "MTA-STS senders refuse to deliver to it (RFC 8461 4.2) and defer the mail.",
+                     "Fix the TLS findings for this server, or switch the policy to mode: testing until fixed.");
+}
+
+void add_policy_oddity(const DomainFacts& r, const std::string& oddity, Findings& findings) {
+  const auto& d = r.domain;
+  findings.add(Severity::warning, "sts.policy-oddity", d, "MTA-STS policy: " + oddity + ".",
+               "Senders may read the policy differently from what you meant: RFC 8461 parsers keep the first "
+               "value, stricter ones reject the whole policy, and then MTA-STS protects nothing.",
+               "Edit " + sts::policy_url(d) + " so that version, mode and max_age each appear exactly once, then "
+               "change the id in the _mta-sts." + d + " TXT record (e.g. id=20260101000000) so senders fetch it "
+               "again.");
+}
+
+void judge_policy(const DomainFacts& r, const sts::Policy& policy, Findings& findings) {
+  const auto& d = r.domain;
+  for (const auto& w : policy.warnings) add_policy_oddity(r, w, findings);
+  switch (policy.mode) {
+    case sts::Mode::enforce:
+      findings.add(Severity::ok, "sts.enforce", d,
+                   "MTA-STS policy in enforce mode (id " + r.sts_txt->id + ", max_age " +
+                       std::to_string(policy.max_age) + ").");
+      break;
+    case sts::Mode::testing:
+      findings.add(Severity::info, "sts.testing", d,
+                   "MTA-STS policy in testing mode: senders report failures but still deliver without protection.",
+                   "Testing mode does not stop a downgrade attack.",
+                   "Once TLS-RPT reports show no failures, set \"mode: enforce\" and change the TXT id.");
+      break;
+    case sts::Mode::none:
+      findings.add(Severity::info, "sts.mode-none", d, "MTA-STS policy in mode none: MTA-STS is switched off.");
+      break;
+  }
+  if (policy.mode != sts::Mode::none && policy.max_age < 86400)
+    findings.add(Severity::warning, "sts.max-age-short", d,
+                 "max_age is " + std::to_string(policy.max_age) + " seconds (less than a day).",
+                 "A short max_age lets an attacker who blocks the policy fetch wait out the cached policy.",
+                 "Use max_age: 604800 (one week) or more, up to 31557600.");
+  judge_policy_covers_mx(r, policy, findings);
+}
+
+struct FetchAdvice {
+  std::string note;  // appended to the finding's "what"
+  std::string fix;
+};
+
+// The advice depends on how the fetch failed, which only the message tells:
+// libcurl's "Connection timed out" / "Operation timed out", "(server error)"
+// from sts_fetch.cpp, "larger than N bytes" from the size cap (https_curl.cpp,
+// or sts.cpp's own cap). The error kind alone (temporary) covers refused
+// connections, timeouts and 5xx answers alike.
+FetchAdvice fetch_failure_advice(const std::string& domain, const Error& error) {
+  const std::string url = sts::policy_url(domain);
+  const auto& m = error.message;
+  if (m.find("timed out") != std::string::npos)
+    return {"", "Make https://mta-sts." + domain + "/ answer within a few seconds: check that the web server there is "
+                "running and reachable on port 443 from the internet (firewall, load balancer health, overload), and "
+                "that it completes the TLS handshake and sends the policy without waiting."};
+  if (m.find("(server error)") != std::string::npos)
+    return {" The web server failed while answering the request for the policy file.",
+            "Find the cause in the error log of the web server for mta-sts." + domain + " (a proxy, rewrite rule or "
+            "application in front of the file, a permission on it), so that the URL answers with the file itself; "
+            "check with: curl -i " + url + " (must show HTTP 200, Content-Type: text/plain and the policy)."};
+  if (m.find("larger than") != std::string::npos)
+    return {" The size limit for a policy was hit, so the transfer was stopped: RFC 8461 3.3 lets senders cap the "
+            "size of the response, and a real policy needs a few hundred bytes.",
+            "A policy is a few short lines (version, mode, mx, max_age): serve only that file at " + url +
+            ", not a page, a log or a generated file; check its size with: curl -s " + url + " | wc -c"};
+  return {"", "Serve the policy at exactly that URL with status 200, Content-Type: text/plain, no redirect, and a "
+              "certificate for mta-sts." + domain + " from a public CA; or remove the TXT record."};
+}
+
+}  // namespace
+
+void judge_sts(const DomainFacts& r, Findings& findings) {
+  if (!judge_txt(r, findings)) return;
+  if (r.sts_fetch_error) {
+    auto advice = fetch_failure_advice(r.domain, *r.sts_fetch_error);
+    findings.add(Severity::error, "sts.fetch-failed", r.domain,
+                 "The _mta-sts TXT record exists, but the policy at " + sts::policy_url(r.domain) +
+                     " cannot be used: " + r.sts_fetch_error->message + "." + advice.note,
+                 "Senders without a cached policy get no protection; senders with one keep enforcing a policy "
+                 "you can no longer change.",
+                 advice.fix);
+    return;
+  }
+  if (r.sts_policy) judge_policy(r, *r.sts_policy, findings);
+}
+
+void judge_tlsrpt(const DomainFacts& r, Findings& findings) {
+  const auto& d = r.domain;
+  if (r.tlsrpt) {
+    std::string rua;
+    for (const auto& uri : r.tlsrpt->rua) rua += (rua.empty() ? "" : ", ") + uri;
+    findings.add(Severity::ok, "tlsrpt", d, "TLS-RPT reports go to " + rua + ".");
+    return;
+  }
+  if (!r.tlsrpt_error) return;  // not looked up
+  const std::string fix = "Publish: _smtp._tls." + d + ". IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + d + "\"";
+  if (r.tlsrpt_error->kind == ErrorKind::not_found)
+    findings.add(Severity::info, "tlsrpt.none", d, "The domain publishes no TLS-RPT record.",
+                 "Senders that hit TLS problems with your servers have no way to tell you.", fix);
+  else
+    findings.add(Severity::error, "tlsrpt.invalid", d,
+                 "The TLS-RPT record is invalid: " + r.tlsrpt_error->message + ".",
+                 "Senders ignore it, so failure reports are lost.", fix);
+}
+
+}  // namespace mxtls::check

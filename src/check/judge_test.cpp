@@ -1,0 +1,238 @@
+// The judges of `mxtls check` driven from recorded facts: no resolver,
+// fetcher or prober, not even fakes; the clock is a value.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "base/text.hpp"
+#include "check/judge.hpp"
+#include "check/x509_codes.hpp"
+
+using namespace mxtls;
+using namespace mxtls::check;
+
+namespace {
+
+constexpr std::time_t now = 1790000000;  // 2026-09-21
+constexpr std::time_t day = 86400;
+
+smtp::TlsInfo good_tls(const std::string& spki) {
+  smtp::TlsInfo tls;
+  tls.protocol = "TLSv1.3";
+  tls.cipher = "TLS_AES_256_GCM_SHA384";
+  tls.cipher_bits = 256;
+  tls.key_exchange = "X25519";
+  tls.key_exchange_bits = 253;
+  smtp::Certificate leaf;
+  leaf.subject = "CN=mx";
+  leaf.issuer = "CN=Test CA";
+  leaf.not_before = now - day;
+  leaf.not_after = now + 90 * day;
+  leaf.key_type = "RSA";
+  leaf.key_bits = 2048;
+  leaf.signature_algorithm = "sha256WithRSAEncryption";
+  leaf.spki_sha256 = spki;
+  tls.chain.push_back(leaf);
+  tls.name_matches = true;
+  return tls;
+}
+
+// What gathering records for a server with working STARTTLS on TLS 1.2/1.3.
+AddressReport good_address(const std::string& address, const std::string& spki) {
+  AddressReport a;
+  a.address = address;
+  a.session = smtp::Session{};
+  a.session->banner = "mx ESMTP";
+  a.session->starttls_offered = true;
+  a.session->tls = good_tls(spki);
+  a.protocols = {{"TLSv1", false}, {"TLSv1.1", false}, {"TLSv1.2", true}, {"TLSv1.3", true}};
+  return a;
+}
+
+dane::Tlsa tlsa_311(char key_byte) { return dane::Tlsa{3, 1, 1, std::string(32, key_byte)}; }
+
+MxReport signed_mx(const std::string& host, const std::string& spki) {
+  MxReport mx;
+  mx.host = host;
+  mx.preference = 10;
+  mx.address_security = dns::Security::secure;
+  mx.tlsa_security = dns::Security::secure;
+  mx.addresses.push_back(good_address("192.0.2.1", spki));
+  return mx;
+}
+
+// One signed MX with a good server, no MTA-STS, no TLS-RPT.
+DomainFacts signed_domain(const std::string& domain) {
+  DomainFacts facts;
+  facts.input = facts.domain = domain;
+  facts.mx_security = dns::Security::secure;
+  facts.mxs.push_back(signed_mx("mx." + domain, std::string(32, 'k')));
+  facts.sts_txt_error = not_found_error("no TXT record");
+  facts.tlsrpt_error = not_found_error("no TXT record");
+  return facts;
+}
+
+const Finding* find(const Findings& findings, const std::string& id) {
+  for (const auto& f : findings.all())
+    if (f.id == id) return &f;
+  return nullptr;
+}
+
+std::vector<std::string> ids(const Findings& findings) {
+  std::vector<std::string> out;
+  for (const auto& f : findings.all()) out.push_back(f.id);
+  return out;
+}
+
+}  // namespace
+
+TEST(Judge, TlsaThatMissesTheCertificateKeyIsAMismatch) {
+  MxReport mx = signed_mx("mx.stale.test", std::string(32, '\x22'));
+  mx.tlsa = {tlsa_311('\x11')};
+  mx.addresses[0].dane = mx.addresses[0].session->tls;  // the DANE handshake: completed, not verified
+  Findings findings;
+  judge_dane(mx, findings);
+  const Finding* f = find(findings, "dane.mismatch");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_EQ(f->subject, "mx.stale.test[192.0.2.1]");
+  EXPECT_NE(f->what.find("Published: 3 1 1 " + std::string(64, '1')), std::string::npos) << f->what;
+  EXPECT_NE(f->what.find("The server's key is 3 1 1 " + std::string(64, '2')), std::string::npos) << f->what;
+  EXPECT_NE(f->fix.find("_25._tcp.mx.stale.test. IN TLSA 3 1 1 " + std::string(64, '2')), std::string::npos) << f->fix;
+  EXPECT_FALSE(find(findings, "dane.valid"));
+}
+
+TEST(Judge, TlsaThatMatchesIsValidAndEarnsDaneOnly) {
+  DomainFacts facts = signed_domain("dane.test");
+  MxReport& mx = facts.mxs[0];
+  mx.tlsa = {tlsa_311('k')};
+  mx.addresses[0].dane = mx.addresses[0].session->tls;
+  mx.addresses[0].dane->dane_verified = true;
+  mx.addresses[0].dane->dane_matched = mx.tlsa[0];
+  auto report = judge_domain(facts, {now, 21});
+  // The report's order: the MX answer, the address's TLS, its DANE, MTA-STS, TLS-RPT.
+  EXPECT_EQ(ids(report.findings),
+            (std::vector<std::string>{"dns.dnssec", "starttls", "tls.protocol", "tls.kex", "cert.chain", "cert.expiry",
+                                      "cert.name", "dane.valid", "sts.none", "tlsrpt.none"}));
+  EXPECT_EQ(report.recommendation.policy, "dane-only");
+  EXPECT_EQ(report.exit_status(), 0);
+}
+
+TEST(Judge, CertificateExpiryIsJudgedAtTheGivenTime) {
+  MxReport mx = signed_mx("mx.old.test", std::string(32, 'k'));
+  const std::time_t not_after = mx.addresses[0].session->tls->chain.front().not_after;
+  auto judged_at = [&](std::time_t when) {
+    Findings findings;
+    judge_tls(mx, mx.addresses[0], JudgeSettings{when, 21}, findings);
+    return findings;
+  };
+  auto before = judged_at(not_after - 30 * day);
+  ASSERT_TRUE(find(before, "cert.expiry"));
+  EXPECT_EQ(find(before, "cert.expiry")->what, "The certificate is valid for 30 days more.");
+  auto soon = judged_at(not_after - 10 * day);
+  ASSERT_TRUE(find(soon, "cert.expiring"));
+  EXPECT_EQ(find(soon, "cert.expiring")->severity, Severity::warning);
+  mx.addresses[0].session->tls->verify_code = x509::cert_has_expired;  // what OpenSSL says after not_after
+  auto after = judged_at(not_after + 10 * day);
+  const Finding* expired = find(after, "cert.expired");
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->severity, Severity::error);
+  EXPECT_EQ(expired->what, "The certificate expired 10 days ago.");
+  EXPECT_FALSE(find(after, "cert.untrusted"));  // the expiry is the one finding about it
+}
+
+TEST(Judge, FailedTlsaLookupUnderASignedZoneMustDefer) {
+  MxReport mx = signed_mx("mx.servfail.test", std::string(32, 'k'));
+  mx.tlsa_error = temporary_error("SERVFAIL");
+  mx.tlsa_security = dns::Security::indeterminate;  // no answer, no security
+  Findings findings;
+  judge_dane(mx, findings);
+  ASSERT_EQ(findings.all().size(), 1u);
+  const Finding& f = findings.all().front();
+  EXPECT_EQ(f.id, "dane.lookup-failed");
+  EXPECT_EQ(f.severity, Severity::error);
+  EXPECT_EQ(f.subject, "mx.servfail.test");
+  EXPECT_EQ(f.what, "The TLSA lookup failed: SERVFAIL");
+  EXPECT_NE(f.why.find("RFC 7672 2.2"), std::string::npos);
+  EXPECT_NE(f.fix.find("_25._tcp.mx.servfail.test"), std::string::npos);
+}
+
+TEST(Judge, SignedZoneWithoutTlsaIsOneRecordAway) {
+  MxReport mx = signed_mx("mx.nodane.test", std::string(32, 'k'));
+  Findings findings;
+  judge_dane(mx, findings);
+  const Finding* f = find(findings, "dane.none");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->fix.find("_25._tcp.mx.nodane.test. IN TLSA 3 1 1 " + hex_encode(std::string(32, 'k'))),
+            std::string::npos)
+      << f->fix;
+}
+
+TEST(Judge, FailedMxLookupMeansCouldNotTest) {
+  DomainFacts facts;
+  facts.input = facts.domain = "broken.test";
+  facts.mx_error = temporary_error("timed out");
+  facts.could_not_test = true;
+  auto report = judge_domain(facts, {now, 21});
+  EXPECT_EQ(ids(report.findings), std::vector<std::string>{"dns.mx.failed"});
+  EXPECT_EQ(report.findings.all().front().what, "The MX lookup failed: timed out");
+  EXPECT_EQ(report.exit_status(), 3);
+  EXPECT_EQ(report.recommendation.reason, "the domain could not be tested");
+}
+
+TEST(Judge, NullMxBesideOtherRecordsIsContradicted) {
+  DomainFacts facts;
+  facts.input = facts.domain = "null.test";
+  facts.mx_security = dns::Security::secure;
+  facts.null_mx = facts.null_mx_beside_others = true;
+  Findings findings;
+  judge_mx(facts, findings);
+  const Finding* f = find(findings, "dns.mx.null");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fix, "Remove either the null MX or the other MX records.");
+  EXPECT_EQ(recommend_policy(facts).reason, "the domain accepts no mail (null MX)");
+}
+
+TEST(Judge, PolicyFetchTimeoutAdvisesOnTheWebServer) {
+  DomainFacts facts = signed_domain("sts.test");
+  facts.sts_txt_error.reset();
+  facts.sts_txt = sts::TxtRecord{};
+  facts.sts_txt->id = "1";
+  facts.sts_fetch_error = temporary_error("Connection timed out after 15000 milliseconds");
+  Findings findings;
+  judge_sts(facts, findings);
+  ASSERT_EQ(ids(findings), std::vector<std::string>{"sts.fetch-failed"});
+  const Finding& f = findings.all().front();
+  EXPECT_NE(f.what.find("https://mta-sts.sts.test/.well-known/mta-sts.txt cannot be used: Connection timed out"),
+            std::string::npos)
+      << f.what;
+  EXPECT_NE(f.fix.find("answer within a few seconds"), std::string::npos) << f.fix;
+}
+
+TEST(Judge, TlsRptLookupFailureIsNotAbsence) {
+  DomainFacts facts = signed_domain("rpt.test");
+  facts.tlsrpt_error = temporary_error("SERVFAIL");
+  Findings findings;
+  judge_tlsrpt(facts, findings);
+  ASSERT_EQ(ids(findings), std::vector<std::string>{"tlsrpt.invalid"});
+  facts.tlsrpt_error = not_found_error("no record");
+  Findings none;
+  judge_tlsrpt(facts, none);
+  EXPECT_EQ(ids(none), std::vector<std::string>{"tlsrpt.none"});
+}
+
+TEST(Judge, PlaintextSecondMxIsADowngrade) {
+  DomainFacts facts = signed_domain("split.test");
+  MxReport second = signed_mx("mx2.split.test", std::string(32, 'm'));
+  second.addresses[0].address = "192.0.2.2";
+  second.addresses[0].session->starttls_offered = false;
+  second.addresses[0].session->tls.reset();
+  second.addresses[0].protocols.clear();
+  facts.mxs.push_back(second);
+  Findings findings;
+  judge_consistency(facts, findings);
+  ASSERT_EQ(ids(findings), std::vector<std::string>{"consistency.downgrade"});
+  EXPECT_NE(findings.all().front().what.find("mx2.split.test[192.0.2.2] does not"), std::string::npos);
+  EXPECT_EQ(recommend_policy(facts).policy, "may");
+}
