@@ -115,8 +115,9 @@ int PolicyCommand::build(CLI::App& cmd) {
     auto changes = policy::diff_maps(previous, update.next);
     for (const auto& line : changes) std::cout << line << "\n";
     std::cout << map_file_ << ": " << update.next.size() << " entries, " << changes.size() << " changed\n";
-    if (run_postmap_ && std::system(("postmap '" + map_file_ + "'").c_str()) != 0)
-      return std::cerr << "mxtls policy build: postmap " << map_file_ << " failed\n", 3;
+    if (run_postmap_)
+      if (auto ran = policy::run_postmap(map_file_); !ran)
+        return std::cerr << "mxtls policy build: " << ran.error().message << "\n", 3;
   }
   if (!sql_file_.empty()) {
     if (!write_atomically(sql_file_, policy::render_sql(update.decided, update.removed), error))

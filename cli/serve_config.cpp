@@ -5,7 +5,7 @@
 // and the rules, so they answer as serve would.
 #include <algorithm>
 
-#include "files.hpp"
+#include "policy/setup.hpp"
 #include "policy_commands.hpp"
 
 namespace mxtls::cli {
@@ -34,8 +34,11 @@ const CLI::App& serve_command(const CLI::App& any) {
 }
 
 std::optional<policy::Config> read_serve_config(const std::string& path, const CLI::App& cmd, std::string& error) {
-  auto text = read_file(path, policy::max_config_file_size, error);
-  if (!text) return std::nullopt;
+  auto text = policy::read_bounded_file(path, policy::max_config_file_size);
+  if (!text) {
+    error = text.error().message;
+    return std::nullopt;
+  }
   std::vector<std::string> keys;
   for (const auto* option : serve_command(cmd).get_options())
     for (const auto& name : option->get_lnames())

@@ -11,6 +11,7 @@
 
 #include "check/check.hpp"
 #include "support/fakes.hpp"
+#include "support/tls_facts.hpp"
 #include "check/report.hpp"
 #include "base/text.hpp"
 
@@ -23,26 +24,7 @@ namespace {
 constexpr std::time_t now = 1790000000;  // 2026-09-21
 
 
-smtp::TlsInfo good_tls(const std::string& spki) {
-  smtp::TlsInfo tls;
-  tls.protocol = "TLSv1.3";
-  tls.cipher = "TLS_AES_256_GCM_SHA384";
-  tls.cipher_bits = 256;
-  tls.key_exchange = "X25519";
-  tls.key_exchange_bits = 253;
-  smtp::Certificate leaf;
-  leaf.subject = "CN=mx";
-  leaf.issuer = "CN=Test CA";
-  leaf.not_before = now - 86400;
-  leaf.not_after = now + 90 * 86400;
-  leaf.key_type = "RSA";
-  leaf.key_bits = 2048;
-  leaf.signature_algorithm = "sha256WithRSAEncryption";
-  leaf.spki_sha256 = spki;
-  tls.chain.push_back(leaf);
-  tls.name_matches = true;
-  return tls;
-}
+smtp::TlsInfo good_tls(const std::string& spki) { return test_support::good_tls(spki, now); }
 
 struct Server {
   bool starttls = true;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "support/tls_facts.hpp"
 #include "base/text.hpp"
 #include "check/judge.hpp"
 #include "check/x509_codes.hpp"
@@ -17,26 +18,7 @@ namespace {
 constexpr std::time_t now = 1790000000;  // 2026-09-21
 constexpr std::time_t day = 86400;
 
-smtp::TlsInfo good_tls(const std::string& spki) {
-  smtp::TlsInfo tls;
-  tls.protocol = "TLSv1.3";
-  tls.cipher = "TLS_AES_256_GCM_SHA384";
-  tls.cipher_bits = 256;
-  tls.key_exchange = "X25519";
-  tls.key_exchange_bits = 253;
-  smtp::Certificate leaf;
-  leaf.subject = "CN=mx";
-  leaf.issuer = "CN=Test CA";
-  leaf.not_before = now - day;
-  leaf.not_after = now + 90 * day;
-  leaf.key_type = "RSA";
-  leaf.key_bits = 2048;
-  leaf.signature_algorithm = "sha256WithRSAEncryption";
-  leaf.spki_sha256 = spki;
-  tls.chain.push_back(leaf);
-  tls.name_matches = true;
-  return tls;
-}
+smtp::TlsInfo good_tls(const std::string& spki) { return test_support::good_tls(spki, now); }
 
 // What gathering records for a server with working STARTTLS on TLS 1.2/1.3.
 AddressReport good_address(const std::string& address, const std::string& spki) {

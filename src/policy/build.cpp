@@ -1,5 +1,12 @@
 #include "policy/build.hpp"
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>  // environ
+
+#include <cerrno>
+#include <cstring>
+
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -80,6 +87,21 @@ Result<PolicyMap> read_previous_map(const std::string& path) {
   auto parsed = parse_map(*text);
   if (!parsed) return invalid_error(path + ": " + parsed.error().message);
   return std::move(*parsed);
+}
+
+Result<int> run_postmap(const std::string& map_file) {
+  std::string path = map_file.starts_with('-') ? "./" + map_file : map_file;
+  std::string program = "postmap";
+  std::vector<char*> argv{program.data(), path.data(), nullptr};
+  pid_t pid = 0;
+  if (int rc = posix_spawnp(&pid, "postmap", nullptr, nullptr, argv.data(), environ); rc != 0)
+    return permanent_error("cannot run postmap: " + std::string(std::strerror(rc)));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return temporary_error("waiting for postmap: " + std::string(std::strerror(errno)));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return permanent_error("postmap " + map_file + " failed (status " + std::to_string(status) + ")");
+  return 0;
 }
 
 }  // namespace mxtls::policy

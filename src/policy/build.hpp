@@ -32,4 +32,9 @@ std::vector<Decision> decide_all(PolicyService& service, const std::vector<std::
 // (or it cannot be read). An Error when it is there but malformed.
 Result<PolicyMap> read_previous_map(const std::string& path);
 
+// Runs `postmap MAP_FILE` (Postfix's map compiler) without a shell: the path
+// is one argument whatever characters it holds. A path starting with '-' is
+// given as ./PATH so postmap cannot take it for an option.
+Result<int> run_postmap(const std::string& map_file);
+
 }  // namespace mxtls::policy

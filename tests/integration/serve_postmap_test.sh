@@ -95,6 +95,13 @@ got=$(lookup tls dane.example)
 got=$(postmap -q sts-enforce.example "hash:$work/tls_policy")
 [ "$got" = "secure match=.sts-enforce.example servername=hostname" ] || fail "static map: sts-enforce.example gave \"$got\""
 postmap -q good.example "hash:$work/tls_policy" >/dev/null && fail "static map: good.example should have no entry"
+# --postmap runs postmap without a shell: a map name with shell syntax is just a name.
+odd="$work/m'; touch INJECTED; echo '"
+(cd "$work" && "$mxtls" policy build --cache "$work/build-cache.sqlite" --resolver-config "$MXTLS_RESOLVER_CONFIG" \
+  --ca-file "$MXTLS_CA_FILE" --map "$odd" --postmap dane.example >"$work/build-odd.out" 2>&1) ||
+  fail "policy build with an odd map name: $(cat "$work/build-odd.out")"
+[ -e "$work/INJECTED" ] && fail "policy build --postmap ran the map name through a shell"
+[ "$(postmap -q dane.example "hash:$odd")" = "dane-only" ] || fail "odd map name: not compiled by postmap"
 if command -v sqlite3 >/dev/null; then
   got=$(sqlite3 "$work/p.db" <"$work/tls_policy.sql" && sqlite3 "$work/p.db" \
     "SELECT policy || COALESCE(' ' || params, '') FROM tlspolicies WHERE domain = 'dane.example'")
