@@ -83,6 +83,11 @@ std::string subject_of(const MxReport& mx, const AddressReport& address);
 std::string actual_311(const AddressReport& address);
 // The TLSA record to publish for this MX: its key's "3 1 1" when known.
 std::string suggested_tlsa(const MxReport& mx);
+// The fix that adds DANE to an MX host without breaking delivery: a "3 1 1"
+// record for each key the host presents, only when every address of it
+// does STARTTLS (a DANE sender defers mail to an address without it, RFC
+// 7672 2.2 and 3.1); otherwise what to fix first.
+std::string safe_tlsa_fix(const MxReport& mx);
 // The address passed DANE verification against the MX's usable TLSA records.
 bool dane_verified(const MxReport& mx, const AddressReport& address);
 

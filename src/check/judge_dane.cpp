@@ -69,7 +69,9 @@ void judge_dane(const MxReport& mx, Findings& f) {
             "The MX host's zone is DNSSEC-signed but publishes no TLSA record: DANE is one record away.",
             "DANE lets senders authenticate this server without trusting any CA, and protects against STARTTLS "
             "stripping.",
-            "Publish " + suggested_tlsa(mx) + " (and a second record for the next key before any rollover).");
+            safe_tlsa_fix(mx).starts_with("Do not")
+                ? safe_tlsa_fix(mx)
+                : "Publish " + safe_tlsa_fix(mx) + " (and a second record for the next key before any rollover).");
     return;
   }
   if (mx.tlsa_security != dns::Security::secure) {

@@ -8,12 +8,51 @@
 namespace mxtls::check {
 namespace {
 
-std::string policy_text(const DomainFacts& r) {
-  sts::Policy policy{.mode = sts::Mode::enforce, .max_age = 604800, .mx = {}, .warnings = {}};
+// The first policy to publish: every MX, mode testing (RFC 8461 5: senders
+// report failures but still deliver), a week's max_age while testing.
+sts::Policy first_policy(const DomainFacts& r) {
+  sts::Policy policy{.mode = sts::Mode::testing, .max_age = 604800, .mx = {}, .warnings = {}};
   for (const auto& mx : r.mxs) policy.mx.push_back(mx.host);
+  return policy;
+}
+
+std::string policy_text(const sts::Policy& policy) {
   std::string text = sts::format_policy(policy, "\r\n");
   text.resize(text.size() - 2);  // the finding's text goes on after it
   return text;
+}
+
+// The MX hosts an MTA-STS sender in enforce mode would refuse (RFC 8461 4.2:
+// STARTTLS with a certificate that verifies and names the host).
+std::vector<std::string> hosts_failing_sts(const DomainFacts& r) {
+  std::vector<std::string> failing;
+  for (const auto& mx : r.mxs)
+    for (const auto& a : mx.addresses)
+      if (!a.trusted()) {
+        failing.push_back(mx.host);
+        break;
+      }
+  return failing;
+}
+
+// Adopting MTA-STS in the order that never defers mail: TLS that passes,
+// then mode testing with TLS-RPT, then enforce once reports are clean.
+std::string sts_adoption_fix(const DomainFacts& r) {
+  const auto& d = r.domain;
+  auto policy = first_policy(r);
+  auto failing = hosts_failing_sts(r);
+  std::string fix;
+  if (!failing.empty())
+    fix = "First give " + join(failing) + " STARTTLS with a certificate from a public CA that names the host "
+          "(see the TLS findings): MTA-STS senders in enforce mode refuse an MX without it. Then ";
+  fix += std::string(fix.empty() ? "S" : "s") + "erve this at " + sts::policy_url(d) +
+         " (text/plain, valid certificate):\n" + policy_text(policy) + "\nthen publish: _mta-sts." + d +
+         ". IN TXT \"v=STSv1; id=" + sts::policy_id(policy) + "\"";
+  if (!r.tlsrpt)
+    fix += "\nand a TLS-RPT record, to receive senders' failure reports: _smtp._tls." + d +
+           ". IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + d + "\"";
+  return fix + "\nSwitch to mode: enforce (with a new id) only once every MX passes `mxtls check` and the TLS "
+               "reports show no failures for a few weeks.";
 }
 
 // The _mta-sts TXT record; false when there is none to go on with.
@@ -22,8 +61,7 @@ bool judge_txt(const DomainFacts& r, Findings& findings) {
   if (r.sts_txt_error && r.sts_txt_error->kind == ErrorKind::not_found) {
     findings.add(Severity::info, "sts.none", d, "The domain publishes no MTA-STS policy.",
                  "Without MTA-STS (or DANE), senders cannot detect an attacker who strips STARTTLS.",
-                 "Serve this at " + sts::policy_url(d) + " (text/plain, valid certificate):\n" + policy_text(r) +
-                     "\nthen publish: _mta-sts." + d + ". IN TXT \"v=STSv1; id=" + "20260101000000\"");
+                 sts_adoption_fix(r));
     return false;
   }
   if (r.sts_txt_error) {
@@ -38,7 +76,8 @@ bool judge_txt(const DomainFacts& r, Findings& findings) {
     findings.add(none ? Severity::warning : Severity::error, "sts.txt-invalid", d,
                  "The _mta-sts TXT record is unusable: " + r.sts_record_error->message + ".",
                  "Senders ignore the policy entirely (RFC 8461 3.1), so it protects nothing.",
-                 "Publish exactly one record: _mta-sts." + d + ". IN TXT \"v=STSv1; id=20260101000000\"");
+                 "Publish exactly one record: _mta-sts." + d + ". IN TXT \"v=STSv1; id=" +
+                     sts::policy_id(first_policy(r)) + "\" (an id that changes whenever the policy file does).");
     return false;
   }
   return r.sts_txt.has_value();
@@ -68,19 +107,32 @@ void judge_policy_covers_mx(const DomainFacts& r, const sts::Policy& policy, Fin
                      "Fix the TLS findings for this server, or switch the policy to mode: testing until fixed.");
 }
 
-void add_policy_oddity(const DomainFacts& r, const std::string& oddity, Findings& findings) {
+// When going from testing to enforce is safe: not while an MX would fail.
+std::string testing_fix(const DomainFacts& r) {
+  auto failing = hosts_failing_sts(r);
+  std::string fix = failing.empty() ? "" : "Keep mode: testing for now: " + join(failing) + (failing.size() == 1 ? " has" : " have") +
+                                               " no trusted TLS with a matching name, and MTA-STS senders in enforce "
+                                               "mode would defer all mail to " + (failing.size() == 1 ? "it" : "them") +
+                                               " (RFC 8461 4.2); fix the TLS findings first. ";
+  fix += std::string(failing.empty() ? "O" : "Then, o") + "nce TLS-RPT reports show no failures";
+  if (!r.tlsrpt) fix += " (publish _smtp._tls." + r.domain + " to receive them)";
+  return fix + ", set \"mode: enforce\" and change the TXT id.";
+}
+
+void add_policy_oddity(const DomainFacts& r, const sts::Policy& policy, const std::string& oddity,
+                       Findings& findings) {
   const auto& d = r.domain;
   findings.add(Severity::warning, "sts.policy-oddity", d, "MTA-STS policy: " + oddity + ".",
                "Senders may read the policy differently from what you meant: RFC 8461 parsers keep the first "
                "value, stricter ones reject the whole policy, and then MTA-STS protects nothing.",
                "Edit " + sts::policy_url(d) + " so that version, mode and max_age each appear exactly once, then "
-               "change the id in the _mta-sts." + d + " TXT record (e.g. id=20260101000000) so senders fetch it "
-               "again.");
+               "change the id in the _mta-sts." + d + " TXT record (e.g. id=" + sts::policy_id(policy) +
+               ", derived from the cleaned policy) so senders fetch it again.");
 }
 
 void judge_policy(const DomainFacts& r, const sts::Policy& policy, Findings& findings) {
   const auto& d = r.domain;
-  for (const auto& w : policy.warnings) add_policy_oddity(r, w, findings);
+  for (const auto& w : policy.warnings) add_policy_oddity(r, policy, w, findings);
   switch (policy.mode) {
     case sts::Mode::enforce:
       findings.add(Severity::ok, "sts.enforce", d,
@@ -91,7 +143,7 @@ void judge_policy(const DomainFacts& r, const sts::Policy& policy, Findings& fin
       findings.add(Severity::info, "sts.testing", d,
                    "MTA-STS policy in testing mode: senders report failures but still deliver without protection.",
                    "Testing mode does not stop a downgrade attack.",
-                   "Once TLS-RPT reports show no failures, set \"mode: enforce\" and change the TXT id.");
+                   testing_fix(r));
       break;
     case sts::Mode::none:
       findings.add(Severity::info, "sts.mode-none", d, "MTA-STS policy in mode none: MTA-STS is switched off.");

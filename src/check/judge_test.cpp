@@ -218,3 +218,64 @@ TEST(Judge, PlaintextSecondMxIsADowngrade) {
   EXPECT_NE(findings.all().front().what.find("mx2.split.test[192.0.2.2] does not"), std::string::npos);
   EXPECT_EQ(recommend_policy(facts).policy, "may");
 }
+
+// Advice safety (issue 10, class 1): followed literally, a fix must not make
+// DANE or MTA-STS senders defer mail to the domain as it is now.
+TEST(JudgeAdviceSafety, NoTlsaAdviceForAHostWithoutStartTls) {
+  MxReport mx = signed_mx("mx.plain.test", std::string(32, 'k'));
+  mx.addresses.push_back(AddressReport{});
+  mx.addresses.back().address = "192.0.2.2";
+  mx.addresses.back().connect_error = "STARTTLS not offered";
+  Findings findings;
+  judge_dane(mx, findings);
+  const Finding* f = find(findings, "dane.none");
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->fix.starts_with("Do not publish TLSA for mx.plain.test yet: 192.0.2.2")) << f->fix;
+  EXPECT_EQ(f->fix.find(hex_encode(std::string(32, 'k'))), std::string::npos) << f->fix;
+}
+
+TEST(JudgeAdviceSafety, OneTlsaRecordPerKeyTheAddressesPresent) {
+  MxReport mx = signed_mx("mx.two.test", std::string(32, 'k'));
+  mx.addresses.push_back(good_address("192.0.2.2", std::string(32, 'j')));
+  Findings findings;
+  judge_dane(mx, findings);
+  const Finding* f = find(findings, "dane.none");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->fix.find("IN TLSA 3 1 1 " + hex_encode(std::string(32, 'k'))), std::string::npos) << f->fix;
+  EXPECT_NE(f->fix.find("IN TLSA 3 1 1 " + hex_encode(std::string(32, 'j'))), std::string::npos) << f->fix;
+}
+
+TEST(JudgeAdviceSafety, MtaStsStartsInTestingAndSaysWhatToFixFirst) {
+  DomainFacts facts = signed_domain("sts.test");
+  facts.mxs.push_back(signed_mx("mx2.sts.test", std::string(32, 'j')));
+  facts.mxs.back().addresses.front().session->tls->name_matches = false;  // would fail RFC 8461 4.2
+  auto report = judge_domain(facts, {now, 21});
+  const Finding* f = find(report.findings, "sts.none");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->fix.find("mode: testing"), std::string::npos) << f->fix;
+  EXPECT_EQ(f->fix.find("mode: enforce\r"), std::string::npos) << f->fix;
+  EXPECT_TRUE(f->fix.starts_with("First give mx2.sts.test STARTTLS")) << f->fix;
+  EXPECT_NE(f->fix.find("_smtp._tls.sts.test"), std::string::npos) << f->fix;  // TLS-RPT with testing
+  EXPECT_EQ(f->fix.find("20260101000000"), std::string::npos) << f->fix;
+}
+
+TEST(JudgeAdviceSafety, PolicyIdFollowsThePolicysContent) {
+  sts::Policy a{.mode = sts::Mode::testing, .max_age = 604800, .mx = {"mx.a.test"}, .warnings = {}};
+  sts::Policy b = a;
+  b.mx.push_back("mx2.a.test");
+  EXPECT_EQ(sts::policy_id(a), sts::policy_id(a));
+  EXPECT_NE(sts::policy_id(a), sts::policy_id(b));
+  EXPECT_TRUE(sts::parse_txt_record("v=STSv1; id=" + sts::policy_id(b)).ok());
+}
+
+TEST(JudgeAdviceSafety, TestingToEnforceOnlyOnceEveryMxPasses) {
+  DomainFacts facts = signed_domain("t.test");
+  facts.sts_txt_error.reset();
+  facts.sts_txt = sts::TxtRecord{"1"};
+  facts.sts_policy = sts::Policy{.mode = sts::Mode::testing, .max_age = 604800, .mx = {"mx.t.test"}, .warnings = {}};
+  facts.mxs.front().addresses.front().session->tls->name_matches = false;
+  auto report = judge_domain(facts, {now, 21});
+  const Finding* f = find(report.findings, "sts.testing");
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->fix.starts_with("Keep mode: testing for now: mx.t.test has no trusted TLS")) << f->fix;
+}

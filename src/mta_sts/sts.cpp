@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 
 #include "base/text.hpp"
 #include "dns/dns.hpp"
@@ -73,6 +74,14 @@ std::string format_policy(const Policy& policy, std::string_view eol) {
   std::string text = "version: STSv1" + std::string(eol) + "mode: " + to_string(policy.mode) + std::string(eol);
   for (const auto& mx : policy.mx) text += "mx: " + mx + std::string(eol);
   return text + "max_age: " + std::to_string(policy.max_age) + std::string(eol);
+}
+
+std::string policy_id(const Policy& policy) {
+  uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char c : format_policy(policy)) hash = (hash ^ c) * 1099511628211ULL;
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
 }
 
 Result<Policy> parse_policy(std::string_view body) {

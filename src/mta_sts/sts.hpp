@@ -39,6 +39,11 @@ struct Policy {
 // (RFC 8461 3.2 allows CRLF or LF).
 std::string format_policy(const Policy& policy, std::string_view eol = "\n");
 
+// An id for the _mta-sts TXT record derived from the policy's content (16
+// hex digits of FNV-1a over its canonical text): it changes exactly when the
+// policy does, which is what RFC 8461 3.1 asks of the id.
+std::string policy_id(const Policy& policy);
+
 // Parses a policy body (CRLF or LF line endings).
 Result<Policy> parse_policy(std::string_view body);
 
