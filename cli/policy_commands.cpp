@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "base/text.hpp"
+#include "base/time.hpp"
 #include "policy/explain.hpp"
 #include "socketmap/listen_address.hpp"
 #include "socketmap/server.hpp"
@@ -187,6 +188,9 @@ int ServeCommand::run() {
   auto open = policy::open_service(sources_.service_settings(config_.rules, workers_));
   if (!open) return std::cerr << "mxtls serve: " << open.error().message << "\n", 3;
   auto& service = *open->service;
+  if (open->cache_loss)
+    options.cache_lost = open->cache_loss->why + " (found " +
+                         format_rfc3339(open->cache_loss->since.time_since_epoch().count()) + ")";
   options.on_reload = [this, &service](auto& maps) { return reload(service, maps); };
   int status = socketmap::run_server(service, options);
   options.flush_log();

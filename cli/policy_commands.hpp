@@ -38,7 +38,9 @@ struct PolicySources {
   policy::ServiceSettings service_settings(const policy::LocalRules& more_rules, size_t workers) const;
   // The policy options the shared options ask for.
   policy::Options decision_options() const {
-    return {.dane_level = dane_level, .use_log_history = !log_evidence_file.empty()};
+    // --dane-level is checked to be dane or dane-only when parsed.
+    return {.dane_level = postfix::parse_level(dane_level).value_or(postfix::Level::dane_only),
+            .use_log_history = !log_evidence_file.empty()};
   }
 };
 

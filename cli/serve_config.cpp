@@ -103,9 +103,10 @@ std::string ServeCommand::build_maps(const policy::Config& config,
     auto eq = m.find('=');
     socketmap::MapConfig map{defaults};
     if (eq != std::string::npos) {
-      map.options.dane_level = m.substr(eq + 1);
-      if (map.options.dane_level != "dane" && map.options.dane_level != "dane-only")
+      auto level = postfix::parse_level(m.substr(eq + 1));
+      if (m.find(' ') != std::string::npos || (level != postfix::Level::dane && level != postfix::Level::dane_only))
         return "--map " + m + ": the level must be dane or dane-only";
+      map.options.dane_level = *level;
     }
     maps[m.substr(0, eq)] = map;
   }

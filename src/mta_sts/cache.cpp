@@ -3,8 +3,12 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 
+#include "base/time.hpp"
 #include "mta_sts/fetch.hpp"
 
 namespace mxtls::policy {
@@ -12,7 +16,7 @@ namespace {
 
 class SqliteStore final : public StsStore {
  public:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  explicit SqliteStore(sqlite3* db) : db_(db) { read_loss(); }
   ~SqliteStore() override { sqlite3_close(db_); }
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -45,6 +49,19 @@ class SqliteStore final : public StsStore {
     return true;
   }
 
+  std::optional<Loss> loss() const override { return loss_; }
+
+  Result<bool> record_loss(const Loss& loss) {
+    std::lock_guard lock(mutex_);
+    Statement st(db_, "INSERT OR REPLACE INTO cache_meta (key, value) VALUES ('lost_since', ?1), ('lost_why', ?2)");
+    if (!st) return error("prepare");
+    sqlite3_bind_text(st.get(), 1, std::to_string(loss.since.time_since_epoch().count()).c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st.get(), 2, loss.why.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st.get()) != SQLITE_DONE) return error("record loss");
+    loss_ = loss;
+    return true;
+  }
+
  private:
   // RAII for a prepared statement.
   class Statement {
@@ -66,9 +83,33 @@ class SqliteStore final : public StsStore {
   }
   Error error(const char* what) const { return temporary_error(std::string("policy cache ") + what + ": " + sqlite3_errmsg(db_)); }
 
+  void read_loss() {
+    Statement st(db_, "SELECT (SELECT value FROM cache_meta WHERE key = 'lost_since'),"
+                      " (SELECT value FROM cache_meta WHERE key = 'lost_why')");
+    if (!st || sqlite3_step(st.get()) != SQLITE_ROW || sqlite3_column_type(st.get(), 0) == SQLITE_NULL) return;
+    loss_ = Loss{Seconds(std::chrono::seconds(std::atoll(text(st.get(), 0).c_str()))), text(st.get(), 1)};
+  }
+
   sqlite3* db_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  std::optional<Loss> loss_;
 };
+
+// Why the cache file at `path` is a lost one, or "" when it is new or whole.
+std::string lost_because(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  bool exists = fs::exists(path, ec);
+  if (exists && fs::file_size(path, ec) == 0 && !ec) return path + " exists but is empty (truncated?)";
+  if (!exists && fs::exists(path + ".created", ec)) return path + " was created by mxtls but is gone";
+  return "";
+}
+
+void write_marker(const std::string& path, Seconds now) {
+  std::ofstream marker(path + ".created", std::ios::trunc);
+  marker << "mxtls MTA-STS policy cache " << path << ", created " << format_rfc3339(now.time_since_epoch().count())
+         << "\nIf the cache file goes missing while this marker is here, mxtls treats it as lost, not new.\n";
+}
 
 StsResolution from_cache(const std::optional<CachedSts>& cached, Seconds now, std::string note) {
   StsResolution r;
@@ -96,7 +137,10 @@ bool near_expiry(const CachedSts& cached, Seconds now) {
 
 }  // namespace
 
-Result<std::unique_ptr<StsStore>> open_sqlite_store(const std::string& path) {
+Result<std::unique_ptr<StsStore>> open_sqlite_store(const std::string& path, Seconds now) {
+  bool file = path != ":memory:" && !path.empty();
+  std::string lost = file ? lost_because(path) : "";
+  if (file && !lost.empty() && std::filesystem::exists(path)) std::filesystem::remove(path);  // SQLite wants none or a database
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
@@ -108,7 +152,8 @@ Result<std::unique_ptr<StsStore>> open_sqlite_store(const std::string& path) {
   const char* schema =
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
       "CREATE TABLE IF NOT EXISTS sts_policy (domain TEXT PRIMARY KEY, id TEXT NOT NULL, body TEXT NOT NULL,"
-      " fetched INTEGER NOT NULL, expires INTEGER NOT NULL);";
+      " fetched INTEGER NOT NULL, expires INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS cache_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
   char* message = nullptr;
   if (sqlite3_exec(db, schema, nullptr, nullptr, &message) != SQLITE_OK) {
     std::string why = message ? message : "?";
@@ -116,7 +161,11 @@ Result<std::unique_ptr<StsStore>> open_sqlite_store(const std::string& path) {
     sqlite3_close(db);
     return invalid_error("cannot set up policy cache " + path + ": " + why);
   }
-  return std::unique_ptr<StsStore>(std::make_unique<SqliteStore>(db));
+  auto store = std::make_unique<SqliteStore>(db);
+  if (!lost.empty())
+    if (auto recorded = store->record_loss({now, lost}); !recorded) return recorded.error();
+  if (file && !std::filesystem::exists(path + ".created")) write_marker(path, now);
+  return std::unique_ptr<StsStore>(std::move(store));
 }
 
 StsResolution resolve_sts(const std::string& domain, dns::Resolver& resolver, https::Fetcher& fetcher,
@@ -126,14 +175,19 @@ StsResolution resolve_sts(const std::string& domain, dns::Resolver& resolver, ht
   // A cache that could not be read (Redis down) may hold a policy we cannot
   // see: say so, so that an answer without a policy is known to be unsure.
   bool cache_unreadable = !loaded && loaded.error().kind == ErrorKind::temporary;
+  // Likewise a cache that was lost: a policy cached before the loss may
+  // still be in force, until the longest max_age could have run out.
+  auto loss = store.loss();
+  bool cache_lost = loaded && !cached && loss && now < loss->since + std::chrono::seconds(sts::max_max_age);
   // Without a TXT record the domain has no MTA-STS to speak of (a cached
   // policy outliving its record is the rare case), so only a domain that
   // publishes one, or whose record could not be looked up, is unknown.
   auto unsure = [&](StsResolution r, bool txt_absent = false) {
-    if (cache_unreadable && !r.policy) {
+    if ((cache_unreadable || cache_lost) && !r.policy) {
       r.temporary_trouble = true;
       r.policy_unknown = !txt_absent;
-      r.note += "; policy cache unavailable: " + loaded.error().message;
+      r.note += cache_unreadable ? "; policy cache unavailable: " + loaded.error().message
+                                 : "; the policy cache was lost (" + loss->why + ") and no policy is cached since";
     }
     return r;
   };

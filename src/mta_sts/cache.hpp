@@ -32,11 +32,24 @@ class StsStore {
   virtual ~StsStore() = default;
   virtual Result<std::optional<CachedSts>> load(const std::string& domain) = 0;
   virtual Result<bool> save(const CachedSts& entry) = 0;
+  // A cache that was there and is now empty or gone (truncated, unlinked):
+  // when it was found so, and why. Policies cached before may still be in
+  // force at senders' peers, so a domain with no entry now is not known to
+  // have none (see resolve_sts). nullopt for a cache never lost.
+  struct Loss {
+    Seconds since{};
+    std::string why;
+  };
+  virtual std::optional<Loss> loss() const { return std::nullopt; }
 };
 
 // SQLite in WAL mode: each save is one transaction, so a crash leaves either
-// the old entry or the new one. ":memory:" for tests.
-Result<std::unique_ptr<StsStore>> open_sqlite_store(const std::string& path);
+// the old entry or the new one. ":memory:" for tests. A new cache gets a
+// marker beside it (PATH.created); a 0-byte file, or a missing file whose
+// marker is there, is a lost cache: recreated, with the loss recorded in the
+// cache itself (so a restart does not forget it) until every policy cached
+// before could have expired (RFC 8461 3.2: max_age is at most a year).
+Result<std::unique_ptr<StsStore>> open_sqlite_store(const std::string& path, Seconds now = Seconds{});
 
 struct StsResolution {
   std::optional<sts::Policy> policy;  // the policy in force, if any

@@ -5,6 +5,10 @@
 #include "support/fakes.hpp"
 #include "mta_sts/cache.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+
 using namespace mxtls;
 using namespace mxtls::fakes;
 using namespace mxtls::policy;
@@ -275,4 +279,65 @@ TEST(StsCache, RefreshWindowIsATenthOfMaxAgeAtMostADay) {
   EXPECT_FALSE(resolve_sts("example.com", w.resolver, w.fetcher, *w.store, w.now, FetchMode::later).refetch_due);
   w.now += hours(2);
   EXPECT_TRUE(resolve_sts("example.com", w.resolver, w.fetcher, *w.store, w.now, FetchMode::later).refetch_due);
+}
+
+// Issue 11.4: a cache that was there and is now empty or gone is not a new
+// cache: a domain that publishes MTA-STS is unknown (TEMP), not policy-less,
+// until its policy is fetched again; the loss survives a restart.
+TEST(StsCacheLoss, EmptyOrVanishedCacheIsLostNotNew) {
+  auto dir = std::filesystem::temp_directory_path() / ("mxtls-cache-loss-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "cache.sqlite").string();
+  const Seconds t0(std::chrono::seconds(1790000000));
+  {
+    auto fresh = open_sqlite_store(path, t0);
+    ASSERT_TRUE(fresh.ok()) << fresh.error().message;
+    EXPECT_FALSE((*fresh)->loss());
+  }
+  std::filesystem::resize_file(path, 0);  // truncated
+  {
+    auto truncated = open_sqlite_store(path, t0 + std::chrono::hours(1));
+    ASSERT_TRUE(truncated.ok()) << truncated.error().message;
+    ASSERT_TRUE((*truncated)->loss());
+    EXPECT_NE((*truncated)->loss()->why.find("is empty"), std::string::npos);
+  }
+  {
+    auto restarted = open_sqlite_store(path, t0 + std::chrono::hours(2));
+    ASSERT_TRUE(restarted.ok());
+    ASSERT_TRUE((*restarted)->loss()) << "a restart forgot the loss";
+    EXPECT_EQ((*restarted)->loss()->since, t0 + std::chrono::hours(1));
+  }
+  std::filesystem::remove(path);  // unlinked; the marker stays
+  auto gone = open_sqlite_store(path, t0);
+  ASSERT_TRUE(gone.ok());
+  ASSERT_TRUE((*gone)->loss());
+  EXPECT_NE((*gone)->loss()->why.find("is gone"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(StsCacheLoss, LostCacheMakesAPublishingDomainUnknownUntilFetched) {
+  auto dir = std::filesystem::temp_directory_path() / ("mxtls-cache-lost-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "cache.sqlite").string();
+  const Seconds now(std::chrono::seconds(1790000000));
+  { (void)open_sqlite_store(path, now); }
+  std::filesystem::resize_file(path, 0);
+  auto store = open_sqlite_store(path, now).value();
+  FakeResolver resolver;
+  FakeFetcher fetcher;  // every fetch: connection refused
+  resolver.add("mta-sts.lost.test", dns::Type::A, a_rdata(1));
+  resolver.add("_mta-sts.lost.test", dns::Type::TXT, txt_rdata("v=STSv1; id=1"));
+  auto r = resolve_sts("lost.test", resolver, fetcher, *store, now);
+  EXPECT_FALSE(r.policy);
+  EXPECT_TRUE(r.policy_unknown) << r.note;  // TEMP, not NOTFOUND
+  EXPECT_NE(r.note.find("policy cache was lost"), std::string::npos) << r.note;
+  // A domain without the record has no MTA-STS to lose.
+  auto none = resolve_sts("none.test", resolver, fetcher, *store, now);
+  EXPECT_FALSE(none.policy_unknown) << none.note;
+  // Past the longest max_age, nothing cached before the loss can be in force.
+  auto later = resolve_sts("lost.test", resolver, fetcher, *store, now + std::chrono::seconds(sts::max_max_age + 1));
+  EXPECT_FALSE(later.policy_unknown) << later.note;
+  std::filesystem::remove_all(dir);
 }

@@ -17,7 +17,7 @@ Result<std::shared_ptr<StsStore>> open_store(const std::string& url, std::chrono
     std::error_code ignored;
     std::filesystem::create_directories(std::filesystem::path(url).parent_path(), ignored);
   }
-  auto store = open_sqlite_store(url);
+  auto store = open_sqlite_store(url, std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   if (!store) return store.error();
   return std::shared_ptr<StsStore>(std::move(*store));
 }

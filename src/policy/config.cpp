@@ -31,7 +31,7 @@ Result<bool> set_map_option(MapSection& map, std::string_view key, std::string_v
     auto level = postfix::parse_level(value);
     if (value.find(' ') != std::string_view::npos || (level != postfix::Level::dane && level != postfix::Level::dane_only))
       return invalid_error(where + ": dane-level must be dane or dane-only");
-    map.dane_level = std::string(value);
+    map.dane_level = *level;
     return true;
   }
   if (key == "tlsrpt-attributes") {

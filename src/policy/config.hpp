@@ -37,7 +37,7 @@ struct ConfigSetting {
 // Unset settings fall back to the top-level ones (dane-level, ...).
 struct MapSection {
   std::string name;  // as in socketmap:...:NAME
-  std::optional<std::string> dane_level;
+  std::optional<postfix::Level> dane_level;  // dane or dane-only
   std::optional<bool> tlsrpt_attributes;
   std::string where;
 };

@@ -42,10 +42,10 @@ TEST(ServeConfig, SettingsMapsAndRules) {
   EXPECT_EQ(c->settings[1].where, "serve.conf:3");
   ASSERT_EQ(c->maps.size(), 2u);
   EXPECT_EQ(c->maps[0].name, "tls");
-  EXPECT_EQ(c->maps[0].dane_level, "dane-only");
+  EXPECT_EQ(c->maps[0].dane_level, mxtls::postfix::Level::dane_only);
   EXPECT_FALSE(c->maps[0].tlsrpt_attributes);
   EXPECT_EQ(c->maps[1].name, "lenient");
-  EXPECT_EQ(c->maps[1].dane_level, "dane");
+  EXPECT_EQ(c->maps[1].dane_level, mxtls::postfix::Level::dane);
   EXPECT_EQ(c->maps[1].tlsrpt_attributes, true);
   ASSERT_EQ(c->rules.size(), 2u);
   EXPECT_EQ(c->rules.at("partner.example").origin, "serve.conf:11");

@@ -23,14 +23,14 @@ std::optional<Decision> dane_rule(const Evidence& evidence, const Options& optio
                     "TLSA lookup failed under a DNSSEC-signed MX RRset (" + dane.detail +
                         "); waiting rather than delivering without DANE"};
   if (dane.tlsa != DaneEvidence::Tlsa::usable || dane.mx_with_tlsa.empty()) return std::nullopt;
-  std::string level = options.dane_level;
+  postfix::Level level = options.dane_level;
   std::string reason = "DNSSEC-signed MX RRset and usable TLSA records for " + join(dane.mx_with_tlsa, ", ");
-  if (level == "dane-only" && !dane.mx_without_tlsa.empty()) {
-    level = "dane";
+  if (level == postfix::Level::dane_only && !dane.mx_without_tlsa.empty()) {
+    level = postfix::Level::dane;
     reason += "; not dane-only because " + join(dane.mx_without_tlsa, ", ") +
               (dane.mx_without_tlsa.size() == 1 ? " publishes" : " publish") + " no TLSA";
   }
-  return ok(level, Source::dane, reason);
+  return ok(std::string(postfix::to_string(level)), Source::dane, reason);
 }
 
 // What Postfix 3.10+ passes on to its TLSRPT library: the policy as
@@ -39,9 +39,10 @@ std::optional<Decision> dane_rule(const Evidence& evidence, const Options& optio
 std::string tlsrpt_attributes(const std::string& domain, const sts::Policy& p) {
   std::string out = " policy_type=sts policy_domain=" + domain + " policy_ttl=" + std::to_string(p.max_age);
   for (const auto& mx : p.mx) out += " mx_host_pattern=" + mx;
-  out += " { policy_string = version: STSv1 } { policy_string = mode: " + std::string(sts::to_string(p.mode)) + " }";
-  for (const auto& mx : p.mx) out += " { policy_string = mx: " + mx + " }";
-  return out + " { policy_string = max_age: " + std::to_string(p.max_age) + " }";
+  const std::string text = sts::format_policy(p);  // split's views point into it
+  for (auto line : split(text, '\n'))
+    if (!line.empty()) out += " { policy_string = " + std::string(line) + " }";
+  return out;
 }
 
 // mta-sts-enforce (RFC 8461 section 5): an MTA-STS policy in enforce mode.

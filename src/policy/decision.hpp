@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "logs/proven_level.hpp"
+#include "postfix/level.hpp"
 #include "mta_sts/sts.hpp"
 
 namespace mxtls::policy {
@@ -86,7 +87,7 @@ struct Evidence {
 struct Options {
   // "dane-only" (default) or "dane". dane-only is softened to dane when some
   // MX hosts publish no TLSA, since dane-only would defer all mail to them.
-  std::string dane_level = "dane-only";
+  postfix::Level dane_level = postfix::Level::dane_only;
   bool use_log_history = false;  // opt-in: log evidence can raise the level
   // Postfix 3.10+ TLSRPT attributes (policy_type, policy_domain, policy_ttl,
   // mx_host_pattern, policy_string) after an MTA-STS answer. Postfix 3.9 and

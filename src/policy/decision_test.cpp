@@ -51,7 +51,7 @@ TEST(PolicyRuleDane, SecureMxAndUsableTlsaAnswersDaneOnly) {
 }
 
 TEST(PolicyRuleDane, ConfiguredDaneLevelIsUsed) {
-  auto d = decide(with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"}), {.dane_level = "dane"});
+  auto d = decide(with_dane(DaneEvidence::Tlsa::usable, {"mx.example.com"}), {.dane_level = mxtls::postfix::Level::dane});
   EXPECT_EQ(d.policy, "dane");
 }
 

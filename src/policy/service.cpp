@@ -22,7 +22,7 @@ PolicyService::~PolicyService() {
 }
 
 std::string PolicyService::cache_key(const std::string& domain, const Options& options) {
-  return options.dane_level + (options.use_log_history ? "+logs" : "") + (options.tlsrpt_attributes ? "+tlsrpt " : " ") +
+  return std::string(postfix::to_string(options.dane_level)) + (options.use_log_history ? "+logs" : "") + (options.tlsrpt_attributes ? "+tlsrpt " : " ") +
          domain;
 }
 

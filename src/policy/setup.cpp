@@ -82,7 +82,8 @@ Result<OpenService> open_service(const ServiceSettings& settings) {
   auto store = open_store(settings.cache_url);
   if (!store) return store.error();
   auto factory = network_tools_factory(settings);
-  OpenService open{std::make_unique<PolicyService>(factory, std::move(*store), settings.service), std::nullopt};
+  auto loss = (*store)->loss();
+  OpenService open{std::make_unique<PolicyService>(factory, std::move(*store), settings.service), std::nullopt, loss};
   if (auto loaded = load_lists(*open.service, settings); !loaded) return loaded.error();
   auto history = read_log_history(settings);
   if (!history) return history.error();

@@ -35,6 +35,7 @@ struct ServiceSettings {
 struct OpenService {
   std::unique_ptr<PolicyService> service;
   std::optional<NetworkTools> tools;  // with caller_tools
+  std::optional<StsStore::Loss> cache_loss;  // the policy cache was found lost (to log and count)
 };
 
 // The whole sequence: store, service, preload list and rules, log evidence,

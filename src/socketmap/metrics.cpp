@@ -28,6 +28,10 @@ std::string Metrics::render_prometheus() const {
           clients_dropped);
   counter(out, "mxtls_metrics_refused_total", "Metrics connections refused: more than 8 open at once.",
           metrics_refused);
+  out += std::string("# HELP mxtls_policy_cache_lost 1 if the MTA-STS policy cache was found empty or gone at start: "
+                     "domains publishing MTA-STS answer TEMP until their policy is fetched again.\n"
+                     "# TYPE mxtls_policy_cache_lost gauge\nmxtls_policy_cache_lost ") +
+         (cache_lost ? "1" : "0") + "\n";
   out += "# HELP mxtls_clients Client connections open now.\n# TYPE mxtls_clients gauge\nmxtls_clients " +
          std::to_string(clients_current) + "\n";
   out += "# HELP mxtls_lookup_seconds Time from request to answer.\n# TYPE mxtls_lookup_seconds summary\n";

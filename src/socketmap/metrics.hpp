@@ -17,6 +17,7 @@ struct Metrics {
   uint64_t clients_accepted = 0;
   uint64_t clients_dropped = 0;
   uint64_t metrics_refused = 0;  // metrics connections over the cap, closed at once
+  bool cache_lost = false;       // the MTA-STS policy cache was found empty or gone
   uint64_t clients_current = 0;
   uint64_t lookup_microseconds_sum = 0;
   uint64_t lookup_count = 0;

@@ -456,6 +456,12 @@ int run_server(policy::PolicyService& service, const ServerOptions& options) {
   asio::io_context& io = *io_owner;
   Shared shared{io, io_owner, service, options, clients_within_file_limit(options.max_clients, options.workers),
                 open_descriptors(), options.maps, 1, std::make_shared<size_t>(0), {}};
+  if (!options.cache_lost.empty()) {
+    shared.metrics.cache_lost = true;
+    shared.log("WARNING: the MTA-STS policy cache was lost: " + options.cache_lost +
+               ". Policies cached before may still be in force: domains that publish MTA-STS answer TEMP, not "
+               "NOTFOUND, until their policy is fetched again (RFC 8461 5).");
+  }
   if (shared.max_clients < options.max_clients)
     shared.log("open-file limit allows only " + std::to_string(shared.max_clients) + " clients, not --max-clients " +
                std::to_string(options.max_clients));

@@ -34,6 +34,9 @@ struct ServerOptions {
   std::function<void(const std::string&)> log;
   std::function<void()> flush_log;  // optional: log may buffer until this is called
   bool log_decisions = true;
+  // The MTA-STS policy cache was found lost (empty or gone) at start: why,
+  // logged at start and exposed as mxtls_policy_cache_lost 1; "" if not.
+  std::string cache_lost;
 };
 
 // Runs until SIGTERM or SIGINT. Returns 0 on a clean stop, 1 if a listener

@@ -88,6 +88,28 @@ expect "b. good.example" "$(lookup good.example)" NOTFOUND
 expect "b. sts-enforce.example" "$(lookup sts-enforce.example)" "secure match=.sts-enforce.example servername=hostname"
 alive b
 
+# c. The cache file found empty (truncated, or unlinked and recreated) after
+# a restart is a lost cache, not a new one (issue 11.4): a domain that
+# publishes MTA-STS and whose policy cannot be fetched now answers TEMP, not
+# NOTFOUND, since a policy cached before may still be in force; it is logged
+# and counted, and a restart does not forget it.
+serve c
+expect "c. sts-enforce.example" "$(lookup sts-enforce.example)" "secure match=.sts-enforce.example servername=hostname"
+expect "c. sts-500.example, new cache" "$(lookup sts-500.example)" NOTFOUND
+kill -TERM "$serve_pid"; wait "$serve_pid"
+: >"$work/c.sqlite"; rm -f "$work/c.sqlite-wal" "$work/c.sqlite-shm"
+for round in 1 2; do
+  serve c
+  expect "c$round. sts-500.example, lost cache" "$(lookup sts-500.example)" TEMP
+  expect "c$round. good.example (no MTA-STS)" "$(lookup good.example)" NOTFOUND
+  expect "c$round. sts-enforce.example, fetched again" "$(lookup sts-enforce.example)" \
+    "secure match=.sts-enforce.example servername=hostname"
+  grep -q 'WARNING: the MTA-STS policy cache was lost: .*c.sqlite exists but is empty' "$work/c.log" ||
+    fail "c$round. the loss is not logged: $(head -3 "$work/c.log")"
+  alive c
+  kill -TERM "$serve_pid"; wait "$serve_pid"
+done
+
 if [ $failures -ne 0 ]; then
   for f in "$work"/*.log; do echo "--- $(basename "$f") (tail)"; tail -8 "$f"; done
   exit 1
