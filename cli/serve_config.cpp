@@ -71,6 +71,30 @@ std::string apply_config_settings(CLI::App& cmd, const policy::Config& config) {
   return "";
 }
 
+// The same checks as apply_config_settings, on every setting (also those the
+// command line overrides), leaving each option as it was: what a restart
+// with this file would refuse, a reload refuses too (issue 11.5).
+std::string check_config_settings(CLI::App& cmd, const policy::Config& config) {
+  for (const auto& setting : config.settings) {
+    CLI::Option* option = cmd.get_option_no_throw("--" + setting.key);
+    if (!option) continue;
+    auto saved = option->results();
+    std::string error;
+    try {
+      option->clear();
+      option->add_result(setting.value);
+      option->run_callback();
+    } catch (const CLI::Error& e) {
+      error = setting.where + ": " + e.what();
+    }
+    option->clear();
+    for (const auto& value : saved) option->add_result(value);
+    if (!saved.empty()) option->run_callback();
+    if (!error.empty()) return error;
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string PolicySources::read_config(CLI::App& cmd, policy::Config& config) const {
@@ -131,6 +155,7 @@ std::string ServeCommand::reload(policy::PolicyService& service, std::map<std::s
   std::string error;
   auto fresh = read_serve_config(sources_.config_file, *cmd_, error);
   if (!fresh) return failed + error;
+  if (auto e = check_config_settings(*cmd_, *fresh); !e.empty()) return failed + e;
   std::map<std::string, socketmap::MapConfig> fresh_maps;
   if (auto e = build_maps(*fresh, fresh_maps); !e.empty()) return failed + e;
   settings.more_rules = fresh->rules;

@@ -75,6 +75,18 @@ kill -0 $serve_pid || fail "serve died on a broken configuration"
 expect tls nostarttls.example encrypt
 grep -q "reload failed, keeping the old configuration: $work/serve.conf:[0-9]*: \"sometimes\" is not a Postfix TLS policy" \
   "$work/serve.log" || fail "no reload failure naming the line: $(tail -2 "$work/serve.log")"
+# A setting that a restart would refuse is refused by a reload too (it used
+# to log "reload: done" for dane-level = bogus).
+sed -i 's/^lookup-timeout = 9/lookup-timeout = 9\ndane-level = bogus/' "$work/serve.conf"
+sed -i '/sometimes/d' "$work/serve.conf"
+kill -HUP $serve_pid
+for _ in $(seq 50); do grep -q 'reload failed.*dane-level' "$work/serve.log" && break; sleep 0.1; done
+grep -q "reload failed, keeping the old configuration: $work/serve.conf:[0-9]*: --dane-level: " "$work/serve.log" ||
+  fail "dane-level = bogus on reload: $(tail -2 "$work/serve.log")"
+expect tls nostarttls.example encrypt
+expect tls dane.example dane-only
+"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$((port + 1)) 2>"$work/start.err"; rc=$?
+[ $rc -eq 64 ] || fail "dane-level = bogus at start: exit $rc, want 64"
 kill -TERM $serve_pid; wait $serve_pid; serve_pid=
 
 # At start, a bad file is refused with the line and exit status 64.
