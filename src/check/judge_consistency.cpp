@@ -46,6 +46,25 @@ void judge_dane_consistency(const DomainFacts& r, Findings& findings) {
                    tlsa_fixes(r) + "\nor remove the hosts without DANE from the MX set.");
 }
 
+// RFC 7672 2.2.1: TLSA records of the MX hosts count only when the domain's
+// own MX RRset is DNSSEC-secure. An operator who published them may believe
+// the domain DANE-protected when no DANE sender applies them.
+void judge_dane_mx_unsigned(const DomainFacts& r, Findings& findings) {
+  if (r.mx_security != dns::Security::insecure || r.implicit_mx) return;
+  std::vector<std::string> with_tlsa;
+  for (const auto& mx : r.mxs)
+    if (mx.dane_usable()) with_tlsa.push_back(mx.host);
+  if (with_tlsa.empty()) return;
+  findings.add(Severity::warning, "dane.mx-unsigned", r.domain,
+               verb(with_tlsa, "publishes", "publish") + " DNSSEC-signed TLSA records, but the MX records of " +
+                   r.domain + " are not DNSSEC-signed.",
+               "DANE applies only when the domain's MX RRset is DNSSEC-secure (RFC 7672 2.2.1): DANE senders ignore "
+               "the TLSA records for mail to " + r.domain + ", so it gets no DANE protection, and a peer that sets "
+               "dane-only for it defers all its mail (Postfix: \"non DNSSEC destination\").",
+               "Sign the zone of " + r.domain + " with DNSSEC and publish its DS record at the parent. Until then "
+               "peers should not use dane-only for " + r.domain + " (mxtls recommends verify or secure instead).");
+}
+
 }  // namespace
 
 void judge_consistency(const DomainFacts& r, Findings& findings) {
@@ -61,6 +80,7 @@ void judge_consistency(const DomainFacts& r, Findings& findings) {
   }
   judge_trust_consistency(r, findings);
   judge_dane_consistency(r, findings);
+  judge_dane_mx_unsigned(r, findings);
 }
 
 }  // namespace mxtls::check

@@ -279,3 +279,22 @@ TEST(JudgeAdviceSafety, TestingToEnforceOnlyOnceEveryMxPasses) {
   ASSERT_TRUE(f);
   EXPECT_TRUE(f->fix.starts_with("Keep mode: testing for now: mx.t.test has no trusted TLS")) << f->fix;
 }
+
+// RFC 7672 2.2.1 (issue 10, class 3): TLSA under an unsigned MX RRset is not DANE.
+TEST(JudgeDaneScope, UnsignedMxRrsetGetsNoDaneOnly) {
+  DomainFacts facts = signed_domain("unsigned.test");
+  facts.mx_security = dns::Security::insecure;
+  auto& a = facts.mxs.front().addresses.front();
+  facts.mxs.front().tlsa = {tlsa_311('k')};
+  a.dane = a.session->tls;
+  a.dane->dane_verified = true;
+  a.dane->dane_matched = tlsa_311('k');
+  auto report = judge_domain(facts, {now, 21});
+  EXPECT_NE(report.recommendation.policy, "dane-only") << report.recommendation.reason;
+  const Finding* f = find(report.findings, "dane.mx-unsigned");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  facts.mx_security = dns::Security::secure;
+  EXPECT_EQ(judge_domain(facts, {now, 21}).recommendation.policy, "dane-only");
+  EXPECT_FALSE(find(judge_domain(facts, {now, 21}).findings, "dane.mx-unsigned"));
+}

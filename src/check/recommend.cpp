@@ -55,7 +55,10 @@ Recommendation recommend_policy(const DomainFacts& r) {
   if (!current.bad.empty())
     return {"may", join(current.bad) + " speaks only TLS 1.0/1.1, which current senders (OpenSSL 3 defaults) refuse; "
                                        "requiring TLS would defer mail"};
-  if (all_addresses(r, dane_verified))
+  // RFC 7672 2.2.1: DANE applies only under a DNSSEC-secure MX RRset; Postfix
+  // defers mail to a dane-only destination without one ("non DNSSEC
+  // destination"), however good the MX hosts' TLSA records are.
+  if (r.mx_security == dns::Security::secure && all_addresses(r, dane_verified))
     return {"dane-only", "every MX has DNSSEC-signed TLSA records that match its certificate"};
   std::string note = dane_note(r);
   if (all_addresses(r, [](auto&, const AddressReport& a) { return a.trusted(); })) {

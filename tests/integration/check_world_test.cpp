@@ -56,7 +56,7 @@ const char* all_domains[] = {
     "sts-redirect.example", "sts-badtype.example", "sts-badcert.example", "sts-500.example", "sts-junk.example",
     "sts-hang.example", "sts-hang2.example",
     "split.example", "mixtrust.example", "halfdane.example", "nullmx.example",
-    "nomx.example", "insecure.example", "tarpit.example", "garbage.example", "longline.example", "drop.example",
+    "nomx.example", "insecure.example", "unsignedmx.insecure.example", "tarpit.example", "garbage.example", "longline.example", "drop.example",
     "unreachable.example"};
 
 class World : public ::testing::Test {
@@ -253,6 +253,21 @@ TEST_F(World, NoMxFallsBackToA) {
 TEST_F(World, TlsaInUnsignedZone) {
   EXPECT_EQ(report("insecure.example")["mx_dnssec"], "insecure");
   EXPECT_FINDING("insecure.example", "dane.insecure", "warning");
+}
+
+// RFC 7672 2.2.1: an unsigned MX RRset to a host with valid TLSA records gets
+// no DANE: check must not recommend dane-only (Postfix would defer: "non
+// DNSSEC destination"), and the policy engine answers the same way.
+TEST_F(World, UnsignedMxToATlsaHostIsNotDane) {
+  EXPECT_EQ(report("unsignedmx.insecure.example")["mx_dnssec"], "insecure");
+  EXPECT_FINDING("unsignedmx.insecure.example", "dane.mx-unsigned", "warning");
+  EXPECT_NE(report("unsignedmx.insecure.example")["recommended_policy"]["policy"], "dane-only");
+  CommandResult explain = run(std::string(MXTLS_BINARY) + " policy explain --cache :memory: --resolver-config " +
+                              run_dir + "/unbound.conf --ca-file " + run_dir + "/ca/root.pem --json unsignedmx.insecure.example");
+  auto doc = json::parse(explain.output, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << explain.output;
+  EXPECT_NE(doc["domains"][0]["policy"], "dane-only") << explain.output;
+  EXPECT_NE(doc["domains"][0]["rule"], "dane") << explain.output;
 }
 
 TEST_F(World, HostileServersGiveClearFindings) {
