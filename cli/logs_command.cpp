@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "base/files.hpp"
 #include "commands.hpp"
 #include "logs/report.hpp"
 #include "logs/html/html_report.hpp"
@@ -152,10 +153,8 @@ int LogsCommand::run() {
                                    : logs::SortOrder::plaintext;
   if (order != logs::SortOrder::plaintext) logs::sort_report(analysis.report, order);
   if (!html_file_.empty()) {
-    std::ofstream out(html_file_, std::ios::binary | std::ios::trunc);
-    out << logs::render_html(logs::to_json(analysis));
-    if (!out.flush()) {
-      std::cerr << "mxtls logs: cannot write " << html_file_ << "\n";
+    if (auto written = write_file_atomically(html_file_, logs::render_html(logs::to_json(analysis))); !written) {
+      std::cerr << "mxtls logs: " << written.error().message << "\n";
       return 2;
     }
   }

@@ -39,6 +39,25 @@ std::optional<std::string> policy_domain(std::string_view key) {
   return domain;
 }
 
+// Before binding the Unix socket: nothing there is fine; a socket nobody
+// listens on (left by a crash) is removed; a socket someone listens on, or
+// any other kind of file, is an error: --unix must never delete a file.
+Result<bool> clear_stale_socket(const std::string& path) {
+  std::error_code ec;
+  auto status = std::filesystem::symlink_status(path, ec);
+  if (ec || status.type() == std::filesystem::file_type::not_found) return true;
+  if (status.type() != std::filesystem::file_type::socket)
+    return permanent_error(path + " exists and is not a socket; not removing it");
+  asio::io_context probe_io;
+  asio::local::stream_protocol::socket probe(probe_io);
+  asio::error_code connect_error;
+  probe.connect(asio::local::stream_protocol::endpoint(path), connect_error);
+  if (!connect_error) return permanent_error("another process is listening on " + path);
+  std::filesystem::remove(path, ec);
+  if (ec) return permanent_error("cannot remove the stale socket " + path + ": " + ec.message());
+  return true;
+}
+
 std::string log_text(std::string_view s) { return "\"" + printable(s, 300) + "\""; }
 
 // Descriptors kept free for listeners, logs, the cache and the workers' DNS
@@ -477,8 +496,10 @@ int run_server(policy::PolicyService& service, const ServerOptions& options) {
       shared.log("listening on " + options.tcp_address + ":" + std::to_string(tcp->local_endpoint().port()));
     }
     if (!options.unix_path.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove(options.unix_path, ignored);  // a stale socket from an earlier run
+      if (auto stale = clear_stale_socket(options.unix_path); !stale) {
+        std::cerr << "mxtls serve: cannot listen on unix:" << options.unix_path << ": " << stale.error().message << "\n";
+        return 1;
+      }
       local.emplace(io, asio::local::stream_protocol::endpoint(options.unix_path));
       accept_loop<asio::local::stream_protocol>(*local, shared, registry);
       shared.log("listening on unix:" + options.unix_path);
@@ -506,7 +527,7 @@ int run_server(policy::PolicyService& service, const ServerOptions& options) {
     io.stop();
   });
   io.run();
-  if (!options.unix_path.empty()) {
+  if (!options.unix_path.empty() && std::filesystem::is_socket(options.unix_path)) {
     std::error_code ignored;
     std::filesystem::remove(options.unix_path, ignored);
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `mxtls serve` and `mxtls policy` as an operator starts them, without the
-# demo world: a bad --listen or --metrics address is refused (exit 64, the
+# demo world: --unix never deletes a file that is not a stale socket; a bad --listen or --metrics address is refused (exit 64, the
 # address named) before anything starts, and the rule list of serve --help,
 # policy --help, policy explain --help and the README is one and the same.
 # Usage: serve_cli_test.sh MXTLS SOURCE_DIR
@@ -49,6 +49,36 @@ want="dane mta-sts-enforce mx-lookup-failed mta-sts-unknown preload local-rule l
 [ "$explain_rules" = "$want" ] && pass "policy explain --help lists the rules" ||
   fail "policy explain --help rules: '$explain_rules'"
 [ "$readme_rules" = "$want" ] && pass "the README lists the same rules" || fail "README rules: '$readme_rules'"
+
+# --unix never deletes a file that is not a stale socket (issue 11.7).
+unix_serve() {  # path: serve on it alone for a moment; prints stderr, returns its exit status
+  timeout 2 "$mxtls" serve --listen none --unix "$1" --cache :memory: 2>&1 </dev/null
+}
+echo "precious" >"$work/regular"
+out=$(unix_serve "$work/regular"); rc=$?
+if [ $rc = 1 ] && [[ $out == *"exists and is not a socket"* ]] && [ "$(cat "$work/regular")" = precious ]; then
+  pass "--unix on a regular file: refused, the file kept"
+else
+  fail "--unix on a regular file: exit $rc, '$out', file: $(cat "$work/regular" 2>&1)"
+fi
+python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$work/stale.sock"
+out=$(unix_serve "$work/stale.sock"); rc=$?
+if [ $rc = 124 ] && [[ $out == *"listening on unix:$work/stale.sock"* ]]; then
+  pass "--unix on a stale socket: replaced, serving"
+else
+  fail "--unix on a stale socket: exit $rc, '$out'"
+fi
+python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(5)' \
+  "$work/live.sock" &
+listener=$!
+for _ in $(seq 50); do [ -S "$work/live.sock" ] && break; sleep 0.1; done
+out=$(unix_serve "$work/live.sock"); rc=$?
+kill $listener 2>/dev/null; wait $listener 2>/dev/null
+if [ $rc = 1 ] && [[ $out == *"another process is listening"* ]]; then
+  pass "--unix on a live socket: refused"
+else
+  fail "--unix on a live socket: exit $rc, '$out'"
+fi
 
 [ $failures = 0 ] && echo "serve cli: all passed" || echo "serve cli: $failures failed"
 exit $((failures > 0))
