@@ -40,6 +40,7 @@ struct MxReport {
   uint16_t preference = 0;
   dns::Security address_security = dns::Security::indeterminate;
   std::optional<Error> address_error;  // the A/AAAA lookup of the host failed
+  std::string alias_of;  // the host is an alias (CNAME) of this name; "" if not
   std::vector<AddressReport> addresses;
   std::optional<Error> tlsa_error;  // the TLSA lookup failed
   dns::Security tlsa_security = dns::Security::indeterminate;

@@ -138,7 +138,7 @@ void gather_mx_records(DomainFacts& facts, Environment& env) {
 }
 
 void gather_addresses(MxReport& mx, Environment& env) {
-  auto addresses = dns::lookup_addresses(env.resolver, mx.host, &mx.address_security);
+  auto addresses = dns::lookup_addresses(env.resolver, mx.host, &mx.address_security, &mx.alias_of);
   if (!addresses) {
     mx.address_error = addresses.error();
     return;

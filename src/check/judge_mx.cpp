@@ -85,14 +85,58 @@ void judge_mx(const DomainFacts& facts, Findings& findings) {
   for (const auto& error : facts.mx_malformed) add_malformed_mx(facts.domain, error, findings);
   if (facts.null_mx) {
     bool others = facts.null_mx_beside_others;
-    findings.add(Severity::info, "dns.mx.null", facts.domain,
-                 "The domain publishes a null MX (\"MX 0 .\", RFC 7505): it accepts no mail.",
-                 others ? "Other MX records beside the null MX contradict it." : "",
-                 others ? "Remove either the null MX or the other MX records." : "");
+    // RFC 7505 3: a domain with a null MX MUST NOT publish other MX records;
+    // senders then differ: some bounce all mail as to a null MX, others try
+    // the remaining hosts, so delivery depends on the sender.
+    findings.add(others ? Severity::warning : Severity::info, "dns.mx.null", facts.domain,
+                 "The domain publishes a null MX (\"MX 0 .\", RFC 7505): it accepts no mail." +
+                     std::string(others ? " Other MX records stand beside it." : ""),
+                 others ? "RFC 7505 section 3 forbids other MX records beside a null MX; senders that honour the "
+                          "null MX bounce all mail while others deliver to the remaining hosts, so whether mail "
+                          "arrives depends on the sender. mxtls tested none of the other hosts."
+                        : "",
+                 others ? "If the domain takes mail: remove the \"MX 0 .\" record. If it does not: remove the other "
+                          "MX records."
+                        : "");
   }
 }
 
+namespace {
+
+// "MX 10 192.0.2.1.": an address where RFC 5321 5.1 wants a host name.
+// Senders look it up as a name (a name of four numeric labels), find no
+// address, and cannot deliver through it.
+bool is_ip_literal(const std::string& host) {
+  if (host.empty()) return false;
+  if (host.find(':') != std::string::npos) return true;
+  return host.find_first_not_of("0123456789.") == std::string::npos;
+}
+
+void judge_mx_target(const MxReport& mx, Findings& findings) {
+  if (!mx.alias_of.empty())
+    findings.add(Severity::warning, "dns.mx.alias", mx.host,
+                 "The MX target " + mx.host + " is an alias (CNAME) of " + mx.alias_of + ".",
+                 "RFC 2181 10.3 and RFC 5321 5.1 forbid MX records that point to an alias. Most senders follow "
+                 "it anyway, some refuse it, and certificate and DANE checks then disagree on the name: "
+                 "Postfix verifies the MX name, while TLSA records are looked up under the CNAME target (RFC "
+                 "7672 2.2.2).",
+                 "Point the MX record at the canonical name: \"MX <preference> " + mx.alias_of +
+                     ".\", and give its certificate that name.");
+}
+
+}  // namespace
+
 void judge_addresses(const MxReport& mx, const JudgeSettings& settings, Findings& findings) {
+  if (is_ip_literal(mx.host)) {
+    findings.add(Severity::error, "dns.mx.ip-literal", mx.host,
+                 "The MX target " + mx.host + " is an IP address, not a host name.",
+                 "RFC 5321 5.1 requires a host name: senders look " + mx.host +
+                     " up as a name, find no address, and cannot deliver through this MX.",
+                 "Publish an A record for a name (e.g. \"mail.<domain>. IN A " + mx.host +
+                     "\") and point the MX at that name.");
+    return;
+  }
+  judge_mx_target(mx, findings);
   if (mx.address_error) {
     findings.add(Severity::error, "dns.mx.address", mx.host,
                  "The MX host " + mx.host + " has no usable address: " + mx.address_error->message,

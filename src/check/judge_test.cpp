@@ -172,7 +172,9 @@ TEST(Judge, NullMxBesideOtherRecordsIsContradicted) {
   judge_mx(facts, findings);
   const Finding* f = find(findings, "dns.mx.null");
   ASSERT_TRUE(f);
-  EXPECT_EQ(f->fix, "Remove either the null MX or the other MX records.");
+  EXPECT_EQ(f->severity, Severity::warning);  // RFC 7505 3: senders then differ
+  EXPECT_NE(f->why.find("RFC 7505 section 3"), std::string::npos) << f->why;
+  EXPECT_NE(f->fix.find("remove the \"MX 0 .\" record"), std::string::npos) << f->fix;
   EXPECT_EQ(recommend_policy(facts).reason, "the domain accepts no mail (null MX)");
 }
 
@@ -297,4 +299,27 @@ TEST(JudgeDaneScope, UnsignedMxRrsetGetsNoDaneOnly) {
   facts.mx_security = dns::Security::secure;
   EXPECT_EQ(judge_domain(facts, {now, 21}).recommendation.policy, "dane-only");
   EXPECT_FALSE(find(judge_domain(facts, {now, 21}).findings, "dane.mx-unsigned"));
+}
+
+// MX target validity (issue 10, class 4): RFC 2181 10.3 and RFC 5321 5.1.
+TEST(JudgeMxTarget, AliasAndIpLiteralTargetsAreNamed) {
+  MxReport alias = signed_mx("mail.alias.test", std::string(32, 'k'));
+  alias.alias_of = "real.alias.test";
+  Findings findings;
+  judge_addresses(alias, {now, 21}, findings);
+  const Finding* f = find(findings, "dns.mx.alias");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->fix.find("real.alias.test."), std::string::npos) << f->fix;
+  MxReport literal;
+  literal.host = "192.0.2.1";
+  literal.address_error = not_found_error("192.0.2.1 has no A or AAAA record");
+  Findings literal_findings;
+  judge_addresses(literal, {now, 21}, literal_findings);
+  EXPECT_EQ(ids(literal_findings), std::vector<std::string>{"dns.mx.ip-literal"});
+  MxReport plain = signed_mx("mx1.example.test", std::string(32, 'k'));
+  Findings plain_findings;
+  judge_addresses(plain, {now, 21}, plain_findings);
+  EXPECT_FALSE(find(plain_findings, "dns.mx.alias"));
+  EXPECT_FALSE(find(plain_findings, "dns.mx.ip-literal"));
 }

@@ -29,6 +29,9 @@ struct Answer {
   Security security = Security::indeterminate;
   bool nxdomain = false;
   std::string why_bogus;  // the validator's explanation, when bogus
+  // When the name is an alias (CNAME): the canonical name the records are
+  // for, lower-case, no trailing dot; "" when the name is not an alias.
+  std::string canonical_name;
   bool empty() const { return rdata.empty(); }
 };
 
@@ -69,8 +72,9 @@ namespace mxtls::dns {
 
 // A and AAAA addresses of `name`, as text; `security` receives the weaker
 // of the two answers' DNSSEC status. not_found when there are none.
+// `canonical` receives the name behind an alias (CNAME), or "" for none.
 Result<std::vector<std::string>> lookup_addresses(Resolver& resolver, std::string_view name,
-                                                  Security* security = nullptr);
+                                                  Security* security = nullptr, std::string* canonical = nullptr);
 // All TXT strings at `name` (each record's strings joined).
 Result<std::vector<std::string>> lookup_txt(Resolver& resolver, std::string_view name,
                                             Security* security = nullptr);

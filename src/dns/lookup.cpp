@@ -7,7 +7,8 @@ Security weaker(Security a, Security b) { return static_cast<int>(a) > static_ca
 
 }  // namespace
 
-Result<std::vector<std::string>> lookup_addresses(Resolver& resolver, std::string_view name, Security* security) {
+Result<std::vector<std::string>> lookup_addresses(Resolver& resolver, std::string_view name, Security* security,
+                                                  std::string* canonical) {
   std::vector<std::string> addresses;
   Security combined = Security::secure;
   for (Type type : {Type::A, Type::AAAA}) {
@@ -16,6 +17,7 @@ Result<std::vector<std::string>> lookup_addresses(Resolver& resolver, std::strin
     if (answer->security == Security::bogus)
       return permanent_error("DNSSEC validation failed for " + std::string(name) + ": " + answer->why_bogus);
     combined = weaker(combined, answer->security);
+    if (canonical && !answer->canonical_name.empty()) *canonical = answer->canonical_name;
     for (const auto& rdata : answer->rdata)
       if (auto address = decode_address(rdata)) addresses.push_back(std::move(*address));
   }

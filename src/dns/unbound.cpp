@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "base/text.hpp"
 #include "dns/dns.hpp"
 
 namespace mxtls::dns {
@@ -67,6 +68,9 @@ class UnboundResolver final : public Resolver {
     if (result->bogus && result->why_bogus) answer.why_bogus = result->why_bogus;
     if (result->rcode == 2 && !result->bogus) return temporary_error("DNS server failure (SERVFAIL) for " + name);
     answer.nxdomain = result->nxdomain != 0;
+    if (result->canonname)
+      if (auto canonical = normalize_domain(result->canonname); canonical != normalize_domain(name))
+        answer.canonical_name = canonical;
     if (result->havedata)
       for (int i = 0; result->data[i]; ++i) answer.rdata.emplace_back(result->data[i], result->len[i]);
     return answer;

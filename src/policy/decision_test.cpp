@@ -329,7 +329,7 @@ TEST(PolicyRuleDaneFromDns, TlsaServfailAnswersTempEvenWithMtaStsEnforce) {
 TEST(PolicyRuleDaneFromDns, BogusTlsaAnswersTempEvenWithMtaStsEnforce) {
   DnsWorld w;
   w.publish_sts_enforce();
-  w.set_tlsa({{tlsa_311()}, dns::Security::bogus, false, "signature expired"});
+  w.set_tlsa({{tlsa_311()}, dns::Security::bogus, false, "signature expired", ""});
   auto d = w.decision();
   EXPECT_EQ(d.answer, Answer::temp);
   EXPECT_NE(d.reason.find("bogus"), std::string::npos) << d.reason;
@@ -338,7 +338,7 @@ TEST(PolicyRuleDaneFromDns, BogusTlsaAnswersTempEvenWithMtaStsEnforce) {
 
 TEST(PolicyRuleDaneFromDns, SecureTlsaNxdomainIsNoDaneAndFallsThroughToMtaSts) {
   DnsWorld w;
-  w.set_tlsa({{}, dns::Security::secure, /*nxdomain=*/true, ""});
+  w.set_tlsa({{}, dns::Security::secure, /*nxdomain=*/true, "", ""});
   EXPECT_EQ(w.decision().answer, Answer::notfound);
   w.publish_sts_enforce();
   auto d = w.decision();
@@ -348,7 +348,7 @@ TEST(PolicyRuleDaneFromDns, SecureTlsaNxdomainIsNoDaneAndFallsThroughToMtaSts) {
 
 TEST(PolicyRuleDaneFromDns, SecureTlsaNodataIsNoDaneAndAnswersNotFound) {
   DnsWorld w;
-  w.set_tlsa({{}, dns::Security::secure, false, ""});
+  w.set_tlsa({{}, dns::Security::secure, false, "", ""});
   auto d = w.decision();
   EXPECT_EQ(d.answer, Answer::notfound);
   EXPECT_EQ(d.source, Source::none);
@@ -370,7 +370,7 @@ std::string tlsa_111() { return std::string("\x01\x01\x01", 3) + std::string(32,
 // TLS, which Postfix's "dane" level applies per MX host; not dane-only.
 TEST(PolicyRuleDaneUnusableTlsaFromDns, SecureButUnusableTlsaStillMakesTlsMandatory) {
   DnsWorld w;
-  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
+  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, "", ""});
   auto d = w.decision();
   EXPECT_EQ(d.policy, "dane");
   EXPECT_EQ(d.source, Source::dane);
@@ -380,14 +380,14 @@ TEST(PolicyRuleDaneUnusableTlsaFromDns, SecureButUnusableTlsaStillMakesTlsMandat
 
 TEST(PolicyRuleDaneUnusableTlsaFromDns, UnusableTlsaYieldsToMtaStsEnforce) {
   DnsWorld w;
-  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
+  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, "", ""});
   w.publish_sts_enforce();  // authenticates every MX: stronger than unauthenticated TLS
   EXPECT_EQ(w.decision().policy, "secure match=mx.example.com servername=hostname");
 }
 
 TEST(PolicyRuleDaneUnusableTlsaFromDns, UnusableTlsaYieldsToALocalRule) {
   DnsWorld w;
-  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, ""});
+  w.set_tlsa({{tlsa_111()}, dns::Security::secure, false, "", ""});
   Sources sources{w.resolver, w.fetcher, *w.store};
   auto g = gather_evidence("example.com", sources, Seconds{});
   g.evidence.local_rule = LocalRule{"secure match=.example.com", "rules:1"};
@@ -407,7 +407,7 @@ TEST(PolicyRuleDaneFromDns, UsableBesideUnusableTlsaIsDaneNotDaneOnly) {
 
 TEST(PolicyRuleDaneFromDns, InsecureTlsaUnderSignedMxIsNoDane) {
   DnsWorld w;
-  w.set_tlsa({{tlsa_311()}, dns::Security::insecure, false, ""});
+  w.set_tlsa({{tlsa_311()}, dns::Security::insecure, false, "", ""});
   EXPECT_EQ(w.decision().answer, Answer::notfound);
 }
 
@@ -441,7 +441,7 @@ TEST(PolicyRuleDaneFromDns, OneMxWithTlsaAmongSeveralAnswersDaneNotDaneOnly) {
   DnsWorld w;
   w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(20, "mx2.example.com"));
   w.resolver.add("example.com", dns::Type::MX, fakes::mx_rdata(30, "mx3.example.com"));
-  w.resolver.answers[{"_25._tcp.mx3.example.com", dns::Type::TLSA}] = {{}, dns::Security::secure, true, ""};
+  w.resolver.answers[{"_25._tcp.mx3.example.com", dns::Type::TLSA}] = {{}, dns::Security::secure, true, "", ""};
   auto d = w.decision();
   EXPECT_EQ(d.answer, Answer::ok);
   EXPECT_EQ(d.policy, "dane");

@@ -56,7 +56,8 @@ const char* all_domains[] = {
     "sts-redirect.example", "sts-badtype.example", "sts-badcert.example", "sts-500.example", "sts-junk.example",
     "sts-hang.example", "sts-hang2.example",
     "split.example", "mixtrust.example", "halfdane.example", "nullmx.example",
-    "nomx.example", "insecure.example", "unsignedmx.insecure.example", "tarpit.example", "garbage.example", "longline.example", "drop.example",
+    "nomx.example", "insecure.example", "unsignedmx.insecure.example", "aliasmx.example", "iplitmx.example",
+    "nullplus.example", "tarpit.example", "garbage.example", "longline.example", "drop.example",
     "unreachable.example"};
 
 class World : public ::testing::Test {
@@ -253,6 +254,16 @@ TEST_F(World, NoMxFallsBackToA) {
 TEST_F(World, TlsaInUnsignedZone) {
   EXPECT_EQ(report("insecure.example")["mx_dnssec"], "insecure");
   EXPECT_FINDING("insecure.example", "dane.insecure", "warning");
+}
+
+// MX target validity against real DNS (NSD): an alias, an IP literal, a null
+// MX beside another MX.
+TEST_F(World, MxTargetsThatAreNotHostNames) {
+  EXPECT_FINDING("aliasmx.example", "dns.mx.alias", "warning");
+  std::string fix = finding("aliasmx.example", "dns.mx.alias")["fix"];
+  EXPECT_NE(fix.find("mx.good.example."), std::string::npos) << fix;
+  EXPECT_FINDING("iplitmx.example", "dns.mx.ip-literal", "error");
+  EXPECT_FINDING("nullplus.example", "dns.mx.null", "warning");
 }
 
 // RFC 7672 2.2.1: an unsigned MX RRset to a host with valid TLSA records gets
