@@ -323,3 +323,28 @@ TEST(JudgeMxTarget, AliasAndIpLiteralTargetsAreNamed) {
   EXPECT_FALSE(find(plain_findings, "dns.mx.alias"));
   EXPECT_FALSE(find(plain_findings, "dns.mx.ip-literal"));
 }
+
+// RFC 7672 3.1.1 (issue 10, class 2): with a matching DANE-EE record the
+// WebPKI findings are warnings naming who refuses; without it, errors.
+TEST(JudgeDaneScope, DaneEeSoftensWebPkiFindings) {
+  MxReport mx = signed_mx("mx.ee.test", std::string(32, 'k'));
+  auto& a = mx.addresses.front();
+  a.session->tls->name_matches = false;
+  Findings plain;
+  judge_addresses(mx, {now, 21}, plain);
+  ASSERT_TRUE(find(plain, "cert.name-mismatch"));
+  EXPECT_EQ(find(plain, "cert.name-mismatch")->severity, Severity::error);
+  a.dane = a.session->tls;
+  a.dane->dane_verified = true;
+  a.dane->dane_matched = tlsa_311('k');
+  Findings with_dane;
+  judge_addresses(mx, {now, 21}, with_dane);
+  const Finding* f = find(with_dane, "cert.name-mismatch");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->why.find("RFC 7672 3.1.1"), std::string::npos) << f->why;
+  a.dane->dane_matched = dane::Tlsa{2, 1, 1, std::string(32, 'c')};  // DANE-TA checks the name (3.1.2)
+  Findings with_ta;
+  judge_addresses(mx, {now, 21}, with_ta);
+  EXPECT_EQ(find(with_ta, "cert.name-mismatch")->severity, Severity::error);
+}

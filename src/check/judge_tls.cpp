@@ -87,12 +87,32 @@ bool chain_incomplete(const smtp::TlsInfo& tls) {
          !tls.chain.empty() && !tls.chain.front().self_signed;
 }
 
-void judge_trust(const std::string& s, const smtp::TlsInfo& tls, Findings& f) {
+// RFC 7672 3.1.1: with a matching DANE-EE (3 x x) record, DANE senders check
+// neither the name, the expiry nor the issuer: what fails the WebPKI then
+// fails only senders that verify that way (a local 'verify'/'secure' policy;
+// MTA-STS, reported by sts.enforce-untrusted), so it is a warning that says
+// so, not an error.
+struct WebPkiFindings {
+  Findings& findings;
+  bool dane_ee = false;
+
+  void add(std::string id, const std::string& subject, std::string what, std::string why, std::string fix) {
+    if (!dane_ee) return findings.add(Severity::error, std::move(id), subject, std::move(what), std::move(why), std::move(fix));
+    findings.add(Severity::warning, std::move(id), subject, std::move(what),
+                 "DANE senders authenticate this server by its DANE-EE TLSA record, which checks neither name, "
+                 "expiry nor issuer (RFC 7672 3.1.1), and deliver; opportunistic senders deliver too. Only senders "
+                 "that verify through the WebPKI (a local 'verify'/'secure' policy, MTA-STS) refuse it: " +
+                     why,
+                 "Only for those senders: " + fix);
+  }
+};
+
+void judge_trust(const std::string& s, const smtp::TlsInfo& tls, WebPkiFindings& webpki, Findings& f) {
   const auto& leaf = tls.chain.front();
   if (tls.verify_code == x509::ok) {
     f.add(Severity::ok, "cert.chain", s, "The certificate chain is trusted (issuer: " + leaf.issuer + ").");
   } else if (tls.verify_code == x509::depth_zero_self_signed_cert || leaf.self_signed) {
-    f.add(Severity::error, "cert.self-signed", s, "The certificate is self-signed (" + leaf.subject + ").",
+    webpki.add("cert.self-signed", s, "The certificate is self-signed (" + leaf.subject + ").",
           "Senders that verify (MTA-STS, 'verify'/'secure' policies) refuse it; opportunistic senders encrypt but "
           "cannot tell the server from an attacker.",
           "Get a certificate from a public CA (e.g. certbot certonly --standalone -d <host>) and point "
@@ -101,23 +121,24 @@ void judge_trust(const std::string& s, const smtp::TlsInfo& tls, Findings& f) {
   } else if (tls.verify_code == x509::cert_has_expired) {
     // reported by judge_validity with the dates
   } else if (chain_incomplete(tls)) {
-    f.add(Severity::error, "cert.chain-incomplete", s,
+    webpki.add("cert.chain-incomplete", s,
           "The server sends its certificate without the intermediate CA certificate (" + tls.verify_error + ").",
           "Senders cannot build a path to a trusted root, so verification fails for everyone who checks.",
           "Serve the full chain: smtpd_tls_chain_files = <key.pem>, <fullchain.pem> (leaf followed by "
           "intermediates), or append the intermediate to smtpd_tls_cert_file.");
   } else {
-    f.add(Severity::error, "cert.untrusted", s,
+    webpki.add("cert.untrusted", s,
           "The certificate chain does not verify: " + tls.verify_error + " (issuer: " + leaf.issuer + ").",
           "Senders that verify refuse it and defer the mail.",
           "Use a certificate from a CA that senders trust, with its full chain in smtpd_tls_chain_files.");
   }
 }
 
-void judge_validity(const std::string& s, const smtp::Certificate& leaf, const JudgeSettings& settings, Findings& f) {
+void judge_validity(const std::string& s, const smtp::Certificate& leaf, const JudgeSettings& settings,
+                    WebPkiFindings& webpki, Findings& f) {
   double days_left = std::difftime(leaf.not_after, settings.now) / 86400.0;
   if (days_left < 0) {
-    f.add(Severity::error, "cert.expired", s, "The certificate expired " + days_text(-days_left) + " ago.",
+    webpki.add("cert.expired", s, "The certificate expired " + days_text(-days_left) + " ago.",
           "Verifying senders refuse it and defer the mail; the others cannot detect an attacker's certificate.",
           "Renew it (certbot renew) and reload Postfix (postfix reload); make sure renewal runs automatically.");
   } else if (days_left < settings.expiry_warning_days) {
@@ -128,7 +149,7 @@ void judge_validity(const std::string& s, const smtp::Certificate& leaf, const J
     f.add(Severity::ok, "cert.expiry", s, "The certificate is valid for " + days_text(days_left) + " more.");
   }
   if (std::difftime(leaf.not_before, settings.now) > 0)
-    f.add(Severity::error, "cert.not-yet-valid", s, "The certificate is not valid yet.",
+    webpki.add("cert.not-yet-valid", s, "The certificate is not valid yet.",
           "Verifying senders (MTA-STS, Postfix 'verify'/'secure') refuse it and defer the mail until its start "
           "date.",
           "Install a certificate that is valid now (keep the previous one until the new one starts, or re-issue: "
@@ -136,7 +157,8 @@ void judge_validity(const std::string& s, const smtp::Certificate& leaf, const J
           "the machine running this test.");
 }
 
-void judge_name(const std::string& s, const std::string& host, const smtp::TlsInfo& tls, Findings& f) {
+void judge_name(const std::string& s, const std::string& host, const smtp::TlsInfo& tls, WebPkiFindings& webpki,
+                Findings& f) {
   const auto& leaf = tls.chain.front();
   if (tls.name_matches) {
     f.add(Severity::ok, "cert.name", s, "The certificate matches the MX name " + host + ".");
@@ -144,7 +166,7 @@ void judge_name(const std::string& s, const std::string& host, const smtp::TlsIn
   }
   std::string names;
   for (const auto& n : leaf.dns_names) names += (names.empty() ? "" : ", ") + n;
-  f.add(Severity::error, "cert.name-mismatch", s,
+  webpki.add("cert.name-mismatch", s,
         "The certificate does not match the MX name " + host + "; it is for " +
             (names.empty() ? leaf.subject : names) + ".",
         "Senders that verify the name (MTA-STS, Postfix 'verify'/'secure') refuse it and defer the mail.",
@@ -206,9 +228,10 @@ void judge_tls(const MxReport& mx, const AddressReport& a, const JudgeSettings& 
               "\nthen postfix reload.");
     return;
   }
-  judge_trust(s, tls, f);
-  judge_validity(s, tls.chain.front(), settings, f);
-  judge_name(s, mx.host, tls, f);
+  WebPkiFindings webpki{f, a.dane && a.dane->dane_verified && a.dane->dane_matched && a.dane->dane_matched->usage == 3};
+  judge_trust(s, tls, webpki, f);
+  judge_validity(s, tls.chain.front(), settings, webpki, f);
+  judge_name(s, mx.host, tls, webpki, f);
   judge_key(s, tls.chain.front(), f);
 }
 

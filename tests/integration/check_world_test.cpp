@@ -56,7 +56,7 @@ const char* all_domains[] = {
     "sts-redirect.example", "sts-badtype.example", "sts-badcert.example", "sts-500.example", "sts-junk.example",
     "sts-hang.example", "sts-hang2.example",
     "split.example", "mixtrust.example", "halfdane.example", "nullmx.example",
-    "nomx.example", "insecure.example", "unsignedmx.insecure.example", "aliasmx.example", "iplitmx.example",
+    "nomx.example", "insecure.example", "unsignedmx.insecure.example", "aliasmx.example", "iplitmx.example", "daneself.example",
     "nullplus.example", "tarpit.example", "garbage.example", "longline.example", "drop.example",
     "unreachable.example"};
 
@@ -254,6 +254,19 @@ TEST_F(World, NoMxFallsBackToA) {
 TEST_F(World, TlsaInUnsignedZone) {
   EXPECT_EQ(report("insecure.example")["mx_dnssec"], "insecure");
   EXPECT_FINDING("insecure.example", "dane.insecure", "warning");
+}
+
+// RFC 7672 3.1.1: DANE-EE checks neither name nor issuer, so a self-signed
+// certificate for another name is right for DANE senders: warnings that name
+// the WebPKI-verifying senders, not errors; peers can use dane-only.
+TEST_F(World, DaneEeSelfSignedIsRightForDaneSenders) {
+  EXPECT_FINDING("daneself.example", "dane.valid", "ok");
+  EXPECT_FINDING("daneself.example", "cert.self-signed", "warning");
+  EXPECT_FINDING("daneself.example", "cert.name-mismatch", "warning");
+  std::string why = finding("daneself.example", "cert.self-signed")["why"];
+  EXPECT_NE(why.find("RFC 7672 3.1.1"), std::string::npos) << why;
+  EXPECT_EQ(report("daneself.example")["recommended_policy"]["policy"], "dane-only");
+  EXPECT_FINDING("selfsigned.example", "cert.self-signed", "error");  // without DANE it stays an error
 }
 
 // MX target validity against real DNS (NSD): an alias, an IP literal, a null
