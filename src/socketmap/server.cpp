@@ -468,13 +468,9 @@ void signal_loop(asio::signal_set& signals, Shared& shared, Registry& registry, 
   });
 }
 
-}  // namespace
-
-int run_server(policy::PolicyService& service, const ServerOptions& options) {
-  auto io_owner = std::make_shared<asio::io_context>();
-  asio::io_context& io = *io_owner;
-  Shared shared{io, io_owner, service, options, clients_within_file_limit(options.max_clients, options.workers),
-                open_descriptors(), options.maps, 1, std::make_shared<size_t>(0), {}};
+// What an operator must know at start: a lost policy cache, fewer clients
+// than --max-clients allowed by the open-file limit.
+void log_start_warnings(Shared& shared, const ServerOptions& options) {
   if (!options.cache_lost.empty()) {
     shared.metrics.cache_lost = true;
     shared.log("WARNING: the MTA-STS policy cache was lost: " + options.cache_lost +
@@ -484,6 +480,16 @@ int run_server(policy::PolicyService& service, const ServerOptions& options) {
   if (shared.max_clients < options.max_clients)
     shared.log("open-file limit allows only " + std::to_string(shared.max_clients) + " clients, not --max-clients " +
                std::to_string(options.max_clients));
+}
+
+}  // namespace
+
+int run_server(policy::PolicyService& service, const ServerOptions& options) {
+  auto io_owner = std::make_shared<asio::io_context>();
+  asio::io_context& io = *io_owner;
+  Shared shared{io, io_owner, service, options, clients_within_file_limit(options.max_clients, options.workers),
+                open_descriptors(), options.maps, 1, std::make_shared<size_t>(0), {}};
+  log_start_warnings(shared, options);
   Registry registry(shared);
   std::optional<asio::ip::tcp::acceptor> tcp;
   std::optional<asio::local::stream_protocol::acceptor> local;
