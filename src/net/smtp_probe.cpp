@@ -102,6 +102,7 @@ class Conversation {
 
   tcp::socket& socket() { return socket_; }
   bool buffer_empty() const { return buffer_.empty(); }
+  void discard_buffer() { buffer_.clear(); }
 
   static std::string describe(std::error_code ec) {
     if (ec == asio::error::timed_out) return "timed out";
@@ -180,6 +181,10 @@ Result<Session> probe(const std::string& address, uint16_t port, const std::stri
     return session;
   }
 
+  // Plaintext the server (or someone on the path) sent after its 220 must
+  // not be read as replies inside TLS: the STARTTLS command injection
+  // pattern (CVE-2011-0411, RFC 3207 section 5). Discard it.
+  talk.discard_buffer();
   asio::ssl::context context(asio::ssl::context::tls_client);
   configure_context(context.native_handle(), settings, options);
   asio::ssl::stream<asio::ip::tcp::socket&> tls(socket, context);
