@@ -293,6 +293,7 @@ TEST(JudgeDaneScope, UnsignedMxRrsetGetsNoDaneOnly) {
   a.dane->dane_matched = tlsa_311('k');
   auto report = judge_domain(facts, {now, 21});
   EXPECT_NE(report.recommendation.policy, "dane-only") << report.recommendation.reason;
+  EXPECT_NE(report.recommendation.reason.find("not DNSSEC-signed"), std::string::npos) << report.recommendation.reason;
   const Finding* f = find(report.findings, "dane.mx-unsigned");
   ASSERT_TRUE(f);
   EXPECT_EQ(f->severity, Severity::warning);

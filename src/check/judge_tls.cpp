@@ -97,12 +97,13 @@ struct WebPkiFindings {
   bool dane_ee = false;
 
   void add(std::string id, const std::string& subject, std::string what, std::string why, std::string fix) {
+    // With DANE-EE, `why` (written for senders that verify the WebPKI) is
+    // replaced by who is affected then.
     if (!dane_ee) return findings.add(Severity::error, std::move(id), subject, std::move(what), std::move(why), std::move(fix));
     findings.add(Severity::warning, std::move(id), subject, std::move(what),
                  "DANE senders authenticate this server by its DANE-EE TLSA record, which checks neither name, "
                  "expiry nor issuer (RFC 7672 3.1.1), and deliver; opportunistic senders deliver too. Only senders "
-                 "that verify through the WebPKI (a local 'verify'/'secure' policy, MTA-STS) refuse it: " +
-                     why,
+                 "that verify through the WebPKI (a local 'verify'/'secure' policy, MTA-STS) refuse it.",
                  "Only for those senders: " + fix);
   }
 };

@@ -28,6 +28,9 @@ bool sts_enforceable(const DomainFacts& r) {
 // Why the domain's TLSA records, if any, did not earn dane-only.
 std::string dane_note(const DomainFacts& r) {
   auto dane = split_by_dane(r);
+  if (!dane.good.empty() && r.mx_security != dns::Security::secure)
+    return " (the TLSA records of " + join(dane.good) +
+           " do not apply: the domain's MX records are not DNSSEC-signed, RFC 7672 2.2.1)";
   if (dane.mixed())
     return " (only " + verb(dane.good, "publishes", "publish") + " TLSA records: dane-only would defer mail to " +
            join(dane.bad) + ")";
