@@ -36,6 +36,35 @@ bool judge_tlsa_answer(const MxReport& mx, Findings& f) {
   return true;
 }
 
+// Whether a DANE-TA record (usage 2) names a certificate of `chain`: by its
+// public key (selector 1) or whole certificate (selector 0), SHA-256 digests.
+bool names_a_sent_certificate(const dane::Tlsa& r, const std::vector<smtp::Certificate>& chain) {
+  if (r.mtype != 1) return true;  // other digests: not judged here, assume it might
+  for (const auto& cert : chain)
+    if ((r.selector == 1 ? cert.spki_sha256 : cert.cert_sha256) == r.data) return true;
+  return false;
+}
+
+// RFC 7672 3.1.2: the trust anchor a DANE-TA record names must be in the
+// chain the server sends. When every usable record is DANE-TA and none names
+// a sent certificate, the likely cause is a leaf sent without its CA.
+bool judge_ta_not_sent(const MxReport& mx, const AddressReport& a, const std::string& s, Findings& f) {
+  const auto& chain = a.session->tls->chain;
+  if (chain.empty()) return false;
+  for (const auto& r : mx.tlsa)
+    if (dane::unusable_reason(r).empty() && (r.usage != 2 || names_a_sent_certificate(r, chain))) return false;
+  f.add(Severity::error, "dane.ta-not-sent", s,
+        "The TLSA records at " + tlsa_name(mx) + " name a trust anchor (DANE-TA, usage 2) that the server does not "
+        "send: it presents " + std::to_string(chain.size()) + " certificate" + (chain.size() == 1 ? "" : "s") +
+            ", issued by " + chain.back().issuer + ".",
+        "RFC 7672 3.1.2: a DANE-TA record must match a certificate in the chain the server presents, so DANE "
+        "senders cannot verify it and defer all mail.",
+        "If " + chain.back().issuer + " is the CA the record names, send the full chain (smtpd_tls_chain_files = "
+        "<key.pem>, <fullchain.pem>: leaf, then intermediates); the record can stay. Otherwise the record is stale: "
+        "publish " + tlsa_name(mx) + ". IN TLSA " + actual_311(a) + " for the server's own key.");
+  return true;
+}
+
 void judge_matches(const MxReport& mx, Findings& f) {
   std::string published;
   for (const auto& r : mx.tlsa) published += (published.empty() ? "" : "; ") + r.to_text();
@@ -47,6 +76,7 @@ void judge_matches(const MxReport& mx, Findings& f) {
             "DANE verification succeeds with TLSA " + a.dane->dane_matched->to_text() + ".");
       continue;
     }
+    if (judge_ta_not_sent(mx, a, s, f)) continue;
     std::string actual = actual_311(a);
     f.add(Severity::error, "dane.mismatch", s,
           "No TLSA record at " + tlsa_name(mx) + " matches the server's certificate. Published: " + published +

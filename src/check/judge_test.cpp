@@ -349,3 +349,26 @@ TEST(JudgeDaneScope, DaneEeSoftensWebPkiFindings) {
   judge_addresses(mx, {now, 21}, with_ta);
   EXPECT_EQ(find(with_ta, "cert.name-mismatch")->severity, Severity::error);
 }
+
+// RFC 7672 3.1.2 (issue 10, class 2): a DANE-TA record for a CA the server
+// does not send is not "stale": the fix is the full chain.
+TEST(JudgeDaneScope, DaneTaWhoseCaIsNotSentSaysSendTheChain) {
+  MxReport mx = signed_mx("mx.ta.test", std::string(32, 'k'));
+  mx.tlsa = {dane::Tlsa{2, 1, 1, std::string(32, 'c')}};  // the intermediate's key, not sent
+  Findings findings;
+  judge_dane(mx, findings);
+  const Finding* f = find(findings, "dane.ta-not-sent");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(f->fix.find("send the full chain"), std::string::npos) << f->fix;
+  EXPECT_FALSE(find(findings, "dane.mismatch"));
+  // The CA is sent: then the mismatch is something else, reported as before.
+  smtp::Certificate ca;
+  ca.subject = ca.issuer = "CN=Test CA";
+  ca.spki_sha256 = std::string(32, 'c');
+  mx.addresses.front().session->tls->chain.push_back(ca);
+  Findings sent;
+  judge_dane(mx, sent);
+  EXPECT_FALSE(find(sent, "dane.ta-not-sent"));
+  EXPECT_TRUE(find(sent, "dane.mismatch"));
+}
