@@ -39,7 +39,7 @@ struct PolicySources {
   // The policy options the shared options ask for.
   policy::Options decision_options() const {
     // --dane-level is checked to be dane or dane-only when parsed.
-    return {.dane_level = postfix::parse_level(dane_level).value_or(postfix::Level::dane_only),
+    return {.dane_level = postfix::parse_dane_level(dane_level).value_or(postfix::Level::dane_only),
             .use_log_history = !log_evidence_file.empty()};
   }
 };

@@ -34,7 +34,7 @@ const CLI::App& serve_command(const CLI::App& any) {
 }
 
 std::optional<policy::Config> read_serve_config(const std::string& path, const CLI::App& cmd, std::string& error) {
-  auto text = policy::read_bounded_file(path, policy::max_config_file_size);
+  auto text = read_bounded_file(path, policy::max_config_file_size);
   if (!text) {
     error = text.error().message;
     return std::nullopt;
@@ -127,8 +127,8 @@ std::string ServeCommand::build_maps(const policy::Config& config,
     auto eq = m.find('=');
     socketmap::MapConfig map{defaults};
     if (eq != std::string::npos) {
-      auto level = postfix::parse_level(m.substr(eq + 1));
-      if (m.find(' ') != std::string::npos || (level != postfix::Level::dane && level != postfix::Level::dane_only))
+      auto level = postfix::parse_dane_level(m.substr(eq + 1));
+      if (!level)
         return "--map " + m + ": the level must be dane or dane-only";
       map.options.dane_level = *level;
     }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 namespace mxtls {
 namespace {
@@ -66,6 +67,16 @@ Result<bool> write_file_atomically(const std::string& path, std::string_view tex
   }
   if (!sync_directory(directory)) return failure("sync the directory of", path);
   return true;
+}
+
+Result<std::string> read_bounded_file(const std::string& path, size_t max_size) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found_error("cannot read " + path);
+  std::string text(max_size + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > max_size) return invalid_error(path + " is too large");
+  return text;
 }
 
 }  // namespace mxtls

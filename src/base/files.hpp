@@ -1,4 +1,5 @@
-// Writing files that Postfix and operators read, safely. I/O (mxtls_base_io).
+// Reading operators' files with a bound, and writing files that Postfix and
+// operators read, safely. I/O (mxtls_base_io).
 #pragma once
 
 #include <string>
@@ -16,5 +17,9 @@ namespace mxtls {
 // is renamed over the target, and the directory is fsync'ed. A new file
 // gets `new_mode`. Errors: permanent, naming the file and the step.
 Result<bool> write_file_atomically(const std::string& path, std::string_view text, unsigned new_mode = 0644);
+
+// A file, whole, if at most max_size bytes: not_found "cannot read PATH",
+// or invalid "PATH is too large". The one reader of operators' files.
+Result<std::string> read_bounded_file(const std::string& path, size_t max_size);
 
 }  // namespace mxtls

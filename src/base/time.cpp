@@ -82,15 +82,20 @@ std::optional<ParsedTime> parse_rfc3339_prefix(std::string_view s) {
   return ParsedTime{local - offset->first, pos + offset->second, offset->second > 0};
 }
 
-std::string format_rfc3339(int64_t t) {
-  int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-  int64_t secs = t - days * 86400;
-  int year;
-  unsigned month, day;
-  civil_from_days(days, year, month, day);
+CivilTime civil_from_epoch(int64_t epoch) {
+  int64_t days = epoch >= 0 ? epoch / 86400 : (epoch - 86399) / 86400;
+  auto secs = static_cast<int>(epoch - days * 86400);
+  CivilTime t;
+  civil_from_days(days, t.year, t.month, t.day);
+  t.hour = secs / 3600, t.minute = secs / 60 % 60, t.second = secs % 60;
+  return t;
+}
+
+std::string format_rfc3339(int64_t epoch) {
+  auto t = civil_from_epoch(epoch);
   char buf[64];  // room for any year
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", year, month, day, static_cast<int>(secs / 3600),
-                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", t.year, t.month, t.day, t.hour, t.minute,
+                t.second);
   return buf;
 }
 

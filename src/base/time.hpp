@@ -15,6 +15,14 @@ int64_t days_from_civil(int year, unsigned month, unsigned day);
 void civil_from_days(int64_t days, int& year, unsigned& month, unsigned& day);
 bool valid_civil_date(int year, int month, int day);
 
+// The UTC calendar fields of a time.
+struct CivilTime {
+  int year = 1970;
+  unsigned month = 1, day = 1;
+  int hour = 0, minute = 0, second = 0;
+};
+CivilTime civil_from_epoch(int64_t epoch);
+
 struct ParsedTime {
   int64_t epoch = 0;        // UTC
   size_t length = 0;        // characters read

@@ -28,7 +28,7 @@ std::string suggested_tlsa(const MxReport& mx) {
   return dane::tlsa_name(mx.host) + ". IN TLSA 3 1 1 <sha256 of the server's public key>";
 }
 
-std::string safe_tlsa_fix(const MxReport& mx) {
+TlsaFix safe_tlsa_fix(const MxReport& mx) {
   std::vector<std::string> records, without_tls;
   for (const auto& a : mx.addresses) {
     auto record = actual_311(a);
@@ -36,16 +36,16 @@ std::string safe_tlsa_fix(const MxReport& mx) {
     else if (std::find(records.begin(), records.end(), record) == records.end()) records.push_back(record);
   }
   if (records.empty() || !without_tls.empty())
-    return "Do not publish TLSA for " + mx.host + " yet: " +
+    return {false, "Do not publish TLSA for " + mx.host + " yet: " +
            (without_tls.empty() ? std::string("no address") : join(without_tls)) +
            " completed no STARTTLS handshake, and DANE senders defer all mail to an address without it (RFC 7672 "
            "2.2). First make STARTTLS work on every address of " + mx.host + ", then publish " +
-           dane::tlsa_name(mx.host) + ". IN TLSA 3 1 1 <sha256 of the server's public key>.";
+           dane::tlsa_name(mx.host) + ". IN TLSA 3 1 1 <sha256 of the server's public key>."};
   std::string fix;
   for (const auto& record : records)
     fix += (fix.empty() ? "" : "\n") + dane::tlsa_name(mx.host) + ". IN TLSA " + record;
   if (records.size() > 1) fix += "\n(one record for each key the addresses of " + mx.host + " present)";
-  return fix;
+  return {true, fix};
 }
 
 bool dane_verified(const MxReport& mx, const AddressReport& a) {

@@ -88,7 +88,11 @@ std::string suggested_tlsa(const MxReport& mx);
 // record for each key the host presents, only when every address of it
 // does STARTTLS (a DANE sender defers mail to an address without it, RFC
 // 7672 2.2 and 3.1); otherwise what to fix first.
-std::string safe_tlsa_fix(const MxReport& mx);
+struct TlsaFix {
+  bool publish = false;  // true: `text` is the records; false: why not yet
+  std::string text;
+};
+TlsaFix safe_tlsa_fix(const MxReport& mx);
 // The address passed DANE verification against the MX's usable TLSA records.
 bool dane_verified(const MxReport& mx, const AddressReport& address);
 

@@ -28,7 +28,7 @@ void judge_trust_consistency(const DomainFacts& r, Findings& findings) {
 std::string tlsa_fixes(const DomainFacts& r) {
   std::string fixes;
   for (const auto& mx : r.mxs)
-    if (!mx.addresses.empty() && !mx.dane_usable()) fixes += "\n" + safe_tlsa_fix(mx);
+    if (!mx.addresses.empty() && !mx.dane_usable()) fixes += "\n" + safe_tlsa_fix(mx).text;
   return fixes;
 }
 

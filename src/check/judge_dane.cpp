@@ -89,6 +89,13 @@ void judge_matches(const MxReport& mx, Findings& f) {
   }
 }
 
+// safe_tlsa_fix's records, or its reason not to publish yet.
+std::string dane_none_fix(const MxReport& mx) {
+  auto fix = safe_tlsa_fix(mx);
+  if (!fix.publish) return fix.text;
+  return "Publish " + fix.text + " (and a second record for the next key before any rollover).";
+}
+
 }  // namespace
 
 void judge_dane(const MxReport& mx, Findings& f) {
@@ -99,9 +106,7 @@ void judge_dane(const MxReport& mx, Findings& f) {
             "The MX host's zone is DNSSEC-signed but publishes no TLSA record: DANE is one record away.",
             "DANE lets senders authenticate this server without trusting any CA, and protects against STARTTLS "
             "stripping.",
-            safe_tlsa_fix(mx).starts_with("Do not")
-                ? safe_tlsa_fix(mx)
-                : "Publish " + safe_tlsa_fix(mx) + " (and a second record for the next key before any rollover).");
+            dane_none_fix(mx));
     return;
   }
   if (mx.tlsa_security != dns::Security::secure) {

@@ -197,7 +197,7 @@ constexpr size_t max_qids_per_session = 1000;
 
 bool mandatory_tls_level(std::string_view level) {
   auto parsed = postfix::parse_level(level);
-  return parsed && level.find(' ') == std::string_view::npos && postfix::mandatory(*parsed);
+  return parsed && postfix::mandatory(*parsed);
 }
 
 void count_tls(uint64_t& tls, uint64_t& plaintext, uint64_t& unknown, const TlsState& s, uint64_t n = 1) {

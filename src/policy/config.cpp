@@ -28,9 +28,8 @@ Result<bool> parse_yes_no(std::string_view value, const std::string& where) {
 
 Result<bool> set_map_option(MapSection& map, std::string_view key, std::string_view value, const std::string& where) {
   if (key == "dane-level") {
-    auto level = postfix::parse_level(value);
-    if (value.find(' ') != std::string_view::npos || (level != postfix::Level::dane && level != postfix::Level::dane_only))
-      return invalid_error(where + ": dane-level must be dane or dane-only");
+    auto level = postfix::parse_dane_level(value);
+    if (!level) return invalid_error(where + ": dane-level must be dane or dane-only");
     map.dane_level = *level;
     return true;
   }

@@ -97,8 +97,7 @@ Result<std::string> report_level(const json& entry, const std::string& domain) {
   if (level == evidence->end() || !level->is_string()) return invalid_error(domain + ": evidence has no safe_level");
   std::string value = level->get<std::string>();
   auto parsed = postfix::parse_level(value);  // what `mxtls logs` proves: may, encrypt, verify or secure
-  if (!parsed || value.find(' ') != std::string::npos ||
-      (*parsed != postfix::Level::may && *parsed != postfix::Level::encrypt && *parsed != postfix::Level::verify &&
+  if (!parsed || (*parsed != postfix::Level::may && *parsed != postfix::Level::encrypt && *parsed != postfix::Level::verify &&
        *parsed != postfix::Level::secure))
     return invalid_error(domain + ": unknown safe_level " + printable(value, 20));
   return value;

@@ -21,7 +21,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 5> templates
 
 // A Postfix level, or TEMP (a rule may make mail wait).
 bool known_level(std::string_view policy) {
-  return postfix::parse_level(policy) || policy.substr(0, policy.find(' ')) == "TEMP";
+  return postfix::policy_level(policy) || policy.substr(0, policy.find(' ')) == "TEMP";
 }
 
 }  // namespace

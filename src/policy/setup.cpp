@@ -1,7 +1,5 @@
 #include "policy/setup.hpp"
 
-#include <fstream>
-
 #include "mta_sts/open_store.hpp"
 #include "policy/preload.hpp"
 
@@ -38,16 +36,6 @@ Result<LocalRules> read_rules(const ServiceSettings& settings) {
 }
 
 }  // namespace
-
-Result<std::string> read_bounded_file(const std::string& path, size_t max_size) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found_error("cannot read " + path);
-  std::string text(max_size + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > max_size) return invalid_error(path + " is too large");
-  return text;
-}
 
 NetworkToolsFactory network_tools_factory(const ServiceSettings& settings) {
   return [config = settings.resolver_config, anchor = settings.trust_anchor, ca = settings.ca_file,

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "base/files.hpp"
 #include "base/result.hpp"
 #include "policy/log_evidence.hpp"
 #include "policy/rules.hpp"
@@ -54,9 +55,6 @@ Result<std::string> load_lists(PolicyService& service, const ServiceSettings& se
 // PolicyService::set_log_history; read through read_log_report.
 Result<std::shared_ptr<const LogHistory>> read_log_history(const ServiceSettings& settings);
 
-// A file, whole, if at most max_size bytes: not_found "cannot read PATH",
-// or invalid "PATH is too large".
-Result<std::string> read_bounded_file(const std::string& path, size_t max_size);
 
 // An `mxtls logs --json` report, at most max_log_report_size bytes: the one
 // reader for --log-evidence and `policy build --from-logs`.

@@ -17,11 +17,18 @@ std::string_view to_string(Level level) {
   return "?";
 }
 
-std::optional<Level> parse_level(std::string_view policy) {
-  auto word = policy.substr(0, policy.find(' '));
+std::optional<Level> parse_level(std::string_view name) {
   for (auto level : all_levels)
-    if (level != Level::halfdane && word == to_string(level)) return level;
+    if (level != Level::halfdane && name == to_string(level)) return level;
   return std::nullopt;
+}
+
+std::optional<Level> policy_level(std::string_view policy) { return parse_level(policy.substr(0, policy.find(' '))); }
+
+std::optional<Level> parse_dane_level(std::string_view name) {
+  auto level = parse_level(name);
+  if (level != Level::dane && level != Level::dane_only) return std::nullopt;
+  return level;
 }
 
 bool mandatory(Level level) { return level >= Level::encrypt; }

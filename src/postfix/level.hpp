@@ -19,10 +19,16 @@ inline constexpr std::array<Level, 9> all_levels{Level::none,     Level::may,  L
 
 // Postfix's name: "none", ..., "dane-only", ...
 std::string_view to_string(Level level);
+// A level by its exact name; nullopt for anything else. "halfdane" is
+// internal to Postfix (it never appears in configuration), so it does not
+// parse.
+std::optional<Level> parse_level(std::string_view name);
 // The level a policy starts with ("secure match=... servername=hostname" ->
-// secure); nullopt for an unknown word. "halfdane" is internal to Postfix (it
-// never appears in configuration), so it does not parse.
-std::optional<Level> parse_level(std::string_view policy);
+// secure).
+std::optional<Level> policy_level(std::string_view policy);
+// The two answers mxtls may give for DANE domains (--dane-level, a map's
+// dane-level): dane or dane-only; nullopt for anything else.
+std::optional<Level> parse_dane_level(std::string_view name);
 
 // TLS is required: Postfix defers rather than send in plaintext (TLS_MUST_ENCRYPT:
 // encrypt and above). "dane" is mandatory only where usable TLSA records

@@ -16,7 +16,12 @@ TEST(PostfixLevel, PostfixOrderAndNames) {
 }
 
 TEST(PostfixLevel, ParsesThePolicysFirstWord) {
-  EXPECT_EQ(parse_level("secure match=.example.com servername=hostname"), Level::secure);
+  EXPECT_EQ(policy_level("secure match=.example.com servername=hostname"), Level::secure);
+  EXPECT_FALSE(parse_level("secure match=.example.com"));  // a name, exactly
+  EXPECT_EQ(parse_dane_level("dane"), Level::dane);
+  EXPECT_EQ(parse_dane_level("dane-only"), Level::dane_only);
+  EXPECT_FALSE(parse_dane_level("verify"));
+  EXPECT_FALSE(parse_dane_level("dane-only x"));
   EXPECT_EQ(parse_level("dane-only"), Level::dane_only);
   EXPECT_EQ(parse_level("may"), Level::may);
   EXPECT_FALSE(parse_level("halfdane"));  // Postfix-internal

@@ -191,14 +191,8 @@ struct Instant {
 std::optional<Instant> parse_time(std::string_view s) {
   auto parsed = parse_rfc3339_prefix(s);
   if (!parsed || parsed->length != s.size() || !parsed->has_offset) return std::nullopt;
-  int64_t epoch = parsed->epoch;
-  int64_t days = epoch >= 0 ? epoch / 86400 : (epoch - 86399) / 86400;
-  int64_t secs = epoch - days * 86400;
-  int year;
-  unsigned month, day;
-  civil_from_days(days, year, month, day);
-  return Instant{epoch, year, static_cast<int>(month), static_cast<int>(day), static_cast<int>(secs / 3600),
-                 static_cast<int>(secs % 3600 / 60)};
+  auto t = civil_from_epoch(parsed->epoch);
+  return Instant{parsed->epoch, t.year, static_cast<int>(t.month), static_cast<int>(t.day), t.hour, t.minute};
 }
 
 const char* month_name(int m) {
