@@ -11,6 +11,17 @@
 
 namespace mxtls::cli {
 
+namespace {
+
+// The peer-policy rules, in order, as the report names them.
+std::string peer_policy_rules_text() {
+  std::vector<NamedItem> items;
+  for (const auto& rule : check::peer_policy_rules()) items.push_back({rule.name, rule.summary});
+  return numbered_list(items, "  ");
+}
+
+}  // namespace
+
 void CheckCommand::add_to(CLI::App& app) {
   auto* cmd = app.add_subcommand("check", "Test the inbound mail transport security of domains");
   cmd->footer(
@@ -21,6 +32,10 @@ void CheckCommand::add_to(CLI::App& app) {
       "RFC 8461 rules), TLS-RPT, consistency across MX hosts, and the Postfix TLS policy that peers could apply\n"
       "(dane-only, secure, verify, encrypt, may).\n\n"
       "Each finding says what is wrong, why it matters and the exact fix.\n\n"
+      "The policy for peers comes from the same rules as `mxtls serve` (see mxtls serve --help), fed with the\n"
+      "DNS and MTA-STS evidence check gathered; the report prints serve's answer and rule beside it. The first\n"
+      "of these peer-policy rules that applies decides:\n" +
+      peer_policy_rules_text() + "\n"
       "Exit status: 0 all good, 1 warnings, 2 errors, 3 could not test (DNS failure, bad input), 64 usage.\n\n"
       "Examples:\n"
       "  mxtls check example.org\n"

@@ -89,4 +89,27 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
   return out;
 }
 
+std::string numbered_list(const std::vector<NamedItem>& items, std::string_view indent, size_t width) {
+  std::string out;
+  size_t number = 0;
+  for (const auto& rule : items) {
+    std::string line = std::string(indent) + std::to_string(++number) + ". " + std::string(rule.name) + ": ";
+    const std::string hanging(indent.size() + 3, ' ');
+    size_t line_start = out.size();
+    out += line;
+    for (auto word : split(rule.summary, ' ')) {
+      if (out.size() - line_start + 1 + word.size() > width && out.size() - line_start > hanging.size()) {
+        out += "\n";
+        line_start = out.size();
+        out += hanging;
+      } else if (out.back() != ' ') {
+        out += ' ';
+      }
+      out += word;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 }  // namespace mxtls

@@ -22,4 +22,11 @@ std::string hex_encode(std::string_view bytes);
 // Replaces control and non-ASCII bytes so peer-supplied text is safe to print.
 std::string printable(std::string_view s, size_t max_length = 200);
 
+// A numbered list of named rules for --help: "<indent>N. name: summary" per
+// item, the summary wrapped at `width` columns with a hanging indent.
+struct NamedItem {
+  std::string_view name, summary;
+};
+std::string numbered_list(const std::vector<NamedItem>& items, std::string_view indent = "  ", size_t width = 110);
+
 }  // namespace mxtls

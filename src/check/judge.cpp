@@ -14,7 +14,10 @@ int DomainReport::exit_status() const {
 DomainReport judge_domain(DomainFacts facts, const JudgeSettings& settings) {
   DomainReport report{std::move(facts), {}, {}, 0};
   judge_mx(report, report.findings);
-  if (report.invalid_name) return report;  // nothing to recommend for what is no domain
+  if (report.invalid_name) {  // nothing was gathered for what is no domain
+    report.recommendation = recommend_policy(report);
+    return report;
+  }
   for (const auto& mx : report.mxs) {
     judge_addresses(mx, settings, report.findings);
     judge_dane(mx, report.findings);

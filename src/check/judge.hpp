@@ -8,13 +8,9 @@
 
 #include "check/facts.hpp"
 #include "check/findings.hpp"
+#include "check/recommend.hpp"
 
 namespace mxtls::check {
-
-struct Recommendation {
-  std::string policy;  // Postfix smtp_tls_policy_maps right-hand side
-  std::string reason;
-};
 
 struct DomainReport : DomainFacts {
   Recommendation recommendation;
@@ -41,6 +37,5 @@ void judge_dane(const MxReport& mx, Findings& findings);
 void judge_sts(const DomainFacts& facts, Findings& findings);
 void judge_tlsrpt(const DomainFacts& facts, Findings& findings);
 void judge_consistency(const DomainFacts& facts, Findings& findings);
-Recommendation recommend_policy(const DomainFacts& facts);
 
 }  // namespace mxtls::check

@@ -2,6 +2,8 @@
 // fetcher or prober, not even fakes; the clock is a value.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -160,7 +162,11 @@ TEST(Judge, FailedMxLookupMeansCouldNotTest) {
   EXPECT_EQ(ids(report.findings), std::vector<std::string>{"dns.mx.failed"});
   EXPECT_EQ(report.findings.all().front().what, "The MX lookup failed: timed out");
   EXPECT_EQ(report.exit_status(), 3);
-  EXPECT_EQ(report.recommendation.reason, "the domain could not be tested");
+  // As mxtls serve answers (rule mx-lookup-failed): whether DANE applies is unknown.
+  EXPECT_EQ(report.recommendation.policy, "");
+  EXPECT_EQ(report.recommendation.rule, "published");
+  EXPECT_EQ(report.recommendation.published.answer, policy::Answer::temp);
+  EXPECT_EQ(report.recommendation.published.rule, "mx-lookup-failed");
 }
 
 TEST(Judge, NullMxBesideOtherRecordsIsContradicted) {
@@ -371,4 +377,61 @@ TEST(JudgeDaneScope, DaneTaWhoseCaIsNotSentSaysSendTheChain) {
   judge_dane(mx, sent);
   EXPECT_FALSE(find(sent, "dane.ta-not-sent"));
   EXPECT_TRUE(find(sent, "dane.mismatch"));
+}
+
+// One engine with serve (issue 10): the peer-policy rules by name.
+TEST(PeerPolicy, StaleTlsaIsPublishedFailsAndNamesWhatServeAnswers) {
+  DomainFacts facts = signed_domain("stale.test");
+  auto& a = facts.mxs.front().addresses.front();
+  facts.mxs.front().tlsa = {tlsa_311('\x11')};
+  a.dane = a.session->tls;  // completed, not verified
+  auto r = judge_domain(facts, {now, 21}).recommendation;
+  EXPECT_EQ(r.rule, "published-fails");
+  EXPECT_EQ(r.published.rule, "dane");
+  EXPECT_EQ(r.published.policy, "dane-only");
+  EXPECT_EQ(r.policy, "verify");  // what the probes prove: the certificate verifies for its name
+  EXPECT_NE(r.reason.find("mx.stale.test[192.0.2.1] fails the 'dane-only'"), std::string::npos) << r.reason;
+}
+
+TEST(PeerPolicy, MxOutsideTheEnforcedStsPolicyIsPublishedFails) {
+  DomainFacts facts = signed_domain("sts.test");
+  facts.mx_security = dns::Security::insecure;
+  facts.sts_txt = sts::TxtRecord{"1"};
+  facts.sts_policy = sts::Policy{.mode = sts::Mode::enforce, .max_age = 604800, .mx = {"mail.sts.test"}, .warnings = {}};
+  auto r = judge_domain(facts, {now, 21}).recommendation;
+  EXPECT_EQ(r.published.rule, "mta-sts-enforce");
+  EXPECT_EQ(r.rule, "published-fails");
+  facts.sts_policy->mx = {"*.sts.test"};
+  r = judge_domain(facts, {now, 21}).recommendation;
+  EXPECT_EQ(r.rule, "published");
+  EXPECT_EQ(r.policy, "secure match=.sts.test servername=hostname");
+}
+
+TEST(PeerPolicy, UnusableTlsaOnlyNeedsTls) {
+  DomainFacts facts = signed_domain("pkix.test");
+  facts.mxs.front().tlsa = {dane::Tlsa{1, 1, 1, std::string(32, 'k')}};  // PKIX-EE: unusable for SMTP, RFC 7672 3.1.3
+  auto r = judge_domain(facts, {now, 21}).recommendation;
+  EXPECT_EQ(r.published.rule, "dane-unusable-tlsa");
+  EXPECT_EQ(r.rule, "published");
+  EXPECT_EQ(r.policy, "dane");
+  facts.mxs.front().addresses.front().session->tls.reset();  // no TLS: the mandatory TLS fails
+  EXPECT_EQ(judge_domain(facts, {now, 21}).recommendation.rule, "published-fails");
+}
+
+TEST(PeerPolicy, NoPublishedPolicyGivesWhatTheProbesProve) {
+  DomainFacts facts = signed_domain("plain.test");
+  auto r = judge_domain(facts, {now, 21}).recommendation;
+  EXPECT_EQ(r.published.answer, policy::Answer::notfound);
+  EXPECT_EQ(r.rule, "probe-verify");
+  facts.mxs.front().addresses.front().session->tls->verify_code = 19;  // self-signed in chain
+  EXPECT_EQ(judge_domain(facts, {now, 21}).recommendation.rule, "probe-encrypt");
+  facts.mxs.front().addresses.front().session->tls.reset();
+  EXPECT_EQ(judge_domain(facts, {now, 21}).recommendation.rule, "probe-may");
+}
+
+TEST(PeerPolicy, EveryRuleIsDocumented) {
+  std::ifstream in(std::string(MXTLS_SOURCE_DIR) + "/docs/check-json.md");
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& rule : peer_policy_rules())
+    EXPECT_NE(doc.find("`" + std::string(rule.name) + "`"), std::string::npos) << rule.name;
 }

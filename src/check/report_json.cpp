@@ -70,6 +70,20 @@ json mx_json(const check::MxReport& mx) {
           {"addresses", addresses}};
 }
 
+// The peer policy, the rule that decided it and serve's answer from the
+// same evidence (docs/check-json.md).
+json recommendation_json(const check::Recommendation& r) {
+  const auto& serve = r.published;
+  return {{"policy", r.policy},
+          {"reason", r.reason},
+          {"rule", r.rule},
+          {"serve",
+           {{"answer", policy::to_string(serve.answer)},
+            {"policy", serve.policy},
+            {"rule", serve.rule},
+            {"reason", serve.reason}}}};
+}
+
 }  // namespace
 
 json to_json(const check::DomainReport& r) {
@@ -100,7 +114,7 @@ json to_json(const check::DomainReport& r) {
           {"mx", mxs},
           {"mta_sts", sts},
           {"tlsrpt", r.tlsrpt ? json{{"rua", r.tlsrpt->rua}} : json(nullptr)},
-          {"recommended_policy", {{"policy", r.recommendation.policy}, {"reason", r.recommendation.reason}}},
+          {"recommended_policy", recommendation_json(r.recommendation)},
           {"findings", findings},
           {"seconds", r.seconds}};
 }

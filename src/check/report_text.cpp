@@ -50,6 +50,13 @@ void write_address(std::ostringstream& out, const check::AddressReport& a) {
   out << "\n";
 }
 
+// "OK dane-only (rule dane)", "NOTFOUND (rule none)".
+std::string serve_answer(const policy::Decision& d) {
+  std::string out = policy::to_string(d.answer);
+  if (!d.policy.empty()) out += " " + d.policy;
+  return out + " (rule " + d.rule + ")";
+}
+
 }  // namespace
 
 std::string render_text(const check::DomainReport& r, bool colour, bool verbose) {
@@ -74,6 +81,8 @@ std::string render_text(const check::DomainReport& r, bool colour, bool verbose)
   out << "  Policy for peers: "
       << (r.recommendation.policy.empty() ? "(none)" : r.recommendation.policy) << " (" << r.recommendation.reason
       << ")\n";
+  out << "    rule " << r.recommendation.rule << "; mxtls serve answers " << serve_answer(r.recommendation.published)
+      << "\n";
   return out.str();
 }
 

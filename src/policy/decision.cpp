@@ -182,26 +182,9 @@ const char* to_string(Source source) {
 std::span<const Rule> rules() { return rules_table; }
 
 std::string rules_precedence_text(std::string_view indent, size_t width) {
-  std::string out;
-  size_t number = 0;
-  for (const auto& rule : rules()) {
-    std::string line = std::string(indent) + std::to_string(++number) + ". " + std::string(rule.name) + ": ";
-    const std::string hanging(indent.size() + 3, ' ');
-    size_t line_start = out.size();
-    out += line;
-    for (auto word : split(rule.summary, ' ')) {
-      if (out.size() - line_start + 1 + word.size() > width && out.size() - line_start > hanging.size()) {
-        out += "\n";
-        line_start = out.size();
-        out += hanging;
-      } else if (out.back() != ' ') {
-        out += ' ';
-      }
-      out += word;
-    }
-    out += '\n';
-  }
-  return out;
+  std::vector<NamedItem> items;
+  for (const auto& rule : rules()) items.push_back({rule.name, rule.summary});
+  return numbered_list(items, indent, width);
 }
 
 Decision decide(const Evidence& evidence, const Options& options) {

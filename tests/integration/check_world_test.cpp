@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 using nlohmann::json;
@@ -56,7 +57,7 @@ const char* all_domains[] = {
     "sts-redirect.example", "sts-badtype.example", "sts-badcert.example", "sts-500.example", "sts-junk.example",
     "sts-hang.example", "sts-hang2.example",
     "split.example", "mixtrust.example", "halfdane.example", "nullmx.example",
-    "nomx.example", "insecure.example", "unsignedmx.insecure.example", "aliasmx.example", "iplitmx.example", "daneself.example",
+    "nomx.example", "insecure.example", "unsignedmx.insecure.example", "aliasmx.example", "iplitmx.example", "daneself.example", "danetachain.example",
     "nullplus.example", "tarpit.example", "garbage.example", "longline.example", "drop.example",
     "unreachable.example"};
 
@@ -235,9 +236,12 @@ TEST_F(World, DaneOnOneMxOnly) {
   EXPECT_FINDING("halfdane.example", "consistency.dane", "warning");
   std::string fix = finding("halfdane.example", "consistency.dane")["fix"];
   EXPECT_NE(fix.find("_25._tcp.mx.good.example. IN TLSA 3 1 1 "), std::string::npos) << fix;
+  // As serve answers: dane, not dane-only (Postfix's dane level uses may for
+  // the MX without TLSA).
   const auto& policy = report("halfdane.example")["recommended_policy"];
-  EXPECT_EQ(policy["policy"], "verify") << policy;
-  EXPECT_NE(policy["reason"].get<std::string>().find("dane-only would defer mail to mx.good.example"),
+  EXPECT_EQ(policy["policy"], "dane") << policy;
+  EXPECT_EQ(policy["rule"], "published") << policy;
+  EXPECT_NE(policy["reason"].get<std::string>().find("not dane-only because mx.good.example publishes no TLSA"),
             std::string::npos) << policy;
 }
 
@@ -269,6 +273,18 @@ TEST_F(World, DaneEeSelfSignedIsRightForDaneSenders) {
   EXPECT_FINDING("selfsigned.example", "cert.self-signed", "error");  // without DANE it stays an error
 }
 
+// RFC 7672 3.1.2: a DANE-TA record for a CA the server does not send cannot
+// match; the fix is the full chain, not a new record.
+TEST_F(World, DaneTaWhoseCaIsNotSent) {
+  EXPECT_FINDING("danetachain.example", "dane.ta-not-sent", "error");
+  std::string fix = finding("danetachain.example", "dane.ta-not-sent")["fix"];
+  EXPECT_NE(fix.find("chain"), std::string::npos) << fix;
+  EXPECT_FALSE(finding("danetachain.example", "dane.mismatch").is_object()) << describe("danetachain.example");
+  const auto& policy = report("danetachain.example")["recommended_policy"];
+  EXPECT_EQ(policy["rule"], "published-fails") << policy;
+  EXPECT_EQ(policy["serve"]["policy"], "dane-only") << policy;
+}
+
 // MX target validity against real DNS (NSD): an alias, an IP literal, a null
 // MX beside another MX.
 TEST_F(World, MxTargetsThatAreNotHostNames) {
@@ -292,6 +308,40 @@ TEST_F(World, UnsignedMxToATlsaHostIsNotDane) {
   ASSERT_FALSE(doc.is_discarded()) << explain.output;
   EXPECT_NE(doc["domains"][0]["policy"], "dane-only") << explain.output;
   EXPECT_NE(doc["domains"][0]["rule"], "dane") << explain.output;
+}
+
+// One engine (issue 10): on every demo domain, the serve answer check
+// reports is what the real `mxtls policy explain` answers, and check's own
+// policy equals it unless a named peer-policy rule says why it differs.
+TEST_F(World, CheckAndPolicyExplainAgreeOnEveryDomain) {
+  std::string domains;
+  for (const char* d : all_domains) domains += std::string(" ") + d;
+  CommandResult explain = run(std::string(MXTLS_BINARY) + " policy explain --cache :memory: --timeout 4 --resolver-config " +
+                              run_dir + "/unbound.conf --ca-file " + run_dir + "/ca/root.pem --json" + domains);
+  auto doc = json::parse(explain.output, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << explain.output;
+  const std::set<std::string> differing_rules = {"published-fails", "probe-may", "probe-verify", "probe-encrypt"};
+  size_t compared = 0;
+  for (const auto& answer : doc["domains"]) {
+    const std::string domain = answer["domain"];
+    const auto& recommended = report(domain)["recommended_policy"];
+    ASSERT_TRUE(recommended.is_object()) << domain;
+    const auto& serve = recommended["serve"];
+    EXPECT_EQ(serve["answer"], answer["answer"]) << domain << "\ncheck: " << recommended.dump(2) << "\nexplain: " << answer.dump(2);
+    EXPECT_EQ(serve["policy"], answer["policy"]) << domain << "\nexplain: " << answer.dump(2);
+    EXPECT_EQ(serve["rule"], answer["rule"]) << domain << "\nexplain: " << answer.dump(2);
+    const std::string rule = recommended["rule"];
+    if (recommended["policy"] != answer["policy"])
+      EXPECT_TRUE(differing_rules.count(rule)) << domain << ": check says " << recommended.dump(2);
+    else
+      EXPECT_FALSE(rule == "published-fails") << domain;
+    ++compared;
+  }
+  EXPECT_EQ(compared, std::size(all_domains));
+  EXPECT_EQ(report("dane.example")["recommended_policy"]["rule"], "published");
+  EXPECT_EQ(report("staletlsa.example")["recommended_policy"]["rule"], "published-fails");
+  EXPECT_EQ(report("staletlsa.example")["recommended_policy"]["serve"]["policy"], "dane-only");
+  EXPECT_EQ(report("sts-mismatch.example")["recommended_policy"]["rule"], "published-fails");
 }
 
 TEST_F(World, HostileServersGiveClearFindings) {
