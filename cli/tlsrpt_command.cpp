@@ -1,5 +1,6 @@
 // mxtls tlsrpt: store and read the SMTP TLS reports (RFC 8460) senders mail in.
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -54,8 +55,8 @@ constexpr const char* read_help =
     "(the MX host and domain filled in). --json prints one document (schema: docs/tlsrpt-json.md). Reports the\n"
     "sender got slightly wrong (a count left out, failure details that do not add up) are read and listed\n"
     "under \"Odd reports\".\n\n"
-    "Exit status: 0 all read, 1 some input (or stored row) could not be read, 64 usage, 75 the database could\n"
-    "not be opened.\n\n"
+    "Exit status: 0 all read, 1 some input (or stored row) could not be read or there is no database, 64 usage,\n"
+    "75 the database could not be opened.\n\n"
     "Examples:\n"
     "  mxtls tlsrpt read\n"
     "  mxtls tlsrpt read --since 2026-11-01 --json > tlsrpt.json\n"
@@ -134,7 +135,13 @@ int TlsrptCommand::read(const CLI::App& cmd) {
   std::vector<tlsrpt::Report> reports;
   bool some_failed = false;
   if (inputs_.empty() || cmd.count("--db")) {
-    auto store = tlsrpt::ReportStore::open(database_.empty() ? tlsrpt::default_database : database_);
+    std::string path = database_.empty() ? tlsrpt::default_database : database_;
+    std::error_code ec;
+    if (path != ":memory:" && !std::filesystem::exists(path, ec)) {  // reading creates no database
+      std::cerr << "mxtls tlsrpt read: no report database at " << path << " (mxtls tlsrpt ingest makes it)\n";
+      return 1;
+    }
+    auto store = tlsrpt::ReportStore::open(path);
     auto loaded = store ? (*store)->load(since.value_or(INT64_MIN)) : Result<tlsrpt::StoredReports>(store.error());
     if (!loaded) {
       std::cerr << "mxtls tlsrpt read: " << loaded.error().message << "\n";

@@ -188,6 +188,7 @@ Result<std::string> gunzip_bounded(std::string_view data, size_t max_size) {
 }
 
 std::vector<Received> read_bytes(std::string_view bytes, const std::string& origin) {
+  if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);  // a UTF-8 byte order mark before JSON
   auto start = bytes.find_first_not_of(" \t\r\n");
   bool gzip = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
               static_cast<unsigned char>(bytes[1]) == 0x8b;
@@ -203,7 +204,12 @@ std::vector<Received> read_input(const std::string& path) {
   }
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return read_maildir(path);
-  auto data = read_bounded_file(path, max_input_size);
+  // read_bounded_file allocates its whole bound up front: a Maildir of small
+  // messages would zero-fill 64 MiB per message. A regular file's size, with
+  // room to grow, is bound enough.
+  auto size = std::filesystem::file_size(path, ec);
+  size_t bound = !ec && size < max_input_size ? std::min<size_t>(size + 65536, max_input_size) : max_input_size;
+  auto data = read_bounded_file(path, bound);
   if (!data) return {failed(path, data.error())};
   return read_bytes(*data, path);
 }

@@ -82,6 +82,9 @@ run files tlsrpt read "$eml" "$work/broken.json"
 run nodb tlsrpt ingest --db "$work/no/such/dir/x.sqlite" "$eml"
 [ $rc = 75 ] && grep -q "cannot open the report database" "$work/nodb.err" && pass "no database: exit 75 (tempfail)" ||
   fail "no database: exit $rc: $(cat "$work/nodb.err")"
+run read_nodb tlsrpt read --db "$work/none.sqlite"
+[ $rc = 1 ] && grep -q "no report database at $work/none.sqlite" "$work/read_nodb.err" && [ ! -e "$work/none.sqlite" ] &&
+  pass "read without a database: exit 1, none created" || fail "read without a database: exit $rc"
 run both tlsrpt read --db "$db" "$eml"
 [ $rc = 64 ] && pass "read --db and FILE: exit 64" || fail "read --db and FILE: exit $rc"
 run bad_since tlsrpt read --db "$db" --since yesterday
