@@ -49,7 +49,9 @@ MxRow mx_row(const std::string& host, const MxSum& sum, const std::string& domai
   MxRow row{host, {sum.ips.begin(), sum.ips.end()}, sum.failed, {}};
   for (const auto& [type, f] : sum.failures)
     row.failures.push_back({type, f.sessions, {f.sending_ips.begin(), f.sending_ips.end()},
-                            {f.reason_codes.begin(), f.reason_codes.end()}, explain_failure(type, domain, host)});
+                            {f.reason_codes.begin(), f.reason_codes.end()},
+                            // The names come from the sender: made printable before they go into sentences.
+                            explain_failure(type, printable(domain, 100), printable(host, 100))});
   std::stable_sort(row.failures.begin(), row.failures.end(),
                    [](const FailureRow& a, const FailureRow& b) { return a.sessions > b.sessions; });
   return row;

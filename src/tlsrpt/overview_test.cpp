@@ -112,3 +112,11 @@ TEST(TlsRptOverview, JsonFollowsTheDocumentedSchema) {
   auto empty = nlohmann::json::parse(render_json(build_overview({})));
   EXPECT_TRUE(empty["start"].is_null());
 }
+
+TEST(TlsRptOverview, SendersBytesArePrintable) {
+  auto o = build_overview({report("Evil\x1b[2J", "e1", 1700000000,
+                                  {sts(1, {failure("certificate-expired", "mx\x1b]0;pwned\x07.example.org", 1)})})});
+  auto text = render_text(o);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+}
