@@ -55,4 +55,22 @@ class LogsCommand {
   int exit_status_ = 0;
 };
 
+// `mxtls tlsrpt ingest` and `mxtls tlsrpt read`: the SMTP TLS reports
+// (RFC 8460) that senders mail to the domain's _smtp._tls address.
+class TlsrptCommand {
+ public:
+  void add_to(CLI::App& app);
+  int exit_status() const { return exit_status_; }
+
+ private:
+  int ingest();
+  int read(const CLI::App& cmd);
+
+  std::string database_;
+  std::vector<std::string> inputs_;
+  bool json_ = false;
+  std::string since_;
+  int exit_status_ = 0;
+};
+
 }  // namespace mxtls::cli

@@ -1,5 +1,7 @@
 #include "tlsrpt/record.hpp"
 
+#include <algorithm>
+
 #include "base/text.hpp"
 #include "dns/dns.hpp"
 
@@ -10,7 +12,11 @@ constexpr std::string_view version = "v=TLSRPTv1";
 
 Result<std::string> parse_uri(std::string_view uri) {
   uri = trim(uri);
-  // RFC 8460 3: commas and exclamation marks inside a URI are %-encoded.
+  // RFC 8460 3: commas and exclamation marks inside a URI are %-encoded; a
+  // URI (RFC 3986 2) has no whitespace or control characters at all, so
+  // "mailto:x@x.example other" is a broken record, not an address.
+  if (std::any_of(uri.begin(), uri.end(), [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; }))
+    return invalid_error("\"" + printable(uri) + "\" contains whitespace or control characters (RFC 3986 2)");
   auto lower = to_lower(uri.substr(0, 8));
   if (lower.rfind("mailto:", 0) == 0) {
     auto address = uri.substr(7);

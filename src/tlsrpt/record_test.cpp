@@ -27,3 +27,14 @@ TEST(TlsRpt, ExactlyOneRecord) {
   EXPECT_EQ(select_record({"v=TLSRPTv1; rua=mailto:a@b", "v=TLSRPTv1; rua=mailto:c@d"}).error().kind,
             ErrorKind::invalid);
 }
+
+// ../shared/corpora/REPORT.md S5: a URI with whitespace in it is not a URI.
+TEST(TlsRpt, RejectsUriWithWhitespace) {
+  auto r = parse_record("v=TLSRPTv1; rua=mailto:x@x.example other");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::invalid);
+  EXPECT_NE(r.error().message.find("whitespace"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(parse_record("v=TLSRPTv1; rua=https://example.com/ tls"));
+  EXPECT_FALSE(parse_record("v=TLSRPTv1; rua=mailto:x@x.example\tother"));
+  EXPECT_TRUE(parse_record("v=TLSRPTv1; rua= mailto:x@x.example , https://r.example/v1 "));  // around commas: fine
+}

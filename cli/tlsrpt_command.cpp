@@ -1,0 +1,171 @@
+// mxtls tlsrpt: store and read the SMTP TLS reports (RFC 8460) senders mail in.
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include "base/text.hpp"
+#include "base/time.hpp"
+#include "commands.hpp"
+#include "tlsrpt/inputs.hpp"
+#include "tlsrpt/overview.hpp"
+#include "tlsrpt/store.hpp"
+
+namespace mxtls::cli {
+namespace {
+
+constexpr int usage_status = 64;     // EX_USAGE
+constexpr int tempfail_status = 75;  // EX_TEMPFAIL: Postfix's pipe(8) defers the mail and tries again
+
+constexpr const char* tlsrpt_help =
+    "\nSenders that support SMTP TLS Reporting (RFC 8460: Google, Microsoft, mail.ru, ...) mail a daily report to\n"
+    "the address in your domain's _smtp._tls TXT record (\"v=TLSRPTv1; rua=mailto:tlsrpt@example.org\"): how many\n"
+    "sessions to your MX hosts succeeded with TLS under your MTA-STS or DANE policy, and each failure with its\n"
+    "result type, the sending and receiving addresses. `ingest` stores them, `read` says what they mean.";
+
+constexpr const char* ingest_help =
+    "\nInputs (the kind is told from the content, so '-' may be any of them): a report (.json, or gzip .json.gz),\n"
+    "a mail message (multipart/report; report-type=tlsrpt with an application/tlsrpt+gzip or +json part, RFC 8460\n"
+    "5.3; MIME parsed by GMime), an mbox, a Maildir directory (cur/ and new/), '-' for standard input.\n"
+    "Limits: 64 MiB per input, 16 MiB of JSON per report (a gzip bomb is refused, the rest of the batch is read).\n"
+    "Reports are kept by report-id: one delivered twice counts once (\"duplicate\").\n\n"
+    "One line per report found: \"INPUT: stored REPORT-ID (ORGANISATION, START to END)\", \"INPUT: duplicate\n"
+    "REPORT-ID\" or \"INPUT: error: WHY\".\n\n"
+    "Exit status: 0 every input read (stored or duplicate), 1 some input had no readable report (the others are\n"
+    "stored), 64 usage, 75 the database could not be opened or written (EX_TEMPFAIL: a Postfix pipe(8)\n"
+    "transport defers the mail and delivers it again later, so no report is lost).\n\n"
+    "Postfix, straight from the mail (see the README): /etc/aliases\n"
+    "  tlsrpt: \"|/usr/local/bin/mxtls tlsrpt ingest --db /var/lib/mxtls/tlsrpt.sqlite -\"\n"
+    "or a master.cf transport\n"
+    "  mxtls-tlsrpt unix - n n - 4 pipe\n"
+    "    flags=RX user=mxtls argv=/usr/local/bin/mxtls tlsrpt ingest --db /var/lib/mxtls/tlsrpt.sqlite -\n"
+    "with transport_maps = hash:/etc/postfix/transport and \"tlsrpt@example.org mxtls-tlsrpt:\" in it.\n\n"
+    "Examples:\n"
+    "  mxtls tlsrpt ingest ~/Maildir/.TLSRPT\n"
+    "  mxtls tlsrpt ingest --db ./tlsrpt.sqlite google.com!example.org!1725321600!1725407999!001.json.gz\n"
+    "  mxtls tlsrpt ingest - < report.eml";
+
+constexpr const char* read_help =
+    "\nWithout FILE, reads the database (--db); with FILE..., reads those inputs directly (the same kinds as\n"
+    "`ingest`), storing nothing. A report-id seen twice counts once.\n\n"
+    "The report, per reporting organisation, per policy (sts, tlsa, no-policy-found; and its domain), per\n"
+    "receiving MX host: sessions, failed sessions and their share, and for each failure type (RFC 8460 4.3):\n"
+    "the sessions, the sending addresses, the sender's failure-reason-code, what it means for you and the fix\n"
+    "(the MX host and domain filled in). --json prints one document (schema: docs/tlsrpt-json.md). Reports the\n"
+    "sender got slightly wrong (a count left out, failure details that do not add up) are read and listed\n"
+    "under \"Odd reports\".\n\n"
+    "Exit status: 0 all read, 1 some input (or stored row) could not be read or there is no database, 64 usage,\n"
+    "75 the database could not be opened.\n\n"
+    "Examples:\n"
+    "  mxtls tlsrpt read\n"
+    "  mxtls tlsrpt read --since 2026-11-01 --json > tlsrpt.json\n"
+    "  mxtls tlsrpt read report.eml other.json.gz";
+
+// --since: a date (YYYY-MM-DD, midnight UTC) or an RFC 3339 date-time.
+std::optional<int64_t> parse_since(const std::string& text) {
+  std::string stamp = text.size() == 10 ? text + "T00:00:00Z" : text;
+  auto parsed = parse_rfc3339_prefix(stamp);
+  if (!parsed || parsed->length != stamp.size()) return std::nullopt;
+  return parsed->epoch;
+}
+
+std::string describe(const tlsrpt::Report& report) {
+  return printable(report.report_id, 120) + " (" + printable(report.organization_name, 80) + ", " +
+         format_rfc3339(report.start) + " to " + format_rfc3339(report.end) + ")";
+}
+
+}  // namespace
+
+void TlsrptCommand::add_to(CLI::App& app) {
+  auto* cmd = app.add_subcommand("tlsrpt", "Store and read the SMTP TLS reports (RFC 8460) senders mail you");
+  cmd->require_subcommand(1);
+  cmd->footer(tlsrpt_help);
+  auto* ingest = cmd->add_subcommand("ingest", "Store the TLS reports in FILE... ('-': standard input) in the database");
+  ingest->footer(ingest_help);
+  ingest->add_option("--db", database_, "The report database (SQLite)")->default_str(tlsrpt::default_database);
+  ingest->add_option("inputs", inputs_, "Reports, mail messages, mboxes, Maildirs; '-' for standard input")->required();
+  ingest->callback([this] { exit_status_ = this->ingest(); });
+  auto* read = cmd->add_subcommand("read", "What the stored reports (or those in FILE...) say, with the fixes");
+  read->footer(read_help);
+  auto* db = read->add_option("--db", database_, "The report database (SQLite)")->default_str(tlsrpt::default_database);
+  auto* files = read->add_option("inputs", inputs_, "Read these inputs instead of the database");
+  db->excludes(files);
+  read->add_flag("--json", json_, "Print one JSON document (schema: docs/tlsrpt-json.md) instead of the text");
+  read->add_option("--since", since_, "Only reports whose period ends on or after DATE (YYYY-MM-DD, UTC, or RFC 3339)");
+  read->callback([this, read] { exit_status_ = this->read(*read); });
+}
+
+int TlsrptCommand::ingest() {
+  auto store = tlsrpt::ReportStore::open(database_.empty() ? tlsrpt::default_database : database_);
+  if (!store) {
+    std::cerr << "mxtls tlsrpt ingest: " << store.error().message << "\n";
+    return tempfail_status;
+  }
+  bool some_failed = false;
+  for (const auto& input : inputs_) {
+    for (auto& item : tlsrpt::read_input(input)) {
+      std::string origin = printable(item.origin, 300);
+      if (!item.report) {
+        std::cout << origin << ": error: " << item.report.error().message << "\n";
+        some_failed = true;
+        continue;
+      }
+      auto added = (*store)->add(*item.report, item.json, static_cast<int64_t>(std::time(nullptr)));
+      if (!added) {
+        std::cerr << "mxtls tlsrpt ingest: " << added.error().message << "\n";
+        return tempfail_status;
+      }
+      bool stored = *added == tlsrpt::ReportStore::Added::stored;
+      std::cout << origin << (stored ? ": stored " + describe(*item.report)
+                                     : ": duplicate " + printable(item.report->report_id, 120) + " (already stored)")
+                << "\n";
+    }
+  }
+  return some_failed ? 1 : 0;
+}
+
+int TlsrptCommand::read(const CLI::App& cmd) {
+  std::optional<int64_t> since;
+  if (!since_.empty() && !(since = parse_since(since_))) {
+    std::cerr << "mxtls tlsrpt read: --since '" << printable(since_, 60)
+              << "' is neither YYYY-MM-DD nor an RFC 3339 date-time\n";
+    return usage_status;
+  }
+  std::vector<tlsrpt::Report> reports;
+  bool some_failed = false;
+  if (inputs_.empty() || cmd.count("--db")) {
+    std::string path = database_.empty() ? tlsrpt::default_database : database_;
+    std::error_code ec;
+    if (path != ":memory:" && !std::filesystem::exists(path, ec)) {  // reading creates no database
+      std::cerr << "mxtls tlsrpt read: no report database at " << path << " (mxtls tlsrpt ingest makes it)\n";
+      return 1;
+    }
+    auto store = tlsrpt::ReportStore::open(path);
+    auto loaded = store ? (*store)->load(since.value_or(INT64_MIN)) : Result<tlsrpt::StoredReports>(store.error());
+    if (!loaded) {
+      std::cerr << "mxtls tlsrpt read: " << loaded.error().message << "\n";
+      return tempfail_status;
+    }
+    for (const auto& problem : loaded->problems) std::cerr << "mxtls tlsrpt read: " << problem << "\n";
+    some_failed = !loaded->problems.empty();
+    reports = std::move(loaded->reports);
+  } else {
+    std::map<std::string, bool> seen;  // report-id: the same rule as the database
+    for (const auto& input : inputs_)
+      for (auto& item : tlsrpt::read_input(input)) {
+        if (!item.report) {
+          std::cerr << "mxtls tlsrpt read: " << printable(item.origin, 300) << ": " << item.report.error().message << "\n";
+          some_failed = true;
+        } else if (item.report->end >= since.value_or(INT64_MIN) && !seen[item.report->report_id]) {
+          seen[item.report->report_id] = true;
+          reports.push_back(std::move(*item.report));
+        }
+      }
+  }
+  auto overview = tlsrpt::build_overview(reports);
+  std::cout << (json_ ? tlsrpt::render_json(overview) : tlsrpt::render_text(overview));
+  return some_failed ? 1 : 0;
+}
+
+}  // namespace mxtls::cli

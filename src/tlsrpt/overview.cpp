@@ -1,0 +1,199 @@
+#include "tlsrpt/overview.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/text.hpp"
+#include "base/time.hpp"
+
+namespace mxtls::tlsrpt {
+namespace {
+
+struct FailureSum {
+  uint64_t sessions = 0;
+  std::set<std::string> sending_ips, reason_codes;
+};
+struct MxSum {
+  std::set<std::string> ips;
+  uint64_t failed = 0;
+  std::map<std::string, FailureSum> failures;  // by result type
+};
+struct PolicySum {
+  uint64_t successful = 0, failed = 0;
+  std::map<std::string, MxSum> mx;
+};
+struct OrganisationSum {
+  size_t reports = 0;
+  int64_t start = 0, end = 0;
+  std::map<std::pair<std::string, std::string>, PolicySum> policies;  // (type, domain)
+};
+
+void add_policy(const PolicyResult& policy, PolicySum& sum) {
+  sum.successful += policy.successful_sessions;
+  sum.failed += policy.failed_sessions;
+  for (const auto& f : policy.failures) {
+    auto& mx = sum.mx[normalize_domain(f.receiving_mx_hostname)];
+    if (!f.receiving_ip.empty()) mx.ips.insert(f.receiving_ip);
+    mx.failed += f.failed_session_count;
+    auto& failure = mx.failures[f.result_type];
+    failure.sessions += f.failed_session_count;
+    if (!f.sending_mta_ip.empty()) failure.sending_ips.insert(f.sending_mta_ip);
+    if (!f.failure_reason_code.empty()) failure.reason_codes.insert(f.failure_reason_code);
+  }
+}
+
+MxRow mx_row(const std::string& host, const MxSum& sum, const std::string& domain) {
+  MxRow row{host, {sum.ips.begin(), sum.ips.end()}, sum.failed, {}};
+  for (const auto& [type, f] : sum.failures)
+    row.failures.push_back({type, f.sessions, {f.sending_ips.begin(), f.sending_ips.end()},
+                            {f.reason_codes.begin(), f.reason_codes.end()},
+                            // The names come from the sender: made printable before they go into sentences.
+                            explain_failure(type, printable(domain, 100), printable(host, 100))});
+  std::stable_sort(row.failures.begin(), row.failures.end(),
+                   [](const FailureRow& a, const FailureRow& b) { return a.sessions > b.sessions; });
+  return row;
+}
+
+OrganisationRow organisation_row(const std::string& name, const OrganisationSum& sum) {
+  OrganisationRow row{name, sum.reports, sum.start, sum.end, {}};
+  for (const auto& [key, p] : sum.policies) {
+    PolicyRow policy{key.first, key.second, p.successful, p.failed, {}};
+    for (const auto& [host, mx] : p.mx) policy.mx.push_back(mx_row(host, mx, key.second));
+    std::stable_sort(policy.mx.begin(), policy.mx.end(),
+                     [](const MxRow& a, const MxRow& b) { return a.failed_sessions > b.failed_sessions; });
+    row.policies.push_back(std::move(policy));
+  }
+  return row;
+}
+
+std::string percent(double share) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f%%", 100 * share);
+  return text;
+}
+
+std::string date(int64_t epoch) { return format_rfc3339(epoch).substr(0, 10); }
+
+std::string sessions(uint64_t n) { return std::to_string(n) + (n == 1 ? " session" : " sessions"); }
+
+void write_failure_text(const FailureRow& f, std::string& out) {
+  out += "      " + printable(f.result_type, 80) + ": " + sessions(f.sessions);
+  if (!f.sending_ips.empty()) out += " from " + printable(join(f.sending_ips), 200);
+  out += "\n";
+  if (!f.reason_codes.empty()) out += "        reason: " + printable(join(f.reason_codes, "; "), 300) + "\n";
+  out += "        means:  " + f.explanation.meaning + " (" + f.explanation.section + ")\n";
+  out += "        fix:    " + f.explanation.fix + "\n";
+}
+
+void write_policy_text(const PolicyRow& p, std::string& out) {
+  out += "  " + printable(p.type, 40) + (p.domain.empty() ? "" : " " + printable(p.domain, 100)) + ": " +
+         sessions(p.successful_sessions + p.failed_sessions) + ", " + std::to_string(p.failed_sessions) + " failed (" +
+         percent(p.failure_share()) + ")\n";
+  for (const auto& mx : p.mx) {
+    out += "    " + (mx.host.empty() ? std::string("(MX not named)") : printable(mx.host, 100));
+    if (!mx.ips.empty()) out += " [" + printable(join(mx.ips), 200) + "]";
+    out += ": " + std::to_string(mx.failed_sessions) + " failed\n";
+    for (const auto& f : mx.failures) write_failure_text(f, out);
+  }
+}
+
+}  // namespace
+
+double PolicyRow::failure_share() const {
+  uint64_t total = successful_sessions + failed_sessions;
+  return total ? static_cast<double>(failed_sessions) / static_cast<double>(total) : 0.0;
+}
+
+Overview build_overview(const std::vector<Report>& reports) {
+  Overview overview;
+  std::map<std::string, OrganisationSum> organisations;
+  for (const auto& report : reports) {
+    auto& org = organisations[report.organization_name];
+    org.start = org.reports ? std::min(org.start, report.start) : report.start;
+    org.end = org.reports ? std::max(org.end, report.end) : report.end;
+    ++org.reports;
+    overview.start = overview.reports ? std::min(overview.start, report.start) : report.start;
+    overview.end = overview.reports ? std::max(overview.end, report.end) : report.end;
+    ++overview.reports;
+    overview.successful_sessions += report.successful_sessions();
+    overview.failed_sessions += report.failed_sessions();
+    for (const auto& policy : report.policies) add_policy(policy, org.policies[{policy.type_name, policy.policy_domain}]);
+    for (const auto& warning : report.warnings)
+      overview.warnings.push_back("report " + printable(report.report_id, 100) + " from " +
+                                  printable(report.organization_name, 100) + ": " + printable(warning, 300));
+  }
+  for (const auto& [name, sum] : organisations) overview.organisations.push_back(organisation_row(name, sum));
+  return overview;
+}
+
+std::string render_text(const Overview& overview) {
+  if (overview.reports == 0) return "No TLS reports.\n";
+  uint64_t total = overview.successful_sessions + overview.failed_sessions;
+  double share = total ? static_cast<double>(overview.failed_sessions) / static_cast<double>(total) : 0.0;
+  std::string out = "TLS reports (RFC 8460): " + std::to_string(overview.reports) + " from " +
+                    std::to_string(overview.organisations.size()) + " organisations, " + date(overview.start) +
+                    " to " + date(overview.end) + "; " + sessions(total) + ", " +
+                    std::to_string(overview.failed_sessions) + " failed (" + percent(share) + ")\n";
+  for (const auto& org : overview.organisations) {
+    out += "\n" + printable(org.name, 100) + ": " + std::to_string(org.reports) +
+           (org.reports == 1 ? " report, " : " reports, ") + date(org.start) + " to " + date(org.end) + "\n";
+    for (const auto& p : org.policies) write_policy_text(p, out);
+  }
+  if (!overview.warnings.empty()) out += "\nOdd reports:\n";
+  for (const auto& warning : overview.warnings) out += "  " + warning + "\n";
+  return out;
+}
+
+namespace {
+
+nlohmann::json failure_json(const FailureRow& f) {
+  return {{"result_type", f.result_type},       {"sessions", f.sessions},
+          {"sending_mta_ips", f.sending_ips},   {"failure_reason_codes", f.reason_codes},
+          {"known", f.explanation.known},       {"rfc", f.explanation.section},
+          {"meaning", f.explanation.meaning},   {"fix", f.explanation.fix}};
+}
+
+nlohmann::json policy_json(const PolicyRow& p) {
+  auto mx = nlohmann::json::array();
+  for (const auto& row : p.mx) {
+    auto failures = nlohmann::json::array();
+    for (const auto& f : row.failures) failures.push_back(failure_json(f));
+    mx.push_back({{"host", row.host}, {"ips", row.ips}, {"failed_sessions", row.failed_sessions}, {"failures", failures}});
+  }
+  return {{"type", p.type},
+          {"domain", p.domain},
+          {"successful_sessions", p.successful_sessions},
+          {"failed_sessions", p.failed_sessions},
+          {"failure_share", p.failure_share()},
+          {"mx", mx}};
+}
+
+}  // namespace
+
+std::string render_json(const Overview& overview) {
+  auto organisations = nlohmann::json::array();
+  for (const auto& org : overview.organisations) {
+    auto policies = nlohmann::json::array();
+    for (const auto& p : org.policies) policies.push_back(policy_json(p));
+    organisations.push_back({{"name", org.name}, {"reports", org.reports}, {"start", format_rfc3339(org.start)},
+                             {"end", format_rfc3339(org.end)}, {"policies", policies}});
+  }
+  nlohmann::json doc = {{"reports", overview.reports},
+                        {"successful_sessions", overview.successful_sessions},
+                        {"failed_sessions", overview.failed_sessions},
+                        {"organisations", organisations},
+                        {"warnings", overview.warnings}};
+  if (overview.reports) {
+    doc["start"] = format_rfc3339(overview.start);
+    doc["end"] = format_rfc3339(overview.end);
+  } else {
+    doc["start"] = doc["end"] = nullptr;
+  }
+  // Reports carry senders' bytes: invalid UTF-8 is replaced, not thrown on.
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace mxtls::tlsrpt

@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tlsrpt/overview.hpp"
+
+using namespace mxtls;
+using namespace mxtls::tlsrpt;
+
+namespace {
+
+Report report(std::string org, std::string id, int64_t start, std::vector<PolicyResult> policies) {
+  Report r;
+  r.organization_name = std::move(org);
+  r.report_id = std::move(id);
+  r.start = start;
+  r.end = start + 86399;
+  r.policies = std::move(policies);
+  return r;
+}
+
+PolicyResult sts(uint64_t ok, std::vector<FailureDetail> failures) {
+  PolicyResult p;
+  p.type = PolicyType::sts;
+  p.type_name = "sts";
+  p.policy_domain = "example.org";
+  p.successful_sessions = ok;
+  for (const auto& f : failures) p.failed_sessions += f.failed_session_count;
+  p.failures = std::move(failures);
+  return p;
+}
+
+FailureDetail failure(std::string type, std::string mx, uint64_t count, std::string ip = "192.0.2.1") {
+  FailureDetail f;
+  f.result_type = std::move(type);
+  f.receiving_mx_hostname = std::move(mx);
+  f.receiving_ip = "203.0.113.2";
+  f.sending_mta_ip = std::move(ip);
+  f.failed_session_count = count;
+  return f;
+}
+
+}  // namespace
+
+TEST(TlsRptOverview, SumsPerOrganisationPolicyAndMx) {
+  std::vector<Report> reports = {
+      report("Microsoft", "m1", 1700000000, {sts(90, {failure("certificate-host-mismatch", "MX2.example.org.", 10)})}),
+      report("Microsoft", "m2", 1700086400,
+             {sts(50, {failure("certificate-host-mismatch", "mx2.example.org", 5, "192.0.2.9"),
+                       failure("starttls-not-supported", "mx3.example.org", 20)})}),
+      report("Google Inc.", "g1", 1699913600, {sts(100, {})}),
+  };
+  auto o = build_overview(reports);
+  EXPECT_EQ(o.reports, 3u);
+  EXPECT_EQ(o.start, 1699913600);
+  EXPECT_EQ(o.end, 1700086400 + 86399);
+  EXPECT_EQ(o.successful_sessions, 240u);
+  EXPECT_EQ(o.failed_sessions, 35u);
+  ASSERT_EQ(o.organisations.size(), 2u);
+  EXPECT_EQ(o.organisations[0].name, "Google Inc.");
+  const auto& ms = o.organisations[1];
+  EXPECT_EQ(ms.reports, 2u);
+  ASSERT_EQ(ms.policies.size(), 1u);
+  const auto& p = ms.policies[0];
+  EXPECT_EQ(p.successful_sessions, 140u);
+  EXPECT_EQ(p.failed_sessions, 35u);
+  EXPECT_DOUBLE_EQ(p.failure_share(), 35.0 / 175.0);
+  ASSERT_EQ(p.mx.size(), 2u);
+  EXPECT_EQ(p.mx[0].host, "mx3.example.org");  // most failures first
+  EXPECT_EQ(p.mx[1].host, "mx2.example.org");  // both spellings of mx2 in one row
+  EXPECT_EQ(p.mx[1].failed_sessions, 15u);
+  ASSERT_EQ(p.mx[1].failures.size(), 1u);
+  EXPECT_EQ(p.mx[1].failures[0].sending_ips, (std::vector<std::string>{"192.0.2.1", "192.0.2.9"}));
+  EXPECT_NE(p.mx[1].failures[0].explanation.meaning.find("The certificate on mx2.example.org"), std::string::npos);
+}
+
+TEST(TlsRptOverview, TextSaysMeaningAndFixPerMx) {
+  auto o = build_overview({report("Microsoft", "m1", 1700000000,
+                                  {sts(90, {failure("certificate-host-mismatch", "mx2.example.org", 10)})})});
+  auto text = render_text(o);
+  EXPECT_NE(text.find("TLS reports (RFC 8460): 1 from 1 organisations, 2023-11-14 to 2023-11-15; 100 sessions, "
+                      "10 failed (10.0%)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  sts example.org: 100 sessions, 10 failed (10.0%)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("    mx2.example.org [203.0.113.2]: 10 failed\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("      certificate-host-mismatch: 10 sessions from 192.0.2.1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("        means:  The certificate on mx2.example.org does not name mx2.example.org"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("        fix:    Get a certificate for mx2.example.org"), std::string::npos) << text;
+  EXPECT_EQ(render_text(build_overview({})), "No TLS reports.\n");
+}
+
+TEST(TlsRptOverview, JsonFollowsTheDocumentedSchema) {
+  auto r = report("Microsoft", "m1", 1700000000, {sts(90, {failure("certificate-expired", "mx1.example.org", 10)})});
+  r.warnings.push_back("something odd");
+  auto doc = nlohmann::json::parse(render_json(build_overview({r})));
+  EXPECT_EQ(doc["reports"], 1);
+  EXPECT_EQ(doc["start"], "2023-11-14T22:13:20Z");
+  EXPECT_EQ(doc["failed_sessions"], 10);
+  const auto& p = doc["organisations"][0]["policies"][0];
+  EXPECT_EQ(p["type"], "sts");
+  EXPECT_EQ(p["domain"], "example.org");
+  EXPECT_DOUBLE_EQ(p["failure_share"].get<double>(), 0.1);
+  const auto& f = p["mx"][0]["failures"][0];
+  EXPECT_EQ(f["result_type"], "certificate-expired");
+  EXPECT_EQ(f["rfc"], "RFC 8460 4.3.1");
+  EXPECT_EQ(f["known"], true);
+  EXPECT_TRUE(f["fix"].get<std::string>().find("mxtls check example.org") != std::string::npos);
+  EXPECT_EQ(doc["warnings"][0], "report m1 from Microsoft: something odd");
+  auto empty = nlohmann::json::parse(render_json(build_overview({})));
+  EXPECT_TRUE(empty["start"].is_null());
+}
+
+TEST(TlsRptOverview, SendersBytesArePrintable) {
+  auto o = build_overview({report("Evil\x1b[2J", "e1", 1700000000,
+                                  {sts(1, {failure("certificate-expired", "mx\x1b]0;pwned\x07.example.org", 1)})})});
+  auto text = render_text(o);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+}
