@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "base/text.hpp"
 #include "base/time.hpp"
@@ -29,10 +30,12 @@ constexpr const char* ingest_help =
     "a mail message (multipart/report; report-type=tlsrpt with an application/tlsrpt+gzip or +json part, RFC 8460\n"
     "5.3; MIME parsed by GMime), an mbox, a Maildir directory (cur/ and new/), '-' for standard input.\n"
     "Limits: 64 MiB per input, 16 MiB of JSON per report (a gzip bomb is refused, the rest of the batch is read).\n"
-    "Reports are kept by report-id: one delivered twice counts once (\"duplicate\").\n\n"
+    "Reports are kept by organisation and report-id (RFC 8460 4.4: the id is unique per reporter): one delivered\n"
+    "twice counts once (\"duplicate\").\n\n"
     "One line per report found: \"INPUT: stored REPORT-ID (ORGANISATION, START to END)\", \"INPUT: duplicate\n"
-    "REPORT-ID\" or \"INPUT: error: WHY\".\n\n"
-    "Exit status: 0 every input read (stored or duplicate), 1 some input had no readable report (the others are\n"
+    "REPORT-ID\", \"INPUT: skipped: WHY\" (a mail that holds no report: spam to the report address is not\n"
+    "bounced, which would send backscatter to a forged sender) or \"INPUT: error: WHY\".\n\n"
+    "Exit status: 0 every input read (stored, duplicate or skipped), 1 some report could not be read (the others are\n"
     "stored), 64 usage, 75 the database could not be opened or written (EX_TEMPFAIL: a Postfix pipe(8)\n"
     "transport defers the mail and delivers it again later, so no report is lost).\n\n"
     "Postfix, straight from the mail (see the README): /etc/aliases\n"
@@ -48,7 +51,7 @@ constexpr const char* ingest_help =
 
 constexpr const char* read_help =
     "\nWithout FILE, reads the database (--db); with FILE..., reads those inputs directly (the same kinds as\n"
-    "`ingest`), storing nothing. A report-id seen twice counts once.\n\n"
+    "`ingest`), storing nothing. A report seen twice (same organisation and report-id) counts once.\n\n"
     "The report, per reporting organisation, per policy (sts, tlsa, no-policy-found; and its domain), per\n"
     "receiving MX host: sessions, failed sessions and their share, and for each failure type (RFC 8460 4.3):\n"
     "the sessions, the sending addresses, the sender's failure-reason-code, what it means for you and the fix\n"
@@ -106,6 +109,10 @@ int TlsrptCommand::ingest() {
   for (const auto& input : inputs_) {
     for (auto& item : tlsrpt::read_input(input)) {
       std::string origin = printable(item.origin, 300);
+      if (!item.report && item.report.error().kind == ErrorKind::not_found) {
+        std::cout << origin << ": skipped: " << item.report.error().message << "\n";
+        continue;
+      }
       if (!item.report) {
         std::cout << origin << ": error: " << item.report.error().message << "\n";
         some_failed = true;
@@ -151,14 +158,14 @@ int TlsrptCommand::read(const CLI::App& cmd) {
     some_failed = !loaded->problems.empty();
     reports = std::move(loaded->reports);
   } else {
-    std::map<std::string, bool> seen;  // report-id: the same rule as the database
+    std::set<std::string> seen;  // organisation and report-id: the same rule as the database
     for (const auto& input : inputs_)
       for (auto& item : tlsrpt::read_input(input)) {
         if (!item.report) {
           std::cerr << "mxtls tlsrpt read: " << printable(item.origin, 300) << ": " << item.report.error().message << "\n";
           some_failed = true;
-        } else if (item.report->end >= since.value_or(INT64_MIN) && !seen[item.report->report_id]) {
-          seen[item.report->report_id] = true;
+        } else if (item.report->end >= since.value_or(INT64_MIN) &&
+                   seen.insert(item.report->organization_name + '\n' + item.report->report_id).second) {
           reports.push_back(std::move(*item.report));
         }
       }

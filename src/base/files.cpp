@@ -72,9 +72,12 @@ Result<bool> write_file_atomically(const std::string& path, std::string_view tex
 Result<std::string> read_bounded_file(const std::string& path, size_t max_size) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return not_found_error("cannot read " + path);
-  std::string text(max_size + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
+  // Read in chunks up to one byte past the bound: memory follows the file's
+  // size, not the bound (a Maildir of small reports, a 64 MiB bound).
+  std::string text;
+  char chunk[65536];
+  while (text.size() <= max_size && in.read(chunk, sizeof chunk).gcount() > 0)
+    text.append(chunk, static_cast<size_t>(in.gcount()));
   if (text.size() > max_size) return invalid_error(path + " is too large");
   return text;
 }

@@ -104,7 +104,10 @@ std::vector<Received> reports_in_message(GMimeMessage* message, const std::strin
   std::string media = type ? type : "none";
   g_free(type);
   const char* subject = g_mime_message_get_subject(message);
-  return {failed(origin, invalid_error("no application/tlsrpt+gzip or application/tlsrpt+json part (RFC 8460 5.3) "
+  // not_found: a mail that is no report (spam to the report address) is
+  // skipped, not an error: a pipe(8) transport would bounce it to a forged
+  // sender (backscatter).
+  return {failed(origin, not_found_error("no application/tlsrpt+gzip or application/tlsrpt+json part (RFC 8460 5.3) "
                                        "in a message of type " + printable(media, 80) + ", subject \"" +
                                        printable(subject ? subject : "", 80) + "\""))};
 }
@@ -204,12 +207,7 @@ std::vector<Received> read_input(const std::string& path) {
   }
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return read_maildir(path);
-  // read_bounded_file allocates its whole bound up front: a Maildir of small
-  // messages would zero-fill 64 MiB per message. A regular file's size, with
-  // room to grow, is bound enough.
-  auto size = std::filesystem::file_size(path, ec);
-  size_t bound = !ec && size < max_input_size ? std::min<size_t>(size + 65536, max_input_size) : max_input_size;
-  auto data = read_bounded_file(path, bound);
+  auto data = read_bounded_file(path, max_input_size);
   if (!data) return {failed(path, data.error())};
   return read_bytes(*data, path);
 }

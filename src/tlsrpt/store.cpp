@@ -31,7 +31,7 @@ class SqliteReportStore final : public ReportStore {
   Result<Added> add(const Report& report, std::string_view json, int64_t received_at) override {
     Statement st(db_,
                  "INSERT INTO tlsrpt_report (report_id, organization, period_start, period_end, received, json)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(report_id) DO NOTHING");
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(organization, report_id) DO NOTHING");
     if (!st) return error("prepare");
     sqlite3_bind_text(st.get(), 1, report.report_id.data(), static_cast<int>(report.report_id.size()), SQLITE_TRANSIENT);
     sqlite3_bind_text(st.get(), 2, report.organization_name.data(), static_cast<int>(report.organization_name.size()),
@@ -89,8 +89,9 @@ Result<std::unique_ptr<ReportStore>> ReportStore::open(const std::string& path) 
   sqlite3_busy_timeout(db, 10000);  // deliveries of several reports at once wait for each other
   const char* schema =
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-      "CREATE TABLE IF NOT EXISTS tlsrpt_report (report_id TEXT PRIMARY KEY, organization TEXT NOT NULL,"
-      " period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, received INTEGER NOT NULL, json TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS tlsrpt_report (report_id TEXT NOT NULL, organization TEXT NOT NULL,"
+      " period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, received INTEGER NOT NULL, json TEXT NOT NULL,"
+      " PRIMARY KEY (organization, report_id));"
       "CREATE INDEX IF NOT EXISTS tlsrpt_report_end ON tlsrpt_report (period_end);";
   char* message = nullptr;
   if (sqlite3_exec(db, schema, nullptr, nullptr, &message) != SQLITE_OK) {

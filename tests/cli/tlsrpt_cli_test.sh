@@ -74,6 +74,20 @@ grep -q "bomb.json.gz: error: gzip data inflates to more than 16 MiB (a gzip bom
   grep -q "good.json.gz: stored 2020-01-01T00:00:00Z_example.com (Google Inc." "$work/batch.out" &&
   pass "batch: the bomb and the junk named, the good report stored" || fail "batch: $(cat "$work/batch.out")"
 
+# Spam to the report address, as a pipe(8) transport feeds it: skipped, exit
+# 0, so Postfix does not bounce it to a forged sender (backscatter).
+printf 'From: someone@spam.example\nTo: tlsrpt@example.org\nSubject: cheap\nContent-Type: text/plain\n\nbuy now\n' >"$work/spam.eml"
+stdin=$work/spam.eml run spam tlsrpt ingest --db "$work/batch.sqlite" -
+[ $rc = 0 ] && grep -q "standard input: skipped: no application/tlsrpt+gzip" "$work/spam.out" &&
+  pass "spam mail: skipped, exit 0" || fail "spam mail: exit $rc: $(cat "$work/spam.out")"
+
+# The same report-id from another organisation is another report (RFC 8460 4.4).
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); r['organization-name']='Other Org'; json.dump(r, open(sys.argv[2],'w'))" \
+  "$corpus/stalwart__rpt02.json" "$work/other-org.json"
+run other_org tlsrpt ingest --db "$work/batch.sqlite" "$work/other-org.json"
+[ $rc = 0 ] && grep -q "other-org.json: stored" "$work/other_org.out" &&
+  pass "same report-id, other organisation: stored" || fail "other organisation: exit $rc: $(cat "$work/other_org.out")"
+
 run files tlsrpt read "$eml" "$work/broken.json"
 [ $rc = 1 ] && grep -q "^TLS reports (RFC 8460): 1 from 1 organisations" "$work/files.out" &&
   grep -q "broken.json: report is not valid JSON" "$work/files.err" && pass "read FILE...: the good one read, exit 1" ||
