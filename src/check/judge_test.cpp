@@ -536,3 +536,40 @@ TEST(JudgeVerdicts, UnsignedMxRecordsAreInfoWithTheSigningFix) {
   judge_mx(facts, secure);
   EXPECT_EQ(secure.all().front().severity, Severity::ok);
 }
+
+// Advice safety: a fix that brings a new certificate (and so usually a new
+// key) must not break DANE-EE records that pin the current key.
+TEST(JudgeAdviceSafety, NewCertificateFixesKeepDaneEeRecordsMatching) {
+  MxReport mx = signed_mx("mx.pin.test", std::string(32, 'k'));
+  auto& a = mx.addresses.front();
+  a.session->tls->chain.front().not_after = now + 5 * day;  // cert.expiring: renew
+  a.session->tls->name_matches = false;                      // cert.name-mismatch: a new certificate
+  Findings without_tlsa;
+  judge_tls(mx, a, {now, 21}, without_tlsa);
+  ASSERT_TRUE(find(without_tlsa, "cert.expiring"));
+  EXPECT_EQ(find(without_tlsa, "cert.expiring")->fix.find("--reuse-key"), std::string::npos);
+  mx.tlsa = {tlsa_311('k')};
+  Findings with_tlsa;
+  judge_tls(mx, a, {now, 21}, with_tlsa);
+  for (const char* id : {"cert.expiring", "cert.name-mismatch"}) {
+    const Finding* f = find(with_tlsa, id);
+    ASSERT_TRUE(f) << id;
+    EXPECT_NE(f->fix.find("certbot --reuse-key"), std::string::npos) << id << ": " << f->fix;
+    EXPECT_NE(f->fix.find("RFC 7671 8.1"), std::string::npos) << id << ": " << f->fix;
+  }
+}
+
+TEST(JudgeAdviceSafety, TlsaInAnUnsignedZoneIsCheckedBeforeSigning) {
+  MxReport mx = signed_mx("mx.unsigned.test", std::string(32, '\x22'));
+  mx.tlsa_security = dns::Security::insecure;
+  mx.tlsa = {tlsa_311('\x11')};  // stale: signing the zone would make DANE senders defer
+  Findings findings;
+  judge_dane(mx, findings);
+  const Finding* f = find(findings, "dane.insecure");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->fix.find("before the DS goes live, make sure a record matches the server's current key "
+                        "(_25._tcp.mx.unsigned.test. IN TLSA 3 1 1 " + std::string(64, '2') + ")"),
+            std::string::npos)
+      << f->fix;
+}
