@@ -7,7 +7,9 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <regex>
 #include <set>
+#include <sstream>
 
 #include "check/check.hpp"
 #include "support/fakes.hpp"
@@ -565,6 +567,79 @@ std::vector<Scenario> problem_scenarios() {
   };
 }
 
+// The findings the scenarios above do not provoke (info and ok verdicts,
+// and problems added since), so that every id the judges emit is produced
+// by some scenario: CheckFindings.EveryIdTheJudgesEmitHasAScenario.
+std::vector<Scenario> more_scenarios() {
+  const std::string tlsa = "_25._tcp.mx.x.test";
+  return {
+      {"dns.mx.null", [](World& w) { w.resolver.add("x.test", dns::Type::MX, mx_rdata(0, "")); }},
+      {"dns.mx.alias", [](World& w) {
+         good_mx(w);
+         w.resolver.answers[{"mx.x.test", dns::Type::A}].canonical_name = "real.x.test";
+       }},
+      {"dns.mx.ip-literal", [](World& w) { w.resolver.add("x.test", dns::Type::MX, mx_rdata(10, "127.0.0.1")); }},
+      {"tls.protocol.no-tls13", [](World& w) { good_mx(w); w.prober.servers["127.0.0.1"].max_version = TLS1_2_VERSION; }},
+      {"dane.ta-not-sent", [tlsa](World& w) {
+         good_mx(w);
+         w.resolver.add(tlsa, dns::Type::TLSA, std::string("\x02\x01\x01", 3) + std::string(32, 'c'));
+       }},
+      {"dane.mx-unsigned", [tlsa](World& w) {
+         good_mx(w);
+         w.resolver.answers[{"x.test", dns::Type::MX}].security = dns::Security::insecure;
+         w.resolver.add(tlsa, dns::Type::TLSA, tlsa_311('k'));
+         w.prober.servers["127.0.0.1"].dane_matches = true;
+       }},
+      {"sts.testing", [](World& w) {
+         good_mx(w);
+         w.add_sts("x.test", "version: STSv1\nmode: testing\nmx: mx.x.test\nmax_age: 604800\n");
+       }},
+      {"sts.mode-none", [](World& w) {
+         good_mx(w);
+         w.add_sts("x.test", "version: STSv1\nmode: none\nmx: mx.x.test\nmax_age: 604800\n");
+       }},
+      {"tlsrpt", [](World& w) {
+         good_mx(w);
+         w.resolver.add("_smtp._tls.x.test", dns::Type::TXT, txt_rdata("v=TLSRPTv1; rua=mailto:r@x.test"));
+       }},
+      // The other severity of the findings whose severity depends on the case.
+      {"dns.mx.null", [](World& w) {
+         good_mx(w);
+         w.resolver.add("x.test", dns::Type::MX, mx_rdata(0, ""));  // beside MX 10 mx.x.test: warning
+       }},
+      {"sts.mx-mismatch", [](World& w) {  // in testing mode: warning
+         good_mx(w);
+         w.add_sts("x.test", "version: STSv1\nmode: testing\nmx: mail.x.test\nmax_age: 604800\n");
+       }},
+      {"cert.self-signed", [tlsa](World& w) {  // with a matching DANE-EE record: warning
+         good_mx(w);
+         tls_of(w) = self_signed_tls();
+         w.resolver.add(tlsa, dns::Type::TLSA, tlsa_311('s'));
+         w.prober.servers["127.0.0.1"].dane_matches = true;
+       }},
+  };
+}
+
+std::vector<Scenario> all_scenarios() {
+  auto all = problem_scenarios();
+  for (auto& scenario : more_scenarios()) all.push_back(std::move(scenario));
+  return all;
+}
+
+// Every finding of every scenario: the ids `mxtls check` emits, each with
+// the severities it can have.
+std::vector<Finding> findings_of_all_scenarios() {
+  std::vector<Finding> all;
+  for (const auto& scenario : all_scenarios()) {
+    World w;
+    scenario.setup(w);
+    auto r = w.check(scenario.domain);
+    EXPECT_TRUE(find(r, scenario.expected_id)) << "scenario " << scenario.expected_id << " does not produce it";
+    all.insert(all.end(), r.findings.all().begin(), r.findings.all().end());
+  }
+  return all;
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -573,29 +648,134 @@ std::string read_text(const std::string& path) {
 }  // namespace
 
 TEST(CheckFindings, EveryWarningAndErrorSaysWhyAndFix) {
-  for (const auto& scenario : problem_scenarios()) {
-    World w;
-    scenario.setup(w);
-    auto r = w.check(scenario.domain);
-    EXPECT_TRUE(find(r, scenario.expected_id)) << "scenario " << scenario.expected_id << " does not produce it";
-    for (const auto& f : r.findings.all()) {
-      if (f.severity < Severity::warning) continue;
-      EXPECT_FALSE(f.why.empty()) << f.id << " (scenario " << scenario.expected_id << ") has no why: " << f.what;
-      EXPECT_FALSE(f.fix.empty()) << f.id << " (scenario " << scenario.expected_id << ") has no fix: " << f.what;
-    }
+  for (const auto& f : findings_of_all_scenarios()) {
+    if (f.severity < Severity::warning) continue;
+    EXPECT_FALSE(f.why.empty()) << f.id << " has no why: " << f.what;
+    EXPECT_FALSE(f.fix.empty()) << f.id << " has no fix: " << f.what;
   }
 }
 
 TEST(CheckFindings, EveryIdIsDocumented) {
   std::string doc = read_text(std::string(MXTLS_SOURCE_DIR) + "/docs/check-json.md");
   ASSERT_FALSE(doc.empty());
-  for (const auto& scenario : problem_scenarios()) {
-    World w;
-    scenario.setup(w);
-    auto r = w.check(scenario.domain);
-    for (const auto& f : r.findings.all())
-      EXPECT_NE(doc.find("`" + f.id + "`"), std::string::npos) << f.id << " is missing from docs/check-json.md";
+  for (const auto& f : findings_of_all_scenarios())
+    EXPECT_NE(doc.find("`" + f.id + "`"), std::string::npos) << f.id << " is missing from docs/check-json.md";
+}
+
+// The ids the judges can emit, read from their source: the second argument
+// of findings.add(Severity::..., "id", ...) (or the first of the WebPKI
+// findings' add("id", ...)). Each must come out of some scenario, so that the
+// scenario-driven tests here (and the documentation tests) see every id.
+namespace {
+
+std::string source_path(const std::string& relative) { return std::string(MXTLS_SOURCE_DIR) + "/" + relative; }
+
+std::set<std::string> ids_in_judge_sources() {
+  static const std::regex id_argument(R"re((?:Severity::\w+\s*,|webpki\.add\()\s*"([a-z][a-z0-9.-]*)")re");
+  std::set<std::string> ids;
+  for (const auto& entry : std::filesystem::directory_iterator(source_path("src/check"))) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("judge") || name.ends_with("_test.cpp") || !name.ends_with(".cpp")) continue;
+    const std::string text = read_text(entry.path().string());
+    for (std::sregex_iterator it(text.begin(), text.end(), id_argument), end; it != end; ++it) ids.insert((*it)[1]);
   }
+  return ids;
+}
+
+}  // namespace
+
+TEST(CheckFindings, EveryIdTheJudgesEmitHasAScenario) {
+  std::set<std::string> emitted;
+  for (const auto& f : findings_of_all_scenarios()) emitted.insert(f.id);
+  const auto in_source = ids_in_judge_sources();
+  EXPECT_GT(in_source.size(), 50u);  // the scan still finds the calls
+  for (const auto& id : in_source)
+    EXPECT_TRUE(emitted.count(id)) << id << " is emitted by a judge but no scenario produces it";
+  for (const auto& id : emitted) EXPECT_TRUE(in_source.count(id)) << id << " was not found by the source scan";
+}
+
+// docs/verdicts.md, the verdict table for operators: a row for every id
+// with the severities the judges give it, and only tests that exist.
+namespace {
+
+using Row = std::vector<std::string>;  // the cells of one table row
+
+// The rows of the tables whose first cell names ids in backticks, by id.
+std::map<std::string, Row> verdict_rows(const std::string& doc) {
+  static const std::regex id_in_cell("`([a-z][a-z0-9.-]*)`");
+  std::map<std::string, Row> rows;
+  std::istringstream in(doc);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with("| `")) continue;
+    Row cells;
+    for (auto cell : split(std::string_view(line).substr(1), '|')) cells.emplace_back(trim(cell));
+    if (!cells.empty() && cells.back().empty()) cells.pop_back();  // after the closing '|'
+    for (std::sregex_iterator it(cells[0].begin(), cells[0].end(), id_in_cell), end; it != end; ++it)
+      rows[(*it)[1]] = cells;
+  }
+  return rows;
+}
+
+// "`Suite.Name`": the GoogleTest names a text cites.
+std::set<std::string> cited_tests(const std::string& text) {
+  static const std::regex cited("`([A-Z][A-Za-z0-9]*\\.[A-Z][A-Za-z0-9_]*)`");
+  std::set<std::string> names;
+  for (std::sregex_iterator it(text.begin(), text.end(), cited), end; it != end; ++it) names.insert((*it)[1]);
+  return names;
+}
+
+void add_tests_defined_in(const std::filesystem::path& file, std::set<std::string>& names) {
+  static const std::regex defined(R"re(\bTEST(?:_F)?\(\s*(\w+)\s*,\s*(\w+)\s*\))re");
+  const std::string text = read_text(file.string());
+  for (std::sregex_iterator it(text.begin(), text.end(), defined), end; it != end; ++it)
+    names.insert((*it)[1].str() + "." + (*it)[2].str());
+}
+
+// Every TEST and TEST_F in src/**/*_test.cpp and tests/integration/*.cpp.
+std::set<std::string> tests_in_the_source_tree() {
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path("src")))
+    if (entry.path().filename().string().ends_with("_test.cpp")) add_tests_defined_in(entry.path(), names);
+  for (const auto& entry : std::filesystem::directory_iterator(source_path("tests/integration")))
+    if (entry.path().extension() == ".cpp") add_tests_defined_in(entry.path(), names);
+  return names;
+}
+
+bool has_word(const std::string& text, const std::string& word) {
+  static const std::regex words("[a-z]+");
+  for (std::sregex_iterator it(text.begin(), text.end(), words), end; it != end; ++it)
+    if ((*it)[0] == word) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST(VerdictsDoc, EveryIdHasARowWithTheSeveritiesTheJudgesGive) {
+  const auto rows = verdict_rows(read_text(source_path("docs/verdicts.md")));
+  ASSERT_FALSE(rows.empty());
+  std::map<std::string, std::set<Severity>> severities;
+  for (const auto& f : findings_of_all_scenarios()) severities[f.id].insert(f.severity);
+  for (const auto& [id, seen] : severities) {
+    auto row = rows.find(id);
+    if (row == rows.end()) {
+      ADD_FAILURE() << id << " has no row in docs/verdicts.md";
+      continue;
+    }
+    ASSERT_EQ(row->second.size(), 6u) << id << ": a row has six cells";
+    for (auto severity : seen)
+      EXPECT_TRUE(has_word(row->second[1], to_string(severity)))
+          << id << " can be " << to_string(severity) << " but its row says: " << row->second[1];
+  }
+}
+
+TEST(VerdictsDoc, EveryRowCitesTestsThatExist) {
+  const std::string doc = read_text(source_path("docs/verdicts.md"));
+  const auto defined = tests_in_the_source_tree();
+  EXPECT_GT(defined.size(), 200u);  // the scan still finds the tests
+  for (const auto& name : cited_tests(doc))
+    EXPECT_TRUE(defined.count(name)) << "docs/verdicts.md cites " << name << ", which no source file defines";
+  for (const auto& [id, cells] : verdict_rows(doc))
+    EXPECT_FALSE(cited_tests(cells.back()).empty()) << "the row of " << id << " cites no test";
 }
 
 // The `mxtls check --json` document for a fixed fake world, pinned so that the

@@ -114,7 +114,11 @@ void judge_dane(const MxReport& mx, Findings& f) {
           "TLSA records are published at " + tlsa_name(mx) + " but the zone is not DNSSEC-signed, so senders ignore "
           "them.",
           "DANE works only with DNSSEC; unsigned TLSA records give no protection.",
-          "Sign the zone with DNSSEC and publish its DS record, or remove the TLSA records.");
+          // Signing makes the records count: one that does not match the
+          // server then makes DANE senders defer all its mail (RFC 7672 2.2).
+          "Either remove the TLSA records, or sign the zone with DNSSEC and publish its DS record; but before the "
+          "DS goes live, make sure a record matches the server's current key (" + suggested_tlsa(mx) +
+              "): once the zone is signed, DANE senders defer all mail to a server that no record matches.");
     return;
   }
   for (const auto& r : mx.tlsa)

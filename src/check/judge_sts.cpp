@@ -64,16 +64,18 @@ bool judge_txt(const DomainFacts& r, Findings& findings) {
                  sts_adoption_fix(r));
     return false;
   }
+  // RFC 8461 3.1 and 3.3: a TXT record that fails, is missing or is not
+  // exactly one valid record leaves senders as without MTA-STS (they keep a
+  // cached policy): nobody defers, so these are warnings, not errors.
   if (r.sts_txt_error) {
-    findings.add(Severity::error, "sts.txt-failed", d, "The _mta-sts TXT lookup failed: " + r.sts_txt_error->message,
+    findings.add(Severity::warning, "sts.txt-failed", d, "The _mta-sts TXT lookup failed: " + r.sts_txt_error->message,
                  "Senders treat a failed lookup as \"no new policy\" and keep any cached one.",
                  "Make sure the name servers of " + d + " answer TXT queries for _mta-sts." + d +
                      " (check with: dig TXT _mta-sts." + d + "), and publish the record if it is missing.");
     return false;
   }
   if (r.sts_record_error) {
-    bool none = r.sts_record_error->kind == ErrorKind::not_found;
-    findings.add(none ? Severity::warning : Severity::error, "sts.txt-invalid", d,
+    findings.add(Severity::warning, "sts.txt-invalid", d,
                  "The _mta-sts TXT record is unusable: " + r.sts_record_error->message + ".",
                  "Senders ignore the policy entirely (RFC 8461 3.1), so it protects nothing.",
                  "Publish exactly one record: _mta-sts." + d + ". IN TXT \"v=STSv1; id=" +
@@ -84,6 +86,9 @@ bool judge_txt(const DomainFacts& r, Findings& findings) {
 }
 
 void judge_policy_covers_mx(const DomainFacts& r, const sts::Policy& policy, Findings& findings) {
+  // RFC 8461 5: in mode none senders act as if there were no policy, so its
+  // mx lines bind nobody.
+  if (policy.mode == sts::Mode::none) return;
   std::string patterns;
   for (const auto& p : policy.mx) patterns += (patterns.empty() ? "" : ", ") + p;
   for (const auto& mx : r.mxs) {
@@ -104,7 +109,10 @@ void judge_policy_covers_mx(const DomainFacts& r, const sts::Policy& policy, Fin
         findings.add(Severity::error, "sts.enforce-untrusted", subject_of(mx, a),
                      "The policy is in enforce mode, but this server has no trusted TLS with a matching name.",
                      "MTA-STS senders refuse to deliver to it (RFC 8461 4.2) and defer the mail.",
-                     "Fix the TLS findings for this server, or switch the policy to mode: testing until fixed.");
+                     "Mail to it is deferred now: first switch the policy to mode: testing and change the id in "
+                     "the _mta-sts." + r.domain + " TXT record, so that senders fetch it again and deliver (RFC "
+                     "8461 3.1: they refetch only when the id changes). Then fix the TLS findings for this server, "
+                     "and return to mode: enforce with a new id once every MX passes.");
 }
 
 // When going from testing to enforce is safe: not while an MX would fail.
@@ -214,14 +222,21 @@ void judge_tlsrpt(const DomainFacts& r, Findings& findings) {
     return;
   }
   if (!r.tlsrpt_error) return;  // not looked up
-  const std::string fix = "Publish: _smtp._tls." + d + ". IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + d + "\"";
-  if (r.tlsrpt_error->kind == ErrorKind::not_found)
+  const std::string record = "_smtp._tls." + d + ". IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + d + "\"";
+  if (r.tlsrpt_error->kind == ErrorKind::not_found) {
     findings.add(Severity::info, "tlsrpt.none", d, "The domain publishes no TLS-RPT record.",
-                 "Senders that hit TLS problems with your servers have no way to tell you.", fix);
-  else
-    findings.add(Severity::error, "tlsrpt.invalid", d,
-                 "The TLS-RPT record is invalid: " + r.tlsrpt_error->message + ".",
-                 "Senders ignore it, so failure reports are lost.", fix);
+                 "Senders that hit TLS problems with your servers have no way to tell you.", "Publish: " + record);
+    return;
+  }
+  // RFC 8460 3: senders skip a record they cannot use; mail is delivered as
+  // before, only the reports are lost, so no sender fails: a warning.
+  findings.add(Severity::warning, "tlsrpt.invalid", d,
+               "The TLS-RPT record is invalid: " + r.tlsrpt_error->message + ".",
+               "Senders ignore it, so their TLS failure reports are lost; mail is delivered as before.",
+               r.tlsrpt_error->kind == ErrorKind::temporary
+                   ? "Make sure the name servers of " + d + " answer TXT queries for _smtp._tls." + d +
+                         " (check with: dig TXT _smtp._tls." + d + ") and that the record there reads: " + record
+                   : "Replace it with exactly one valid record: " + record);
 }
 
 }  // namespace mxtls::check

@@ -435,3 +435,141 @@ TEST(PeerPolicy, EveryRuleIsDocumented) {
   for (const auto& rule : peer_policy_rules())
     EXPECT_NE(doc.find("`" + std::string(rule.name) + "`"), std::string::npos) << rule.name;
 }
+
+// The severity rule of docs/verdicts.md: `error` only when some class of
+// correctly configured sender defers or bounces mail, or an attacker can
+// read or redirect it. What no sender fails on is a warning or info.
+namespace {
+
+// signed_domain with an MTA-STS record and this policy.
+DomainFacts sts_domain(const std::string& domain, sts::Mode mode, std::vector<std::string> mx) {
+  DomainFacts facts = signed_domain(domain);
+  facts.sts_txt_error.reset();
+  facts.sts_txt = sts::TxtRecord{"1"};
+  facts.sts_policy = sts::Policy{.mode = mode, .max_age = 604800, .mx = std::move(mx), .warnings = {}};
+  return facts;
+}
+
+}  // namespace
+
+TEST(JudgeVerdicts, UnusableTlsRptRecordIsAWarning) {
+  DomainFacts facts = signed_domain("rpt.test");
+  facts.tlsrpt_error = invalid_error("no rua");
+  Findings invalid;
+  judge_tlsrpt(facts, invalid);
+  const Finding* f = find(invalid, "tlsrpt.invalid");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);  // RFC 8460 3: only the reports are lost
+  EXPECT_TRUE(f->fix.starts_with("Replace it with exactly one valid record: _smtp._tls.rpt.test.")) << f->fix;
+  facts.tlsrpt_error = temporary_error("SERVFAIL");
+  Findings failed;
+  judge_tlsrpt(facts, failed);
+  ASSERT_TRUE(find(failed, "tlsrpt.invalid"));
+  EXPECT_EQ(find(failed, "tlsrpt.invalid")->severity, Severity::warning);
+  EXPECT_NE(find(failed, "tlsrpt.invalid")->fix.find("answer TXT queries"), std::string::npos);
+}
+
+TEST(JudgeVerdicts, StsRecordThatSendersCannotUseIsAWarningLikeNone) {
+  DomainFacts facts = signed_domain("sts.test");
+  facts.sts_txt_error.reset();
+  facts.sts_record_error = invalid_error("2 records start with v=STSv1");
+  Findings invalid;
+  judge_sts(facts, invalid);
+  ASSERT_EQ(ids(invalid), std::vector<std::string>{"sts.txt-invalid"});
+  EXPECT_EQ(invalid.all().front().severity, Severity::warning);  // RFC 8461 3.1: as if no MTA-STS
+  facts.sts_record_error.reset();
+  facts.sts_txt_error = temporary_error("SERVFAIL");
+  Findings failed;
+  judge_sts(facts, failed);
+  ASSERT_EQ(ids(failed), std::vector<std::string>{"sts.txt-failed"});
+  EXPECT_EQ(failed.all().front().severity, Severity::warning);  // senders keep a cached policy
+}
+
+TEST(JudgeVerdicts, EnforcedPolicyOverAnUntrustedMxSaysTestingWithANewIdFirst) {
+  DomainFacts facts = sts_domain("sts.test", sts::Mode::enforce, {"mx.sts.test"});
+  facts.mxs.front().addresses.front().session->tls->name_matches = false;
+  Findings findings;
+  judge_sts(facts, findings);
+  const Finding* f = find(findings, "sts.enforce-untrusted");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::error);  // RFC 8461 4.2: enforce senders defer
+  EXPECT_TRUE(f->fix.starts_with("Mail to it is deferred now: first switch the policy to mode: testing and change "
+                                 "the id in the _mta-sts.sts.test TXT record"))
+      << f->fix;
+}
+
+TEST(JudgeVerdicts, ModeNoneIsInfoAndItsMxLinesBindNobody) {
+  DomainFacts facts = sts_domain("off.test", sts::Mode::none, {"mail.off.test"});
+  Findings findings;
+  judge_sts(facts, findings);
+  EXPECT_EQ(ids(findings), std::vector<std::string>{"sts.mode-none"});  // no sts.mx-mismatch (RFC 8461 5)
+  EXPECT_EQ(findings.worst(), Severity::info);
+  facts.sts_policy->mode = sts::Mode::testing;
+  Findings testing;
+  judge_sts(facts, testing);
+  ASSERT_TRUE(find(testing, "sts.mx-mismatch"));
+  EXPECT_EQ(find(testing, "sts.mx-mismatch")->severity, Severity::warning);  // testing senders only report
+}
+
+TEST(JudgeVerdicts, NoTls13IsOnlyInfo) {
+  MxReport mx = signed_mx("mx.tls12.test", std::string(32, 'k'));
+  mx.addresses.front().protocols["TLSv1.3"] = false;
+  Findings findings;
+  judge_tls(mx, mx.addresses.front(), {now, 21}, findings);
+  const Finding* f = find(findings, "tls.protocol.no-tls13");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::info);
+  EXPECT_EQ(findings.worst(), Severity::info);
+  EXPECT_EQ(find(findings, "tls.protocol")->what, "TLS versions accepted: TLSv1.2.");
+}
+
+TEST(JudgeVerdicts, UnsignedMxRecordsAreInfoWithTheSigningFix) {
+  DomainFacts facts = signed_domain("plain.test");
+  facts.mx_security = dns::Security::insecure;
+  Findings findings;
+  judge_mx(facts, findings);
+  ASSERT_EQ(ids(findings), std::vector<std::string>{"dns.dnssec"});
+  EXPECT_EQ(findings.all().front().severity, Severity::info);
+  EXPECT_NE(findings.all().front().fix.find("DS record"), std::string::npos);
+  facts.mx_security = dns::Security::secure;
+  Findings secure;
+  judge_mx(facts, secure);
+  EXPECT_EQ(secure.all().front().severity, Severity::ok);
+}
+
+// Advice safety: a fix that brings a new certificate (and so usually a new
+// key) must not break DANE-EE records that pin the current key.
+TEST(JudgeAdviceSafety, NewCertificateFixesKeepDaneEeRecordsMatching) {
+  MxReport mx = signed_mx("mx.pin.test", std::string(32, 'k'));
+  auto& a = mx.addresses.front();
+  a.session->tls->chain.front().not_after = now + 5 * day;  // cert.expiring: renew
+  a.session->tls->name_matches = false;                      // cert.name-mismatch: a new certificate
+  Findings without_tlsa;
+  judge_tls(mx, a, {now, 21}, without_tlsa);
+  ASSERT_TRUE(find(without_tlsa, "cert.expiring"));
+  EXPECT_EQ(find(without_tlsa, "cert.expiring")->fix.find("--reuse-key"), std::string::npos);
+  mx.tlsa = {tlsa_311('k')};
+  Findings with_tlsa;
+  judge_tls(mx, a, {now, 21}, with_tlsa);
+  for (const char* id : {"cert.expiring", "cert.name-mismatch"}) {
+    const Finding* f = find(with_tlsa, id);
+    ASSERT_TRUE(f) << id;
+    EXPECT_NE(f->fix.find("certbot --reuse-key"), std::string::npos) << id << ": " << f->fix;
+    EXPECT_NE(f->fix.find("RFC 7671 8.1"), std::string::npos) << id << ": " << f->fix;
+  }
+}
+
+TEST(JudgeAdviceSafety, TlsaInAnUnsignedZoneIsCheckedBeforeSigning) {
+  MxReport mx = signed_mx("mx.unsigned.test", std::string(32, '\x22'));
+  mx.tlsa_security = dns::Security::insecure;
+  mx.tlsa = {tlsa_311('\x11')};  // stale: signing the zone would make DANE senders defer
+  Findings findings;
+  judge_dane(mx, findings);
+  const Finding* f = find(findings, "dane.insecure");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->fix.find("before the DS goes live, make sure a record matches the server's current key "
+                        "(_25._tcp.mx.unsigned.test. IN TLSA 3 1 1 " + std::string(64, '2') + ")"),
+            std::string::npos)
+      << f->fix;
+}

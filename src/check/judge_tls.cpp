@@ -87,6 +87,22 @@ bool chain_incomplete(const smtp::TlsInfo& tls) {
          !tls.chain.empty() && !tls.chain.front().self_signed;
 }
 
+// A fix that gets a new certificate usually brings a new key (certbot makes
+// one on each renewal unless told --reuse-key). When the host publishes
+// DANE-EE records (usage 3), which pin the key, following such a fix as
+// written makes every DANE sender defer all mail to it (RFC 7672 3.1.1):
+// the new key's record goes first (RFC 7671 8.1). Empty when no record pins.
+std::string new_key_note(const MxReport& mx) {
+  if (!mx.dane_usable()) return {};
+  for (const auto& r : mx.tlsa)
+    if (r.usage == 3 && dane::unusable_reason(r).empty())
+      return " Before the key changes: this host has DANE-EE TLSA records at " + dane::tlsa_name(mx.host) +
+             ", which pin the key, so keep the current key (certbot --reuse-key), or publish the new key's \"3 1 1\" "
+             "record beside the current one and switch only after twice its TTL (RFC 7671 8.1); otherwise DANE "
+             "senders defer all mail to it.";
+  return {};
+}
+
 // RFC 7672 3.1.1: with a matching DANE-EE (3 x x) record, DANE senders check
 // neither the name, the expiry nor the issuer: what fails the WebPKI then
 // fails only senders that verify that way (a local 'verify'/'secure' policy;
@@ -95,8 +111,10 @@ bool chain_incomplete(const smtp::TlsInfo& tls) {
 struct WebPkiFindings {
   Findings& findings;
   bool dane_ee = false;
+  std::string key_note;  // new_key_note: each fix here brings a new certificate
 
   void add(std::string id, const std::string& subject, std::string what, std::string why, std::string fix) {
+    fix += key_note;
     // With DANE-EE, `why` (written for senders that verify the WebPKI) is
     // replaced by who is affected then.
     if (!dane_ee) return findings.add(Severity::error, std::move(id), subject, std::move(what), std::move(why), std::move(fix));
@@ -145,7 +163,8 @@ void judge_validity(const std::string& s, const smtp::Certificate& leaf, const J
   } else if (days_left < settings.expiry_warning_days) {
     f.add(Severity::warning, "cert.expiring", s, "The certificate expires in " + days_text(days_left) + ".",
           "When it expires, verifying senders defer the mail.",
-          "Renew now (certbot renew), then postfix reload; check that automatic renewal and reload work.");
+          "Renew now (certbot renew), then postfix reload; check that automatic renewal and reload work." +
+              webpki.key_note);
   } else {
     f.add(Severity::ok, "cert.expiry", s, "The certificate is valid for " + days_text(days_left) + " more.");
   }
@@ -175,17 +194,17 @@ void judge_name(const std::string& s, const std::string& host, const smtp::TlsIn
             "), or point the MX record at a name the certificate covers.");
 }
 
-void judge_key(const std::string& s, const smtp::Certificate& leaf, Findings& f) {
+void judge_key(const std::string& s, const smtp::Certificate& leaf, const std::string& key_note, Findings& f) {
   if (leaf.key_type == "RSA" && leaf.key_bits < 2048)
     f.add(Severity::error, "cert.key-weak", s,
           "The certificate's RSA key has only " + std::to_string(leaf.key_bits) + " bits.",
           "RSA keys under 2048 bits are considered breakable and are refused by modern clients.",
-          "Generate a new key of at least 2048 bits (or ECDSA P-256) and get a new certificate.");
+          "Generate a new key of at least 2048 bits (or ECDSA P-256) and get a new certificate." + key_note);
   auto algorithm = to_lower(leaf.signature_algorithm);
   if (algorithm.find("sha1") != std::string::npos || algorithm.find("md5") != std::string::npos)
     f.add(Severity::error, "cert.signature-weak", s, "The certificate is signed with " + leaf.signature_algorithm + ".",
           "SHA-1 and MD5 signatures can be forged and are refused by current TLS libraries.",
-          "Get a new certificate signed with SHA-256 or better.");
+          "Get a new certificate signed with SHA-256 or better." + key_note);
 }
 
 }  // namespace
@@ -229,11 +248,12 @@ void judge_tls(const MxReport& mx, const AddressReport& a, const JudgeSettings& 
               "\nthen postfix reload.");
     return;
   }
-  WebPkiFindings webpki{f, a.dane && a.dane->dane_verified && a.dane->dane_matched && a.dane->dane_matched->usage == 3};
+  WebPkiFindings webpki{f, a.dane && a.dane->dane_verified && a.dane->dane_matched && a.dane->dane_matched->usage == 3,
+                        new_key_note(mx)};
   judge_trust(s, tls, webpki, f);
   judge_validity(s, tls.chain.front(), settings, webpki, f);
   judge_name(s, mx.host, tls, webpki, f);
-  judge_key(s, tls.chain.front(), f);
+  judge_key(s, tls.chain.front(), webpki.key_note, f);
 }
 
 }  // namespace mxtls::check
