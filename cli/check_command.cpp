@@ -57,6 +57,11 @@ void CheckCommand::add_to(CLI::App& app) {
   cmd->add_option("--timeout", timeout_seconds_, "Seconds allowed for each SMTP conversation and HTTPS fetch")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 600.0));
+  cmd->add_option("--deadline", deadline_seconds_,
+                  "Seconds allowed for one domain; probes after it (and MX hosts beyond the first 10, addresses "
+                  "beyond the first 4 of a host) are reported as not tested, 0: no deadline")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   cmd->add_option("--parallel", parallel_, "Domains tested at the same time")->capture_default_str()->check(CLI::Range(1, 256));
   cmd->add_option("--helo", helo_, "Name sent in EHLO")->capture_default_str();
   cmd->add_option("--smtp-port", smtp_port_, "SMTP port (testing only; mail servers listen on 25)")
@@ -98,8 +103,10 @@ int CheckCommand::run() {
     auto resolver = dns::make_unbound_resolver({resolver_config_, trust_anchor_, timeout});
     if (!resolver) return resolver.error();
     smtp::Options smtp_options{timeout, helo_, ca_file_};
+    check::Limits limits;
+    limits.deadline = std::chrono::milliseconds(static_cast<long>(deadline_seconds_ * 1000));
     return check::WorkerTools{std::move(*resolver), https::make_curl_fetcher({ca_file_, timeout}),
-                              check::make_network_prober(smtp_options, static_cast<uint16_t>(smtp_port_))};
+                              check::make_network_prober(smtp_options, static_cast<uint16_t>(smtp_port_)), limits};
   };
 
   bool colour = !no_colour_ && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");

@@ -23,6 +23,7 @@ class CheckCommand {
   std::string trust_anchor_;
   std::string ca_file_;
   double timeout_seconds_ = 20;
+  double deadline_seconds_ = 120;  // per domain (issue 11.12)
   size_t parallel_ = 8;
   int smtp_port_ = 25;
   std::string helo_ = "mxtls.invalid";

@@ -35,6 +35,9 @@ struct Server {
   int min_version = TLS1_2_VERSION;
   int dhe_bits = 0;
   bool dane_matches = false;
+  // The first N conversations answer; every later one gets a 421 greeting,
+  // as from a rate limiter (issue 11.11). -1: no limit.
+  int answered_probes = -1;
 };
 
 Server plaintext_server() {
@@ -46,28 +49,41 @@ Server plaintext_server() {
 class FakeProber : public Prober {
  public:
   std::map<std::string, Server> servers;  // by address
+  int probes = 0;                         // all conversations so far
   Result<smtp::Session> probe(const std::string& address, const std::string&,
                               const smtp::TlsSettings& settings) override {
     auto it = servers.find(address);
     if (it == servers.end()) return temporary_error("connection refused");
-    const Server& server = it->second;
+    Server& server = it->second;
+    if (server.answered_probes == 0) return temporary_error("server greets with 421 \"too many connections\"");
+    if (server.answered_probes > 0) --server.answered_probes;
+    ++probes;
     smtp::Session session;
     session.banner = "mx ESMTP";
     session.starttls_offered = server.starttls;
     if (!server.starttls) return session;
     if (!server.tls) {
       session.tls_error = "sslv3 alert handshake failure";
+      session.tls_refused = true;
       return session;
     }
     bool too_old = settings.max_version && settings.max_version < server.min_version;
     if (settings.min_version > server.max_version || too_old) {
       session.tls_error = "protocol version";
+      session.tls_refused = true;
       return session;
     }
     smtp::TlsInfo tls = *server.tls;
+    // The version a real handshake would settle on: the highest both allow.
+    int version = settings.max_version ? std::min(settings.max_version, server.max_version) : server.max_version;
+    tls.protocol = version == TLS1_VERSION     ? "TLSv1"
+                   : version == TLS1_1_VERSION ? "TLSv1.1"
+                   : version == TLS1_2_VERSION ? "TLSv1.2"
+                                               : "TLSv1.3";
     if (settings.cipher_list.find("kEDH") != std::string::npos) {
       if (!server.dhe_bits) {
         session.tls_error = "no shared cipher";
+        session.tls_refused = true;
         return session;
       }
       tls.key_exchange = "DHE";
@@ -86,7 +102,15 @@ struct World {
   FakeResolver resolver;
   FakeFetcher fetcher;
   FakeProber prober;
-  Environment env{resolver, fetcher, prober, [] { return now; }};
+  Environment env = quiet_environment();
+
+  // No real pauses between retried probes; count them instead.
+  Environment quiet_environment() {
+    Environment e{resolver, fetcher, prober, [] { return now; }};
+    e.pause = [this](std::chrono::milliseconds) { ++pauses; };
+    return e;
+  }
+  int pauses = 0;
 
   void add_mx(const std::string& domain, uint16_t preference, const std::string& host, uint8_t address) {
     resolver.add(domain, dns::Type::MX, mx_rdata(preference, host));
@@ -580,6 +604,8 @@ std::vector<Scenario> more_scenarios() {
        }},
       {"dns.mx.ip-literal", [](World& w) { w.resolver.add("x.test", dns::Type::MX, mx_rdata(10, "127.0.0.1")); }},
       {"tls.protocol.no-tls13", [](World& w) { good_mx(w); w.prober.servers["127.0.0.1"].max_version = TLS1_2_VERSION; }},
+      {"tls.probe-incomplete", [](World& w) { good_mx(w); w.prober.servers["127.0.0.1"].answered_probes = 1; }},
+      {"check.incomplete", [](World& w) { good_mx(w); w.env.limits.max_mx_hosts = 0; }},
       {"dane.ta-not-sent", [tlsa](World& w) {
          good_mx(w);
          w.resolver.add(tlsa, dns::Type::TLSA, std::string("\x02\x01\x01", 3) + std::string(32, 'c'));
@@ -858,4 +884,76 @@ TEST(CheckGolden, EveryJsonKeyIsDocumented) {
   for (const auto& key : keys)
     EXPECT_TRUE(doc.find("`" + key + "`") != std::string::npos || doc.find("\"" + key + "\"") != std::string::npos)
         << key << " is missing from docs/check-json.md";
+}
+
+// Issue 11.11: a later probe without an answer (421 from a rate limiter)
+// proves nothing: a server that negotiated TLS 1.3 is not "obsolete only",
+// the unanswered probe is retried once after a pause, and it is named.
+TEST(CheckProbes, RateLimitedLaterProbesProveNothing) {
+  World w;
+  w.add_mx("limited.test", 10, "mx.limited.test", 1);
+  w.add_good_server(1);
+  w.prober.servers["127.0.0.1"].answered_probes = 1;  // the main probe only
+  auto r = w.check("limited.test");
+  EXPECT_FALSE(find(r, "tls.protocol.obsolete-only"));
+  EXPECT_FALSE(find(r, "tls.protocol.no-tls13"));
+  EXPECT_TRUE(find(r, "tls.protocol"));
+  const Finding* f = find(r, "tls.probe-incomplete");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::info);
+  EXPECT_NE(f->what.find("TLSv1.1: server greets with 421"), std::string::npos) << f->what;
+  EXPECT_EQ(w.pauses, 5);  // four versions and DHE, each retried once
+  EXPECT_EQ(r.recommendation.policy, "verify");  // the main session proved TLS 1.3 and a trusted certificate
+  const auto& a = r.mxs[0].addresses[0];
+  EXPECT_EQ(a.protocols.at("TLSv1.3"), true);
+  EXPECT_EQ(a.protocols.count("TLSv1"), 0U);  // not learned, not "refused"
+  EXPECT_FALSE(a.dhe_probed);
+}
+
+// A DANE probe without an answer is no mismatch.
+TEST(CheckProbes, UnansweredDaneProbeIsNoMismatch) {
+  World w;
+  w.add_mx("danelimit.test", 10, "mx.danelimit.test", 1);
+  w.add_good_server(1);
+  w.resolver.add("_25._tcp.mx.danelimit.test", dns::Type::TLSA, tlsa_311('k'));
+  w.prober.servers["127.0.0.1"].answered_probes = 6;  // main, four versions, DHE; not the DANE probe
+  auto r = w.check("danelimit.test");
+  EXPECT_FALSE(find(r, "dane.mismatch"));
+  ASSERT_TRUE(find(r, "tls.probe-incomplete"));
+  EXPECT_EQ(r.recommendation.rule, "incomplete");
+  EXPECT_EQ(r.recommendation.published.policy, "dane-only");
+}
+
+// Issue 11.12: the per-domain deadline and the caps: what they leave out is
+// "not tested", never unreachable, and no policy comes from partial probes.
+TEST(CheckProbes, DeadlineLeavesAddressesUntestedNotUnreachable) {
+  World w;
+  w.add_mx("slow.test", 10, "mx1.slow.test", 1);
+  w.add_mx("slow.test", 20, "mx2.slow.test", 2);
+  w.add_good_server(1);
+  w.add_good_server(2);
+  auto start = std::chrono::steady_clock::now();
+  // Time runs out once mx1 has had its six conversations.
+  w.env.clock = [&] { return start + std::chrono::seconds(w.prober.probes >= 6 ? 100000 : 0); };
+  auto r = w.check("slow.test");
+  const Finding* f = find(r, "check.incomplete");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->what.find("mx2.slow.test[127.0.0.2] (the deadline had passed)"), std::string::npos) << f->what;
+  EXPECT_FALSE(find(r, "smtp.unreachable"));
+  EXPECT_EQ(r.recommendation.rule, "incomplete");
+  EXPECT_EQ(r.recommendation.policy, "");
+}
+
+TEST(CheckProbes, MxHostsBeyondTheCapAreNamed) {
+  World w;
+  for (uint8_t i = 1; i <= 3; ++i) {
+    w.add_mx("many.test", 10 * i, "mx" + std::to_string(i) + ".many.test", i);
+    w.add_good_server(i);
+  }
+  w.env.limits.max_mx_hosts = 2;
+  auto r = w.check("many.test");
+  const Finding* f = find(r, "check.incomplete");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->what.find("mx3.many.test (beyond the first 2 MX hosts)"), std::string::npos) << f->what;
+  EXPECT_EQ(w.prober.probes, 2 * 6);  // nothing was sent to mx3
 }

@@ -52,4 +52,19 @@ bool dane_verified(const MxReport& mx, const AddressReport& a) {
   return mx.dane_usable() && a.dane && a.dane->dane_verified;
 }
 
+// What the per-domain deadline and the caps on MX hosts and addresses left
+// untested (issue 11.12).
+std::vector<std::string> untested_parts(const DomainFacts& facts) {
+  std::vector<std::string> parts;
+  for (const auto& mx : facts.mxs) {
+    if (mx.not_tested) {
+      parts.push_back(mx.host + " (" + *mx.not_tested + ")");
+      continue;
+    }
+    for (const auto& a : mx.addresses)
+      if (a.not_tested) parts.push_back(subject_of(mx, a) + " (" + *a.not_tested + ")");
+  }
+  return parts;
+}
+
 }  // namespace mxtls::check

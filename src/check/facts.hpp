@@ -28,8 +28,14 @@ struct AddressReport {
   std::string address;
   std::optional<std::string> connect_error;  // the SMTP dialogue failed
   std::optional<smtp::Session> session;      // the main probe
-  std::map<std::string, bool> protocols;     // "TLSv1.2" -> accepted
-  int dhe_bits = 0;                          // 0: no DHE accepted
+  // "TLSv1.2" -> accepted (true) or refused by the server (false); a
+  // version whose probe got no answer (timeout, 421, dropped) is absent and
+  // listed in `unprobed`: a probe that failed proves nothing.
+  std::map<std::string, bool> protocols;
+  int dhe_bits = 0;        // 0: no DHE accepted (or not known: see dhe_probed)
+  bool dhe_probed = false;  // the DHE probe got an answer
+  std::vector<std::string> unprobed;  // "TLSv1.1: timed out", "DHE: ...": what the later probes could not learn
+  std::optional<std::string> not_tested;  // nothing probed: the deadline had passed
   std::optional<smtp::TlsInfo> dane;         // the DANE-verified handshake
   bool tls_ok() const { return session && session->tls.has_value(); }
   bool trusted() const;  // chain verifies and the name matches
@@ -41,6 +47,7 @@ struct MxReport {
   dns::Security address_security = dns::Security::indeterminate;
   std::optional<Error> address_error;  // the A/AAAA lookup of the host failed
   std::string alias_of;  // the host is an alias (CNAME) of this name; "" if not
+  std::optional<std::string> not_tested;  // beyond the cap on MX hosts: nothing gathered
   std::vector<AddressReport> addresses;
   std::optional<Error> tlsa_error;  // the TLSA lookup failed
   dns::Security tlsa_security = dns::Security::indeterminate;
@@ -93,6 +100,9 @@ struct TlsaFix {
   std::string text;
 };
 TlsaFix safe_tlsa_fix(const MxReport& mx);
+// "host (why)" for each MX host and address the deadline or the caps left
+// untested (issue 11.12).
+std::vector<std::string> untested_parts(const DomainFacts& facts);
 // The address passed DANE verification against the MX's usable TLSA records.
 bool dane_verified(const MxReport& mx, const AddressReport& address);
 

@@ -41,34 +41,77 @@ class NetworkProber final : public Prober {
   uint16_t port_;
 };
 
-bool handshake_succeeds(Prober& prober, const std::string& address, const std::string& host,
-                        const smtp::TlsSettings& settings, smtp::TlsInfo* info = nullptr) {
-  auto session = prober.probe(address, host, settings);
-  if (!session || !session->tls) return false;
-  if (info) *info = *session->tls;
-  return true;
+// What one extra handshake (a single TLS version, DHE only) proved.
+enum class Outcome { accepted, refused, unknown };
+
+Outcome outcome_of(const Result<smtp::Session>& session, std::string& why) {
+  if (!session) {
+    why = session.error().message;  // refused connection, 421 greeting, timeout: no answer at all
+    return Outcome::unknown;
+  }
+  if (session->tls) return Outcome::accepted;
+  if (session->tls_refused) return Outcome::refused;
+  why = session->starttls_offered ? session->tls_error.value_or("no answer") : "STARTTLS not offered this time";
+  return Outcome::unknown;
+}
+
+// One extra handshake; a probe without an answer is tried once more after a
+// pause (rate limiters answer 421 to a burst of connections), never after
+// the deadline.
+Outcome extra_handshake(const MxReport& mx, const AddressReport& report, Environment& env,
+                        const smtp::TlsSettings& settings, std::string& why, smtp::TlsInfo* info = nullptr) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (env.past_deadline()) {
+      why = "the deadline had passed";
+      return Outcome::unknown;
+    }
+    if (attempt) env.pause(env.limits.retry_pause);
+    auto session = env.prober.probe(report.address, mx.host, settings);
+    Outcome outcome = outcome_of(session, why);
+    if (outcome == Outcome::accepted && info) *info = *session->tls;
+    if (outcome != Outcome::unknown) return outcome;
+  }
+  return Outcome::unknown;
+}
+
+void probe_versions(const MxReport& mx, AddressReport& report, Environment& env) {
+  for (size_t i = 0; i < probed_tls_versions.size(); ++i) {
+    smtp::TlsSettings only;
+    only.min_version = only.max_version = probed_tls_version_numbers[i];
+    std::string name(probed_tls_versions[i]), why;
+    Outcome outcome = extra_handshake(mx, report, env, only, why);
+    if (outcome == Outcome::unknown) report.unprobed.push_back(name + ": " + why);
+    else report.protocols[name] = outcome == Outcome::accepted;
+  }
+  // The main session offered every version, so the server chose its highest:
+  // that one is accepted whatever its own probe got.
+  if (report.session->tls) report.protocols[report.session->tls->protocol] = true;
 }
 
 // The main probe, then (with STARTTLS) one handshake per TLS version and one
 // offering only DHE, to learn the size of the server's DH group.
-void probe_address(const MxReport& mx, AddressReport& report, Prober& prober) {
-  auto session = prober.probe(report.address, mx.host, smtp::TlsSettings{});
+void probe_address(const MxReport& mx, AddressReport& report, Environment& env) {
+  if (env.past_deadline()) {
+    report.not_tested = "the deadline had passed";
+    return;
+  }
+  auto session = env.prober.probe(report.address, mx.host, smtp::TlsSettings{});
   if (!session) {
     report.connect_error = session.error().message;
     return;
   }
   report.session = std::move(*session);
   if (!report.session->starttls_offered) return;
-  for (size_t i = 0; i < probed_tls_versions.size(); ++i) {
-    smtp::TlsSettings only;
-    only.min_version = only.max_version = probed_tls_version_numbers[i];
-    report.protocols[std::string(probed_tls_versions[i])] = handshake_succeeds(prober, report.address, mx.host, only);
-  }
+  probe_versions(mx, report, env);
   smtp::TlsSettings dhe;
   dhe.max_version = TLS1_2_VERSION;
   dhe.cipher_list = "kEDH:@SECLEVEL=0";
   smtp::TlsInfo info;
-  if (handshake_succeeds(prober, report.address, mx.host, dhe, &info)) report.dhe_bits = info.key_exchange_bits;
+  std::string why;
+  Outcome outcome = extra_handshake(mx, report, env, dhe, why, &info);
+  report.dhe_probed = outcome != Outcome::unknown;
+  if (outcome == Outcome::accepted) report.dhe_bits = info.key_exchange_bits;
+  if (outcome == Outcome::unknown) report.unprobed.push_back("DHE: " + why);
 }
 
 // No MX: RFC 5321 5.1's implicit MX, the domain itself, if it has addresses.
@@ -146,7 +189,10 @@ void gather_addresses(MxReport& mx, Environment& env) {
   for (const auto& address : *addresses) {
     AddressReport report;
     report.address = address;
-    probe_address(mx, report, env.prober);
+    if (mx.addresses.size() >= env.limits.max_addresses_per_mx)
+      report.not_tested = "beyond the first " + std::to_string(env.limits.max_addresses_per_mx) + " addresses of the host";
+    else
+      probe_address(mx, report, env);
     mx.addresses.push_back(std::move(report));
   }
 }
@@ -172,8 +218,12 @@ void gather_dane(MxReport& mx, Environment& env) {
     if (!a.tls_ok()) continue;
     smtp::TlsSettings settings;
     settings.tlsa = mx.tlsa;
-    auto session = env.prober.probe(a.address, mx.host, settings);
-    if (session && session->tls) a.dane = session->tls;
+    smtp::TlsInfo info;
+    std::string why;
+    // The handshake completes whether DANE matches or not (we report, we do
+    // not refuse): no handshake means no answer, not a mismatch.
+    if (extra_handshake(mx, a, env, settings, why, &info) == Outcome::accepted) a.dane = std::move(info);
+    else a.unprobed.push_back("DANE: " + why);
   }
 }
 
@@ -209,8 +259,14 @@ DomainFacts gather_domain(const std::string& domain, Environment& env) {
     facts.invalid_name = facts.could_not_test = true;
     return facts;
   }
+  if (env.limits.deadline.count() > 0) env.deadline = env.clock() + env.limits.deadline;
   gather_mx_records(facts, env);
-  for (auto& mx : facts.mxs) {
+  for (size_t i = 0; i < facts.mxs.size(); ++i) {
+    auto& mx = facts.mxs[i];
+    if (i >= env.limits.max_mx_hosts) {
+      mx.not_tested = "beyond the first " + std::to_string(env.limits.max_mx_hosts) + " MX hosts";
+      continue;
+    }
     gather_addresses(mx, env);
     gather_dane(mx, env);
   }

@@ -2,11 +2,13 @@
 // interfaces, recorded as facts (facts.hpp) and never judged here.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "check/facts.hpp"
 #include "dns/dns.hpp"
@@ -24,12 +26,31 @@ class Prober {
 };
 std::unique_ptr<Prober> make_network_prober(const smtp::Options& options, uint16_t port = 25);
 
+// How much one domain may cost (issue 11.12): MX hosts and addresses beyond
+// the caps, and probes after the deadline, are reported as not tested.
+struct Limits {
+  std::chrono::milliseconds deadline{120000};  // per domain, from the MX lookup; 0: none
+  size_t max_mx_hosts = 10;
+  size_t max_addresses_per_mx = 4;
+  // A later probe that got no answer (421 from a rate limiter, a timeout) is
+  // tried once more after this pause before it counts as "could not probe".
+  std::chrono::milliseconds retry_pause{1000};
+};
+
 struct Environment {
   dns::Resolver& resolver;
   https::Fetcher& fetcher;
   Prober& prober;
   std::function<std::time_t()> now;
   int expiry_warning_days = 21;
+  Limits limits = {};
+  // The monotonic clock and the pause between retries, replaceable in tests.
+  std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
+  std::function<void(std::chrono::milliseconds)> pause = [](std::chrono::milliseconds ms) {
+    std::this_thread::sleep_for(ms);
+  };
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // set per domain
+  bool past_deadline() const { return clock() >= deadline; }
 };
 
 // Everything the judges need about `domain`. When the MX set cannot be

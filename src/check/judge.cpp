@@ -19,9 +19,11 @@ DomainReport judge_domain(DomainFacts facts, const JudgeSettings& settings) {
     return report;
   }
   for (const auto& mx : report.mxs) {
+    if (mx.not_tested) continue;  // judge_completeness names it
     judge_addresses(mx, settings, report.findings);
     judge_dane(mx, report.findings);
   }
+  judge_completeness(report, report.findings);
   if (!report.null_mx && !report.could_not_test) {
     judge_sts(report, report.findings);
     judge_tlsrpt(report, report.findings);

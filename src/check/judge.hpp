@@ -37,5 +37,6 @@ void judge_dane(const MxReport& mx, Findings& findings);
 void judge_sts(const DomainFacts& facts, Findings& findings);
 void judge_tlsrpt(const DomainFacts& facts, Findings& findings);
 void judge_consistency(const DomainFacts& facts, Findings& findings);
+void judge_completeness(const DomainFacts& facts, Findings& findings);  // what the deadline or the caps left out
 
 }  // namespace mxtls::check

@@ -69,7 +69,7 @@ void judge_matches(const MxReport& mx, Findings& f) {
   std::string published;
   for (const auto& r : mx.tlsa) published += (published.empty() ? "" : "; ") + r.to_text();
   for (const auto& a : mx.addresses) {
-    if (!a.tls_ok()) continue;
+    if (!a.tls_ok() || !a.dane) continue;  // no DANE handshake: nothing proven (a.unprobed says why)
     const std::string s = subject_of(mx, a);
     if (a.dane && a.dane->dane_verified) {
       f.add(Severity::ok, "dane.valid", s,

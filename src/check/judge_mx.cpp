@@ -147,4 +147,14 @@ void judge_addresses(const MxReport& mx, const JudgeSettings& settings, Findings
   for (const auto& address : mx.addresses) judge_tls(mx, address, settings, findings);
 }
 
+// Info: nothing is wrong with the domain, but the verdicts and the peer
+// policy cover only what was tested.
+void judge_completeness(const DomainFacts& facts, Findings& findings) {
+  auto parts = untested_parts(facts);
+  if (parts.empty()) return;
+  findings.add(Severity::info, "check.incomplete", facts.domain, "Not tested: " + join(parts, ", ") + ".",
+               "The findings and the policy for peers cover only what was tested.",
+               "Run mxtls check again with a longer --deadline, or for the untested hosts alone.");
+}
+
 }  // namespace mxtls::check

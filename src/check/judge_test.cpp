@@ -361,6 +361,7 @@ TEST(JudgeDaneScope, DaneEeSoftensWebPkiFindings) {
 TEST(JudgeDaneScope, DaneTaWhoseCaIsNotSentSaysSendTheChain) {
   MxReport mx = signed_mx("mx.ta.test", std::string(32, 'k'));
   mx.tlsa = {dane::Tlsa{2, 1, 1, std::string(32, 'c')}};  // the intermediate's key, not sent
+  mx.addresses[0].dane = mx.addresses[0].session->tls;     // the DANE handshake: completed, not verified
   Findings findings;
   judge_dane(mx, findings);
   const Finding* f = find(findings, "dane.ta-not-sent");
@@ -514,6 +515,7 @@ TEST(JudgeVerdicts, ModeNoneIsInfoAndItsMxLinesBindNobody) {
 TEST(JudgeVerdicts, NoTls13IsOnlyInfo) {
   MxReport mx = signed_mx("mx.tls12.test", std::string(32, 'k'));
   mx.addresses.front().protocols["TLSv1.3"] = false;
+  mx.addresses.front().session->tls->protocol = "TLSv1.2";  // the server's highest
   Findings findings;
   judge_tls(mx, mx.addresses.front(), {now, 21}, findings);
   const Finding* f = find(findings, "tls.protocol.no-tls13");

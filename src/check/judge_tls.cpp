@@ -16,12 +16,17 @@ std::string tls_server_lines() {
          "smtpd_tls_chain_files = /etc/letsencrypt/live/<host>/privkey.pem, /etc/letsencrypt/live/<host>/fullchain.pem";
 }
 
+// The main session offered every version, so the version it negotiated is
+// the server's highest: that alone says whether the server speaks TLS 1.2+
+// and 1.3. The per-version probes only add which older versions it still
+// accepts; one that got no answer (a.unprobed) proves nothing either way.
 void judge_protocols(const std::string& s, const AddressReport& a, Findings& f) {
   auto accepted = [&](std::string_view name) {
     auto it = a.protocols.find(std::string(name));
     return it != a.protocols.end() && it->second;
   };
-  bool modern = accepted("TLSv1.2") || accepted("TLSv1.3");
+  const std::string& highest = a.session->tls->protocol;
+  bool modern = highest >= "TLSv1.2" || accepted("TLSv1.2") || accepted("TLSv1.3");
   bool obsolete = accepted("TLSv1") || accepted("TLSv1.1");
   auto list_of = [&](bool want_obsolete) {
     std::string list;
@@ -47,7 +52,7 @@ void judge_protocols(const std::string& s, const AddressReport& a, Findings& f) 
   } else {
     f.add(Severity::ok, "tls.protocol", s, "TLS versions accepted: " + list_of(false) + ".");
   }
-  if (modern && !accepted("TLSv1.3"))
+  if (modern && highest != "TLSv1.3" && !accepted("TLSv1.3"))
     f.add(Severity::info, "tls.protocol.no-tls13", s, "The server does not offer TLS 1.3.",
           "TLS 1.3 is faster and always forward-secret.", "Upgrade to OpenSSL 1.1.1 or newer; Postfix enables TLS 1.3 "
           "automatically.");
@@ -218,7 +223,7 @@ void judge_tls(const MxReport& mx, const AddressReport& a, const JudgeSettings& 
               ", that no firewall blocks it, and that it answers with a \"220\" greeting promptly.");
     return;
   }
-  if (!a.session) return;  // not probed
+  if (!a.session) return;  // not probed (a.not_tested: the deadline; reported once for the domain)
   const auto& session = *a.session;
   if (!session.starttls_offered) {
     f.add(Severity::error, "starttls.missing", s, "The server does not offer STARTTLS.",
@@ -240,6 +245,12 @@ void judge_tls(const MxReport& mx, const AddressReport& a, const JudgeSettings& 
         "STARTTLS works: " + tls.protocol + ", " + tls.cipher + " (" + std::to_string(tls.cipher_bits) + " bits).");
   judge_protocols(s, a, f);
   judge_key_exchange(s, a, tls, f);
+  if (!a.unprobed.empty())
+    f.add(Severity::info, "tls.probe-incomplete", s,
+          "Some probes got no answer, so nothing is concluded from them: " + join(a.unprobed, "; ") + ".",
+          "Rate limiting (421), a timeout or a dropped connection says nothing about what the server supports; "
+          "no finding or policy here rests on them.",
+          "Run mxtls check again later, or with a longer --timeout.");
   if (tls.chain.empty()) {
     f.add(Severity::error, "cert.missing", s, "The server presented no certificate (anonymous TLS).",
           "No sender can authenticate it: verifying senders (MTA-STS, DANE, 'verify') defer the mail, and the "

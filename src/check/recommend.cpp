@@ -139,6 +139,24 @@ std::optional<Recommendation> published_rule(const DomainFacts& r, const policy:
   return Recommendation{published.policy, published.reason + "; every MX passes it in the probes"};
 }
 
+// Addresses a DANE sender would check that got no DANE handshake.
+std::vector<std::string> dane_unprobed(const DomainFacts& r) {
+  std::vector<std::string> parts;
+  for (const auto& mx : r.mxs)
+    if (mx.dane_usable())
+      for (const auto& a : mx.addresses)
+        if (a.tls_ok() && !a.dane) parts.push_back(subject_of(mx, a) + " (no answer to the DANE probe)");
+  return parts;
+}
+
+std::optional<Recommendation> incomplete_rule(const DomainFacts& r, const policy::Decision&) {
+  auto parts = untested_parts(r);
+  auto dane = dane_unprobed(r);
+  parts.insert(parts.end(), dane.begin(), dane.end());
+  if (parts.empty()) return std::nullopt;
+  return Recommendation{"", "not tested: " + join(parts, ", ") + "; no policy is derived from partial probes"};
+}
+
 std::optional<Recommendation> not_tested_rule(const DomainFacts& r, const policy::Decision&) {
   if (!r.could_not_test && !r.mxs.empty()) return std::nullopt;
   return Recommendation{"", "the domain could not be tested"};
@@ -218,6 +236,10 @@ constexpr PeerPolicyRule peer_policy_table[] = {
      "mx-lookup-failed, dane-unusable-tlsa), when every reachable MX address passes it in the probes; TEMP stays TEMP",
      published_rule},
     {"not-tested", "the MX set is unknown (bad name, NXDOMAIN, failed lookup): no policy", not_tested_rule},
+    {"incomplete",
+     "the deadline or the caps left MX hosts or addresses untested, or a DANE probe got no answer: no policy "
+     "from partial probes",
+     incomplete_rule},
     {"published-fails",
      "some MX address fails in the probes what the published records ask for (DANE mismatch, MX outside the "
      "MTA-STS policy, certificate that does not verify): senders that follow the records defer its mail now; "

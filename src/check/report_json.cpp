@@ -40,6 +40,10 @@ json tls_json(const smtp::TlsInfo& t) {
 
 json address_json(const check::AddressReport& a) {
   json out = {{"address", a.address}};
+  if (a.not_tested) {
+    out["not_tested"] = *a.not_tested;
+    return out;
+  }
   if (a.connect_error) {
     out["error"] = *a.connect_error;
     return out;
@@ -50,7 +54,8 @@ json address_json(const check::AddressReport& a) {
   out["tls"] = s.tls ? tls_json(*s.tls) : json(nullptr);
   if (s.tls_error) out["tls_error"] = *s.tls_error;
   out["protocols"] = a.protocols;
-  out["dhe_bits"] = a.dhe_bits;
+  out["dhe_bits"] = a.dhe_probed || a.dhe_bits ? json(a.dhe_bits) : json(nullptr);
+  if (!a.unprobed.empty()) out["unprobed"] = a.unprobed;
   if (a.dane) {
     out["dane_verified"] = a.dane->dane_verified;
     if (a.dane->dane_matched) out["dane_matched"] = a.dane->dane_matched->to_text();
@@ -62,12 +67,14 @@ json mx_json(const check::MxReport& mx) {
   json addresses = json::array(), tlsa = json::array();
   for (const auto& a : mx.addresses) addresses.push_back(address_json(a));
   for (const auto& r : mx.tlsa) tlsa.push_back(r.to_text());
-  return {{"host", mx.host},
-          {"preference", mx.preference},
-          {"dnssec", dns::to_string(mx.address_security)},
-          {"tlsa", tlsa},
-          {"tlsa_dnssec", dns::to_string(mx.tlsa_security)},
-          {"addresses", addresses}};
+  json out = {{"host", mx.host},
+              {"preference", mx.preference},
+              {"dnssec", dns::to_string(mx.address_security)},
+              {"tlsa", tlsa},
+              {"tlsa_dnssec", dns::to_string(mx.tlsa_security)},
+              {"addresses", addresses}};
+  if (mx.not_tested) out["not_tested"] = *mx.not_tested;
+  return out;
 }
 
 // The peer policy, the rule that decided it and serve's answer from the

@@ -34,6 +34,7 @@ void indent_lines(std::ostringstream& out, const std::string& prefix, const std:
 
 void write_address(std::ostringstream& out, const check::AddressReport& a) {
   out << "    " << a.address << ": ";
+  if (a.not_tested) { out << "not tested: " << *a.not_tested << "\n"; return; }
   if (a.connect_error) { out << "unreachable\n"; return; }
   const auto& s = *a.session;
   if (!s.starttls_offered) { out << "no STARTTLS\n"; return; }

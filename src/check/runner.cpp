@@ -22,6 +22,7 @@ Result<bool> check_domains(const std::vector<std::string>& domains, size_t paral
       return;
     }
     Environment env{*equipped->resolver, *equipped->fetcher, *equipped->prober, [] { return std::time(nullptr); }};
+    env.limits = equipped->limits;
     for (size_t i; (i = next++) < domains.size();) {
       auto report = check_domain(domains[i], env);
       std::lock_guard lock(mutex);

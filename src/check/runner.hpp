@@ -15,6 +15,7 @@ struct WorkerTools {
   std::unique_ptr<dns::Resolver> resolver;
   std::unique_ptr<https::Fetcher> fetcher;
   std::unique_ptr<Prober> prober;
+  Limits limits = {};  // the per-domain deadline and caps
 };
 
 using ToolsFactory = std::function<Result<WorkerTools>()>;

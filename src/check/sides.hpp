@@ -15,13 +15,14 @@ struct Sides {
   bool mixed() const { return !good.empty() && !bad.empty(); }
 };
 
-// Reachable addresses by the predicate; unreachable ones are reported on their own.
+// Reachable, tested addresses by the predicate; unreachable and untested
+// ones are reported on their own.
 template <typename Predicate>
 Sides split_addresses(const DomainFacts& facts, Predicate is_good) {
   Sides sides;
   for (const auto& mx : facts.mxs)
     for (const auto& a : mx.addresses) {
-      if (a.connect_error) continue;
+      if (a.connect_error || a.not_tested) continue;
       (is_good(mx, a) ? sides.good : sides.bad).push_back(subject_of(mx, a));
     }
   return sides;

@@ -195,6 +195,7 @@ Result<Session> probe(const std::string& address, uint16_t port, const std::stri
   auto ec = talk.run([&](auto handler) { tls.async_handshake(asio::ssl::stream_base::client, handler); });
   if (ec) {
     session.tls_error = tls_failure(ec);
+    session.tls_refused = ec.category() == asio::error::get_ssl_category();
     return session;
   }
   session.tls = inspect_tls(ssl, host_name);

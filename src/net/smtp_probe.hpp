@@ -63,6 +63,10 @@ struct Session {
   bool starttls_offered = false;
   std::optional<TlsInfo> tls;           // set when the handshake completed
   std::optional<std::string> tls_error;  // why STARTTLS or the handshake failed
+  // The handshake ended in a TLS-level refusal (an alert, no shared version
+  // or cipher): the server answered. A timeout or a dropped connection
+  // leaves it false: that proves nothing about what the server supports.
+  bool tls_refused = false;
 };
 
 // Connects to address:port and talks SMTP as `host_name`'s client.
