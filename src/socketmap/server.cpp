@@ -579,6 +579,18 @@ void log_start_warnings(Shared& shared, const ServerOptions& options) {
                std::to_string(options.max_clients));
 }
 
+// options.after_listen (e.g. dropping root), before any client is served:
+// the accept handlers queued so far run only in io.run().
+bool after_listen(Shared& shared, const ServerOptions& options) {
+  if (!options.after_listen) return true;
+  if (auto error = options.after_listen(); !error.empty()) {
+    std::cerr << "mxtls serve: " << error << "\n";
+    return false;
+  }
+  shared.log("running as user " + options.user_name);
+  return true;
+}
+
 }  // namespace
 
 int run_server(policy::PolicyService& service, const ServerOptions& options) {
@@ -617,6 +629,7 @@ int run_server(policy::PolicyService& service, const ServerOptions& options) {
     std::cerr << "mxtls serve: cannot listen: " << e.what() << "\n";
     return 1;
   }
+  if (!after_listen(shared, options)) return 1;
   asio::steady_timer sweep(io);
   sweep_loop(sweep, registry, options.idle_timeout);
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);

@@ -40,7 +40,7 @@ dane-level = dane
 [rules]
 nostarttls.example  may
 bigprovider.example @google"
-"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/serve.log" &
+"$mxtls" serve --allow-root --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/serve.log" &
 serve_pid=$!
 for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:strict" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
 
@@ -85,17 +85,17 @@ grep -q "reload failed, keeping the old configuration: $work/serve.conf:[0-9]*: 
   fail "dane-level = bogus on reload: $(tail -2 "$work/serve.log")"
 expect tls nostarttls.example encrypt
 expect tls dane.example dane-only
-"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$((port + 1)) 2>"$work/start.err"; rc=$?
+"$mxtls" serve --allow-root --config "$work/serve.conf" --listen 127.0.0.1:$((port + 1)) 2>"$work/start.err"; rc=$?
 [ $rc -eq 64 ] || fail "dane-level = bogus at start: exit $rc, want 64"
 kill -TERM $serve_pid; wait $serve_pid; serve_pid=
 
 # At start, a bad file is refused with the line and exit status 64.
 write_config "bogus-setting = 1"
-"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/start.err"; rc=$?
+"$mxtls" serve --allow-root --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/start.err"; rc=$?
 [ $rc -eq 64 ] || fail "bad config: exit $rc, want 64"
 grep -q "serve.conf:8: unknown setting \"bogus-setting\"" "$work/start.err" || fail "bad config: $(cat "$work/start.err")"
 write_config "workers = 0"
-"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/start.err"; rc=$?
+"$mxtls" serve --allow-root --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/start.err"; rc=$?
 [ $rc -eq 64 ] && grep -q "serve.conf:8: --workers: Value 0 not in range" "$work/start.err" || fail "workers = 0: exit $rc: $(cat "$work/start.err")"
 
 # The preload list on SIGHUP: an older list (smaller timestamp) or an expired
@@ -111,7 +111,7 @@ JSON
 now=$(date +%s); day=86400
 preload_list $((now - day)) $((now + 30 * day)) mx.good.example
 echo "nostarttls.example may" >"$work/preload-rules"
-"$mxtls" serve --listen 127.0.0.1:$port --cache "$work/preload-cache.sqlite" --quiet --preload "$work/policy.json" \
+"$mxtls" serve --allow-root --listen 127.0.0.1:$port --cache "$work/preload-cache.sqlite" --quiet --preload "$work/policy.json" \
   --rules "$work/preload-rules" \
   --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve.log" &
 serve_pid=$!
