@@ -235,6 +235,7 @@ int ServeCommand::run() {
   auto open = policy::open_service(sources_.service_settings(config_.rules, workers_));
   if (!open) return std::cerr << "mxtls serve: " << open.error().message << "\n", 3;
   auto& service = *open->service;
+  if (!open->notice.empty()) options.log(open->notice);
   if (open->cache_loss)
     options.cache_lost = open->cache_loss->why + " (found " +
                          format_rfc3339(open->cache_loss->since.time_since_epoch().count()) + ")";

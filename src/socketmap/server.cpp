@@ -15,6 +15,7 @@
 
 #include <asio.hpp>
 
+#include "policy/preload.hpp"
 #include "socketmap/metrics.hpp"
 #include "socketmap/netstring.hpp"
 #include "base/text.hpp"
@@ -484,6 +485,16 @@ void accept_loop(typename Protocol::acceptor& acceptor, Shared& shared, Registry
   });
 }
 
+// The preload list in use, for the metrics: its expiry, and whether it is past.
+void note_preload(Shared& shared) {
+  auto list = shared.service.preload_list();
+  shared.metrics.preload_expires.reset();
+  if (!list) return;
+  shared.metrics.preload_expires = list->expires.time_since_epoch().count();
+  shared.metrics.preload_expired =
+      policy::expired(*list, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
+
 // The metrics endpoint: whatever the request, one HTTP/1.0 response with the
 // counters in the Prometheus text format, then close.
 void serve_metrics(asio::ip::tcp::socket socket, Shared& shared, Registry& registry) {
@@ -509,6 +520,7 @@ void serve_metrics(asio::ip::tcp::socket socket, Shared& shared, Registry& regis
                            shared.metrics.lookup_queue = work.queued;
                            shared.metrics.lookups_abandoned = work.abandoned;
                            shared.metrics.lookups_refused = work.refused;
+                           note_preload(shared);
                            auto body = std::make_shared<std::string>(
                                "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nConnection: close\r\n\r\n" +
                                shared.metrics.render_prometheus());

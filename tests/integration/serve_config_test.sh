@@ -136,5 +136,31 @@ kill -HUP $serve_pid; sleep 0.3
 expect tls good.example "secure match=mx2.good.example servername=hostname"
 kill -TERM $serve_pid; wait $serve_pid; serve_pid=
 
+# Started with an expired list (corpora report P3): one WARNING naming the
+# date at start, decisions that say the list expired (not "no preload
+# entry"), and the metrics say so.
+preload_list $((now - 2 * day)) $((now - day)) mx.good.example
+metrics_port=$((port + 200))
+"$mxtls" serve --allow-root --listen 127.0.0.1:$port --metrics 127.0.0.1:$metrics_port --cache :memory: \
+  --preload "$work/policy.json" --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" \
+  2>"$work/expired.log" &
+serve_pid=$!
+wait_for_serve
+expect tls good.example NOTFOUND
+grep -qF "WARNING: preload list $work/policy.json expired on $(utc $((now - day))), ignored" "$work/expired.log" ||
+  fail "no warning at start about the expired list: $(head -3 "$work/expired.log")"
+grep -q 'domain=good.example answer=NOTFOUND .*reason="no DANE, no enforced MTA-STS policy, preload list expired (ignored), no local rule"' \
+  "$work/expired.log" || fail "the decision does not say the list expired: $(grep good.example "$work/expired.log")"
+metrics=$(python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+body = b""
+while chunk := s.recv(65536): body += chunk
+print(body.decode())' $metrics_port)
+grep -q '^mxtls_preload_list_expired 1$' <<<"$metrics" || fail "metrics: no mxtls_preload_list_expired 1"
+grep -q "^mxtls_preload_list_expiry_timestamp_seconds $((now - day))$" <<<"$metrics" ||
+  fail "metrics: no expiry time $((now - day))"
+kill -TERM $serve_pid; wait $serve_pid; serve_pid=
+
 if [ $failures -ne 0 ]; then echo "--- serve log (tail)"; tail -20 "$work/serve.log"; exit 1; fi
 echo "serve --config: maps, rules, overrides, reloads and refusals as expected"
