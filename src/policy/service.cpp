@@ -54,35 +54,55 @@ std::optional<Decision> PolicyService::cached(const std::string& domain, const O
 }
 
 bool PolicyService::lookup(const std::string& domain, const Options& options, Done done, Requester from) {
-  std::unique_lock lock(mutex_);
-  if (auto d = fresh_decision_locked(domain, options)) {
-    lock.unlock();
-    done(*d, true);
-    return true;
+  std::vector<Waiter> abandoned;
+  bool accepted = true;
+  {
+    std::unique_lock lock(mutex_);
+    if (auto d = fresh_decision_locked(domain, options)) {
+      lock.unlock();
+      done(*d, true);
+      return true;
+    }
+    accepted = join_or_queue_locked(domain, from.client, abandoned);
+    if (accepted) pending_[domain].waiters.push_back({options, std::move(done), std::move(from.wanted)});
+    refused_ += accepted ? 0 : 1;
   }
-  // The first asker queues the work; later ones share it. One from another
-  // client queues it in its own turn too (it still runs once), so a flooder
-  // who asked first cannot make others wait behind its queue.
+  answer_abandoned(abandoned);
+  return accepted;
+}
+
+// The first asker queues the work; later ones share it. One from another
+// client queues it in its own turn too (it still runs once), so a flooder
+// who asked first cannot make others wait behind its queue. False: refused.
+bool PolicyService::join_or_queue_locked(const std::string& domain, const std::string& client,
+                                         std::vector<Waiter>& abandoned) {
   auto found = pending_.find(domain);
   if (found == pending_.end()) {
-    if (!queue_locked(domain, from.client)) return ++refused_, false;
-    pending_[domain].queued_for.push_back(from.client);
-  } else if (auto& work = found->second; !work.started && std::find(work.queued_for.begin(), work.queued_for.end(),
-                                                                       from.client) == work.queued_for.end()) {
-    if (queue_.push(from.client, domain)) work.queued_for.push_back(from.client), wake_.notify_one();
+    if (!queue_locked(domain, client, abandoned)) return false;
+    pending_[domain].queued_for.push_back(client);
+    return true;
   }
-  pending_[domain].waiters.push_back({options, std::move(done), std::move(from.wanted)});
+  auto& work = found->second;
+  bool queued_for_client = std::find(work.queued_for.begin(), work.queued_for.end(), client) != work.queued_for.end();
+  if (!work.started && !queued_for_client && queue_.push(client, domain)) {
+    work.queued_for.push_back(client);
+    wake_.notify_one();
+  }
   return true;
 }
 
+// Their askers are no longer listening; the contract still says once.
+// Called without the lock.
+void PolicyService::answer_abandoned(std::vector<Waiter>& abandoned) {
+  for (auto& w : abandoned) w.done({Answer::temp, "", Source::none, "lookup abandoned"}, false);
+}
+
 // Queues domain for client, first dropping the client's queued lookups that
-// nobody waits for any more if its queue is full.
-bool PolicyService::queue_locked(const std::string& domain, const std::string& client) {
+// nobody waits for any more (into abandoned) if its queue is full.
+bool PolicyService::queue_locked(const std::string& domain, const std::string& client,
+                                 std::vector<Waiter>& abandoned) {
   if (!queue_.push(client, domain)) {
-    std::vector<Waiter> abandoned;
     queue_.drop_if(client, [&](const std::string& d) { return drop_abandoned_locked(d, abandoned); });
-    // Their askers are no longer listening; the contract still says once.
-    for (auto& w : abandoned) w.done({Answer::temp, "", Source::none, "lookup abandoned"}, false);
     if (!queue_.push(client, domain)) return false;
   }
   wake_.notify_one();
@@ -172,7 +192,7 @@ void PolicyService::worker_loop() {
     bool is_refetch = !domain;
     if (is_refetch) domain = std::move(refetch_queue_.front()), refetch_queue_.pop_front();
     lock.unlock();
-    for (auto& w : abandoned) w.done({Answer::temp, "", Source::none, "lookup abandoned"}, false);
+    answer_abandoned(abandoned);
     if (!tools && !is_refetch)
       if (auto made = tools_factory_()) tools = std::move(*made);
     if (is_refetch && tools) refetch(*domain, *tools);

@@ -119,7 +119,9 @@ class PolicyService {
   std::optional<Decision> fresh_decision_locked(const std::string& domain, const Options& options);
   std::optional<std::string> next_lookup_locked(std::vector<Waiter>& abandoned);
   bool drop_abandoned_locked(const std::string& domain, std::vector<Waiter>& abandoned);
-  bool queue_locked(const std::string& domain, const std::string& client);
+  bool queue_locked(const std::string& domain, const std::string& client, std::vector<Waiter>& abandoned);
+  bool join_or_queue_locked(const std::string& domain, const std::string& client, std::vector<Waiter>& abandoned);
+  static void answer_abandoned(std::vector<Waiter>& abandoned);
   void worker_loop();
   void answer_unavailable(const std::string& domain);
   void refresh_loop();
