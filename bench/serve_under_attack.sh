@@ -13,18 +13,21 @@
 #           query waits for its answer (and the time to open the burst).
 #
 # Usage: bench/serve_under_attack.sh MXTLS_BINARY [flood|burst|all] [--seconds 10] [--workers 2]
-#        [--lookup-timeout 0.3]
+#        [--lookup-timeout 0.3] [--max-clients 12000]
+# (--max-clients 2048, serve's default, makes the burst evict a client on
+# each accept beyond it.)
 # Needs the demo world up (testbed/up); run under /work/testbed.lock.
 set -euo pipefail
 mxtls=$1; shift
 what=${1:-all}; [ $# -gt 0 ] && shift
-seconds=10 workers=2 lookup_timeout=0.3
+seconds=10 workers=2 lookup_timeout=0.3 max_clients=12000
 while [ $# -gt 0 ]; do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
     --lookup-timeout) lookup_timeout=$2; shift 2 ;;
-    *) echo "usage: $0 MXTLS_BINARY [flood|burst|all] [--seconds N] [--workers N] [--lookup-timeout S]" >&2; exit 64 ;;
+    --max-clients) max_clients=$2; shift 2 ;;
+    *) echo "usage: $0 MXTLS_BINARY [flood|burst|all] [--seconds N] [--workers N] [--lookup-timeout S] [--max-clients N]" >&2; exit 64 ;;
   esac
 done
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +42,7 @@ root_flag=; "$mxtls" serve --help | grep -q -- --allow-root && root_flag=--allow
 
 start() {
   ( ulimit -n 16384; exec "$mxtls" serve $root_flag --listen 127.0.0.1:$port --cache :memory: --quiet \
-      --workers "$workers" --lookup-timeout "$lookup_timeout" --max-clients 12000 \
+      --workers "$workers" --lookup-timeout "$lookup_timeout" --max-clients "$max_clients" \
       --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve.log" ) &
   serve_pid=$!
   for _ in $(seq 50); do

@@ -145,7 +145,12 @@ void ServeCommand::add_to(CLI::App& app) {
           "answers the strongest TLS policy the domain has published or earned: the first of these rules that\n"
           "applies decides (`mxtls policy explain` names it):") +
       "MTA-STS policies are cached in --cache (SQLite or Redis) and kept until their max_age ends, even if a refresh fails.\n"
-      "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n\n"
+      "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n"
+      "The workers are shared in turn between clients (a TCP peer address, or a Unix socket peer user), at most\n"
+      "half of them on one client's lookups while another waits, 256 queued per client; lookups whose client\n"
+      "left or timed out are dropped unstarted. So a flood from elsewhere cannot starve Postfix: give Postfix\n"
+      "the Unix socket if local users could flood 127.0.0.1.\n"
+      "Started as root, serve needs --user NAME (it binds, opens the cache, then switches for good) or --allow-root.\n\n"
       "Postfix main.cf:\n"
       "  smtp_tls_policy_maps = socketmap:inet:127.0.0.1:8461:tls\n"
       "  # or, with --unix /var/spool/postfix/private/mxtls:\n"
