@@ -38,7 +38,7 @@ work=$(mktemp -d)
 serve_pid=
 trap '[ -n "$serve_pid" ] && kill $serve_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 # Older builds have no --allow-root (running as root only warned then).
-root_flag=; "$mxtls" serve --help | grep -q -- --allow-root && root_flag=--allow-root
+root_flag=; [[ $("$mxtls" serve --help) == *--allow-root* ]] && root_flag=--allow-root
 
 start() {
   ( ulimit -n 16384; exec "$mxtls" serve $root_flag --listen 127.0.0.1:$port --cache :memory: --quiet \
@@ -47,7 +47,7 @@ start() {
   serve_pid=$!
   for _ in $(seq 50); do
     rc=0; postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1 || rc=$?
-    [ $rc -le 1 ] && return 0
+    [ $rc -le 1 ] && kill -0 $serve_pid 2>/dev/null && return 0
     sleep 0.1
   done
   echo "serve did not start" >&2; cat "$work/serve.log" >&2; exit 1
