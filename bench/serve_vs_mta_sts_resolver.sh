@@ -143,7 +143,7 @@ declare -A title=(
 start_mxtls() {  # name extra-args...
   local name=$1; shift
   port[$name]=$(free_port)
-  "$mxtls" serve --listen "127.0.0.1:${port[$name]}" --map tls --cache "$work/$name.sqlite" \
+  "$mxtls" serve --allow-root --listen "127.0.0.1:${port[$name]}" --map tls --cache "$work/$name.sqlite" \
     --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" "$@" 2>"$work/$name.log" &
   pid[$name]=$!
   pids+=($!)

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "base/privileges.hpp"
 #include "base/text.hpp"
 #include "base/time.hpp"
 #include "policy/explain.hpp"
@@ -30,6 +31,54 @@ std::optional<socketmap::ListenAddress> listen_address(const std::string& option
     return std::nullopt;
   }
   return std::move(*parsed);
+}
+
+// Issue 11.6: serve talks to hostile networks, so as root it needs --user
+// (dropped to once its sockets are bound and its cache is open) or an
+// explicit --allow-root. The user to become; nullopt: stay as we are.
+Result<std::optional<UserIds>> serve_user(const std::string& name, bool allow_root) {
+  bool root = geteuid() == 0;
+  if (name.empty()) {
+    if (root && !allow_root)
+      return invalid_error("refusing to run as root: give --user NAME (serve drops to it after binding its sockets "
+                           "and opening its cache) or --allow-root");
+    return std::optional<UserIds>();
+  }
+  auto user = find_user(name);
+  if (!user) return invalid_error("--user " + printable(name) + ": " + user.error().message);
+  if (!root && user->uid == geteuid()) return std::optional<UserIds>();  // already that user
+  if (!root) return invalid_error("--user " + printable(name) + " needs root to switch to it");
+  return std::optional<UserIds>(std::move(*user));
+}
+
+// Switches to user once serve's sockets are bound, giving it the files
+// opened as root first: the SQLite cache with its WAL, shared memory and
+// marker, and the Unix socket (which Postfix must be able to write to).
+std::function<std::string()> switch_to(const UserIds& user, const std::string& cache, const std::string& unix_path) {
+  std::vector<std::string> files;
+  if (cache != ":memory:" && !cache.empty() && cache.find("://") == std::string::npos)
+    files = {cache, cache + "-wal", cache + "-shm", cache + ".created"};
+  if (!unix_path.empty()) files.push_back(unix_path);
+  return [user, files] {
+    if (auto given = give_files_to(user, files); !given) return given.error().message;
+    if (auto dropped = drop_privileges(user); !dropped) return dropped.error().message;
+    return std::string();
+  };
+}
+
+// serve's log: buffered, written after each batch of work (one write for
+// many lines under load), and at once when the buffer is full.
+void buffered_log(socketmap::ServerOptions& options) {
+  auto log_buffer = std::make_shared<std::string>();
+  options.flush_log = [log_buffer] {
+    std::fwrite(log_buffer->data(), 1, log_buffer->size(), stderr);
+    std::fflush(stderr);
+    log_buffer->clear();
+  };
+  options.log = [log_buffer, flush = options.flush_log](const std::string& line) {
+    log_buffer->append("mxtls-serve: ").append(line).push_back('\n');
+    if (log_buffer->size() >= 64 * 1024) flush();
+  };
 }
 
 }  // namespace
@@ -96,7 +145,12 @@ void ServeCommand::add_to(CLI::App& app) {
           "answers the strongest TLS policy the domain has published or earned: the first of these rules that\n"
           "applies decides (`mxtls policy explain` names it):") +
       "MTA-STS policies are cached in --cache (SQLite or Redis) and kept until their max_age ends, even if a refresh fails.\n"
-      "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n\n"
+      "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n"
+      "The workers are shared in turn between clients (a TCP peer address, or a Unix socket peer user), at most\n"
+      "half of them on one client's lookups while another waits, 256 queued per client; lookups whose client\n"
+      "left or timed out are dropped unstarted. So a flood from elsewhere cannot starve Postfix: give Postfix\n"
+      "the Unix socket if local users could flood 127.0.0.1.\n"
+      "Started as root, serve needs --user NAME (it binds, opens the cache, then switches for good) or --allow-root.\n\n"
       "Postfix main.cf:\n"
       "  smtp_tls_policy_maps = socketmap:inet:127.0.0.1:8461:tls\n"
       "  # or, with --unix /var/spool/postfix/private/mxtls:\n"
@@ -136,6 +190,10 @@ void ServeCommand::add_to(CLI::App& app) {
                   "Seconds a client may stay silent, or leave a request unfinished, before it is dropped")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  cmd->add_option("--user", user_,
+                  "Started as root: bind the sockets and open the cache, then switch to this user for good "
+                  "(the cache file and Unix socket are given to it)");
+  cmd->add_flag("--allow-root", allow_root_, "Run as root without --user (refused otherwise)");
   cmd->add_flag("--quiet", quiet_, "No log line per decision");
   cmd->add_flag("--tlsrpt-attributes", tlsrpt_attributes_,
                 "Add Postfix 3.10+ TLSRPT attributes (policy_type=sts ...) to MTA-STS answers; Postfix 3.9 and "
@@ -168,26 +226,21 @@ int ServeCommand::run() {
   options.max_clients = max_clients_;
   options.idle_timeout = std::chrono::seconds(idle_timeout_seconds_);
   options.workers = workers_;
-  // Buffered: the server flushes after each batch of work (one write for many
-  // lines under load), and a full buffer is written at once.
-  auto log_buffer = std::make_shared<std::string>();
-  options.flush_log = [log_buffer] {
-    std::fwrite(log_buffer->data(), 1, log_buffer->size(), stderr);
-    std::fflush(stderr);
-    log_buffer->clear();
-  };
-  options.log = [log_buffer, flush = options.flush_log](const std::string& line) {
-    log_buffer->append("mxtls-serve: ").append(line).push_back('\n');
-    if (log_buffer->size() >= 64 * 1024) flush();
-  };
+  buffered_log(options);
   options.log_decisions = !quiet_;
-  // Nothing serve does needs root (its default port is above 1024), and it
-  // talks to hostile networks: say so rather than refuse, for quick trials.
-  if (geteuid() == 0)
-    options.log("warning: running as root; run it as an unprivileged user (dist/mxtls-serve.service does)");
+  auto user = serve_user(user_, allow_root_);
+  if (!user) return std::cerr << "mxtls serve: " << user.error().message << "\n", 64;
+  if (*user) {
+    options.after_listen = switch_to(**user, sources_.cache_file, unix_path_);
+    options.user_name = (*user)->name;
+  } else if (geteuid() == 0) {
+    options.log("warning: running as root (--allow-root); prefer --user NAME (dist/mxtls-serve.service runs it "
+                "unprivileged)");
+  }
   auto open = policy::open_service(sources_.service_settings(config_.rules, workers_));
   if (!open) return std::cerr << "mxtls serve: " << open.error().message << "\n", 3;
   auto& service = *open->service;
+  if (!open->notice.empty()) options.log(open->notice);
   if (open->cache_loss)
     options.cache_lost = open->cache_loss->why + " (found " +
                          format_rfc3339(open->cache_loss->since.time_since_epoch().count()) + ")";

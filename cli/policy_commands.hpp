@@ -68,6 +68,8 @@ class ServeCommand {
   int idle_timeout_seconds_ = 300;
   bool quiet_ = false;
   bool tlsrpt_attributes_ = false;
+  std::string user_;  // --user: dropped to after binding
+  bool allow_root_ = false;
   int exit_status_ = 0;
 };
 

@@ -195,10 +195,6 @@ struct ClientAcc {
 
 constexpr size_t max_qids_per_session = 1000;
 
-bool mandatory_tls_level(std::string_view level) {
-  auto parsed = postfix::parse_level(level);
-  return parsed && postfix::mandatory(*parsed);
-}
 
 void count_tls(uint64_t& tls, uint64_t& plaintext, uint64_t& unknown, const TlsState& s, uint64_t n = 1) {
   (!s.known ? unknown : s.tls ? tls : plaintext) += n;
@@ -333,9 +329,13 @@ TlsState Aggregator::State::delivery_state(SmtpProcess& p, const Delivery& d, st
   }
   if (d.conn_use <= 1) entry(reuse, key) = s;
   // Postfix 3.11 logs the security level; a mandatory one means TLS was used.
-  if ((!s.known || !s.tls) && mandatory_tls_level(d.tls_level)) {
-    bool checked = d.tls_level != "encrypt";
+  // One it logged but we cannot read (undecided, or no level) proves
+  // nothing: without a TLS line the state is unknown, not plaintext.
+  if ((!s.known || !s.tls) && d.tls.level && postfix::mandatory(*d.tls.level)) {
+    bool checked = *d.tls.level != postfix::Level::encrypt;
     s = {true, true, checked ? Trust::verified : Trust::unknown, {}, {}};
+  } else if (!s.tls && d.tls.logged && !d.tls.level) {
+    s = unknown_state;
   }
   return s;
 }
@@ -350,7 +350,7 @@ void Aggregator::State::on_delivery(const LogLine& l, const Delivery& d) {
     return;
   }
   if (d.relay.ip.empty()) return;
-  if (!d.tls_level.empty()) ++tls_out_lines;
+  if (d.tls.logged) ++tls_out_lines;
   auto& p = smtp[key_pid];
   p.line = line;
   bool new_session = false;

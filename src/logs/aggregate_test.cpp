@@ -128,7 +128,29 @@ TEST(LogsAggregate, TlsFieldOfPostfix311) {
   EXPECT_EQ(out(r, "a.example").tls, 1u);
   EXPECT_EQ(out(r, "a.example").trust.verified, 1u);
   EXPECT_EQ(out(r, "b.example").plaintext, 1u);  // may says nothing about the connection
-  EXPECT_EQ(out(r, "c.example").plaintext, 1u);  // marked values are not interpreted
+  EXPECT_EQ(out(r, "c.example").trust.verified, 1u);  // the level before the features
+}
+
+// grok's tls_features deliveries (no TLS line): a marked dane is Verified,
+// an undecided may? is unknown, may downgraded to none plaintext (L3 of the
+// corpora report: all were counted as plaintext).
+TEST(LogsAggregate, TlsFieldWithFeatureMarks) {
+  std::string log;
+  const char* forms[] = {"dane/requiretls", "dane/!requiretls:nocertmatch", "dane/requiretls?", "may?", "may:none",
+                         "nonsense"};
+  for (int i = 0; i < 6; ++i)
+    log += sent(10 + i, "QID00" + std::to_string(i), "x@d" + std::to_string(i) + ".example",
+                "mx.d" + std::to_string(i) + ".example[192.0.2." + std::to_string(10 + i) + "]",
+                std::string("tls=") + forms[i] + ", ");
+  auto r = run(log);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(out(r, "d" + std::to_string(i) + ".example").trust.verified, 1u) << forms[i];
+    EXPECT_EQ(out(r, "d" + std::to_string(i) + ".example").plaintext, 0u) << forms[i];
+  }
+  EXPECT_EQ(out(r, "d3.example").tls_unknown, 1u) << "may?";
+  EXPECT_EQ(out(r, "d3.example").plaintext, 0u) << "may?";
+  EXPECT_EQ(out(r, "d4.example").plaintext, 1u) << "may:none";
+  EXPECT_EQ(out(r, "d5.example").tls_unknown, 1u) << "not a level";
 }
 
 TEST(LogsAggregate, CountsTlsFailuresOnce) {

@@ -137,11 +137,7 @@ Delivery parse_delivery(std::string_view qid, std::string_view rest) {
     } else if (key == "conn_use") {
       d.conn_use = to_number(value);
     } else if (key == "tls") {
-      // A plain level ("verify", "dane"); values with feature marks (downgrades
-      // and such, "/:?!") are not interpreted: their syntax is not settled.
-      size_t end = 0;
-      while (end < value.size() && ((value[end] >= 'a' && value[end] <= 'z') || value[end] == '-')) ++end;
-      if (end == value.size()) d.tls_level = value;
+      d.tls = parse_tls_field(value);
     }
   }
   if (d.status != "sent") d.failure = tls_failure_in(d.text);
@@ -245,6 +241,17 @@ FailureKind tls_failure_in(std::string_view text) {
     return FailureKind::handshake;
   if (contains(text, "TLS is required, but") || contains(text, "Cannot start TLS")) return FailureKind::other;
   return FailureKind::none;
+}
+
+DeliveryTls parse_tls_field(std::string_view value) {
+  DeliveryTls tls{true, std::nullopt};
+  // The connection's part ends where the /requiretls features begin.
+  std::string_view connection = value.substr(0, value.find('/'));
+  if (!connection.empty() && connection.back() == '?') return tls;  // the policy was undecided: unknown
+  // "may:none": the level was downgraded, and the one after ':' was used.
+  size_t colon = connection.find(':');
+  tls.level = postfix::parse_level(colon == std::string_view::npos ? connection : connection.substr(colon + 1));
+  return tls;
 }
 
 bool parse_peer(std::string_view text, Peer& peer, uint16_t* port) {

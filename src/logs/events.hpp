@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <variant>
+
+#include "postfix/level.hpp"
 
 namespace mxtls::logs {
 
@@ -32,13 +35,24 @@ struct TlsOut {
 };
 
 // smtp: "QID: to=<a@dom>, relay=host[ip]:25, conn_use=2, ..., tls=verify, dsn=2.0.0, status=sent (...)"
+// Postfix 3.11's "tls=" delivery field (smtp_log_tls_feature_status):
+// LEVEL, ":LEVEL" when the security level was downgraded to that one, '?'
+// when the policy was undecided, then "/requiretls" features with marks of
+// their own ("dane/!requiretls:nocertmatch"), which say nothing about the
+// connection's level.
+struct DeliveryTls {
+  bool logged = false;                 // the field is there
+  std::optional<postfix::Level> level;  // the level used; none when logged: unknown (undecided, or not a level)
+};
+DeliveryTls parse_tls_field(std::string_view value);
+
 struct Delivery {
   std::string_view qid;
   std::string_view domain;  // of the recipient, as logged (not lower-cased)
   Peer relay;               // empty when relay=none
   uint16_t port = 0;
   uint32_t conn_use = 0;       // 0: not logged (a new connection)
-  std::string_view tls_level;  // Postfix 3.11 "tls=" field, first word ("may", "verify", "dane")
+  DeliveryTls tls;             // Postfix 3.11 "tls=" field
   std::string_view status;     // sent, deferred, bounced, expired...
   std::string_view text;       // the parenthesised reason
   FailureKind failure = FailureKind::none;

@@ -161,10 +161,33 @@ TEST(LogsEvents, DeliveryLine) {
   EXPECT_EQ(d->relay.ip, "192.0.2.1");
   EXPECT_EQ(d->port, 25);
   EXPECT_EQ(d->conn_use, 3u);
-  EXPECT_EQ(d->tls_level, "verify");
+  EXPECT_TRUE(d->tls.logged);
+  EXPECT_EQ(d->tls.level, mxtls::postfix::Level::verify);
   EXPECT_EQ(d->status, "sent");
   EXPECT_EQ(d->text, "250 2.0.0 Ok");
   EXPECT_EQ(d->failure, FailureKind::none);
+}
+
+// The tls= forms of grok's tls_features fixtures (Postfix 3.11,
+// smtp_log_tls_feature_status): the level before '/' (the REQUIRETLS
+// features) or the one it was downgraded to after ':'; '?' (undecided) or
+// a word that is not a level is unknown.
+TEST(LogsEvents, TlsFieldForms) {
+  using mxtls::postfix::Level;
+  auto level = [](std::string_view v) { return parse_tls_field(v).level; };
+  EXPECT_EQ(level("dane"), Level::dane);
+  EXPECT_EQ(level("dane/requiretls"), Level::dane);
+  EXPECT_EQ(level("dane/!requiretls:nocertmatch"), Level::dane);
+  EXPECT_EQ(level("dane/requiretls?"), Level::dane) << "the '?' is the REQUIRETLS policy's";
+  EXPECT_EQ(level("may:none"), Level::none) << "downgraded to none";
+  EXPECT_EQ(level("verify"), Level::verify);
+  EXPECT_EQ(level("may?"), std::nullopt);
+  EXPECT_EQ(level("dane?/requiretls"), std::nullopt);
+  EXPECT_EQ(level("bogus"), std::nullopt);
+  EXPECT_EQ(level(""), std::nullopt);
+  EXPECT_EQ(level("/requiretls"), std::nullopt);
+  EXPECT_EQ(level("halfdane"), std::nullopt);
+  EXPECT_TRUE(parse_tls_field("may?").logged);
 }
 
 TEST(LogsEvents, TlsFailureTexts) {

@@ -1,6 +1,8 @@
 #include "mta_sts/cache.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -141,6 +143,10 @@ Result<std::unique_ptr<StsStore>> open_sqlite_store(const std::string& path, Sec
   bool file = path != ":memory:" && !path.empty();
   std::string lost = file ? lost_because(path) : "";
   if (file && !lost.empty() && std::filesystem::exists(path)) std::filesystem::remove(path);  // SQLite wants none or a database
+  // A new cache is private to the daemon (issue 11.6: it was 0644); SQLite
+  // gives its -wal and -shm files the database file's mode.
+  if (file && !std::filesystem::exists(path))
+    if (int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600); fd >= 0) ::close(fd);
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {

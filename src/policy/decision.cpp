@@ -119,7 +119,10 @@ std::optional<Decision> unusable_dane_rule(const Evidence& evidence, const Optio
 
 // none: no opinion; always answers, so it is the last row.
 std::optional<Decision> none_rule(const Evidence& evidence, const Options&) {
-  std::string why = "no DANE, no enforced MTA-STS policy, no preload entry, no local rule";
+  // An expired list is ignored: say so, not that the domain is not listed.
+  std::string why = std::string("no DANE, no enforced MTA-STS policy, ") +
+                    (evidence.preload.list_expired ? "preload list expired (ignored)" : "no preload entry") +
+                    ", no local rule";
   if (evidence.sts.policy && evidence.sts.policy->mode == sts::Mode::testing)
     why = "MTA-STS policy is in testing mode (reported, not enforced); " + why;
   return Decision{Answer::notfound, "", Source::none, why};

@@ -127,6 +127,10 @@ TEST(PolicyRulePreload, ExpiredListIsNeverUsed) {
   Evidence e;
   e.preload = preload(true, /*expired=*/true);
   EXPECT_EQ(decide(e).answer, Answer::notfound);
+  // The reason says why the list did not count (corpora report P3), not
+  // that the domain is not in it.
+  EXPECT_EQ(decide(e).reason, "no DANE, no enforced MTA-STS policy, preload list expired (ignored), no local rule");
+  EXPECT_EQ(decide(Evidence{}).reason, "no DANE, no enforced MTA-STS policy, no preload entry, no local rule");
 }
 
 TEST(PolicyRulePreload, UsedOnlyWhenNoMtaStsPolicyWasSeen) {

@@ -4,8 +4,23 @@
 
 namespace mxtls::policy {
 
+namespace {
+
+FairQueue::Limits queue_limits(const ServiceOptions& options) {
+  size_t workers = std::max<size_t>(1, options.workers);
+  size_t in_flight = options.max_in_flight_per_client ? options.max_in_flight_per_client : std::max<size_t>(1, workers / 2);
+  return {in_flight, std::max<size_t>(1, options.max_queued_per_client)};
+}
+
+bool still_wanted(const std::shared_ptr<const std::atomic<bool>>& wanted) { return !wanted || wanted->load(); }
+
+}  // namespace
+
 PolicyService::PolicyService(NetworkToolsFactory tools, std::shared_ptr<StsStore> store, ServiceOptions options)
-    : tools_factory_(std::move(tools)), store_(std::move(store)), options_(std::move(options)) {
+    : tools_factory_(std::move(tools)),
+      store_(std::move(store)),
+      options_(std::move(options)),
+      queue_(queue_limits(options_)) {
   for (size_t i = 0; i < std::max<size_t>(1, options_.workers); ++i) workers_.emplace_back([this] { worker_loop(); });
   refresher_ = std::thread([this] { refresh_loop(); });
 }
@@ -38,18 +53,79 @@ std::optional<Decision> PolicyService::cached(const std::string& domain, const O
   return fresh_decision_locked(domain, options);
 }
 
-void PolicyService::lookup(const std::string& domain, const Options& options, Done done) {
-  std::unique_lock lock(mutex_);
-  if (auto d = fresh_decision_locked(domain, options)) {
-    lock.unlock();
-    return done(*d, true);
+bool PolicyService::lookup(const std::string& domain, const Options& options, Done done, Requester from) {
+  std::vector<Waiter> abandoned;
+  bool accepted = true;
+  {
+    std::unique_lock lock(mutex_);
+    if (auto d = fresh_decision_locked(domain, options)) {
+      lock.unlock();
+      done(*d, true);
+      return true;
+    }
+    accepted = join_or_queue_locked(domain, from.client, abandoned);
+    if (accepted) pending_[domain].waiters.push_back({options, std::move(done), std::move(from.wanted)});
+    refused_ += accepted ? 0 : 1;
   }
-  auto& waiters = pending_[domain];
-  waiters.push_back({options, std::move(done)});
-  if (waiters.size() == 1) {  // the first asker queues the work; later ones share it
-    queue_.push_back(domain);
+  answer_abandoned(abandoned);
+  return accepted;
+}
+
+// The first asker queues the work; later ones share it. One from another
+// client queues it in its own turn too (it still runs once), so a flooder
+// who asked first cannot make others wait behind its queue. False: refused.
+bool PolicyService::join_or_queue_locked(const std::string& domain, const std::string& client,
+                                         std::vector<Waiter>& abandoned) {
+  auto found = pending_.find(domain);
+  if (found == pending_.end()) {
+    if (!queue_locked(domain, client, abandoned)) return false;
+    pending_[domain].queued_for.push_back(client);
+    return true;
+  }
+  auto& work = found->second;
+  bool queued_for_client = std::find(work.queued_for.begin(), work.queued_for.end(), client) != work.queued_for.end();
+  if (!work.started && !queued_for_client && queue_.push(client, domain)) {
+    work.queued_for.push_back(client);
     wake_.notify_one();
   }
+  return true;
+}
+
+// Their askers are no longer listening; the contract still says once.
+// Called without the lock.
+void PolicyService::answer_abandoned(std::vector<Waiter>& abandoned) {
+  for (auto& w : abandoned) w.done({Answer::temp, "", Source::none, "lookup abandoned"}, false);
+}
+
+// Queues domain for client, first dropping the client's queued lookups that
+// nobody waits for any more (into abandoned) if its queue is full.
+bool PolicyService::queue_locked(const std::string& domain, const std::string& client,
+                                 std::vector<Waiter>& abandoned) {
+  if (!queue_.push(client, domain)) {
+    queue_.drop_if(client, [&](const std::string& d) { return drop_abandoned_locked(d, abandoned); });
+    if (!queue_.push(client, domain)) return false;
+  }
+  wake_.notify_one();
+  return true;
+}
+
+// True (and the domain's work forgotten, its waiters moved to abandoned) if
+// the work has not started and none of its waiters still wants it.
+bool PolicyService::drop_abandoned_locked(const std::string& domain, std::vector<Waiter>& abandoned) {
+  auto work = pending_.find(domain);
+  if (work == pending_.end()) return true;  // done already (it was queued for two clients)
+  if (work->second.started) return false;
+  auto& waiters = work->second.waiters;
+  if (std::any_of(waiters.begin(), waiters.end(), [](const Waiter& w) { return still_wanted(w.wanted); })) return false;
+  abandoned_ += 1;
+  std::move(waiters.begin(), waiters.end(), std::back_inserter(abandoned));
+  pending_.erase(work);
+  return true;
+}
+
+WorkStats PolicyService::work_stats() {
+  std::lock_guard lock(mutex_);
+  return {queue_.queued(), abandoned_, refused_};
 }
 
 std::shared_ptr<const PreloadList> PolicyService::preload_list() {
@@ -85,43 +161,57 @@ GatheredEvidence PolicyService::gather(const std::string& domain, NetworkTools& 
   return gather_evidence(domain, sources, options_.now());
 }
 
+// The next lookup to do (its work marked started), skipping and dropping
+// those nobody waits for any more; nullopt if none may start now.
+std::optional<std::string> PolicyService::next_lookup_locked(std::vector<Waiter>& abandoned) {
+  while (auto domain = queue_.pop(idle_workers_)) {
+    if (!drop_abandoned_locked(*domain, abandoned)) {
+      pending_[*domain].started = true;
+      return domain;
+    }
+    queue_.finished(*domain);
+  }
+  return std::nullopt;
+}
+
 void PolicyService::worker_loop() {
   // Made up front, so the first lookups do not wait for it (and a crowd of
   // clients cannot take the descriptors it needs); retried per lookup.
   std::optional<NetworkTools> tools;
   if (auto made = tools_factory_()) tools = std::move(*made);
+  std::unique_lock lock(mutex_);
   for (;;) {
-    std::string domain;
-    bool is_refetch = false;
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty() || !refetch_queue_.empty(); });
-      if (stopping_) return;
-      auto& from = queue_.empty() ? refetch_queue_ : queue_;
-      is_refetch = queue_.empty();
-      domain = std::move(from.front());
-      from.pop_front();
-    }
-    if (is_refetch) {
-      if (tools) refetch(domain, *tools);
-      continue;
-    }
-    if (!tools) {
-      auto made = tools_factory_();
-      if (made) tools = std::move(*made);
-    }
-    if (tools) {
-      work_on(domain, *tools);
-    } else {  // no resolver: everyone waiting gets TEMP, nothing is cached
-      std::vector<Waiter> waiters;
-      {
-        std::lock_guard lock(mutex_);
-        waiters = std::move(pending_[domain]);
-        pending_.erase(domain);
-      }
-      for (auto& w : waiters) w.done({Answer::temp, "", Source::none, "resolver unavailable"}, false);
-    }
+    std::vector<Waiter> abandoned;
+    std::optional<std::string> domain;
+    ++idle_workers_;
+    wake_.wait(lock, [&] {
+      return stopping_ || (domain = next_lookup_locked(abandoned)) || (queue_.queued() == 0 && !refetch_queue_.empty());
+    });
+    --idle_workers_;
+    if (stopping_) return;
+    bool is_refetch = !domain;
+    if (is_refetch) domain = std::move(refetch_queue_.front()), refetch_queue_.pop_front();
+    lock.unlock();
+    answer_abandoned(abandoned);
+    if (!tools && !is_refetch)
+      if (auto made = tools_factory_()) tools = std::move(*made);
+    if (is_refetch && tools) refetch(*domain, *tools);
+    if (!is_refetch && tools) work_on(*domain, *tools);
+    if (!is_refetch && !tools) answer_unavailable(*domain);
+    lock.lock();
+    if (!is_refetch) queue_.finished(*domain);
   }
+}
+
+// No resolver: everyone waiting gets TEMP, nothing is cached.
+void PolicyService::answer_unavailable(const std::string& domain) {
+  std::vector<Waiter> waiters;
+  {
+    std::lock_guard lock(mutex_);
+    waiters = std::move(pending_[domain].waiters);
+    pending_.erase(domain);
+  }
+  for (auto& w : waiters) w.done({Answer::temp, "", Source::none, "resolver unavailable"}, false);
 }
 
 void PolicyService::work_on(const std::string& domain, NetworkTools& tools) {
@@ -130,7 +220,7 @@ void PolicyService::work_on(const std::string& domain, NetworkTools& tools) {
   std::vector<Decision> decisions;
   {
     std::lock_guard lock(mutex_);
-    waiters = std::move(pending_[domain]);
+    waiters = std::move(pending_[domain].waiters);
     pending_.erase(domain);
     if (decisions_.size() >= options_.max_cached_decisions) decisions_.clear();  // crude, bounded
     auto now = std::chrono::steady_clock::now();
@@ -168,11 +258,11 @@ void PolicyService::refresh_loop() {
       cached.used = false;  // refreshed once per use
       // A waiter that wants no answer: the work stores a fresh decision. It
       // joins work already queued for the domain, or queues it.
-      auto& waiters = pending_[cached.domain];
-      waiters.push_back({cached.options, [](const Decision&, bool) {}});
-      if (waiters.size() == 1) queue_.push_back(cached.domain);
+      auto& work = pending_[cached.domain];
+      work.waiters.push_back({cached.options, [](const Decision&, bool) {}, nullptr});
+      if (work.waiters.size() == 1) queue_.push("", cached.domain), work.queued_for.push_back("");
     }
-    if (!queue_.empty()) wake_.notify_all();
+    if (queue_.queued() > 0) wake_.notify_all();
   }
 }
 

@@ -51,7 +51,7 @@ struct Fixture {
 
   std::pair<Decision, bool> ask(const std::string& domain) {
     std::promise<std::pair<Decision, bool>> answer;
-    service->lookup(domain, {}, [&answer](const Decision& d, bool cached) { answer.set_value({d, cached}); });
+    (void)service->lookup(domain, {}, [&answer](const Decision& d, bool cached) { answer.set_value({d, cached}); });
     return answer.get_future().get();
   }
 };
@@ -128,7 +128,7 @@ TEST(PolicyService, ConcurrentLookupsShareOnePieceOfWork) {
     for (int i = 0; i < n; ++i)
       askers.emplace_back([&, i] {
         start.arrive_and_wait();
-        service.lookup("example.com", {}, [&answers, i](const Decision& d, bool cached) { answers[i].set_value({d, cached}); });
+        (void)service.lookup("example.com", {}, [&answers, i](const Decision& d, bool cached) { answers[i].set_value({d, cached}); });
         queued.count_down();
       });
     queued.wait();
@@ -217,7 +217,7 @@ TEST(PolicyService, ChangedMtaStsPolicyIsFetchedInTheBackgroundWhileTheCachedOne
       store, {.workers = 2});
   auto ask = [&service] {
     std::promise<Decision> answer;
-    service.lookup("example.com", {}, [&answer](const Decision& d, bool) { answer.set_value(d); });
+    (void)service.lookup("example.com", {}, [&answer](const Decision& d, bool) { answer.set_value(d); });
     return answer.get_future().get();
   };
   EXPECT_EQ(ask().policy, "secure match=mx.old.example.net servername=hostname");  // the fetch is still hanging
@@ -273,7 +273,7 @@ struct CachedStsWorld {
   }
   std::string ask() {
     std::promise<Decision> answer;
-    service->lookup("example.com", {}, [&answer](const Decision& d, bool) { answer.set_value(d); });
+    (void)service->lookup("example.com", {}, [&answer](const Decision& d, bool) { answer.set_value(d); });
     return answer.get_future().get().policy;
   }
   Seconds stored_expiry() { return (*store->load("example.com").value()).expires; }
@@ -315,4 +315,52 @@ TEST(PolicyService, MtaStsPolicyFarFromExpiryIsNotFetched) {
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(w.fetches, 0);
   EXPECT_EQ(w.stored_expiry(), w.expires);
+}
+
+// Issue 11.3: while the one worker is held, a flooder queues lookups, one of
+// which nobody waits for any more, and another client queues one. The
+// abandoned one is dropped without work (and makes room in the flooder's
+// full queue), the clients then take turns (the flooder's second waits for
+// the other two), and a lookup beyond the flooder's queue is refused.
+TEST(PolicyService, AbandonedLookupsAreDroppedAndClientsTakeTurns) {
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  std::atomic<int> mx_queries{0}, fetches{0};
+  PolicyService service(
+      [&]() -> Result<NetworkTools> {
+        return NetworkTools{std::make_unique<GatedResolver>(gate, mx_queries), std::make_unique<GatedFetchCounter>(gate, fetches)};
+      },
+      std::shared_ptr<StsStore>(open_sqlite_store(":memory:").value()), {.workers = 1, .max_queued_per_client = 2});
+  std::mutex mutex;
+  std::vector<std::string> order;
+  std::map<std::string, Decision> answers;
+  std::latch all_answered(6);
+  auto ask = [&](const std::string& domain, const std::string& client, bool wanted = true) {
+    auto flag = std::make_shared<std::atomic<bool>>(wanted);
+    return service.lookup(domain, {}, [&, domain](const Decision& d, bool) {
+      std::lock_guard lock(mutex);
+      order.push_back(domain);
+      answers[domain] = d;
+      all_answered.count_down();
+    }, {client, flag});
+  };
+  ASSERT_TRUE(ask("example.com", "flooder"));
+  for (int i = 0; i < 500 && mx_queries == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(mx_queries, 1) << "the worker is held";
+  ASSERT_TRUE(ask("a.example", "flooder", false));
+  ASSERT_TRUE(ask("b.example", "flooder"));
+  ASSERT_TRUE(ask("c.example", "postfix"));
+  EXPECT_TRUE(ask("d.example", "flooder")) << "room made by dropping a.example, which nobody wants";
+  EXPECT_FALSE(ask("e.example", "flooder")) << "b and d fill the flooder's queue";
+  EXPECT_TRUE(ask("f.example", "")) << "internal work is never refused";
+  release.set_value();
+  all_answered.wait();
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(answers["a.example"].reason, "lookup abandoned");
+  EXPECT_EQ(answers["a.example"].answer, Answer::temp);
+  EXPECT_EQ(order, (std::vector<std::string>{"a.example", "example.com", "b.example", "c.example", "f.example",
+                                             "d.example"}));
+  auto stats = service.work_stats();
+  EXPECT_EQ(stats.abandoned, 1u);
+  EXPECT_EQ(stats.refused, 1u);
 }

@@ -1,5 +1,6 @@
 #include "policy/setup.hpp"
 
+#include "base/time.hpp"
 #include "mta_sts/open_store.hpp"
 #include "policy/preload.hpp"
 
@@ -17,6 +18,14 @@ Result<std::shared_ptr<const PreloadList>> read_preload(PolicyService& service, 
   auto choice = choose_preload_list(service.preload_list(), std::move(*list), now);
   if (!choice.refused.empty())
     notice = settings.preload_file + ": " + choice.refused + "; the preload list in use stays";
+  // Loudly, once per load (corpora report P3): each decision would
+  // otherwise just say there is no preload entry, even for listed domains.
+  if (choice.list && expired(*choice.list, now)) {
+    if (!notice.empty()) notice += "; ";
+    notice += "WARNING: preload list " + settings.preload_file + " expired on " +
+              format_rfc3339(choice.list->expires.time_since_epoch().count()) +
+              ", ignored: no domain gets a policy from it until an up-to-date list is loaded";
+  }
   return choice.list;
 }
 
@@ -71,8 +80,10 @@ Result<OpenService> open_service(const ServiceSettings& settings) {
   if (!store) return store.error();
   auto factory = network_tools_factory(settings);
   auto loss = (*store)->loss();
-  OpenService open{std::make_unique<PolicyService>(factory, std::move(*store), settings.service), std::nullopt, loss};
-  if (auto loaded = load_lists(*open.service, settings); !loaded) return loaded.error();
+  OpenService open{std::make_unique<PolicyService>(factory, std::move(*store), settings.service), std::nullopt, loss, {}};
+  auto loaded = load_lists(*open.service, settings);
+  if (!loaded) return loaded.error();
+  open.notice = std::move(*loaded);
   auto history = read_log_history(settings);
   if (!history) return history.error();
   open.service->set_log_history(std::move(*history));

@@ -37,6 +37,7 @@ struct OpenService {
   std::unique_ptr<PolicyService> service;
   std::optional<NetworkTools> tools;  // with caller_tools
   std::optional<StsStore::Loss> cache_loss;  // the policy cache was found lost (to log and count)
+  std::string notice;  // what load_lists said (e.g. the preload list has expired), to log; "" if nothing
 };
 
 // The whole sequence: store, service, preload list and rules, log evidence,
@@ -47,8 +48,9 @@ Result<OpenService> open_service(const ServiceSettings& settings);
 NetworkToolsFactory network_tools_factory(const ServiceSettings& settings);
 
 // Reads the preload list and the rules (with more_rules) into the service;
-// on success, a notice (or "") telling of a preload list refused on reload:
-// the one in use then stays, and the rules are still replaced.
+// on success, a notice (or "") telling of a preload list refused on reload
+// (the one in use then stays, and the rules are still replaced) or of a
+// preload list in use that has expired (a WARNING: it is ignored).
 Result<std::string> load_lists(PolicyService& service, const ServiceSettings& settings);
 
 // The evidence of log_evidence_file (null without one), for

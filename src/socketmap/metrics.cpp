@@ -32,6 +32,20 @@ std::string Metrics::render_prometheus() const {
                      "domains publishing MTA-STS answer TEMP until their policy is fetched again.\n"
                      "# TYPE mxtls_policy_cache_lost gauge\nmxtls_policy_cache_lost ") +
          (cache_lost ? "1" : "0") + "\n";
+  counter(out, "mxtls_lookups_abandoned_total",
+          "Lookups dropped before they started: every client waiting for them timed out or left.", lookups_abandoned);
+  counter(out, "mxtls_lookups_refused_total",
+          "Lookups not queued: that client (address or user) had too many queued; answered TEMP.", lookups_refused);
+  out += "# HELP mxtls_lookup_queue Lookups waiting for a worker now.\n# TYPE mxtls_lookup_queue gauge\nmxtls_lookup_queue " +
+         std::to_string(lookup_queue) + "\n";
+  if (preload_expires) {
+    out += "# HELP mxtls_preload_list_expired 1 if the preload list in use has expired: it is ignored.\n"
+           "# TYPE mxtls_preload_list_expired gauge\nmxtls_preload_list_expired " +
+           std::string(preload_expired ? "1" : "0") + "\n";
+    out += "# HELP mxtls_preload_list_expiry_timestamp_seconds When the preload list in use expires.\n"
+           "# TYPE mxtls_preload_list_expiry_timestamp_seconds gauge\nmxtls_preload_list_expiry_timestamp_seconds " +
+           std::to_string(*preload_expires) + "\n";
+  }
   out += "# HELP mxtls_clients Client connections open now.\n# TYPE mxtls_clients gauge\nmxtls_clients " +
          std::to_string(clients_current) + "\n";
   out += "# HELP mxtls_lookup_seconds Time from request to answer.\n# TYPE mxtls_lookup_seconds summary\n";

@@ -1,8 +1,11 @@
 #include "socketmap/server.hpp"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
@@ -12,6 +15,7 @@
 
 #include <asio.hpp>
 
+#include "policy/preload.hpp"
 #include "socketmap/metrics.hpp"
 #include "socketmap/netstring.hpp"
 #include "base/text.hpp"
@@ -99,6 +103,39 @@ size_t client_budget(size_t max_clients, size_t workers, size_t baseline) {
   return std::min<size_t>(max_clients, limit.rlim_cur - unavailable);
 }
 
+class Client;
+
+// The open clients in three lists by what they are doing (reading a request,
+// idle between requests, busy with a lookup or a write), each in the order
+// they began it, so that picking the client to evict and finding those past
+// --idle-timeout cost the same however many are open (issue 11.8: every
+// accept used to scan them all, twice).
+class ClientLists {
+ public:
+  enum State { idle, partial, busy };
+  struct Place {
+    State state;
+    std::list<Client*>::iterator at;
+  };
+  // Puts c at the end of the list for state, unless it is there already.
+  void place(Client* c, State state, std::optional<Place>& where) {
+    if (where && where->state == state) return;
+    if (where) lists_[where->state].erase(where->at);
+    lists_[state].push_back(c);
+    where = Place{state, std::prev(lists_[state].end())};
+  }
+  void remove(std::optional<Place>& where) {
+    if (where) lists_[where->state].erase(where->at);
+    where.reset();
+  }
+  // The one begun longest ago in state's list; null if it is empty.
+  Client* first(State state) const { return lists_[state].empty() ? nullptr : lists_[state].front(); }
+  size_t size() const { return lists_[idle].size() + lists_[partial].size() + lists_[busy].size(); }
+
+ private:
+  std::array<std::list<Client*>, 3> lists_;
+};
+
 struct Shared {
   asio::io_context& io;
   // Lookup callbacks hold this, so a worker thread finishing after the
@@ -115,6 +152,7 @@ struct Shared {
   std::shared_ptr<size_t> metrics_connections = std::make_shared<size_t>(0);
   Metrics metrics;
   bool flush_posted = false;
+  ClientLists clients;  // open clients; closed ones linger (unlisted) until their last handler ran
 
   // Lines go to options.log at once; options.flush_log runs once after the
   // handlers already queued, so a busy server writes its log in batches and
@@ -133,21 +171,45 @@ struct Shared {
 
 class Client : public std::enable_shared_from_this<Client> {
  public:
-  explicit Client(Shared& shared)
-      : shared_(shared), reader_(max_request_size), lookup_timer_(shared.io), id_(shared.next_client_id++) {}
-  virtual ~Client() = default;
+  Client(Shared& shared, std::string peer)
+      : shared_(shared),
+        reader_(max_request_size),
+        lookup_timer_(shared.io),
+        id_(shared.next_client_id++),
+        peer_(std::move(peer)) {}
+  virtual ~Client() {
+    // Only a listed client touches the lists: those left when the server
+    // stops were closed (unlisted) by close_all, and may outlive it.
+    if (place_) shared_.clients.remove(place_);
+    stop_waiting();
+  }
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  virtual void close() = 0;
+  // Closes the socket (its handlers then run and let go of the client) and
+  // takes the client off the lists; a lookup it waited for is abandoned.
+  void close() {
+    shared_.clients.remove(place_);
+    stop_waiting();
+    close_socket();
+  }
   virtual bool is_open() const = 0;  // closed clients linger until their last handler ran
   Clock::time_point last_active() const { return last_active_; }
   // When the first byte of a request still unfinished arrived; nullopt when
   // no partial request is buffered. --idle-timeout bounds this too, so a
   // client trickling one byte at a time cannot keep its connection.
   std::optional<Clock::time_point> request_started() const { return request_started_; }
-  bool busy() const { return busy_; }
   uint64_t id() const { return id_; }
+  // Into the list for what it is doing now (ClientLists); called once the
+  // socket is open and after each step.
+  void settle() {
+    if (!is_open()) return shared_.clients.remove(place_);
+    auto state = busy_ ? ClientLists::busy : request_started_ ? ClientLists::partial : ClientLists::idle;
+    // Idle counts from the end of the last answer, which may have taken
+    // a while: that keeps the idle list in order of last activity too.
+    if (state == ClientLists::idle && (!place_ || place_->state != ClientLists::idle)) last_active_ = Clock::now();
+    shared_.clients.place(this, state, place_);
+  }
 
  protected:
   // Called by the socket-specific subclass with each piece of input.
@@ -156,7 +218,9 @@ class Client : public std::enable_shared_from_this<Client> {
     if (!request_started_ && !bytes.empty()) request_started_ = last_active_;
     reader_.feed(bytes);
     process();
+    settle();
   }
+  virtual void close_socket() = 0;
   virtual void read_more() = 0;
   virtual void write(std::string bytes, std::function<void()> then) = 0;
 
@@ -199,6 +263,7 @@ class Client : public std::enable_shared_from_this<Client> {
     // through the io_context.
     if (auto d = shared_.service.cached(domain, options)) return answer(seq, map, domain, *d, true, started);
     std::weak_ptr<Client> weak = weak_from_this();
+    wanted_ = std::make_shared<std::atomic<bool>>(true);
     lookup_timer_.expires_after(shared_.options.lookup_timeout);
     // The timer's handler owns the client while the lookup runs: nothing
     // else does (no read or write is pending), and a cancelled timer still
@@ -206,22 +271,34 @@ class Client : public std::enable_shared_from_this<Client> {
     lookup_timer_.async_wait([self = shared_from_this(), seq, map, domain, started](const asio::error_code& ec) {
       if (!ec && self->seq_ == seq && self->busy_) {
         ++self->shared_.metrics.timeouts;
-        self->answer(seq, map, domain, {policy::Answer::temp, "", policy::Source::none, "lookup timed out"}, false,
+        self->answer(seq, map, domain, {policy::Answer::temp, "", policy::Source::none, self->timeout_reason_}, false,
                      started);
       }
     });
-    shared_.service.lookup(domain, options, [weak, seq, map, domain, started, io = shared_.io_owner](
-                                                const policy::Decision& d, bool cached) {
+    auto done = [weak, seq, map, domain, started, io = shared_.io_owner](const policy::Decision& d, bool cached) {
       asio::post(*io, [weak, seq, map, domain, d, cached, started] {
         if (auto self = weak.lock()) self->answer(seq, map, domain, d, cached, started);
       });
-    });
+    };
+    // Refused (this peer has too many lookups queued): answered TEMP when
+    // the timeout comes, not at once, so a flooder is not invited to ask
+    // again straight away.
+    bool queued = shared_.service.lookup(domain, options, std::move(done), {peer_, wanted_});
+    timeout_reason_ = queued ? "lookup timed out" : "too many lookups queued for " + peer_;
+  }
+
+  // The lookup being waited for is no longer wanted: answered, timed out, or
+  // the client is gone. Queued work nobody wants is dropped (issue 11.3).
+  void stop_waiting() {
+    if (wanted_) wanted_->store(false);
+    wanted_.reset();
   }
 
   void answer(uint64_t seq, const std::string& map, const std::string& domain, const policy::Decision& d,
               bool cached, Clock::time_point started) {
     if (seq != seq_ || !busy_) return;  // already answered (timeout) or stale
     lookup_timer_.cancel();
+    stop_waiting();
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
     auto& m = shared_.metrics;
     ++m.lookups[map + " " + to_string(d.answer)];
@@ -249,6 +326,7 @@ class Client : public std::enable_shared_from_this<Client> {
       if (auto self = weak.lock()) {
         self->busy_ = false;
         self->process();
+        self->settle();
       }
     });
   }
@@ -257,19 +335,45 @@ class Client : public std::enable_shared_from_this<Client> {
   NetstringReader reader_;
   asio::steady_timer lookup_timer_;
   uint64_t id_;
+  std::string peer_;  // the peer's address or user: whose share of the workers a lookup takes
+  std::shared_ptr<std::atomic<bool>> wanted_;  // the lookup waited for, if any
+  std::string timeout_reason_;
+  std::optional<ClientLists::Place> place_;
   uint64_t seq_ = 0;
   bool busy_ = false;  // a lookup or a write is in flight: read no further request
   Clock::time_point last_active_ = Clock::now();
   std::optional<Clock::time_point> request_started_;
 };
 
+// Whose share of the workers a client's lookups take (policy::FairQueue):
+// over TCP its address, over the Unix socket its user (SO_PEERCRED), so
+// Postfix's many smtp processes are one client and a flood from elsewhere
+// another.
+template <typename Socket>
+std::string peer_name(Socket& socket) {
+  if constexpr (std::is_same_v<Socket, asio::ip::tcp::socket>) {
+    asio::error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    return ec ? "tcp" : peer.address().to_string();
+  } else {
+    ucred cred{};
+    socklen_t size = sizeof cred;
+    if (getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0) return "unix";
+    return "uid " + std::to_string(cred.uid);
+  }
+}
+
 template <typename Protocol>
 class SocketClient final : public Client {
  public:
-  SocketClient(Shared& shared, typename Protocol::socket socket) : Client(shared), socket_(std::move(socket)) {}
-  void start() { read_more(); }
+  SocketClient(Shared& shared, typename Protocol::socket socket)
+      : Client(shared, peer_name(socket)), socket_(std::move(socket)) {}
+  void start() {
+    settle();
+    read_more();
+  }
   bool is_open() const override { return socket_.is_open(); }
-  void close() override {
+  void close_socket() override {
     asio::error_code ignored;
     socket_.shutdown(Protocol::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -297,79 +401,69 @@ class SocketClient final : public Client {
   std::array<char, 4096> buffer_{};
 };
 
+// Admits and drops clients: --max-clients (or the open-file budget) and
+// --idle-timeout, over Shared::clients.
 class Registry {
  public:
   explicit Registry(Shared& shared) : shared_(shared) {}
 
-  void add(const std::shared_ptr<Client>& client) {
-    forget_closed();
+  // Makes room for one more client.
+  void make_room() {
     size_t budget = client_budget(shared_.max_clients, shared_.options.workers, shared_.baseline_descriptors);
-    for (size_t open = clients_.size(); open >= budget && drop_longest_idle(); --open) {
+    for (size_t open = shared_.clients.size(); open >= budget && drop_longest_idle(); --open) {
     }
-    clients_.push_back(client);
   }
 
   // Drops clients silent for --idle-timeout, and those whose unfinished
   // request began longer ago than that, however recently its last byte came.
+  // Each list is in order of what is compared, so only those dropped and one
+  // more are looked at.
   void drop_idle() {
     auto limit = Clock::now() - shared_.options.idle_timeout;
-    for (auto& w : clients_)
-      if (auto c = w.lock(); c && (c->last_active() < limit || c->request_started().value_or(Clock::now()) < limit)) {
+    for (auto state : {ClientLists::idle, ClientLists::busy})
+      while (Client* c = shared_.clients.first(state)) {
+        if (c->last_active() >= limit) break;
         ++shared_.metrics.clients_dropped;
         c->close();
       }
-    clients_.remove_if([](const auto& w) { return w.expired(); });
+    while (Client* c = shared_.clients.first(ClientLists::partial)) {
+      if (c->request_started().value_or(c->last_active()) >= limit) break;
+      ++shared_.metrics.clients_dropped;
+      c->close();
+    }
   }
 
-  size_t live() {
-    forget_closed();
-    return clients_.size();
-  }
+  size_t live() const { return shared_.clients.size(); }
 
   void close_all() {
-    for (auto& w : clients_)
-      if (auto c = w.lock()) c->close();
+    for (auto state : {ClientLists::idle, ClientLists::partial, ClientLists::busy})
+      while (Client* c = shared_.clients.first(state)) c->close();
   }
 
-  // Closes the longest-idle client, which frees its descriptor at once;
-  // false if there was none. One waiting for its answer is not idle: it goes
-  // only if every client is waiting.
+  // Closes one client, which frees its descriptor at once; false if there
+  // was none. First one with an unfinished request (oldest first: a
+  // trickler, since Postfix sends a request whole), then the longest idle,
+  // and one waiting for its answer only if every client is.
   bool drop_longest_idle() {
-    std::shared_ptr<Client> oldest;
-    // First a client with an unfinished request (oldest first: a trickler,
-    // since Postfix sends a request whole), then the longest idle, and one
-    // waiting for its answer only if every client is.
-    auto before = [](const Client& a, const Client& b) {
-      if (a.request_started().has_value() != b.request_started().has_value()) return a.request_started().has_value();
-      if (a.request_started() && b.request_started()) return *a.request_started() < *b.request_started();
-      return a.busy() != b.busy() ? !a.busy() : a.last_active() < b.last_active();
-    };
-    for (auto& w : clients_)
-      if (auto c = w.lock(); c && c->is_open() && (!oldest || before(*c, *oldest))) oldest = c;
-    if (!oldest) return false;
+    Client* victim = nullptr;
+    for (auto state : {ClientLists::partial, ClientLists::idle, ClientLists::busy})
+      if (!victim) victim = shared_.clients.first(state);
+    if (!victim) return false;
     ++shared_.metrics.clients_dropped;
-    shared_.log("client=" + std::to_string(oldest->id()) + " dropped: too many clients, this one idle longest");
-    oldest->close();
+    shared_.log("client=" + std::to_string(victim->id()) + " dropped: too many clients, this one idle longest");
+    victim->close();
     return true;
   }
 
  private:
-  void forget_closed() {
-    clients_.remove_if([](const auto& w) {
-      auto c = w.lock();
-      return !c || !c->is_open();
-    });
-  }
-
   Shared& shared_;
-  std::list<std::weak_ptr<Client>> clients_;
 };
 
 template <typename Protocol>
 void admit(typename Protocol::socket s, Shared& shared, Registry& registry) {
   ++shared.metrics.clients_accepted;
+  registry.make_room();
   auto client = std::make_shared<SocketClient<Protocol>>(shared, std::move(s));
-  registry.add(client);
   client->start();
 }
 
@@ -389,6 +483,16 @@ void accept_loop(typename Protocol::acceptor& acceptor, Shared& shared, Registry
     if (!ec) admit<Protocol>(std::move(s), shared, registry);
     accept_loop<Protocol>(acceptor, shared, registry);
   });
+}
+
+// The preload list in use, for the metrics: its expiry, and whether it is past.
+void note_preload(Shared& shared) {
+  auto list = shared.service.preload_list();
+  shared.metrics.preload_expires.reset();
+  if (!list) return;
+  shared.metrics.preload_expires = list->expires.time_since_epoch().count();
+  shared.metrics.preload_expired =
+      policy::expired(*list, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
 }
 
 // The metrics endpoint: whatever the request, one HTTP/1.0 response with the
@@ -412,6 +516,11 @@ void serve_metrics(asio::ip::tcp::socket socket, Shared& shared, Registry& regis
                            timer->cancel();
                            if (ec) return;
                            shared.metrics.clients_current = registry.live();
+                           auto work = shared.service.work_stats();
+                           shared.metrics.lookup_queue = work.queued;
+                           shared.metrics.lookups_abandoned = work.abandoned;
+                           shared.metrics.lookups_refused = work.refused;
+                           note_preload(shared);
                            auto body = std::make_shared<std::string>(
                                "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nConnection: close\r\n\r\n" +
                                shared.metrics.render_prometheus());
@@ -482,13 +591,25 @@ void log_start_warnings(Shared& shared, const ServerOptions& options) {
                std::to_string(options.max_clients));
 }
 
+// options.after_listen (e.g. dropping root), before any client is served:
+// the accept handlers queued so far run only in io.run().
+bool after_listen(Shared& shared, const ServerOptions& options) {
+  if (!options.after_listen) return true;
+  if (auto error = options.after_listen(); !error.empty()) {
+    std::cerr << "mxtls serve: " << error << "\n";
+    return false;
+  }
+  shared.log("running as user " + options.user_name);
+  return true;
+}
+
 }  // namespace
 
 int run_server(policy::PolicyService& service, const ServerOptions& options) {
   auto io_owner = std::make_shared<asio::io_context>();
   asio::io_context& io = *io_owner;
   Shared shared{io, io_owner, service, options, clients_within_file_limit(options.max_clients, options.workers),
-                open_descriptors(), options.maps, 1, std::make_shared<size_t>(0), {}};
+                open_descriptors(), options.maps, 1, std::make_shared<size_t>(0), {}, false, {}};
   log_start_warnings(shared, options);
   Registry registry(shared);
   std::optional<asio::ip::tcp::acceptor> tcp;
@@ -520,6 +641,7 @@ int run_server(policy::PolicyService& service, const ServerOptions& options) {
     std::cerr << "mxtls serve: cannot listen: " << e.what() << "\n";
     return 1;
   }
+  if (!after_listen(shared, options)) return 1;
   asio::steady_timer sweep(io);
   sweep_loop(sweep, registry, options.idle_timeout);
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);

@@ -37,10 +37,15 @@ struct ServerOptions {
   // The MTA-STS policy cache was found lost (empty or gone) at start: why,
   // logged at start and exposed as mxtls_policy_cache_lost 1; "" if not.
   std::string cache_lost;
+  // Run once the listeners are bound, before any client is served: e.g.
+  // dropping root (--user). A non-empty result is an error: the server
+  // stops with it (exit 1).
+  std::function<std::string()> after_listen;
+  std::string user_name;  // for the log line after after_listen ran
 };
 
 // Runs until SIGTERM or SIGINT. Returns 0 on a clean stop, 1 if a listener
-// could not be opened (message on stderr).
+// could not be opened or after_listen failed (message on stderr).
 int run_server(policy::PolicyService& service, const ServerOptions& options);
 
 }  // namespace mxtls::socketmap

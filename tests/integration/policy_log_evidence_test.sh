@@ -71,7 +71,7 @@ log-evidence = $work/report.json
 log-min-messages = 2
 log-min-days = 0
 CONF
-"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/serve.log" &
+"$mxtls" serve --allow-root --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/serve.log" &
 serve_pid=$!
 wait_for_serve
 got=$(postmap -q good.example "socketmap:inet:127.0.0.1:$port:tls")

@@ -43,7 +43,7 @@ lookup() {  # port domain -> the answer, NOTFOUND, TEMP or ERROR(rc)
   else echo "ERROR($rc)"; fi
 }
 serve() {  # port lookup-timeout
-  "$mxtls" serve --listen "127.0.0.1:$1" --cache "redis://127.0.0.1:$rport/0" \
+  "$mxtls" serve --allow-root --listen "127.0.0.1:$1" --cache "redis://127.0.0.1:$rport/0" \
     --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" --lookup-timeout "$2" \
     2>>"$work/serve.log" &
   serve_pids+=($!)

@@ -40,7 +40,7 @@ dane-level = dane
 [rules]
 nostarttls.example  may
 bigprovider.example @google"
-"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/serve.log" &
+"$mxtls" serve --allow-root --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/serve.log" &
 serve_pid=$!
 for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:strict" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
 
@@ -85,17 +85,17 @@ grep -q "reload failed, keeping the old configuration: $work/serve.conf:[0-9]*: 
   fail "dane-level = bogus on reload: $(tail -2 "$work/serve.log")"
 expect tls nostarttls.example encrypt
 expect tls dane.example dane-only
-"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$((port + 1)) 2>"$work/start.err"; rc=$?
+"$mxtls" serve --allow-root --config "$work/serve.conf" --listen 127.0.0.1:$((port + 1)) 2>"$work/start.err"; rc=$?
 [ $rc -eq 64 ] || fail "dane-level = bogus at start: exit $rc, want 64"
 kill -TERM $serve_pid; wait $serve_pid; serve_pid=
 
 # At start, a bad file is refused with the line and exit status 64.
 write_config "bogus-setting = 1"
-"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/start.err"; rc=$?
+"$mxtls" serve --allow-root --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/start.err"; rc=$?
 [ $rc -eq 64 ] || fail "bad config: exit $rc, want 64"
 grep -q "serve.conf:8: unknown setting \"bogus-setting\"" "$work/start.err" || fail "bad config: $(cat "$work/start.err")"
 write_config "workers = 0"
-"$mxtls" serve --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/start.err"; rc=$?
+"$mxtls" serve --allow-root --config "$work/serve.conf" --listen 127.0.0.1:$port 2>"$work/start.err"; rc=$?
 [ $rc -eq 64 ] && grep -q "serve.conf:8: --workers: Value 0 not in range" "$work/start.err" || fail "workers = 0: exit $rc: $(cat "$work/start.err")"
 
 # The preload list on SIGHUP: an older list (smaller timestamp) or an expired
@@ -111,7 +111,7 @@ JSON
 now=$(date +%s); day=86400
 preload_list $((now - day)) $((now + 30 * day)) mx.good.example
 echo "nostarttls.example may" >"$work/preload-rules"
-"$mxtls" serve --listen 127.0.0.1:$port --cache "$work/preload-cache.sqlite" --quiet --preload "$work/policy.json" \
+"$mxtls" serve --allow-root --listen 127.0.0.1:$port --cache "$work/preload-cache.sqlite" --quiet --preload "$work/policy.json" \
   --rules "$work/preload-rules" \
   --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve.log" &
 serve_pid=$!
@@ -134,6 +134,32 @@ grep -qF "reload: done; $work/policy.json: preload list expired on $(utc $((now 
 preload_list $now $((now + 30 * day)) mx2.good.example
 kill -HUP $serve_pid; sleep 0.3
 expect tls good.example "secure match=mx2.good.example servername=hostname"
+kill -TERM $serve_pid; wait $serve_pid; serve_pid=
+
+# Started with an expired list (corpora report P3): one WARNING naming the
+# date at start, decisions that say the list expired (not "no preload
+# entry"), and the metrics say so.
+preload_list $((now - 2 * day)) $((now - day)) mx.good.example
+metrics_port=$((port + 200))
+"$mxtls" serve --allow-root --listen 127.0.0.1:$port --metrics 127.0.0.1:$metrics_port --cache :memory: \
+  --preload "$work/policy.json" --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" \
+  2>"$work/expired.log" &
+serve_pid=$!
+wait_for_serve
+expect tls good.example NOTFOUND
+grep -qF "WARNING: preload list $work/policy.json expired on $(utc $((now - day))), ignored" "$work/expired.log" ||
+  fail "no warning at start about the expired list: $(head -3 "$work/expired.log")"
+grep -q 'domain=good.example answer=NOTFOUND .*reason="no DANE, no enforced MTA-STS policy, preload list expired (ignored), no local rule"' \
+  "$work/expired.log" || fail "the decision does not say the list expired: $(grep good.example "$work/expired.log")"
+metrics=$(python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+body = b""
+while chunk := s.recv(65536): body += chunk
+print(body.decode())' $metrics_port)
+grep -q '^mxtls_preload_list_expired 1$' <<<"$metrics" || fail "metrics: no mxtls_preload_list_expired 1"
+grep -q "^mxtls_preload_list_expiry_timestamp_seconds $((now - day))$" <<<"$metrics" ||
+  fail "metrics: no expiry time $((now - day))"
 kill -TERM $serve_pid; wait $serve_pid; serve_pid=
 
 if [ $failures -ne 0 ]; then echo "--- serve log (tail)"; tail -20 "$work/serve.log"; exit 1; fi

@@ -12,7 +12,7 @@ port_base=18761
 source "$(dirname "$0")/lib.sh"
 
 crowd() {  # label file-limit [file-limit-after-start]
-  ( ulimit -n "$2"; exec "$mxtls" serve --listen 127.0.0.1:$port --cache :memory: --quiet \
+  ( ulimit -n "$2"; exec "$mxtls" serve --allow-root --listen 127.0.0.1:$port --cache :memory: --quiet \
       --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve-$1.log" ) &
   serve_pid=$!
   wait_for_serve
@@ -45,7 +45,7 @@ PY
 # --idle-timeout: a silent client and one that never finishes its request
 # are dropped once it has passed; an active client is not, and new ones are
 # answered.
-"$mxtls" serve --listen 127.0.0.1:$port --cache :memory: --quiet --idle-timeout 2 \
+"$mxtls" serve --allow-root --listen 127.0.0.1:$port --cache :memory: --quiet --idle-timeout 2 \
   --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve-idle.log" &
 serve_pid=$!
 wait_for_serve
@@ -91,7 +91,7 @@ kill -TERM $serve_pid; wait $serve_pid; serve_pid=
 # The metrics port: connections beyond 8 are refused at once, so a crowd
 # there cannot take descriptors from the resolver or from socketmap clients.
 metrics_port=$((port + 100))
-"$mxtls" serve --listen 127.0.0.1:$port --metrics 127.0.0.1:$metrics_port --cache :memory: --quiet \
+"$mxtls" serve --allow-root --listen 127.0.0.1:$port --metrics 127.0.0.1:$metrics_port --cache :memory: --quiet \
   --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve-metrics.log" &
 serve_pid=$!
 wait_for_serve

@@ -119,7 +119,7 @@ chown postfix "$DIR/data"
 chmod 700 "$DIR/data"
 
 # ---------------------------------------------------------------- serve ----
-"$mxtls" serve --listen "127.0.0.1:$port" --cache "$DIR/serve/cache.sqlite" \
+"$mxtls" serve --allow-root --listen "127.0.0.1:$port" --cache "$DIR/serve/cache.sqlite" \
     --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" --map tls \
     2>"$DIR/serve/serve.log" &
 serve_pid=$!

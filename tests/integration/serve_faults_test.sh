@@ -14,7 +14,7 @@ expect() { [ "$2" = "$3" ] || fail "$1: expected \"$3\", got \"$2\""; }
 
 serve() {  # serve NAME: a daemon on the next port, cache NAME.sqlite, log NAME.log
   port=$((port + 1))
-  "$mxtls" serve --listen 127.0.0.1:$port --cache "$work/$1.sqlite" --map tls --timeout 5 --lookup-timeout 8 \
+  "$mxtls" serve --allow-root --listen 127.0.0.1:$port --cache "$work/$1.sqlite" --map tls --timeout 5 --lookup-timeout 8 \
     --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/$1.log" &
   serve_pid=$!
   pids+=("$serve_pid")

@@ -15,7 +15,7 @@ expect() { [ "$2" = "$3" ] || fail "$1: expected \"$3\", got \"$2\""; }
 serve() {  # serve NAME OPTIONS...: a daemon on the next port, cache NAME.sqlite, log NAME.log
   local name=$1; shift
   port=$((port + 1))
-  "$mxtls" serve --listen 127.0.0.1:$port --cache "$work/$name.sqlite" --map tls \
+  "$mxtls" serve --allow-root --listen 127.0.0.1:$port --cache "$work/$name.sqlite" --map tls \
     --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" "$@" 2>"$work/$name.log" &
   serve_pid=$!
   pids+=("$serve_pid")

@@ -21,7 +21,7 @@ bigprovider.example  @microsoft
 nostarttls.example   may
 RULES
 
-"$mxtls" serve --listen 127.0.0.1:$port --unix "$work/socket" --cache "$work/cache.sqlite" \
+"$mxtls" serve --allow-root --listen 127.0.0.1:$port --unix "$work/socket" --cache "$work/cache.sqlite" \
   --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" --rules "$work/rules" \
   --map tls --map lenient=dane --max-clients 200 --lookup-timeout 8 --metrics 127.0.0.1:$((port + 1)) \
   2>"$work/serve.log" &

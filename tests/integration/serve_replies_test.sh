@@ -11,7 +11,7 @@ port=$((18861 + $$ % 100))
 work=$(mktemp -d)
 trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; rm -rf "$work"' EXIT
 printf 'nostarttls.example may\n' >"$work/rules"
-"$mxtls" serve --listen 127.0.0.1:$port --cache "$work/cache.sqlite" --quiet --map tls --map lenient=dane \
+"$mxtls" serve --allow-root --listen 127.0.0.1:$port --cache "$work/cache.sqlite" --quiet --map tls --map lenient=dane \
   --rules "$work/rules" --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve.log" &
 serve_pid=$!
 for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
