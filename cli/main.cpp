@@ -92,7 +92,9 @@ int main(int argc, char** argv) {
       "  serve             socketmap daemon for Postfix's smtp_tls_policy_maps: DANE, MTA-STS, preload list,\n"
       "                    local rules, log evidence; MTA-STS policies cached in SQLite or Redis.\n"
       "  policy explain D  the policy serve would answer for domain D, and the evidence behind it.\n"
-      "  policy build D... the same decisions as a static Postfix map (postmap) or SQL rows.\n\n"
+      "  policy build D... the same decisions as a static Postfix map (postmap) or SQL rows.\n"
+      "  postfix audit     judge this machine's own Postfix TLS settings (main.cf, master.cf, certificate, key,\n"
+      "                    DH, client side, version gates); every finding with its postconf -e fix.\n\n"
       "Run 'mxtls COMMAND --help' for the options of a command.",
       "mxtls"};
   app.require_subcommand(1);
@@ -105,6 +107,8 @@ int main(int argc, char** argv) {
   serve.add_to(app);
   mxtls::cli::PolicyCommand policy;
   policy.add_to(app);
+  mxtls::cli::PostfixCommand postfix;
+  postfix.add_to(app);
   if (int status = check_command_words(app, argc, argv); status >= 0) return status;
   try {
     app.parse(argc, argv);
@@ -115,5 +119,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("logs")) return logs.exit_status();
   if (app.got_subcommand("serve")) return serve.exit_status();
   if (app.got_subcommand("policy")) return policy.exit_status();
+  if (app.got_subcommand("postfix")) return postfix.exit_status();
   return check.exit_status();
 }
