@@ -109,6 +109,9 @@ std::vector<std::pair<std::string, std::string>> server_cert_files(const Paramet
 // "3.7.11" >= "3.4"; false when the version cannot be read.
 bool version_at_least(std::string_view version, std::string_view minimum);
 
+// Protocol lists (smtpd_tls_protocols...): SSLv2 or SSLv3 are not excluded.
+bool enables_ssl(std::string_view protocols);
+
 // The `postconf -e` line that sets name to value.
 std::string postconf_line(std::string_view name, std::string_view value);
 

@@ -139,6 +139,14 @@ void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Fi
   else
     f.add(Severity::ok, "smtpd.cert-expiry", s,
           "The certificate is valid for " + std::to_string(static_cast<long>(days)) + " more days.");
+  judge_cert_strength(facts, f);
+}
+
+// Key size, signature algorithm and name of the server certificate.
+void judge_cert_strength(const AuditFacts& facts, Findings& f) {
+  const auto& cert = *facts.server_cert;
+  const auto& leaf = cert.chain.front();
+  const std::string s = leaf.subject;
   if (leaf.key_type == "RSA" && leaf.key_bits < 2048)
     // NIST SP 800-131A; OpenSSL security level 2 (Debian's default) refuses RSA keys under 2048 bits.
     f.add(Severity::warning, "smtpd.cert-weak-key", s,

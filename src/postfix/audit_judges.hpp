@@ -13,6 +13,7 @@ void judge_server(const AuditFacts& facts, const AuditSettings& settings, Findin
 // The server certificate, its key and files (audit_cert.cpp), and the DH parameters.
 void judge_cert_files(const AuditFacts& facts, Findings& findings);
 void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Findings& findings);
+void judge_cert_strength(const AuditFacts& facts, Findings& findings);  // key size, SHA-1, name
 void judge_dh(const AuditFacts& facts, Findings& findings);
 // smtp: the client's level, DANE, CAs, logging, client certificate, policy maps.
 void judge_client(const AuditFacts& facts, Findings& findings);
@@ -28,8 +29,5 @@ struct LevelValue {
   bool inline_comment = false;
 };
 LevelValue read_level(std::string_view value);
-
-// Protocol lists (smtpd_tls_protocols...): SSLv2 or SSLv3 are not excluded.
-bool enables_ssl(std::string_view protocols);
 
 }  // namespace mxtls::postfix
