@@ -34,21 +34,21 @@ void judge_key_file(const FileFacts& file, Findings& f) {
 }
 
 void judge_one_file(const FileFacts& file, Findings& f) {
-  // smtpd(8) without its certificate or key logs "cannot get certificate/private key"
-  // and offers no STARTTLS (or refuses mail at encrypt).
+  // smtpd(8) without its certificate or key logs "cannot get RSA certificate from file ...:
+  // disabling TLS support" (libpostfix-tls) and offers no STARTTLS (or refuses mail at encrypt).
   std::string why = "smtpd cannot load it: STARTTLS is not offered (at encrypt, no mail is accepted), and senders "
                     "that require TLS for you (MTA-STS enforce, DANE) defer the mail.";
   if (!file.exists)
     f.add(Severity::error, "smtpd.cert-file-missing", file.path, file.parameter + " names " + file.path +
-          ", which does not exist.", why, "Install the file or point " + file.parameter + " at it.");
+          ", which does not exist.", why, "Install the file, or point Postfix at the right one: " + std::string(chain_fix));
   else if (!file.readable)
     f.add(Severity::error, "smtpd.cert-file-unreadable", file.path,
           file.parameter + " names " + file.path + ", which cannot be read: " + file.error + ".", why,
-          "Make it readable by root (chown root " + file.path + ").");
+          "chown root " + file.path + " (Postfix reads it as root); or point Postfix elsewhere: " + std::string(chain_fix));
   else if (!file.error.empty())
     f.add(Severity::error, "smtpd.cert-file-invalid", file.path,
           file.parameter + " names " + file.path + ", which is not a valid PEM certificate or key: " + file.error + ".",
-          why, "Replace it with the complete PEM file (a truncated copy is the usual cause).");
+          why, "Replace it with the complete PEM file (a truncated copy is the usual cause), e.g. " + std::string(chain_fix));
   if (file.holds_private_key) judge_key_file(file, f);
 }
 
@@ -96,7 +96,8 @@ void judge_cert_files(const AuditFacts& facts, Findings& f) {
           "smtpd cannot use the certificate: no STARTTLS.", chain_fix);
   else if (!cert.key_matches)
     f.add(Severity::error, "smtpd.key-mismatch", "main.cf", "The private key does not belong to the certificate.",
-          "smtpd logs \"key does not match certificate\" and disables TLS: senders that require it defer.",
+          "smtpd logs \"private key ... does not match public key ...: disabling TLS support\": no STARTTLS, and "
+          "senders that require TLS for you defer the mail.",
           "Use the key that was issued with the certificate (certbot: privkey.pem beside fullchain.pem), e.g. " +
               std::string(chain_fix));
 }

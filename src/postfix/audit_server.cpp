@@ -9,7 +9,11 @@ namespace {
 
 constexpr const char* level_param = "smtpd_tls_security_level";
 
-std::string subject_of(const Service& service) { return "master.cf " + service.name + "/" + service.type; }
+// Where a service's level comes from: its master.cf -o override, or main.cf.
+std::string subject_of(const Service& service) {
+  std::string name = "master.cf " + service.name + "/" + service.type;
+  return service.overrides.contains("smtpd_tls_security_level") ? name : "main.cf (" + name + ")";
+}
 
 // The exact line that sets a service's parameter: postconf -P for a master.cf
 // -o override, postconf -e for main.cf.
