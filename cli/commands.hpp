@@ -74,4 +74,22 @@ class TlsrptCommand {
   int exit_status_ = 0;
 };
 
+// mxtls postfix audit (cli/postfix_command.cpp).
+class PostfixCommand {
+ public:
+  void add_to(CLI::App& app);
+  int exit_status() const { return exit_status_; }
+
+ private:
+  int audit();
+
+  std::string config_dir_ = "/etc/postfix";
+  std::vector<std::string> log_files_;
+  std::string ca_file_;
+  bool json_ = false;
+  bool verbose_ = false;
+  int expiry_warning_days_ = 21;
+  int exit_status_ = 0;
+};
+
 }  // namespace mxtls::cli

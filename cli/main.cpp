@@ -94,7 +94,9 @@ int main(int argc, char** argv) {
       "  policy explain D  the policy serve would answer for domain D, and the evidence behind it.\n"
       "  policy build D... the same decisions as a static Postfix map (postmap) or SQL rows.\n"
       "  tlsrpt ingest F.. store the TLS reports (RFC 8460) senders mail you: JSON, gzip, mail, mbox, Maildir, stdin.\n"
-      "  tlsrpt read       what those reports say: per sender, policy and MX, each failure's meaning and fix.\n\n"
+      "  tlsrpt read       what those reports say: per sender, policy and MX, each failure's meaning and fix.\n"
+      "  postfix audit     judge this machine's own Postfix TLS settings (main.cf, master.cf, certificate, key,\n"
+      "                    DH, client side, version gates); every finding with its postconf -e fix.\n\n"
       "Run 'mxtls COMMAND --help' for the options of a command.",
       "mxtls"};
   app.require_subcommand(1);
@@ -109,6 +111,8 @@ int main(int argc, char** argv) {
   policy.add_to(app);
   mxtls::cli::TlsrptCommand tlsrpt;
   tlsrpt.add_to(app);
+  mxtls::cli::PostfixCommand postfix;
+  postfix.add_to(app);
   if (int status = check_command_words(app, argc, argv); status >= 0) return status;
   try {
     app.parse(argc, argv);
@@ -120,5 +124,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("serve")) return serve.exit_status();
   if (app.got_subcommand("policy")) return policy.exit_status();
   if (app.got_subcommand("tlsrpt")) return tlsrpt.exit_status();
+  if (app.got_subcommand("postfix")) return postfix.exit_status();
   return check.exit_status();
 }

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "check/facts.hpp"
-#include "check/findings.hpp"
+#include "base/findings.hpp"
 #include "check/recommend.hpp"
 
 namespace mxtls::check {

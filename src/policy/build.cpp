@@ -1,17 +1,11 @@
 #include "policy/build.hpp"
 
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>  // environ
-
-#include <cerrno>
-#include <cstring>
-
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "base/process.hpp"
 #include "base/text.hpp"
 #include "policy/setup.hpp"
 
@@ -92,16 +86,11 @@ Result<PolicyMap> read_previous_map(const std::string& path) {
 
 Result<int> run_postmap(const std::string& map_file) {
   std::string path = map_file.starts_with('-') ? "./" + map_file : map_file;
-  std::string program = "postmap";
-  std::vector<char*> argv{program.data(), path.data(), nullptr};
-  pid_t pid = 0;
-  if (int rc = posix_spawnp(&pid, "postmap", nullptr, nullptr, argv.data(), environ); rc != 0)
-    return permanent_error("cannot run postmap: " + std::string(std::strerror(rc)));
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return temporary_error("waiting for postmap: " + std::string(std::strerror(errno)));
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return permanent_error("postmap " + map_file + " failed (status " + std::to_string(status) + ")");
+  auto run = run_program({"postmap", path});
+  if (!run) return run.error();
+  if (run->exit_status != 0)
+    return permanent_error("postmap " + map_file + " failed (status " + std::to_string(run->exit_status) + ")" +
+                           (run->err.empty() ? "" : ": " + std::string(trim(run->err))));
   return 0;
 }
 

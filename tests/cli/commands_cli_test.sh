@@ -25,11 +25,11 @@ grep -q "unknown command 'chekc'; did you mean 'check'?" "$work/typo.err" && pas
   fail "chekc: $(cat "$work/typo.err")"
 [ -s "$work/typo.out" ] && fail "chekc: wrote to stdout: $(head -c 200 "$work/typo.out")" || pass "chekc: nothing on stdout"
 
-run unknown postfix audit --help
-[ $rc = 64 ] && pass "postfix audit --help: exit 64" || fail "postfix audit --help: exit $rc"
-grep -q "unknown command 'postfix'" "$work/unknown.err" && pass "postfix: named" || fail "postfix: $(cat "$work/unknown.err")"
-grep -q "check, logs, serve, policy" "$work/unknown.err" && pass "postfix: nothing close, the commands listed" ||
-  fail "postfix: no command list: $(cat "$work/unknown.err")"
+run unknown frobnicate report --help
+[ $rc = 64 ] && pass "frobnicate report --help: exit 64" || fail "frobnicate report --help: exit $rc"
+grep -q "unknown command 'frobnicate'" "$work/unknown.err" && pass "frobnicate: named" || fail "frobnicate: $(cat "$work/unknown.err")"
+grep -q "check, logs, serve, policy, tlsrpt, postfix" "$work/unknown.err" && pass "frobnicate: nothing close, the commands listed" ||
+  fail "frobnicate: no command list: $(cat "$work/unknown.err")"
 
 run policy_typo policy explian x
 [ $rc = 64 ] && pass "policy explian: exit 64" || fail "policy explian: exit $rc"

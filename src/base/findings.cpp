@@ -1,4 +1,4 @@
-#include "check/findings.hpp"
+#include "base/findings.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,5 @@
-// A finding: what is wrong (or right), why it matters, and the exact fix.
+// A finding: what is wrong (or right), why it matters, and the exact fix. The
+// one format of `mxtls check` and `mxtls postfix audit`.
 #pragma once
 
 #include <string>

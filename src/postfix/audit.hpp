@@ -1,0 +1,118 @@
+// `mxtls postfix audit`: judge the operator's own Postfix TLS settings.
+// Facts first (gathered by postfix/gather.cpp through postconf(1) and
+// OpenSSL), judged here in pure functions into the finding format of
+// `mxtls check` (base/findings.hpp); every fix that a postconf line applies
+// carries that exact `postconf -e 'name = value'` line.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/findings.hpp"
+#include "postfix/postconf.hpp"
+
+namespace mxtls::postfix {
+
+// A file a parameter names, as stat(2) and open(2) found it.
+struct FileFacts {
+  std::string parameter;  // "smtpd_tls_cert_file", "smtpd_tls_chain_files"...
+  std::string path;
+  bool exists = false, readable = false;
+  std::string error;  // why it could not be read or parsed ("" when it could)
+  uint32_t mode = 0;  // st_mode & 07777
+  std::string owner, group;
+  std::time_t modified = 0;
+  bool holds_private_key = false;  // a private key was read from it
+};
+
+struct CertificateFacts {
+  std::string subject, issuer;
+  std::vector<std::string> dns_names;
+  std::time_t not_before = 0, not_after = 0;
+  std::string key_type;  // "RSA", "EC", ...
+  int key_bits = 0;
+  std::string signature_algorithm;  // OpenSSL's long name: "sha256WithRSAEncryption"
+  bool self_signed = false;
+};
+
+// The server's certificate and key, from smtpd_tls_chain_files or
+// smtpd_tls_cert_file + smtpd_tls_key_file.
+struct ServerCertFacts {
+  std::vector<FileFacts> files;          // each file named, in order
+  std::vector<CertificateFacts> chain;   // as the files hold it, leaf first
+  bool key_found = false;                // a private key was read
+  bool key_matches = false;              // it belongs to the leaf (X509_check_private_key)
+  bool chain_ordered = true;             // each certificate is issued by the next
+  bool chain_complete = false;           // ends at a root, in the file or in the trust store
+  bool trusted = false;                  // verifies against the trust store (system CAs, --ca-file)
+  std::string verify_error;              // OpenSSL's words when it does not
+};
+
+struct DhFacts {
+  FileFacts file;  // smtpd_tls_dh1024_param_file
+  int bits = 0;    // 0: not read
+};
+
+// A table of smtp_tls_policy_maps of an indexed type (hash:, lmdb:, btree:,
+// cdb:): its source and the file postmap(1) builds from it.
+struct PolicyMapFacts {
+  std::string type, source;  // "hash", "/etc/postfix/tls_policy"
+  FileFacts source_file, indexed_file;
+  bool uses_servername = false;  // the source has a servername= attribute
+};
+
+// What `mxtls logs` found (logs::Report::what_if_*): who a mandatory level
+// would have refused or deferred.
+struct LogWhatIf {
+  bool available = false;
+  uint64_t messages = 0;
+  std::vector<std::string> domains, clients;
+};
+
+struct AuditFacts {
+  std::string config_dir;
+  std::string mail_version;  // "3.7.11"
+  std::string myhostname;
+  Parameters main;           // postconf -n -x: what main.cf sets, $names expanded
+  std::vector<Service> services;  // postconf -M with their -o overrides (postconf -P)
+  std::optional<ServerCertFacts> server_cert;  // nullopt: no certificate configured
+  std::optional<DhFacts> dh;
+  std::vector<PolicyMapFacts> policy_maps;
+  std::vector<FileFacts> ca_files;  // smtp_tls_CAfile, smtp_tls_CApath
+  LogWhatIf inbound_encrypt;        // smtpd_tls_security_level = encrypt would have refused
+  LogWhatIf outbound_encrypt;       // smtp_tls_security_level = encrypt would have deferred
+  std::time_t now = 0;
+};
+
+struct AuditSettings {
+  int expiry_warning_days = 21;
+};
+
+// Every finding about the configuration: server side, client side, version gates.
+Findings audit(const AuditFacts& facts, const AuditSettings& settings = {});
+// 0 ok, 1 warnings, 2 errors (as `mxtls check`).
+int exit_status(const Findings& findings);
+
+// The effective value of a main.cf parameter: what main.cf sets, or
+// Postfix's default for the few parameters the audit reads.
+std::string parameter(const AuditFacts& facts, std::string_view name);
+// The same for one master.cf service: its -o override first.
+std::string parameter(const AuditFacts& facts, const Service& service, std::string_view name);
+
+// The files the audit reads, by parameter (for the gathering): the server
+// certificate files in order, the DH file, the CA file and directory.
+std::vector<std::pair<std::string, std::string>> server_cert_files(const Parameters& main);
+
+// "3.7.11" >= "3.4"; false when the version cannot be read.
+bool version_at_least(std::string_view version, std::string_view minimum);
+
+// Protocol lists (smtpd_tls_protocols...): SSLv2 or SSLv3 are not excluded.
+bool enables_ssl(std::string_view protocols);
+
+// The `postconf -e` line that sets name to value.
+std::string postconf_line(std::string_view name, std::string_view value);
+
+}  // namespace mxtls::postfix

@@ -1,0 +1,198 @@
+// The server certificate, key and DH parameters of `mxtls postfix audit`.
+#include <cmath>
+
+#include "base/text.hpp"
+#include "postfix/audit_judges.hpp"
+
+namespace mxtls::postfix {
+namespace {
+
+constexpr const char* chain_fix =
+    "postconf -e 'smtpd_tls_chain_files = /etc/letsencrypt/live/<host>/privkey.pem, "
+    "/etc/letsencrypt/live/<host>/fullchain.pem'";
+
+std::string octal(uint32_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", mode & 07777);
+  return text;
+}
+
+// TLS_README "Server-side certificate and private key configuration": the
+// key is read by root before smtpd drops privileges; nobody else needs it.
+void judge_key_file(const FileFacts& file, Findings& f) {
+  std::string what = file.path + " (mode " + octal(file.mode) + ", " + file.owner + ":" + file.group + ")";
+  if (file.mode & 004)
+    f.add(Severity::error, "smtpd.key-world-readable", file.path, "The private key is readable by everyone: " + what + ".",
+          "Any local user or compromised service can read it and impersonate this server to senders, or "
+          "decrypt recorded sessions that did not use forward secrecy.",
+          "chmod 600 " + file.path + " && chown root:root " + file.path + ", then replace the key and certificate.");
+  else if ((file.mode & 040) && file.group != "root")
+    f.add(Severity::warning, "smtpd.key-group-readable", file.path,
+          "The private key is readable by group " + file.group + ": " + what + ".",
+          "Every member of that group can impersonate this server. Postfix reads the key as root and needs no group.",
+          "chmod 600 " + file.path);
+}
+
+void judge_one_file(const FileFacts& file, Findings& f) {
+  // smtpd(8) without its certificate or key logs "cannot get RSA certificate from file ...:
+  // disabling TLS support" (libpostfix-tls) and offers no STARTTLS (or refuses mail at encrypt).
+  std::string why = "smtpd cannot load it: STARTTLS is not offered (at encrypt, no mail is accepted), and senders "
+                    "that require TLS for you (MTA-STS enforce, DANE) defer the mail.";
+  if (!file.exists)
+    f.add(Severity::error, "smtpd.cert-file-missing", file.path, file.parameter + " names " + file.path +
+          ", which does not exist.", why, "Install the file, or point Postfix at the right one: " + std::string(chain_fix));
+  else if (!file.readable)
+    f.add(Severity::error, "smtpd.cert-file-unreadable", file.path,
+          file.parameter + " names " + file.path + ", which cannot be read: " + file.error + ".", why,
+          "chown root " + file.path + " (Postfix reads it as root); or point Postfix elsewhere: " + std::string(chain_fix));
+  else if (!file.error.empty())
+    f.add(Severity::error, "smtpd.cert-file-invalid", file.path,
+          file.parameter + " names " + file.path + ", which is not a valid PEM certificate or key: " + file.error + ".",
+          why, "Replace it with the complete PEM file (a truncated copy is the usual cause), e.g. " + std::string(chain_fix));
+  if (file.holds_private_key) judge_key_file(file, f);
+}
+
+bool name_matches(std::string_view pattern, std::string_view host) {
+  std::string p = to_lower(pattern), h = to_lower(host);
+  if (p == h) return true;
+  // RFC 6125 6.4.3: a wildcard stands for exactly the left-most label.
+  size_t dot = h.find('.');
+  return p.starts_with("*.") && dot != std::string::npos && p.substr(1) == h.substr(dot);
+}
+
+// Some smtpd offers TLS: a level other than none, or the legacy smtpd_use_tls.
+bool tls_wanted(const AuditFacts& facts) {
+  auto wants = [](std::string_view level, std::string_view use_tls) {
+    return (!level.empty() && level != "none") || (level.empty() && use_tls == "yes");
+  };
+  if (wants(parameter(facts, "smtpd_tls_security_level"), parameter(facts, "smtpd_use_tls"))) return true;
+  for (const auto& s : facts.services)
+    if (s.command == "smtpd" && (s.overrides.contains("smtpd_tls_security_level") ||
+                                 s.overrides.contains("smtpd_tls_wrappermode")))
+      if (wants(parameter(facts, s, "smtpd_tls_security_level"), "") ||
+          parameter(facts, s, "smtpd_tls_wrappermode") == "yes")
+        return true;
+  return false;
+}
+
+}  // namespace
+
+void judge_cert_files(const AuditFacts& facts, Findings& f) {
+  if (!facts.server_cert) {
+    if (!tls_wanted(facts)) return;  // smtpd.no-starttls says it
+    f.add(Severity::error, "smtpd.no-cert", "main.cf", "No server certificate is configured.",
+          "smtpd logs \"No server certs available. TLS won't be enabled\": no sender can use STARTTLS, and those "
+          "that require TLS for you defer the mail.",
+          chain_fix);
+    return;
+  }
+  for (const auto& file : facts.server_cert->files) judge_one_file(file, f);
+  const auto& cert = *facts.server_cert;
+  bool files_ok = std::all_of(cert.files.begin(), cert.files.end(),
+                              [](const FileFacts& file) { return file.exists && file.readable && file.error.empty(); });
+  if (!files_ok || cert.chain.empty()) return;
+  if (!cert.key_found)
+    f.add(Severity::error, "smtpd.key-missing", "main.cf", "No private key was found in the files configured.",
+          "smtpd cannot use the certificate: no STARTTLS.", chain_fix);
+  else if (!cert.key_matches)
+    f.add(Severity::error, "smtpd.key-mismatch", "main.cf", "The private key does not belong to the certificate.",
+          "smtpd logs \"private key ... does not match public key ...: disabling TLS support\": no STARTTLS, and "
+          "senders that require TLS for you defer the mail.",
+          "Use the key that was issued with the certificate (certbot: privkey.pem beside fullchain.pem), e.g. " +
+              std::string(chain_fix));
+}
+
+void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Findings& f) {
+  if (!facts.server_cert || facts.server_cert->chain.empty()) return;
+  const auto& cert = *facts.server_cert;
+  const auto& leaf = cert.chain.front();
+  const std::string s = leaf.subject;
+  if (!cert.chain_ordered)
+    f.add(Severity::warning, "smtpd.chain-order", s, "The certificates are not in order (leaf, then its issuer...).",
+          "RFC 8446 4.4.2 lets senders reject a chain out of order; some older TLS stacks do.", chain_fix);
+  if (leaf.self_signed)
+    f.add(Severity::warning, "smtpd.cert-self-signed", s, "The certificate is self-signed.",
+          "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies) defer the mail unless you publish "
+          "a DANE-EE (3 1 1) TLSA record; opportunistic senders deliver. mxtls check tells which applies.",
+          chain_fix);
+  else if (!cert.chain_complete)
+    f.add(Severity::error, "smtpd.chain-incomplete", s,
+          "The files hold the certificate without the intermediate CA certificate that issued it (issuer: " +
+              leaf.issuer + ").",
+          "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies, DANE-TA) cannot build a path to a "
+          "trusted root and defer the mail (RFC 8461 4.2, RFC 5246 7.4.2).",
+          std::string(chain_fix) + " (fullchain.pem, not cert.pem)");
+  else if (!cert.trusted)
+    f.add(Severity::warning, "smtpd.cert-untrusted", s,
+          "The chain does not verify against the trust store: " + cert.verify_error + ".",
+          "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies) defer the mail.",
+          "Use a certificate from a public CA, or pass the private CA with --ca-file if senders trust it.");
+  double days = std::difftime(leaf.not_after, facts.now) / 86400.0;
+  if (days < 0)
+    f.add(Severity::error, "smtpd.cert-expired", s,
+          "The certificate expired " + std::to_string(static_cast<long>(-days)) + " days ago.",
+          "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies) defer the mail.",
+          "certbot renew && postfix reload");
+  else if (days < settings.expiry_warning_days)
+    f.add(Severity::warning, "smtpd.cert-expiring", s,
+          "The certificate expires in " + std::to_string(static_cast<long>(days)) + " days.",
+          "When it expires, senders that verify defer the mail.", "certbot renew && postfix reload");
+  else
+    f.add(Severity::ok, "smtpd.cert-expiry", s,
+          "The certificate is valid for " + std::to_string(static_cast<long>(days)) + " more days.");
+  judge_cert_strength(facts, f);
+}
+
+// Key size, signature algorithm and name of the server certificate.
+void judge_cert_strength(const AuditFacts& facts, Findings& f) {
+  const auto& cert = *facts.server_cert;
+  const auto& leaf = cert.chain.front();
+  const std::string s = leaf.subject;
+  if (leaf.key_type == "RSA" && leaf.key_bits < 2048)
+    // NIST SP 800-131A; OpenSSL security level 2 (Debian's default) refuses RSA keys under 2048 bits.
+    f.add(Severity::warning, "smtpd.cert-weak-key", s,
+          "The certificate's RSA key has " + std::to_string(leaf.key_bits) + " bits.",
+          "Senders at OpenSSL security level 2 (Debian's default) fail the handshake: opportunistic ones fall "
+          "back to plaintext, those that require TLS defer.",
+          "Issue a new certificate with a 2048-bit (or larger) RSA key or an EC key (certbot --key-type ecdsa).");
+  for (size_t i = 0; i < cert.chain.size(); ++i) {
+    if (i > 0 && cert.chain[i].self_signed) continue;  // a root's own signature is never checked
+    if (to_lower(cert.chain[i].signature_algorithm).find("sha1") == std::string::npos) continue;
+    // RFC 9155 deprecates SHA-1 signatures; OpenSSL 3 refuses them at security level 1 and above.
+    f.add(Severity::warning, "smtpd.cert-sha1", cert.chain[i].subject,
+          "A certificate in the chain is signed with SHA-1 (" + cert.chain[i].signature_algorithm + ").",
+          "Verifying senders running OpenSSL 3 reject it (RFC 9155).", "Re-issue the certificate (any current CA signs with SHA-256).");
+    break;
+  }
+  if (!facts.myhostname.empty() &&
+      std::none_of(leaf.dns_names.begin(), leaf.dns_names.end(),
+                   [&](const std::string& name) { return name_matches(name, facts.myhostname); }))
+    f.add(Severity::warning, "smtpd.cert-name", s,
+          "The certificate does not name myhostname (" + facts.myhostname + "); it names " +
+              (leaf.dns_names.empty() ? std::string("no DNS name") : join(leaf.dns_names, ", ")) + ".",
+          "Senders that verify the MX name (MTA-STS enforce, 'secure' policies) defer the mail if your MX is "
+          "this host name.",
+          "Issue the certificate for the MX host names: certbot certonly -d " + facts.myhostname);
+}
+
+void judge_dh(const AuditFacts& facts, Findings& f) {
+  if (!facts.dh) return;
+  const auto& dh = *facts.dh;
+  if (!dh.file.exists || !dh.file.readable || !dh.file.error.empty()) {
+    f.add(Severity::warning, "smtpd.dh-file", dh.file.path,
+          "smtpd_tls_dh1024_param_file names " + dh.file.path + ", which cannot be used: " +
+              (dh.file.exists ? dh.file.error : "it does not exist") + ".",
+          "smtpd falls back to its built-in parameters and logs a warning for every TLS session.",
+          postconf_line("smtpd_tls_dh1024_param_file", "") + " (Postfix 3.7+ uses the RFC 7919 ffdhe2048 group)");
+  } else if (dh.bits < 2048) {
+    // weakdh.org (Logjam, CVE-2015-4000): under 2048 bits, DHE is within reach of precomputation.
+    f.add(dh.bits < 1024 ? Severity::error : Severity::warning, "smtpd.dh-weak", dh.file.path,
+          "The DH parameters in " + dh.file.path + " have " + std::to_string(dh.bits) + " bits.",
+          "Logjam (weakdh.org): an attacker who precomputes for this group can read DHE sessions; some senders "
+          "refuse groups under 2048 bits and fall back to plaintext.",
+          "openssl dhparam -out /etc/postfix/dh2048.pem 2048 && " +
+              postconf_line("smtpd_tls_dh1024_param_file", "/etc/postfix/dh2048.pem"));
+  }
+}
+
+}  // namespace mxtls::postfix

@@ -1,0 +1,33 @@
+// The judges of `mxtls postfix audit`, by area; shared by audit.cpp only.
+#pragma once
+
+#include <optional>
+
+#include "postfix/audit.hpp"
+#include "postfix/level.hpp"
+
+namespace mxtls::postfix {
+
+// smtpd: certificate, key, DH, levels per service, protocols, logging.
+void judge_server(const AuditFacts& facts, const AuditSettings& settings, Findings& findings);
+// The server certificate, its key and files (audit_cert.cpp), and the DH parameters.
+void judge_cert_files(const AuditFacts& facts, Findings& findings);
+void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Findings& findings);
+void judge_cert_strength(const AuditFacts& facts, Findings& findings);  // key size, SHA-1, name
+void judge_dh(const AuditFacts& facts, Findings& findings);
+// smtp: the client's level, DANE, CAs, logging, client certificate, policy maps.
+void judge_client(const AuditFacts& facts, Findings& findings);
+// What the installed Postfix (mail_version) supports of what is configured.
+void judge_versions(const AuditFacts& facts, Findings& findings);
+
+// A level as Postfix reads a value: nullopt when Postfix refuses it.
+// `intended` is the first word (a '#' is not a comment inside main.cf).
+struct LevelValue {
+  std::string text;               // the value as written ("" when unset)
+  std::optional<Level> level;     // as Postfix reads it
+  std::optional<Level> intended;  // the first word, for "encrypt  # comment"
+  bool inline_comment = false;
+};
+LevelValue read_level(std::string_view value);
+
+}  // namespace mxtls::postfix

@@ -1,0 +1,186 @@
+// The judges of `mxtls postfix audit` from recorded facts: one test per finding.
+#include "postfix/audit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+namespace mxtls::postfix {
+namespace {
+
+constexpr std::time_t now = 1800000000;
+
+FileFacts file(std::string path, bool present, std::string parameter = "") {
+  FileFacts f;
+  f.parameter = std::move(parameter), f.path = std::move(path), f.exists = f.readable = present;
+  return f;
+}
+
+// The facts of a correct configuration (tests/fixtures/postfix-audit/good).
+AuditFacts good() {
+  AuditFacts f;
+  f.config_dir = "/etc/postfix", f.mail_version = "3.7.11", f.myhostname = "mx.example.test", f.now = now;
+  f.main = {{"smtpd_tls_chain_files", "/k.pem, /c.pem"}, {"smtpd_tls_security_level", "may"},
+            {"smtpd_tls_loglevel", "1"},  {"smtpd_tls_received_header", "yes"},
+            {"smtp_tls_security_level", "dane"}, {"smtp_dns_support_level", "dnssec"},
+            {"smtp_tls_CAfile", "/etc/ssl/certs/ca-certificates.crt"}, {"smtp_tls_loglevel", "1"}};
+  f.services = {{"smtp", "inet", "smtpd", {}},
+                {"submission", "inet", "smtpd", {{"smtpd_tls_security_level", "encrypt"}}},
+                {"smtp", "unix", "smtp", {}}};
+  ServerCertFacts cert;
+  FileFacts key{"smtpd_tls_chain_files", "/k.pem", true, true, "", 0600, "root", "root", now, true};
+  FileFacts chain{"smtpd_tls_chain_files", "/c.pem", true, true, "", 0644, "root", "root", now, false};
+  cert.files = {key, chain};
+  cert.chain = {{"CN=mx.example.test", "CN=Int", {"mx.example.test"}, now - 86400, now + 90 * 86400, "RSA", 2048,
+                 "sha256WithRSAEncryption", false},
+                {"CN=Int", "CN=Root", {}, now - 86400, now + 900 * 86400, "RSA", 2048, "sha256WithRSAEncryption", false}};
+  cert.key_found = cert.key_matches = cert.chain_complete = cert.trusted = true;
+  f.server_cert = cert;
+  return f;
+}
+
+std::vector<std::string> problems(const AuditFacts& facts) {
+  std::vector<std::string> out;
+  Findings findings = audit(facts);
+  for (const auto& f : findings.all())
+    if (f.severity != Severity::ok) out.push_back(std::string(to_string(f.severity)) + " " + f.id);
+  return out;
+}
+
+const Finding* find(const Findings& findings, const std::string& id) {
+  for (const auto& f : findings.all())
+    if (f.id == id) return &f;
+  return nullptr;
+}
+
+TEST(PostfixAudit, TheCorrectConfigurationRaisesNothing) {
+  EXPECT_EQ(problems(good()), std::vector<std::string>{});
+  auto findings = audit(good());
+  EXPECT_TRUE(findings.has("submission.level"));  // encrypt on 587 is right
+  EXPECT_EQ(exit_status(findings), 0);
+}
+
+struct Case {
+  const char* expected;  // "severity id"
+  std::function<void(AuditFacts&)> change;
+};
+
+class OneMistake : public testing::TestWithParam<Case> {};
+
+TEST_P(OneMistake, IsNamed) {
+  AuditFacts facts = good();
+  GetParam().change(facts);
+  auto found = problems(facts);
+  EXPECT_NE(std::find(found.begin(), found.end(), GetParam().expected), found.end())
+      << GetParam().expected << " not in: " << testing::PrintToString(found);
+  Findings findings = audit(facts);
+  for (const auto& f : findings.all())
+    if (f.severity > Severity::info && f.fix.empty()) ADD_FAILURE() << f.id << " has no fix";
+}
+
+ServerCertFacts& cert(AuditFacts& f) { return *f.server_cert; }
+
+INSTANTIATE_TEST_SUITE_P(
+    PostfixAudit, OneMistake,
+    testing::Values(
+        Case{"error smtpd.encrypt-on-port-25", [](AuditFacts& f) { f.main["smtpd_tls_security_level"] = "encrypt"; }},
+        Case{"error smtpd.encrypt-on-port-25",
+             [](AuditFacts& f) { f.services[0].overrides["smtpd_tls_security_level"] = "encrypt"; }},
+        Case{"error smtpd.encrypt-on-port-25", [](AuditFacts& f) { f.main["smtpd_enforce_tls"] = "yes", f.main.erase("smtpd_tls_security_level"); }},
+        Case{"error smtpd.level-invalid", [](AuditFacts& f) { f.main["smtpd_tls_security_level"] = "encrypt  # <--- THIS"; }},
+        Case{"warning smtpd.no-starttls", [](AuditFacts& f) { f.main.erase("smtpd_tls_security_level"); }},
+        Case{"error smtpd.no-cert", [](AuditFacts& f) { f.server_cert.reset(); }},
+        Case{"error smtpd.cert-file-missing", [](AuditFacts& f) { cert(f).files[1].exists = cert(f).files[1].readable = false; }},
+        Case{"error smtpd.cert-file-unreadable", [](AuditFacts& f) { cert(f).files[1].readable = false, cert(f).files[1].error = "Permission denied"; }},
+        Case{"error smtpd.cert-file-invalid", [](AuditFacts& f) { cert(f).files[1].error = "truncated or corrupt PEM"; }},
+        Case{"error smtpd.key-world-readable", [](AuditFacts& f) { cert(f).files[0].mode = 0644; }},
+        Case{"warning smtpd.key-group-readable", [](AuditFacts& f) { cert(f).files[0].mode = 0640, cert(f).files[0].group = "ssl-cert"; }},
+        Case{"error smtpd.key-missing", [](AuditFacts& f) { cert(f).key_found = false; }},
+        Case{"error smtpd.key-mismatch", [](AuditFacts& f) { cert(f).key_matches = false; }},
+        Case{"warning smtpd.chain-order", [](AuditFacts& f) { cert(f).chain_ordered = false; }},
+        Case{"error smtpd.chain-incomplete", [](AuditFacts& f) { cert(f).chain_complete = cert(f).trusted = false; }},
+        Case{"warning smtpd.cert-untrusted", [](AuditFacts& f) { cert(f).trusted = false, cert(f).verify_error = "self-signed certificate in certificate chain"; }},
+        Case{"warning smtpd.cert-self-signed", [](AuditFacts& f) { cert(f).chain.front().self_signed = true; }},
+        Case{"error smtpd.cert-expired", [](AuditFacts& f) { cert(f).chain.front().not_after = now - 86400; }},
+        Case{"warning smtpd.cert-expiring", [](AuditFacts& f) { cert(f).chain.front().not_after = now + 5 * 86400; }},
+        Case{"warning smtpd.cert-weak-key", [](AuditFacts& f) { cert(f).chain.front().key_bits = 1024; }},
+        Case{"warning smtpd.cert-sha1", [](AuditFacts& f) { cert(f).chain.front().signature_algorithm = "sha1WithRSAEncryption"; }},
+        Case{"warning smtpd.cert-name", [](AuditFacts& f) { f.myhostname = "other.example.test"; }},
+        Case{"warning smtpd.dh-weak", [](AuditFacts& f) { f.dh = DhFacts{file("/dh.pem", true), 1024}; }},
+        Case{"error smtpd.dh-weak", [](AuditFacts& f) { f.dh = DhFacts{file("/dh.pem", true), 512}; }},
+        Case{"warning smtpd.dh-file", [](AuditFacts& f) { f.dh = DhFacts{file("/dh.pem", false), 0}; }},
+        Case{"warning smtpd.ssl-enabled", [](AuditFacts& f) { f.main["smtpd_tls_protocols"] = "!SSLv2"; }},
+        Case{"warning smtpd.loglevel", [](AuditFacts& f) { f.main.erase("smtpd_tls_loglevel"); }},
+        Case{"info smtpd.received-header", [](AuditFacts& f) { f.main.erase("smtpd_tls_received_header"); }},
+        Case{"error smtp.encrypt-global", [](AuditFacts& f) { f.main["smtp_tls_security_level"] = "encrypt"; }},
+        Case{"error smtp.level-invalid", [](AuditFacts& f) { f.main["smtp_tls_security_level"] = "encrypt  # <--- THIS"; }},
+        Case{"warning smtp.no-tls", [](AuditFacts& f) { f.main.erase("smtp_tls_security_level"); }},
+        Case{"warning smtp.dane-without-dnssec", [](AuditFacts& f) { f.main.erase("smtp_dns_support_level"); }},
+        Case{"warning smtp.no-ca", [](AuditFacts& f) { f.main.erase("smtp_tls_CAfile"); }},
+        Case{"error smtp.no-ca", [](AuditFacts& f) { f.main.erase("smtp_tls_CAfile"), f.main["smtp_tls_policy_maps"] = "socketmap:inet:127.0.0.1:8461:policy"; }},
+        Case{"warning smtp.ca-file-missing", [](AuditFacts& f) { f.ca_files = {file("/nope.crt", false, "smtp_tls_CAfile")}; }},
+        Case{"warning smtp.ssl-enabled", [](AuditFacts& f) { f.main["smtp_tls_protocols"] = "SSLv3, TLSv1"; }},
+        Case{"warning smtp.loglevel", [](AuditFacts& f) { f.main.erase("smtp_tls_loglevel"); }},
+        Case{"info smtp.client-cert", [](AuditFacts& f) { f.main["smtp_tls_cert_file"] = "/c.pem"; }},
+        Case{"error smtp.policy-map-unbuilt", [](AuditFacts& f) { f.policy_maps = {{"hash", "/p", file("/p", true), file("/p.db", false), false}}; }},
+        Case{"warning smtp.policy-map-stale", [](AuditFacts& f) {
+          PolicyMapFacts map{"hash", "/p", file("/p", true), file("/p.db", true), false};
+          map.source_file.modified = now, map.indexed_file.modified = now - 60;
+          f.policy_maps = {map};
+        }},
+        Case{"error version.smtpd_tls_chain_files", [](AuditFacts& f) { f.mail_version = "3.3.2"; }},
+        Case{"warning version.smtp_tlsrpt_enable", [](AuditFacts& f) { f.main["smtp_tlsrpt_enable"] = "yes"; }},
+        Case{"warning version.smtp_tls_enforce_sts_mx_patterns", [](AuditFacts& f) { f.mail_version = "3.10.4", f.main["smtp_tls_enforce_sts_mx_patterns"] = "yes"; }},
+        Case{"error version.servername", [](AuditFacts& f) {
+          f.mail_version = "3.3.0", f.main.erase("smtpd_tls_chain_files");
+          f.policy_maps = {{"hash", "/p", file("/p", true), file("/p.db", true), true}};
+        }},
+        Case{"info version.unknown", [](AuditFacts& f) { f.mail_version.clear(); }}));
+
+TEST(PostfixAudit, EncryptOnSubmissionAndWrappermodeRaiseNothing) {
+  AuditFacts facts = good();
+  facts.services.push_back({"submissions", "inet", "smtpd", {{"smtpd_tls_wrappermode", "yes"}}});
+  facts.services.push_back({"127.0.0.1:587", "inet", "smtpd", {{"smtpd_tls_security_level", "encrypt"}}});
+  EXPECT_EQ(problems(facts), std::vector<std::string>{});
+}
+
+TEST(PostfixAudit, PostscreenOnPort25JudgesThePassService) {
+  AuditFacts facts = good();
+  facts.services[0] = {"smtp", "inet", "postscreen", {}};
+  facts.services.push_back({"smtpd", "pass", "smtpd", {{"smtpd_tls_security_level", "encrypt"}}});
+  auto findings = audit(facts);
+  const Finding* f = find(findings, "smtpd.encrypt-on-port-25");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fix.substr(0, 64), "postconf -P 'smtpd/pass/smtpd_tls_security_level=may' (keep encr");
+}
+
+TEST(PostfixAudit, Rfc3207FindingNamesTheRefusedSendersFromTheLogs) {
+  AuditFacts facts = good();
+  facts.main["smtpd_tls_security_level"] = "encrypt  # <--- THIS is the important part!";
+  facts.inbound_encrypt = {true, 2, {"tin.it", "tiscali.it"}, {"smtp-out.tin.it[213.205.33.10]"}};
+  auto findings = audit(facts);
+  const Finding* f = find(findings, "smtpd.encrypt-on-port-25");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->why.find("RFC 3207 section 4"), std::string::npos);
+  EXPECT_NE(f->why.find("2 messages would have been refused: from tin.it, tiscali.it"), std::string::npos) << f->why;
+  EXPECT_EQ(f->fix.substr(0, 44), "postconf -e 'smtpd_tls_security_level = may'");
+  EXPECT_EQ(exit_status(findings), 2);
+}
+
+TEST(PostfixAudit, VersionsAndProtocolLists) {
+  EXPECT_TRUE(version_at_least("3.7.11", "3.4"));
+  EXPECT_TRUE(version_at_least("3.10.5", "3.10.5"));
+  EXPECT_FALSE(version_at_least("3.10.4", "3.10.5"));
+  EXPECT_FALSE(version_at_least("3.3.2", "3.4"));
+  EXPECT_TRUE(version_at_least("3.10-20240101", "3.10"));
+  EXPECT_FALSE(version_at_least("", "3.4"));
+  EXPECT_FALSE(enables_ssl(">=TLSv1"));
+  EXPECT_FALSE(enables_ssl("!SSLv2, !SSLv3"));
+  EXPECT_FALSE(enables_ssl("TLSv1.2 TLSv1.3"));
+  EXPECT_TRUE(enables_ssl("!SSLv2"));
+  EXPECT_TRUE(enables_ssl(">=SSLv3"));
+  EXPECT_TRUE(enables_ssl(""));
+}
+
+}  // namespace
+}  // namespace mxtls::postfix

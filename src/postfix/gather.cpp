@@ -1,0 +1,143 @@
+#include "postfix/gather.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/files.hpp"
+#include "base/process.hpp"
+#include "base/text.hpp"
+#include "logs/reader.hpp"
+#include "postfix/gather_pem.hpp"
+
+namespace mxtls::postfix {
+
+Result<std::string> run_postconf(const std::string& config_dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"postconf", "-c", config_dir};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto run = run_program(argv, max_postconf_output);
+  if (!run) return run.error();
+  if (run->exit_status != 0)
+    return invalid_error("postconf -c " + config_dir + " " + join(args, " ") + " failed: " +
+                         std::string(trim(run->err.empty() ? "exit status " + std::to_string(run->exit_status) : run->err)));
+  if (run->truncated) return invalid_error("postconf printed more than " + std::to_string(max_postconf_output) + " bytes");
+  return std::move(run->out);
+}
+
+FileFacts file_facts(const std::string& parameter, const std::string& path) {
+  FileFacts file;
+  file.parameter = parameter, file.path = path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    file.error = std::strerror(errno);
+    return file;
+  }
+  file.exists = true;
+  file.mode = st.st_mode & 07777;
+  file.modified = st.st_mtime;
+  passwd* pw = ::getpwuid(st.st_uid);
+  group* gr = ::getgrgid(st.st_gid);
+  file.owner = pw ? pw->pw_name : std::to_string(st.st_uid);
+  file.group = gr ? gr->gr_name : std::to_string(st.st_gid);
+  file.readable = ::access(path.c_str(), R_OK) == 0;
+  if (!file.readable) file.error = std::strerror(errno);
+  return file;
+}
+
+namespace {
+
+// smtp_tls_policy_maps: the tables postmap(1) compiles (hash:, btree:, lmdb:, cdb:).
+std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps) {
+  std::vector<PolicyMapFacts> out;
+  std::string text = maps;
+  for (char& c : text)
+    if (c == ',' || c == '\t') c = ' ';
+  for (auto word : split(text, ' ')) {
+    size_t colon = word.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string type(word.substr(0, colon)), source(word.substr(colon + 1));
+    std::string suffix = type == "hash" || type == "btree" ? ".db" : type == "lmdb" ? ".lmdb" : type == "cdb" ? ".cdb" : "";
+    if (suffix.empty() || source.empty()) continue;
+    PolicyMapFacts map;
+    map.type = type, map.source = source;
+    map.source_file = file_facts("smtp_tls_policy_maps", source);
+    map.indexed_file = file_facts("smtp_tls_policy_maps", source + suffix);
+    if (auto text = read_bounded_file(source, 64 << 20)) map.uses_servername = text->find("servername=") != std::string::npos;
+    out.push_back(std::move(map));
+  }
+  return out;
+}
+
+LogWhatIf what_if(const std::vector<logs::WhatIf>& entries, std::string_view setting) {
+  LogWhatIf out;
+  for (const auto& w : entries)
+    if (w.setting == setting) out = {true, w.messages, w.domains, w.clients};
+  return out;
+}
+
+Result<bool> add_log_facts(const std::vector<std::string>& files, AuditFacts& facts) {
+  if (files.empty()) return true;
+  logs::AnalyzeOptions options;
+  options.threads = 1;
+  auto analysis = logs::analyze(logs::order_rotated(files), options);
+  if (analysis.input_errors())
+    for (const auto& input : analysis.inputs)
+      if (input.failed)
+        return invalid_error("cannot read the log " + input.file + ": " +
+                             (input.errors.empty() ? std::string("not a Postfix log") : input.errors.back()));
+  facts.inbound_encrypt = what_if(analysis.report.what_if_inbound, "smtpd_tls_security_level = encrypt");
+  facts.outbound_encrypt = what_if(analysis.report.what_if_outbound, "smtp_tls_security_level = encrypt");
+  return true;
+}
+
+Result<bool> add_postconf_facts(const GatherOptions& options, AuditFacts& facts) {
+  auto main = run_postconf(options.config_dir, {"-n", "-x"});
+  if (!main) return main.error();
+  auto parameters = parse_parameters(*main);
+  if (!parameters) return parameters.error();
+  facts.main = std::move(*parameters);
+  auto master = run_postconf(options.config_dir, {"-M"});
+  if (!master) return master.error();
+  auto services = parse_services(*master);
+  if (!services) return services.error();
+  auto overrides = run_postconf(options.config_dir, {"-P"});
+  if (!overrides) return overrides.error();
+  if (auto ok = add_service_overrides(*overrides, *services); !ok) return ok.error();
+  facts.services = std::move(*services);
+  auto names = run_postconf(options.config_dir, {"-h", "-x", "mail_version", "myhostname"});
+  if (!names) return names.error();
+  auto lines = split(*names, '\n');
+  if (!lines.empty()) facts.mail_version = trim(lines[0]);
+  if (lines.size() > 1) facts.myhostname = trim(lines[1]);
+  return true;
+}
+
+}  // namespace
+
+Result<AuditFacts> gather_audit_facts(const GatherOptions& options) {
+  struct stat st {};
+  std::string main_cf = options.config_dir + "/main.cf";
+  if (::stat(main_cf.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+    return invalid_error(options.config_dir + " is not a Postfix configuration directory: no main.cf there");
+  AuditFacts facts;
+  facts.config_dir = options.config_dir;
+  facts.now = options.now;
+  if (auto ok = add_postconf_facts(options, facts); !ok) return ok.error();
+  auto files = server_cert_files(facts.main);
+  if (!files.empty()) facts.server_cert = read_server_cert(files, options.ca_file);
+  if (auto dh = facts.main.find("smtpd_tls_dh1024_param_file"); dh != facts.main.end() && !dh->second.empty())
+    facts.dh = read_dh_params(dh->second);
+  for (const char* name : {"smtp_tls_CAfile", "smtp_tls_CApath"})
+    if (auto it = facts.main.find(name); it != facts.main.end() && !it->second.empty())
+      facts.ca_files.push_back(file_facts(name, it->second));
+  if (auto maps = facts.main.find("smtp_tls_policy_maps"); maps != facts.main.end())
+    facts.policy_maps = policy_map_facts(maps->second);
+  if (auto ok = add_log_facts(options.log_files, facts); !ok) return ok.error();
+  return facts;
+}
+
+}  // namespace mxtls::postfix

@@ -1,0 +1,100 @@
+#include "postfix/postconf.hpp"
+
+#include <cctype>
+#include <charconv>
+
+#include "base/text.hpp"
+
+namespace mxtls::postfix {
+namespace {
+
+constexpr size_t max_lines = 100000;
+
+Error bad_line(std::string_view what, size_t number, std::string_view line) {
+  return invalid_error(std::string(what) + " line " + std::to_string(number) + " is not understood: \"" +
+                       printable(line) + "\"");
+}
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 200) return false;
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+  return true;
+}
+
+// Calls each(line number, line) for the non-empty lines; false when too many.
+template <typename Each>
+Result<bool> for_each_line(std::string_view text, std::string_view what, Each each) {
+  size_t number = 0;
+  for (auto line : split(text, '\n')) {
+    if (++number > max_lines) return invalid_error(std::string(what) + ": more than 100000 lines");
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (trim(line).empty()) continue;
+    if (auto ok = each(number, line); !ok) return ok.error();
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<Parameters> parse_parameters(std::string_view text) {
+  Parameters parameters;
+  auto ok = for_each_line(text, "postconf", [&](size_t number, std::string_view line) -> Result<bool> {
+    size_t equals = line.find(" =");
+    std::string_view name = equals == std::string_view::npos ? line : line.substr(0, equals);
+    if (!valid_name(name)) return bad_line("postconf", number, line);
+    std::string_view value = line.substr(equals + 2);
+    if (value.starts_with(' ')) value.remove_prefix(1);
+    parameters[std::string(name)] = std::string(value);
+    return true;
+  });
+  if (!ok) return ok.error();
+  return parameters;
+}
+
+Result<std::vector<Service>> parse_services(std::string_view text) {
+  std::vector<Service> services;
+  auto ok = for_each_line(text, "postconf -M", [&](size_t number, std::string_view line) -> Result<bool> {
+    std::vector<std::string_view> fields;
+    for (auto field : split(line, ' '))
+      if (!field.empty() && fields.size() < 8) fields.push_back(field);
+    if (fields.size() < 8 || fields[0].size() > 300) return bad_line("postconf -M", number, line);
+    services.push_back({std::string(fields[0]), std::string(fields[1]), std::string(fields[7]), {}});
+    return true;
+  });
+  if (!ok) return ok.error();
+  return services;
+}
+
+Result<bool> add_service_overrides(std::string_view text, std::vector<Service>& services) {
+  return for_each_line(text, "postconf -P", [&](size_t number, std::string_view line) -> Result<bool> {
+    size_t equals = line.find(" = ");
+    if (equals == std::string_view::npos) return bad_line("postconf -P", number, line);
+    std::string_view key = line.substr(0, equals);
+    size_t last = key.rfind('/');
+    size_t middle = last == std::string_view::npos || last == 0 ? std::string_view::npos : key.rfind('/', last - 1);
+    if (middle == std::string_view::npos || !valid_name(key.substr(last + 1)))
+      return bad_line("postconf -P", number, line);
+    std::string_view name = key.substr(0, middle), type = key.substr(middle + 1, last - middle - 1);
+    for (auto& service : services)
+      if (service.name == name && service.type == type) {
+        service.overrides[std::string(key.substr(last + 1))] = std::string(line.substr(equals + 3));
+        return true;
+      }
+    return bad_line("postconf -P (no such service)", number, line);
+  });
+}
+
+int service_port(const Service& service) {
+  std::string_view name = service.name;
+  if (size_t colon = name.rfind(':'); colon != std::string_view::npos) name = name.substr(colon + 1);
+  if (name == "smtp") return 25;
+  if (name == "submission") return 587;
+  if (name == "smtps" || name == "submissions") return 465;
+  int port = 0;
+  auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), port);
+  if (error != std::errc() || end != name.data() + name.size() || port <= 0 || port > 65535) return 0;
+  return port;
+}
+
+}  // namespace mxtls::postfix

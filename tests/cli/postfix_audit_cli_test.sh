@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# `mxtls postfix audit` over real Postfix: each tests/fixtures/postfix-audit/<case>/
+# is read with the installed postconf -c DIR; certificates and keys are made
+# here with openssl (a root, an intermediate, a leaf for mx.example.test).
+# One known mistake per case, the finding id and exit status asserted; the
+# correct config ("good") raises no error and no warning; seed 000's exact
+# main.cf raises the RFC 3207 finding and, with a real-format log, names the
+# senders encrypt would have refused. No network, no demo world.
+# Usage: postfix_audit_cli_test.sh MXTLS SOURCE_DIR
+set -uo pipefail
+mxtls=$1
+fixtures=$2/tests/fixtures/postfix-audit
+work=$(mktemp -d /tmp/mxtls-postfix-audit-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+command -v postconf >/dev/null || { echo "postconf is not installed (apt-get install postfix)"; exit 77; }
+
+certs=$work/certs
+mkdir -p "$certs"
+make_certs() {
+  cd "$certs" || exit 1
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem -days 3650 -subj "/CN=Audit Test Root" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+  openssl req -newkey rsa:2048 -nodes -keyout int.key -out int.csr -subj "/CN=Audit Test Intermediate"
+  printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >int.ext
+  openssl x509 -req -in int.csr -CA root.pem -CAkey root.key -CAcreateserial -out int.pem -days 3650 -extfile int.ext
+  openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj "/CN=mx.example.test"
+  printf 'subjectAltName=DNS:mx.example.test\nextendedKeyUsage=serverAuth\n' >leaf.ext
+  openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key -CAcreateserial -out leaf.pem -days 365 -extfile leaf.ext
+  cat leaf.pem int.pem >fullchain.pem
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.key
+  head -c 1500 fullchain.pem >truncated.pem
+  cp leaf.key open.key
+  chmod 600 leaf.key other.key && chmod 644 open.key
+  openssl dhparam -dsaparam -out dh1024.pem 1024
+  printf 'example.org encrypt\n' >tls_policy && postmap "hash:$certs/tls_policy"
+  touch -d '+1 minute' tls_policy  # edited after the last postmap
+}
+(make_certs) >"$work/openssl.log" 2>&1 || { cat "$work/openssl.log"; exit 1; }
+
+# audit CASE [ARGS...]: copies the case, points it at $certs, runs the audit
+# with --json; the status in $rc, the document in $work/CASE.json.
+audit() {
+  local name=$1
+  shift
+  mkdir -p "$work/cases/$name"
+  cp "$fixtures/$name"/* "$work/cases/$name/"
+  [ -f "$work/cases/$name/main.cf" ] && sed -i "s|@CERTS@|$certs|g" "$work/cases/$name/main.cf"
+  "$mxtls" postfix audit --config-dir "$work/cases/$name" --ca-file "$certs/root.pem" --json "$@" \
+    >"$work/$name.json" 2>"$work/$name.err"
+  rc=$?
+}
+# ids CASE: the finding ids of severity other than ok, one per line, "severity id"
+ids() { python3 -c 'import json,sys
+for f in json.load(open(sys.argv[1]))["findings"]:
+  if f["severity"] != "ok": print(f["severity"], f["id"])' "$work/$1.json"; }
+
+# expect CASE STATUS "SEVERITY ID"...: the status and each finding present.
+expect() {
+  local name=$1 status=$2
+  shift 2
+  audit "$name"
+  [ "$rc" = "$status" ] && pass "$name: exit $status" || fail "$name: exit $rc, not $status: $(ids "$name" | tr '\n' ';') $(cat "$work/$name.err")"
+  local found
+  found=$(ids "$name")
+  for want in "$@"; do
+    grep -qx "$want" <<<"$found" && pass "$name: $want" || fail "$name: no '$want' in: $(tr '\n' ';' <<<"$found")"
+  done
+}
+
+audit good
+[ "$rc" = 0 ] && pass "good: exit 0" || fail "good: exit $rc"
+bad=$(ids good | grep -E '^(error|warning) ')
+[ -z "$bad" ] && pass "good: no error, no warning" || fail "good: $bad"
+python3 -c 'import json,sys; ids=[f["id"] for f in json.load(open(sys.argv[1]))["findings"]]
+assert ids.count("submission.level") == 2, ids
+assert "smtpd.level" in ids and "smtpd.cert-expiry" in ids, ids' "$work/good.json" &&
+  pass "good: submission encrypt and submissions wrappermode accepted as right" || fail "good: ok findings missing"
+
+expect missing-cert 2 "error smtpd.cert-file-missing"
+expect key-mismatch 2 "error smtpd.key-mismatch"
+expect truncated-pem 2 "error smtpd.cert-file-invalid"
+grep -q "truncated or corrupt PEM" "$work/truncated-pem.json" && pass "truncated-pem: says truncated" ||
+  fail "truncated-pem: $(grep what "$work/truncated-pem.json")"
+expect key-world-readable 2 "error smtpd.key-world-readable"
+expect chain-incomplete 2 "error smtpd.chain-incomplete"
+expect dh-1024 1 "warning smtpd.dh-weak"
+expect ssl-enabled 1 "warning smtpd.ssl-enabled"
+expect no-starttls 1 "warning smtpd.no-starttls"
+expect loglevel-0 1 "warning smtpd.loglevel" "warning smtp.loglevel"
+expect client-cert 0 "info smtp.client-cert"
+expect dane-without-dnssec 1 "warning smtp.dane-without-dnssec"
+expect no-ca 2 "error smtp.no-ca"
+expect policy-map-stale 1 "warning smtp.policy-map-stale"
+expect client-encrypt 2 "error smtp.encrypt-global"
+expect encrypt-port-25-master 2 "error smtpd.encrypt-on-port-25"
+grep -q "postconf -P 'smtp/inet/smtpd_tls_security_level=may'" "$work/encrypt-port-25-master.json" &&
+  pass "encrypt-port-25-master: the fix is the postconf -P line" || fail "encrypt-port-25-master: no postconf -P fix"
+
+# Seed 000, exactly as published: encrypt on port 25 and for every delivery,
+# with '# comments' after the values (part of the value in main.cf).
+expect seed000 2 "error smtpd.encrypt-on-port-25" "error smtpd.level-invalid" "error smtp.level-invalid" \
+  "error smtp.encrypt-global" "error smtpd.cert-file-missing"
+grep -q "RFC 3207 section 4" "$work/seed000.json" && pass "seed000: cites RFC 3207 section 4" || fail "seed000: no RFC 3207"
+grep -q "postconf -e 'smtpd_tls_security_level = may'" "$work/seed000.json" && pass "seed000: postconf -e fix" ||
+  fail "seed000: no postconf -e fix"
+audit seed000 --logs "$fixtures/seed000.maillog"
+python3 - "$work/seed000.json" <<'PY' && pass "seed000 --logs: tin.it and tiscali.it would have been refused, gmail.com not" || fail "seed000 --logs: $(cat "$work/seed000.err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+refused = d["logs"]["inbound_encrypt_refused"]
+assert refused["domains"] == ["tin.it", "tiscali.it"], refused
+assert refused["messages"] == 2, refused
+assert "smtp-out.tin.it[213.205.33.10]" in refused["clients"], refused
+f = [f for f in d["findings"] if f["id"] == "smtpd.encrypt-on-port-25"][0]
+assert "from tin.it, tiscali.it" in f["why"], f["why"]
+PY
+
+# Bad input: clear errors, exit 64.
+audit not-postfix
+[ "$rc" = 64 ] && pass "not-postfix: exit 64" || fail "not-postfix: exit $rc"
+grep -q "is not a Postfix configuration directory: no main.cf" "$work/not-postfix.err" && pass "not-postfix: says why" ||
+  fail "not-postfix: $(cat "$work/not-postfix.err")"
+[ -s "$work/not-postfix.json" ] && fail "not-postfix: wrote to stdout" || pass "not-postfix: nothing on stdout"
+"$mxtls" postfix audit --config-dir "$work/no-such-dir" >/dev/null 2>"$work/nodir.err"
+rc=$?
+[ "$rc" = 64 ] && grep -q "no-such-dir is not a Postfix configuration directory" "$work/nodir.err" &&
+  pass "missing dir: exit 64, named" || fail "missing dir: exit $rc $(cat "$work/nodir.err")"
+audit good --logs "$work/no-such.log"
+[ "$rc" = 64 ] && grep -q "no-such.log" "$work/good.err" && pass "unreadable --logs: exit 64, named" ||
+  fail "unreadable --logs: exit $rc $(cat "$work/good.err")"
+before=$(sha256sum "$work/cases/good/main.cf")
+"$mxtls" postfix audit --config-dir "$work/cases/good" --ca-file "$certs/root.pem" >"$work/good.txt" 2>&1
+[ "$before" = "$(sha256sum "$work/cases/good/main.cf")" ] && pass "main.cf untouched" || fail "main.cf changed"
+grep -q "0 errors, 0 warnings" "$work/good.txt" && pass "good: text summary" || fail "good: $(tail -1 "$work/good.txt")"
+"$mxtls" postfix audit --help >"$work/help.out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && grep -q "RFC 3207" "$work/help.out" && grep -q "Exit status" "$work/help.out" && pass "--help" ||
+  fail "--help: exit $rc"
+
+echo "$failures failures"
+[ "$failures" = 0 ]
