@@ -94,7 +94,9 @@ int main(int argc, char** argv) {
       "  policy explain D  the policy serve would answer for domain D, and the evidence behind it.\n"
       "  policy build D... the same decisions as a static Postfix map (postmap) or SQL rows.\n"
       "  tlsrpt ingest F.. store the TLS reports (RFC 8460) senders mail you: JSON, gzip, mail, mbox, Maildir, stdin.\n"
-      "  tlsrpt read       what those reports say: per sender, policy and MX, each failure's meaning and fix.\n\n"
+      "  tlsrpt read       what those reports say: per sender, policy and MX, each failure's meaning and fix.\n"
+      "  publish DOMAIN    the TLSA, MTA-STS and TLS-RPT records DOMAIN should publish, as zone lines, nsupdate\n"
+      "                    input or JSON; --verify compares them with what is live.\n\n"
       "Run 'mxtls COMMAND --help' for the options of a command.",
       "mxtls"};
   app.require_subcommand(1);
@@ -109,6 +111,8 @@ int main(int argc, char** argv) {
   policy.add_to(app);
   mxtls::cli::TlsrptCommand tlsrpt;
   tlsrpt.add_to(app);
+  mxtls::cli::PublishCommand publish;
+  publish.add_to(app);
   if (int status = check_command_words(app, argc, argv); status >= 0) return status;
   try {
     app.parse(argc, argv);
@@ -120,5 +124,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("serve")) return serve.exit_status();
   if (app.got_subcommand("policy")) return policy.exit_status();
   if (app.got_subcommand("tlsrpt")) return tlsrpt.exit_status();
+  if (app.got_subcommand("publish")) return publish.exit_status();
   return check.exit_status();
 }

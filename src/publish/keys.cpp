@@ -86,4 +86,20 @@ Result<LocalKeys> read_cert_files(const CertFiles& files) {
   return keys;
 }
 
+Result<LocalKeys> read_local_keys(const KeyFiles& files) {
+  LocalKeys keys;
+  if (!files.cert_dir.empty() || !files.cert.empty()) {
+    CertFiles cert_files = files.cert_dir.empty() ? CertFiles{files.cert, files.key} : cert_dir_files(files.cert_dir);
+    auto read = read_cert_files(cert_files);
+    if (!read) return Error{read.error().kind, (files.cert_dir.empty() ? "--cert: " : "--cert-dir: ") + read.error().message};
+    keys = *read;
+  }
+  if (!files.next_key.empty()) {
+    auto next = spki_sha256_of_file(files.next_key);
+    if (!next) return Error{next.error().kind, "--next-key: " + next.error().message};
+    keys.next = *next;
+  }
+  return keys;
+}
+
 }  // namespace mxtls::publish

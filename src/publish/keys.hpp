@@ -27,4 +27,16 @@ CertFiles cert_dir_files(const std::string& dir);
 // does not match its certificate is an error, not a TLSA record.
 Result<LocalKeys> read_cert_files(const CertFiles& files);
 
+// What the operator names on the command line: a certificate directory,
+// or a certificate and key file; a staged next key. All optional.
+struct KeyFiles {
+  std::string cert_dir;
+  std::string cert;
+  std::string key;
+  std::string next_key;
+};
+
+// The keys those files hold; an error names the option and the file.
+Result<LocalKeys> read_local_keys(const KeyFiles& files);
+
 }  // namespace mxtls::publish

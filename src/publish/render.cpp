@@ -152,4 +152,38 @@ nlohmann::json to_json(const Plan& plan) {
           {"tlsrpt", plan.tlsrpt ? record_json(*plan.tlsrpt) : nlohmann::json(nullptr)}};
 }
 
+std::string render_verify_text(const std::string& domain, const Findings& findings, bool verbose) {
+  std::string out;
+  size_t differences = 0;
+  for (const auto& f : findings.all()) {
+    bool difference = f.severity == Severity::warning || f.severity == Severity::error;
+    differences += difference;
+    if (!difference && !verbose && f.severity != Severity::info) continue;
+    out += std::string(to_string(f.severity)) + " " + f.id + " " + f.subject + ": " + f.what + "\n";
+    if (!f.why.empty()) out += "    why: " + f.why + "\n";
+    if (!f.fix.empty()) out += "    fix: " + f.fix + "\n";
+  }
+  out += domain + ": " +
+         (differences == 0 ? std::string("no difference between what is live and what should be")
+                           : std::to_string(differences) + (differences == 1 ? " difference" : " differences")) +
+         "\n";
+  return out;
+}
+
+nlohmann::json verify_to_json(const std::string& domain, const Findings& findings) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& f : findings.all())
+    list.push_back({{"severity", to_string(f.severity)}, {"id", f.id}, {"subject", f.subject}, {"what", f.what},
+                    {"why", f.why}, {"fix", f.fix}});
+  return {{"domain", domain}, {"status", to_string(findings.worst())}, {"findings", list}};
+}
+
+int verify_exit_status(const Findings& findings) {
+  switch (findings.worst()) {
+    case Severity::error: return 2;
+    case Severity::warning: return 1;
+    default: return 0;
+  }
+}
+
 }  // namespace mxtls::publish

@@ -22,6 +22,13 @@ std::string render_zone(const Plan& plan);
 std::string render_nsupdate(const Plan& plan, const NsupdateTarget& target);
 nlohmann::json to_json(const Plan& plan);
 
+// `mxtls publish --verify`: each difference with its fix (ok lines too when
+// `verbose`), then a summary line; JSON with the same findings.
+std::string render_verify_text(const std::string& domain, const Findings& findings, bool verbose);
+nlohmann::json verify_to_json(const std::string& domain, const Findings& findings);
+// As check: 0 no difference, 1 warnings, 2 errors.
+int verify_exit_status(const Findings& findings);
+
 // "_25._tcp.mx.example. 3600 IN TLSA 3 1 1 ab12..."
 std::string zone_line(const Record& record);
 
