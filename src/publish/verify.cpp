@@ -40,7 +40,7 @@ void verify_refused(const TlsaPlan& plan, const check::MxReport& mx, Findings& o
   }
   bool live = mx.tlsa_security == dns::Security::secure;
   out.add(live ? Severity::error : Severity::warning, "publish.tlsa.unsafe", mx.host,
-          "TLSA records are published at " + plan.owner + " although " + plan.refusal,
+          "TLSA records are published at " + plan.owner + ", but: " + plan.refusal,
           live ? "DANE senders apply them and defer mail they cannot match." : "Senders ignore them (not validated).",
           "Remove the TLSA records at " + plan.owner + " until the reason above is fixed.");
 }
