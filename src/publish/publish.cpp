@@ -137,6 +137,12 @@ MtaStsPlan plan_mta_sts(const check::DomainFacts& facts, const Options& options)
   MtaStsPlan plan;
   plan.policy.mode = sts::Mode::testing;
   plan.policy.max_age = 604800;  // a week while testing
+  if (facts.sts_policy && facts.sts_policy->mode == sts::Mode::enforce) {
+    // Already enforced: keep it so (going back to testing would drop the
+    // downgrade protection senders have cached), with its max_age.
+    plan.policy.mode = sts::Mode::enforce;
+    plan.policy.max_age = facts.sts_policy->max_age;
+  }
   for (const auto& mx : facts.mxs) plan.policy.mx.push_back(to_lower(mx.host));
   plan.policy_text = sts::format_policy(plan.policy);
   plan.url = "https://mta-sts." + facts.domain + "/.well-known/mta-sts.txt";

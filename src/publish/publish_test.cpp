@@ -285,3 +285,22 @@ TEST(PublishVerify, EnforcedPolicyMissingAnMxIsAnError) {
   EXPECT_TRUE(findings.has("publish.sts.mx-missing"));
   EXPECT_EQ(findings.worst(), Severity::error);
 }
+
+TEST(Publish, AnEnforcedPolicyStaysEnforced) {
+  auto facts = signed_domain();
+  facts.sts_txt_error.reset();
+  facts.sts_txt = sts::TxtRecord{"1"};
+  facts.sts_policy = sts::Policy{sts::Mode::enforce, 1209600, {"mx1.example.test"}, {}};
+  auto plan = plan_publication(facts, {}, {});
+  EXPECT_EQ(plan.mta_sts->policy.mode, sts::Mode::enforce);
+  EXPECT_EQ(plan.mta_sts->policy.max_age, 1209600u);
+}
+
+TEST(PublishVerify, BogusTlsaIsAnError) {
+  auto facts = signed_domain();
+  facts.mxs[0].tlsa_security = dns::Security::bogus;
+  facts.mxs[0].tlsa_why_bogus = "signature expired";
+  auto findings = verify_publication(facts, plan_publication(facts, {}, {}));
+  EXPECT_TRUE(findings.has("publish.tlsa.bogus"));
+  EXPECT_EQ(findings.worst(), Severity::error);
+}

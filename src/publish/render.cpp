@@ -44,7 +44,8 @@ std::string tlsa_section(const Plan& plan, Emit emit) {
 }
 
 std::string mta_sts_comments(const MtaStsPlan& sts, const std::string& domain) {
-  return commented("The policy file, served at " + sts.url + "\nfrom " + sts.path + ":") +
+  return commented("The policy file, served at " + sts.url + "\nfrom " + sts.path + " (put it there first, then "
+                   "publish the TXT record: senders fetch the policy when they see a new id, RFC 8461 3.1):") +
          commented(sts.policy_text, "  ") + commented("An nginx server block for it:") + commented(sts.nginx, "  ") +
          commented(enforce_rule(domain));
 }

@@ -46,6 +46,13 @@ void verify_refused(const TlsaPlan& plan, const check::MxReport& mx, Findings& o
 }
 
 void verify_published(const TlsaPlan& plan, const check::MxReport& mx, Findings& out) {
+  if (mx.tlsa_security == dns::Security::bogus) {
+    out.add(Severity::error, "publish.tlsa.bogus", mx.host,
+            "The TLSA records at " + plan.owner + " do not validate: " + mx.tlsa_why_bogus,
+            "DANE senders defer all mail to " + mx.host + " while its TLSA RRset is bogus (RFC 7672 2.2).",
+            "Re-sign the zone (or fix its DS), then publish " + zone_line(plan.records.front()));
+    return;
+  }
   bool ca_scheme = plan.ca_alternative && published(mx, *plan.ca_alternative) && plan.ca_note.empty();
   bool current_live = published(mx, plan.records.front()) || ca_scheme;
   if (!current_live) {
