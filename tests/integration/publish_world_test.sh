@@ -8,7 +8,8 @@
 #     check report dane.valid and --verify report no difference
 #   insecure.example (unsigned zone), nostarttls.example: TLSA refused
 #   sts-mismatch.example: the policy file and TXT record publish prints,
-#     served by nginx and put in the zone, pass check and --verify
+#     served by nginx and put in the zone, pass check and --verify; the
+#     printed nginx server block, in a real nginx, serves that file
 #   bad key files: exit 2, nothing on stdout
 #
 # Changes the zone and one policy file while the world runs and puts them
@@ -29,6 +30,8 @@ POLICY=$RUN/nginx/www/sts-mismatch/.well-known/mta-sts.txt
 "$top/testbed/zone-set" --save "$work/example.zone"
 cp "$POLICY" "$work/sts-mismatch-policy.txt"
 restore() {
+    # the test's own nginx (started below), by its pid
+    [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null && sleep 0.5
     "$top/testbed/zone-set" --restore "$work/example.zone" >/dev/null 2>&1
     cp "$work/sts-mismatch-policy.txt" "$POLICY"
     rm -rf "$work"
@@ -108,7 +111,8 @@ import json, sys
 sts = json.load(open(sys.argv[1]))["mta_sts"]
 open(sys.argv[2], "w").write(sts["policy"]["text"])
 open(sys.argv[3], "w").write(sts["txt"]["data"])
-assert sts["policy"]["mode"] == "testing" and sts["policy"]["max_age"] == 604800
+# sts-mismatch already enforces: publish keeps it so (never back to testing)
+assert sts["policy"]["mode"] == "enforce", sts["policy"]
 PY
 cp "$work/policy.txt" "$POLICY"
 "$top/testbed/zone-set" _mta-sts.sts-mismatch TXT "$(cat "$work/txt")" >/dev/null
@@ -117,6 +121,39 @@ cp "$work/policy.txt" "$POLICY"
 publish --verify --only mta-sts sts-mismatch.example >"$work/verify.txt"
 rc=$?
 ((rc == 0)) || fail "sts-mismatch: verify after publishing: exit $rc, $(cat "$work/verify.txt")"
+
+# The printed nginx server block, as is (only the listen address and the
+# certificate paths made the world's), in a real nginx: it serves the
+# printed policy file byte for byte as text/plain, and nothing else.
+NGINX_TEST_ADDR=127.0.3.200
+python3 - "$work/sts.json" "$work/nginx-server.conf" "$RUN/ca/leaf" "$NGINX_TEST_ADDR" "$work/www" <<'PY' || fail "nginx block"
+import json, sys
+sts = json.load(open(sys.argv[1]))["mta_sts"]
+block, leaf, addr, www = sts["nginx"], sys.argv[3], sys.argv[4], sys.argv[5]
+live = "/etc/letsencrypt/live/mta-sts.sts-mismatch.example/"
+assert block.count(live) == 2 and "listen 443 ssl;" in block, block
+block = block.replace(live + "fullchain.pem", leaf + "/mta-sts.sts-mismatch.fullchain.pem")
+block = block.replace(live + "privkey.pem", leaf + "/mta-sts.sts-mismatch.key")
+block = block.replace("listen 443 ssl;", "listen %s:443 ssl;" % addr).replace("listen [::]:443 ssl;", "")
+root = sts["path"][: -len("/.well-known/mta-sts.txt")]
+open(sys.argv[2], "w").write(block.replace("root %s;" % root, "root %s;" % www))
+PY
+mkdir -p "$work/www/.well-known" "$work/nginx-tmp"
+cp "$work/policy.txt" "$work/www/.well-known/mta-sts.txt"
+printf '%s\n' 'user root;' "pid $work/nginx.pid;" "error_log $work/nginx-error.log;" 'events { }' \
+    "http { access_log off; client_body_temp_path $work/nginx-tmp; include $work/nginx-server.conf; }" >"$work/nginx.conf"
+if nginx -t -q -c "$work/nginx.conf" -p "$work" 2>"$work/nginx-t.err" && nginx -c "$work/nginx.conf" -p "$work"; then
+    fetch() { curl -s --max-time 4 --cacert "$RUN/ca/root.pem" --resolve "mta-sts.sts-mismatch.example:443:$NGINX_TEST_ADDR" "$@"; }
+    fetch -o "$work/fetched.txt" -w '%{http_code} %{content_type}' \
+        https://mta-sts.sts-mismatch.example/.well-known/mta-sts.txt >"$work/fetch.out"
+    [[ $(cat "$work/fetch.out") == "200 text/plain" ]] && cmp -s "$work/fetched.txt" "$work/policy.txt" ||
+        fail "the printed nginx block should serve the policy as text/plain: $(cat "$work/fetch.out")"
+    [[ $(fetch -o /dev/null -w '%{http_code}' https://mta-sts.sts-mismatch.example/other) == 404 ]] ||
+        fail "the printed nginx block should serve nothing but the policy"
+    say "the printed nginx block serves the policy: $(cat "$work/fetch.out")"
+else
+    fail "nginx refuses the printed server block: $(cat "$work/nginx-t.err" "$work/nginx-error.log" 2>/dev/null)"
+fi
 
 # ------------------------------------------------- bad input ----
 echo "not a key" >"$work/junk.pem"
