@@ -92,4 +92,38 @@ class PostfixCommand {
   int exit_status_ = 0;
 };
 
+// `mxtls publish DOMAIN` and `mxtls publish --verify DOMAIN`: the records a
+// domain should publish (TLSA, MTA-STS, TLS-RPT) and whether they are live.
+class PublishCommand {
+ public:
+  void add_to(CLI::App& app);
+  int exit_status() const { return exit_status_; }
+
+ private:
+  int run();
+  void add_network_options(CLI::App& cmd);
+
+  std::string domain_;
+  std::string cert_dir_;
+  std::string cert_;
+  std::string key_;
+  std::string next_key_;
+  std::string format_ = "zone";
+  std::vector<std::string> only_;
+  uint32_t ttl_ = 3600;
+  std::string rua_;
+  std::string webroot_;
+  std::string server_;
+  std::string zone_;
+  bool verify_ = false;
+  bool verbose_ = false;
+  std::string resolver_config_;
+  std::string trust_anchor_;
+  std::string ca_file_;
+  double timeout_seconds_ = 20;
+  int smtp_port_ = 25;
+  std::string helo_ = "mxtls.invalid";
+  int exit_status_ = 0;
+};
+
 }  // namespace mxtls::cli

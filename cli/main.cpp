@@ -96,7 +96,9 @@ int main(int argc, char** argv) {
       "  tlsrpt ingest F.. store the TLS reports (RFC 8460) senders mail you: JSON, gzip, mail, mbox, Maildir, stdin.\n"
       "  tlsrpt read       what those reports say: per sender, policy and MX, each failure's meaning and fix.\n"
       "  postfix audit     judge this machine's own Postfix TLS settings (main.cf, master.cf, certificate, key,\n"
-      "                    DH, client side, version gates); every finding with its postconf -e fix.\n\n"
+      "                    DH, client side, version gates); every finding with its postconf -e fix.\n"
+      "  publish DOMAIN    the TLSA, MTA-STS and TLS-RPT records DOMAIN should publish, as zone lines, nsupdate\n"
+      "                    input or JSON; --verify compares them with what is live.\n\n"
       "Run 'mxtls COMMAND --help' for the options of a command.",
       "mxtls"};
   app.require_subcommand(1);
@@ -113,6 +115,8 @@ int main(int argc, char** argv) {
   tlsrpt.add_to(app);
   mxtls::cli::PostfixCommand postfix;
   postfix.add_to(app);
+  mxtls::cli::PublishCommand publish;
+  publish.add_to(app);
   if (int status = check_command_words(app, argc, argv); status >= 0) return status;
   try {
     app.parse(argc, argv);
@@ -125,5 +129,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("policy")) return policy.exit_status();
   if (app.got_subcommand("tlsrpt")) return tlsrpt.exit_status();
   if (app.got_subcommand("postfix")) return postfix.exit_status();
+  if (app.got_subcommand("publish")) return publish.exit_status();
   return check.exit_status();
 }

@@ -1,0 +1,78 @@
+// The deploy hook's decision: install the renewed certificate only when no
+// DANE sender can be hurt by it.
+#include <gtest/gtest.h>
+
+#include "base/text.hpp"
+#include "publish/renewal.hpp"
+
+using namespace mxtls;
+using namespace mxtls::publish;
+
+namespace {
+
+const std::string old_key(32, '\x01'), new_key(32, '\x02'), issuer(32, '\x03');
+
+RenewalFacts signed_with(std::vector<dane::Tlsa> tlsa) {
+  RenewalFacts facts;
+  facts.mx = "mx.example.test";
+  facts.renewed_key = new_key;
+  facts.renewed_issuer = issuer;
+  facts.tlsa_security = dns::Security::secure;
+  facts.tlsa = std::move(tlsa);
+  return facts;
+}
+
+}  // namespace
+
+TEST(Renewal, NewKeyWithOnlyTheOldRecordKeepsTheCurrentCertificate) {
+  auto d = decide_renewal(signed_with({{3, 1, 1, old_key}}));
+  EXPECT_EQ(d.action, RenewalAction::keep_current);
+  EXPECT_EQ(d.rule, "not-covered");
+  EXPECT_EQ(d.record, "_25._tcp.mx.example.test. 3600 IN TLSA 3 1 1 " + hex_encode(new_key));
+}
+
+TEST(Renewal, NewKeyPublishedBesideTheOldIsInstalled) {
+  auto d = decide_renewal(signed_with({{3, 1, 1, old_key}, {3, 1, 1, new_key}}));
+  EXPECT_EQ(d.action, RenewalAction::install);
+  EXPECT_EQ(d.rule, "covered");
+  EXPECT_TRUE(d.record.empty());
+}
+
+TEST(Renewal, SameKeyRenewalIsInstalled) {  // certbot --reuse-key
+  RenewalFacts facts = signed_with({{3, 1, 1, new_key}});
+  EXPECT_EQ(decide_renewal(facts).action, RenewalAction::install);
+}
+
+TEST(Renewal, IssuerRecordCoversANewKey) {
+  auto d = decide_renewal(signed_with({{2, 1, 1, issuer}}));
+  EXPECT_EQ(d.action, RenewalAction::install);
+  EXPECT_NE(d.reason.find("issuing CA"), std::string::npos);
+  auto facts = signed_with({{2, 1, 1, issuer}});
+  facts.renewed_issuer = std::string(32, '\x09');  // the CA changed its intermediate
+  EXPECT_EQ(decide_renewal(facts).action, RenewalAction::keep_current);
+}
+
+TEST(Renewal, RecordsThatCannotBeProvenDoNotCount) {
+  EXPECT_EQ(decide_renewal(signed_with({{3, 0, 1, new_key}})).action, RenewalAction::keep_current);
+  EXPECT_EQ(decide_renewal(signed_with({{3, 1, 2, std::string(64, '\x02')}})).action, RenewalAction::keep_current);
+}
+
+TEST(Renewal, NoDaneMeansNothingToBreak) {
+  auto facts = signed_with({});
+  facts.tlsa_error = not_found_error("no TLSA records");
+  EXPECT_EQ(decide_renewal(facts).rule, "no-dane");
+  facts = signed_with({{3, 1, 1, old_key}});
+  facts.tlsa_security = dns::Security::insecure;  // ignored by senders
+  EXPECT_EQ(decide_renewal(facts).action, RenewalAction::install);
+  facts = signed_with({{1, 1, 1, old_key}});  // PKIX-EE: unusable for SMTP (RFC 7672 3.1.3)
+  EXPECT_EQ(decide_renewal(facts).rule, "no-dane");
+}
+
+TEST(Renewal, UnknownTlsaStateFailsClosed) {
+  auto facts = signed_with({{3, 1, 1, old_key}});
+  facts.tlsa_error = temporary_error("SERVFAIL");
+  EXPECT_EQ(decide_renewal(facts).rule, "cannot-tell");
+  facts = signed_with({{3, 1, 1, new_key}});
+  facts.tlsa_security = dns::Security::bogus;
+  EXPECT_EQ(decide_renewal(facts).action, RenewalAction::keep_current);
+}
