@@ -202,11 +202,16 @@ void judge_sts(const DomainFacts& r, Findings& findings) {
   if (!judge_txt(r, findings)) return;
   if (r.sts_fetch_error) {
     auto advice = fetch_failure_advice(r.domain, *r.sts_fetch_error);
-    findings.add(Severity::error, "sts.fetch-failed", r.domain,
+    // A warning: RFC 8461 3.3, senders that cannot fetch a policy and have
+    // none cached deliver as if there were no MTA-STS, and those with one
+    // cached keep it; nobody defers because of the failed fetch itself.
+    findings.add(Severity::warning, "sts.fetch-failed", r.domain,
                  "The _mta-sts TXT record exists, but the policy at " + sts::policy_url(r.domain) +
                      " cannot be used: " + r.sts_fetch_error->message + "." + advice.note,
-                 "Senders without a cached policy get no protection; senders with one keep enforcing a policy "
-                 "you can no longer change.",
+                 "No sender defers because of it (RFC 8461 3.3): senders without a cached policy deliver as if "
+                 "there were no MTA-STS, so an attacker can strip STARTTLS for them; senders that cached a policy "
+                 "earlier keep enforcing it until its max_age runs out, and defer mail to any MX host it does not "
+                 "list if you change your MX hosts meanwhile.",
                  advice.fix);
     return;
   }

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "base/sqlite.hpp"
 #include "base/time.hpp"
 #include "mta_sts/fetch.hpp"
 
@@ -65,24 +66,8 @@ class SqliteStore final : public StsStore {
   }
 
  private:
-  // RAII for a prepared statement.
-  class Statement {
-   public:
-    Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &st_, nullptr); }
-    ~Statement() { sqlite3_finalize(st_); }
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
-    explicit operator bool() const { return st_ != nullptr; }
-    sqlite3_stmt* get() const { return st_; }
-
-   private:
-    sqlite3_stmt* st_ = nullptr;
-  };
-
-  static std::string text(sqlite3_stmt* st, int column) {
-    const auto* p = sqlite3_column_text(st, column);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
+  using Statement = sqlite::Statement;
+  static std::string text(sqlite3_stmt* st, int column) { return sqlite::text(st, column); }
   Error error(const char* what) const { return temporary_error(std::string("policy cache ") + what + ": " + sqlite3_errmsg(db_)); }
 
   void read_loss() {

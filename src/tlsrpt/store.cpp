@@ -2,24 +2,13 @@
 
 #include <sqlite3.h>
 
+#include "base/sqlite.hpp"
 #include "base/text.hpp"
 
 namespace mxtls::tlsrpt {
 namespace {
 
-// RAII for a prepared statement (as in mta_sts/cache.cpp).
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &st_, nullptr); }
-  ~Statement() { sqlite3_finalize(st_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  explicit operator bool() const { return st_ != nullptr; }
-  sqlite3_stmt* get() const { return st_; }
-
- private:
-  sqlite3_stmt* st_ = nullptr;
-};
+using sqlite::Statement;
 
 class SqliteReportStore final : public ReportStore {
  public:
@@ -63,11 +52,7 @@ class SqliteReportStore final : public ReportStore {
   }
 
  private:
-  static std::string column(sqlite3_stmt* st, int index) {
-    const auto* text = sqlite3_column_text(st, index);
-    return text ? std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(st, index)))
-                : std::string();
-  }
+  static std::string column(sqlite3_stmt* st, int index) { return sqlite::text(st, index); }
   Error error(const char* what) const {
     return temporary_error(std::string("cannot ") + what + " the report database " + path_ + ": " + sqlite3_errmsg(db_));
   }

@@ -185,25 +185,25 @@ TEST_F(World, StsTestingAndBadTlsRpt) {
 }
 
 TEST_F(World, StsFetchFailures) {
-  EXPECT_FINDING("sts-404.example", "sts.fetch-failed", "error");
+  EXPECT_FINDING("sts-404.example", "sts.fetch-failed", "warning");
   EXPECT_NE(finding("sts-404.example", "sts.fetch-failed")["what"].get<std::string>().find("404"), std::string::npos);
-  EXPECT_FINDING("sts-redirect.example", "sts.fetch-failed", "error");
+  EXPECT_FINDING("sts-redirect.example", "sts.fetch-failed", "warning");
   EXPECT_NE(finding("sts-redirect.example", "sts.fetch-failed")["what"].get<std::string>().find("redirect"),
             std::string::npos);
-  EXPECT_FINDING("sts-badtype.example", "sts.fetch-failed", "error");
+  EXPECT_FINDING("sts-badtype.example", "sts.fetch-failed", "warning");
   EXPECT_NE(finding("sts-badtype.example", "sts.fetch-failed")["what"].get<std::string>().find("text/html"),
             std::string::npos);
-  EXPECT_FINDING("sts-badcert.example", "sts.fetch-failed", "error");
+  EXPECT_FINDING("sts-badcert.example", "sts.fetch-failed", "warning");
 }
 
 // A policy host that answers 500, and one that sends over 1 MiB of junk as
 // text/plain: each named, with its own fix.
 TEST_F(World, StsServerErrorAndJunk) {
-  EXPECT_FINDING("sts-500.example", "sts.fetch-failed", "error");
+  EXPECT_FINDING("sts-500.example", "sts.fetch-failed", "warning");
   json f = finding("sts-500.example", "sts.fetch-failed");
   EXPECT_NE(f["what"].get<std::string>().find("HTTP status 500 (server error)"), std::string::npos) << f.dump(2);
   EXPECT_NE(f["fix"].get<std::string>().find("error log"), std::string::npos) << f.dump(2);
-  EXPECT_FINDING("sts-junk.example", "sts.fetch-failed", "error");
+  EXPECT_FINDING("sts-junk.example", "sts.fetch-failed", "warning");
   f = finding("sts-junk.example", "sts.fetch-failed");
   EXPECT_NE(f["what"].get<std::string>().find("larger than 65536 bytes"), std::string::npos) << f.dump(2);
   EXPECT_NE(f["what"].get<std::string>().find("size limit for a policy was hit"), std::string::npos) << f.dump(2);
@@ -215,7 +215,7 @@ TEST_F(World, StsServerErrorAndJunk) {
 // (check runs with --timeout 4), not a hang of the whole run.
 TEST_F(World, StsPolicyHostHangs) {
   for (const char* d : {"sts-hang.example", "sts-hang2.example"}) {
-    EXPECT_FINDING(d, "sts.fetch-failed", "error");
+    EXPECT_FINDING(d, "sts.fetch-failed", "warning");
     json f = finding(d, "sts.fetch-failed");
     EXPECT_NE(f["what"].get<std::string>().find("timed out"), std::string::npos) << f.dump(2);
     EXPECT_NE(f["fix"].get<std::string>().find("answer within a few seconds"), std::string::npos) << f.dump(2);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The exact bytes of `mxtls serve`'s socketmap replies, framing included,
 # against tests/golden/serve/replies.txt, over one connection as Postfix
-# keeps it. Needs the demo world. Usage: serve_replies_test.sh MXTLS_BINARY [--update]
+# keeps it (a generous --lookup-timeout: the bytes matter here, not the time,
+# and a loaded machine must not turn an answer into TEMP). Needs the demo world. Usage: serve_replies_test.sh MXTLS_BINARY [--update]
 set -uo pipefail
 mxtls=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,6 +13,7 @@ work=$(mktemp -d)
 trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; rm -rf "$work"' EXIT
 printf 'nostarttls.example may\n' >"$work/rules"
 "$mxtls" serve --allow-root --listen 127.0.0.1:$port --cache "$work/cache.sqlite" --quiet --map tls --map lenient=dane \
+  --lookup-timeout 30 \
   --rules "$work/rules" --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" 2>"$work/serve.log" &
 serve_pid=$!
 for _ in $(seq 50); do postmap -q x.invalid "socketmap:inet:127.0.0.1:$port:tls" >/dev/null 2>&1; [ $? -le 1 ] && break; sleep 0.1; done
