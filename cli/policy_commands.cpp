@@ -261,7 +261,8 @@ void PolicyCommand::add_to(CLI::App& app) {
       "rules, and with --log-evidence the delivery history of an `mxtls logs --json` report, with its counts).\n"
       "With --config /etc/mxtls/serve.conf it uses serve's settings and rules, so it answers as serve does.\n" +
       precedence_footer("\nThe rules, in order: the first that applies decides.") +
-      "\nExit status: 0 answered, 3 at least one TEMP answer, 64 usage.\n\n"
+      "\nExit status: 0 answered, 3 at least one TEMP answer (or the resolver or cache could not be set up), 64\n"
+      "usage or a --preload, --rules or --config file that does not parse.\n\n"
       "Example:\n"
       "  mxtls policy explain --resolver-config testbed/run/unbound.conf --ca-file testbed/run/ca/root.pem "
       "dane.example");
@@ -279,7 +280,11 @@ int PolicyCommand::explain(CLI::App& cmd) {
   auto settings = sources_.service_settings(config.rules, 1);
   settings.caller_tools = true;
   auto open = policy::open_service(settings);
-  if (!open) return std::cerr << "mxtls policy: " << open.error().message << "\n", 3;
+  // A preload list, rules or cache file that does not parse is the caller's
+  // input (64); a resolver or cache that cannot be set up is trouble (3).
+  if (!open)
+    return std::cerr << "mxtls policy: " << open.error().message << "\n",
+           open.error().kind == ErrorKind::invalid ? 64 : 3;
   policy::Options options = sources_.decision_options();
   nlohmann::json all = nlohmann::json::array();
   int status = 0;

@@ -44,6 +44,14 @@ serve_rules=$("$mxtls" serve --allow-root --help | help_rules | tr '\n' ' ')
 policy_rules=$("$mxtls" policy --help | help_rules | tr '\n' ' ')
 explain_rules=$("$mxtls" policy explain --help | help_rules | tr '\n' ' ')
 readme_rules=$(sed -n '/^## mxtls serve/,/^## /s/^[0-9]*\. `\([a-z-]*\)`: .*/\1/p' "$src/README.md" | tr '\n' ' ')
+# A preload list that does not parse is the caller's input: exit 64 with
+# the reason, not 3 (which means a TEMP answer).
+printf '{"timestamp": "x"}' >"$work/bad-preload.json"
+out=$("$mxtls" policy explain --cache :memory: --preload "$work/bad-preload.json" x.example 2>&1 </dev/null)
+rc=$?
+[ $rc = 64 ] && [[ $out == *"not an RFC 3339 time"* ]] && pass "explain with a bad preload list: exit 64, $out" ||
+  fail "explain with a bad preload list: exit $rc, $out"
+
 want="dane mta-sts-enforce mx-lookup-failed mta-sts-unknown preload local-rule log-history dane-unusable-tlsa none "
 [ "$serve_rules" = "$want" ] && pass "serve --help lists the rules" || fail "serve --help rules: '$serve_rules'"
 [ "$policy_rules" = "$want" ] && pass "policy --help lists the rules" || fail "policy --help rules: '$policy_rules'"
