@@ -34,7 +34,8 @@ constexpr size_t max_request_size = 4096;
 // resolver, the cache and the socketmap clients need.
 constexpr size_t max_metrics_connections = 8;
 
-// Postfix asks with the next-hop domain. "[host]:port" next hops and the
+// Postfix asks with the next-hop domain. "[host]:port" next hops, "domain:port"
+// ones (TLSA and MTA-STS are about port 25: RFC 7672 3, RFC 8461 4) and the
 // ".parent" keys of parent-domain matching get no opinion from us.
 std::optional<std::string> policy_domain(std::string_view key) {
   std::string domain = normalize_domain(key);
