@@ -97,6 +97,7 @@ void TlsrptCommand::add_to(CLI::App& app) {
   read->add_flag("--json", json_, "Print one JSON document (schema: docs/tlsrpt-json.md) instead of the text");
   read->add_option("--since", since_, "Only reports whose period ends on or after DATE (YYYY-MM-DD, UTC, or RFC 3339)");
   read->callback([this, read] { exit_status_ = this->read(*read); });
+  add_generate(*cmd);
 }
 
 int TlsrptCommand::ingest() {
