@@ -6,6 +6,7 @@
 
 #include "base/text.hpp"
 #include "base/time.hpp"
+#include "base/utf8.hpp"
 
 namespace mxtls::tlsrpt {
 namespace {
@@ -44,7 +45,7 @@ using DetailKey = std::tuple<std::string, std::string, std::string, std::string,
 std::string reason_code(const AttemptFact& a) {
   std::string code = a.tls_detail.empty() ? a.reason : a.reason + "; " + a.tls_detail;
   if (a.delivered) code = "delivered without TLS";
-  return printable(code, 300);
+  return repair_utf8(printable(code, 300));
 }
 
 std::string information(const Classification& c, const PolicyFacts& policy) {
@@ -62,17 +63,24 @@ std::map<DetailKey, uint64_t> failure_details(const DomainDay& facts, uint64_t& 
     }
     ++failed;
     auto c = classify_failure(a, facts.policy.type);
-    ++details[{c.result_type, a.mx_host, a.ip, reason_code(a), information(c, facts.policy)}];
+    // The log's text is whatever the peer or the log writer put there: JSON strings must be UTF-8.
+    ++details[{c.result_type, repair_utf8(a.mx_host), repair_utf8(a.ip), reason_code(a),
+               repair_utf8(information(c, facts.policy))}];
   }
   return details;
 }
 
 ordered_json policy_json(const PolicyFacts& policy) {
   ordered_json p;
+  auto utf8 = [](const std::vector<std::string>& list) {
+    std::vector<std::string> out;
+    for (const auto& s : list) out.push_back(repair_utf8(s));
+    return out;
+  };
   p["policy-type"] = std::string(to_string(policy.type));
-  if (!policy.policy_string.empty()) p["policy-string"] = policy.policy_string;
-  p["policy-domain"] = policy.policy_domain;
-  if (!policy.mx_host.empty()) p["mx-host"] = policy.mx_host;
+  if (!policy.policy_string.empty()) p["policy-string"] = utf8(policy.policy_string);
+  p["policy-domain"] = repair_utf8(policy.policy_domain);
+  if (!policy.mx_host.empty()) p["mx-host"] = utf8(policy.mx_host);
   return p;
 }
 
@@ -136,10 +144,10 @@ GeneratedReport generate_report(const DomainDay& facts, const ReportOptions& opt
   std::string body = policy.dump();
   out.report_id = make_report_id(facts, options, body);
   ordered_json report;
-  report["organization-name"] = options.organization_name;
+  report["organization-name"] = repair_utf8(options.organization_name);
   report["date-range"] = {{"start-datetime", format_rfc3339(out.start)}, {"end-datetime", format_rfc3339(out.end)}};
-  report["contact-info"] = options.contact_info;
-  report["report-id"] = out.report_id;
+  report["contact-info"] = repair_utf8(options.contact_info);
+  report["report-id"] = out.report_id = repair_utf8(out.report_id);
   report["policies"] = ordered_json::array({policy});
   out.json = report.dump(2) + "\n";
   return out;
@@ -147,13 +155,18 @@ GeneratedReport generate_report(const DomainDay& facts, const ReportOptions& opt
 
 std::string report_file_name(const std::string& submitter, const std::string& domain, int64_t start, int64_t end,
                              const std::string& report_id) {
-  std::string id;
-  for (char c : report_id) {
-    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+  // Names come from the log (the recipient domain): no '/' or '!' may reach the file name.
+  auto safe = [](const std::string& part) {
+    std::string out;
+    for (char c : part) {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
                 c == '_';
-    id += safe ? c : '_';
-  }
-  return submitter + "!" + domain + "!" + std::to_string(start) + "!" + std::to_string(end) + "!" + id + ".json.gz";
+      out += ok ? c : '_';
+    }
+    return out;
+  };
+  return safe(submitter) + "!" + safe(domain) + "!" + std::to_string(start) + "!" + std::to_string(end) + "!" +
+         safe(report_id) + ".json.gz";
 }
 
 void AttemptsByDay::add(const std::string& domain, int64_t time, AttemptFact attempt) {

@@ -72,7 +72,7 @@ GeneratedReport generate_report(const DomainDay& facts, const ReportOptions& opt
 
 // RFC 8460 5.1: "<submitter>!<policy-domain>!<begin>!<end>!<unique-id>.json.gz"
 // (timestamps in seconds since 1970; characters outside [A-Za-z0-9._-]
-// of the id become '_', '!' would split the name).
+// become '_': '!' would split the name, '/' leave the directory).
 std::string report_file_name(const std::string& submitter, const std::string& domain, int64_t start, int64_t end,
                              const std::string& report_id);
 

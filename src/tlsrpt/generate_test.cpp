@@ -143,6 +143,16 @@ TEST(TlsrptGenerate, FileNameFollowsRfc8460Section51) {
             "sender.example!example.org!1795305600!1795391999!2026-11-22_example.org_ab_s_x_.json.gz");
 }
 
+TEST(TlsrptGenerate, LogTextThatIsNotUtf8OrAPathIsMadeSafe) {
+  auto day = sts_day();
+  day.attempts.push_back({false, false, "mx\xf5.example.org", "192.0.2.9", "other", "bad \xff byte", ""});
+  auto generated = generate_report(day, options);
+  auto parsed = parse_report(generated.json);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->failed_sessions(), 5u);
+  EXPECT_EQ(report_file_name("s.example", "../../etc/x", 0, 1, "id"), "s.example!.._.._etc_x!0!1!id.json.gz");
+}
+
 TEST(TlsrptGenerate, AttemptsAreGroupedByUtcDay) {
   AttemptsByDay days;
   int64_t midnight = days_from_civil(2026, 11, 22) * 86400;
