@@ -1,10 +1,25 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+namespace mxtls::tlsrpt {
+class AttemptsByDay;
+class SentLog;
+}  // namespace mxtls::tlsrpt
+namespace mxtls::policy {
+struct OpenService;
+}  // namespace mxtls::policy
+
 namespace mxtls::cli {
+
+// Syslog stamps are local time: converts them to UTC (cli/logs_command.cpp).
+std::function<int64_t(int64_t)> local_time_converter();
 
 class CheckCommand {
  public:
@@ -58,6 +73,22 @@ class LogsCommand {
 
 // `mxtls tlsrpt ingest` and `mxtls tlsrpt read`: the SMTP TLS reports
 // (RFC 8460) that senders mail to the domain's _smtp._tls address.
+// The options of `mxtls tlsrpt generate`.
+struct TlsrptGenerateOptions {
+  std::vector<std::string> logs;
+  std::string day, org, submitter, contact, from;
+  std::string out_dir;
+  bool send = false;
+  std::string sendmail = "/usr/sbin/sendmail";
+  std::string sent_db;
+  std::string rua_map;
+  bool no_policy_lookup = false;
+  std::string resolver_config, trust_anchor, ca_file;
+  double timeout_seconds = 10;
+  int year = 0;
+  bool utc = false;
+};
+
 class TlsrptCommand {
  public:
   void add_to(CLI::App& app);
@@ -66,11 +97,18 @@ class TlsrptCommand {
  private:
   int ingest();
   int read(const CLI::App& cmd);
+  // `mxtls tlsrpt generate` (cli/tlsrpt_generate.cpp).
+  void add_generate(CLI::App& tlsrpt_cmd);
+  int generate();
+  int report_all(const tlsrpt::AttemptsByDay& days, std::optional<int64_t> only_day,
+                 const std::map<std::string, std::vector<std::string>>* rua_map, policy::OpenService* open,
+                 tlsrpt::SentLog* sent, int status);
 
   std::string database_;
   std::vector<std::string> inputs_;
   bool json_ = false;
   std::string since_;
+  TlsrptGenerateOptions gen_;
   int exit_status_ = 0;
 };
 

@@ -84,8 +84,6 @@ void LogsCommand::add_to(CLI::App& app) {
   cmd->callback([this] { exit_status_ = run(); });
 }
 
-namespace {
-
 // Syslog writes local time: find the UTC offset of each local hour once.
 logs::LineParser::LocalToUtc local_time_converter() {
   struct Cache {
@@ -106,6 +104,8 @@ logs::LineParser::LocalToUtc local_time_converter() {
     return local + cache->offset;
   };
 }
+
+namespace {
 
 void show_progress(uint64_t done, uint64_t total) {
   if (total == 0) return;

@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
       "  policy build D... the same decisions as a static Postfix map (postmap) or SQL rows.\n"
       "  tlsrpt ingest F.. store the TLS reports (RFC 8460) senders mail you: JSON, gzip, mail, mbox, Maildir, stdin.\n"
       "  tlsrpt read       what those reports say: per sender, policy and MX, each failure's meaning and fix.\n"
+      "  tlsrpt generate   make the TLS reports Postfix < 3.10 does not, from its logs; mail or POST them daily.\n"
       "  postfix audit     judge this machine's own Postfix TLS settings (main.cf, master.cf, certificate, key,\n"
       "                    DH, client side, version gates); every finding with its postconf -e fix.\n"
       "  publish DOMAIN    the TLSA, MTA-STS and TLS-RPT records DOMAIN should publish, as zone lines, nsupdate\n"

@@ -23,7 +23,8 @@ constexpr const char* tlsrpt_help =
     "\nSenders that support SMTP TLS Reporting (RFC 8460: Google, Microsoft, mail.ru, ...) mail a daily report to\n"
     "the address in your domain's _smtp._tls TXT record (\"v=TLSRPTv1; rua=mailto:tlsrpt@example.org\"): how many\n"
     "sessions to your MX hosts succeeded with TLS under your MTA-STS or DANE policy, and each failure with its\n"
-    "result type, the sending and receiving addresses. `ingest` stores them, `read` says what they mean.";
+    "result type, the sending and receiving addresses. `ingest` stores them, `read` says what they mean.\n"
+    "`generate` makes such reports for the domains your Postfix delivers to, from its logs.";
 
 constexpr const char* ingest_help =
     "\nInputs (the kind is told from the content, so '-' may be any of them): a report (.json, or gzip .json.gz),\n"
@@ -81,7 +82,7 @@ std::string describe(const tlsrpt::Report& report) {
 }  // namespace
 
 void TlsrptCommand::add_to(CLI::App& app) {
-  auto* cmd = app.add_subcommand("tlsrpt", "Store and read the SMTP TLS reports (RFC 8460) senders mail you");
+  auto* cmd = app.add_subcommand("tlsrpt", "Store and read the SMTP TLS reports (RFC 8460) senders mail you; generate your own");
   cmd->require_subcommand(1);
   cmd->footer(tlsrpt_help);
   auto* ingest = cmd->add_subcommand("ingest", "Store the TLS reports in FILE... ('-': standard input) in the database");
@@ -97,6 +98,7 @@ void TlsrptCommand::add_to(CLI::App& app) {
   read->add_flag("--json", json_, "Print one JSON document (schema: docs/tlsrpt-json.md) instead of the text");
   read->add_option("--since", since_, "Only reports whose period ends on or after DATE (YYYY-MM-DD, UTC, or RFC 3339)");
   read->callback([this, read] { exit_status_ = this->read(*read); });
+  add_generate(*cmd);
 }
 
 int TlsrptCommand::ingest() {

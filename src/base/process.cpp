@@ -57,10 +57,10 @@ void collect(Pipe& out, Pipe& err, size_t max_output, ProgramOutput& result) {
   }
 }
 
-Result<pid_t> spawn(const std::vector<std::string>& argv, Pipe& out, Pipe& err) {
+Result<pid_t> spawn(const std::vector<std::string>& argv, const std::string& stdin_path, Pipe& out, Pipe& err) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, stdin_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out.write, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err.write, STDERR_FILENO);
   std::vector<std::string> args = argv;
@@ -76,11 +76,12 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, Pipe& out, Pipe& err) 
 
 }  // namespace
 
-Result<ProgramOutput> run_program(const std::vector<std::string>& argv, size_t max_output) {
+Result<ProgramOutput> run_program(const std::vector<std::string>& argv, size_t max_output,
+                                  const std::string& stdin_path) {
   if (argv.empty()) return invalid_error("run_program: no program");
   Pipe out, err;
   if (!out.open() || !err.open()) return temporary_error("pipe: " + std::string(std::strerror(errno)));
-  auto pid = spawn(argv, out, err);
+  auto pid = spawn(argv, stdin_path, out, err);
   if (!pid) return pid.error();
   out.close_write(), err.close_write();
   ProgramOutput result;

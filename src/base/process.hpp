@@ -16,8 +16,10 @@ struct ProgramOutput {
 };
 
 // Runs argv[0] (looked up in PATH, posix_spawnp) with argv, stdin from
-// /dev/null, and collects stdout and stderr. An Error (permanent) only when
+// stdin_path (/dev/null by default; a file, e.g. the message sendmail(1)
+// reads), and collects stdout and stderr. An Error (permanent) only when
 // it cannot be started; a non-zero exit is a value for the caller to judge.
-Result<ProgramOutput> run_program(const std::vector<std::string>& argv, size_t max_output = 16 << 20);
+Result<ProgramOutput> run_program(const std::vector<std::string>& argv, size_t max_output = 16 << 20,
+                                  const std::string& stdin_path = "/dev/null");
 
 }  // namespace mxtls

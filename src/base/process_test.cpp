@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace mxtls {
 namespace {
 
@@ -31,6 +33,18 @@ TEST(RunProgram, AMissingProgramIsAnError) {
   auto run = run_program({"mxtls-no-such-program"});
   ASSERT_FALSE(run);
   EXPECT_NE(run.error().message.find("cannot run mxtls-no-such-program"), std::string::npos);
+}
+
+TEST(RunProgram, ReadsStdinFromAFile) {
+  auto path = ::testing::TempDir() + "run_program_stdin.txt";
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_TRUE(f);
+  std::fputs("the message\n", f);
+  std::fclose(f);
+  auto run = run_program({"cat"}, 1000, path);
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->out, "the message\n");
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -109,7 +109,7 @@ struct SmtpProcess {
   std::string tls_qid;   // the queue ID delivered over that handshake
   std::string session_qid, session_peer;  // to count connections
   FailureKind pending = FailureKind::none;  // a TLS failure logged before its delivery line
-  std::string pending_qid;
+  std::string pending_qid, pending_text;
   uint64_t line = 0;
 };
 
@@ -262,6 +262,8 @@ struct Aggregator::State {
   void on_delivery(const LogLine& l, const Delivery& d);
   void on_failed_delivery(const LogLine& l, const Delivery& d, std::string_view domain);
   void on_expired(std::string_view qid);
+  void report_failed_attempt(const LogLine& l, const Delivery& d, std::string_view domain, FailureKind kind,
+                             std::string_view tls_detail);
   void on_tls_failure(const LogLine& l, const TlsFailure& f);
   TlsState delivery_state(SmtpProcess& p, const Delivery& d, std::string_view key, bool& new_session);
   void count_sent(const LogLine& l, const Delivery& d, const TlsState& s, bool new_session);
@@ -301,6 +303,7 @@ void Aggregator::State::on_tls_failure(const LogLine& l, const TlsFailure& f) {
   auto& p = smtp[process_key(l)];
   p.pending = f.kind;
   p.pending_qid.assign(f.qid);
+  if (options.on_attempt) p.pending_text.assign(f.text.substr(0, 500));
   p.line = line;
 }
 
@@ -356,6 +359,16 @@ void Aggregator::State::on_delivery(const LogLine& l, const Delivery& d) {
   bool new_session = false;
   TlsState s = delivery_state(p, d, peer_key(d.relay), new_session);
   count_sent(l, d, s, new_session);
+  if (new_session && options.on_attempt) {
+    Attempt a{l.time, domain, d.relay, true, s.known, s.tls, s.trust, FailureKind::none, {}, {}};
+    options.on_attempt(a);
+  }
+}
+
+void Aggregator::State::report_failed_attempt(const LogLine& l, const Delivery& d, std::string_view domain,
+                                              FailureKind kind, std::string_view tls_detail) {
+  Attempt a{l.time, domain, d.relay, false, false, false, Trust::unknown, kind, d.text, tls_detail};
+  options.on_attempt(a);
 }
 
 static Failing::Domain& failing_domain(Failing& f, std::string_view domain) {
@@ -370,11 +383,18 @@ void Aggregator::State::on_failed_delivery(const LogLine& l, const Delivery& d, 
   acc.seen.add(l.time);
   auto pit = smtp.find(process_key(l));
   FailureKind kind = d.failure;
+  std::string tls_detail;
   if (pit != smtp.end() && pit->second.pending_qid == d.qid) {  // a failure line just before the delivery line
     if (kind == FailureKind::none) kind = pit->second.pending;
     pit->second.pending = FailureKind::none;
     pit->second.pending_qid.clear();
+    tls_detail.swap(pit->second.pending_text);
+  } else if (pit != smtp.end() && pit->second.pending_qid.empty() && d.failure != FailureKind::none) {
+    // "server certificate verification failed for host[ip]:25: ..." has no queue ID: its detail
+    // belongs to this process's next TLS failure (the counts above do not depend on it)
+    tls_detail.swap(pit->second.pending_text);
   }
+  if (kind != FailureKind::none && options.on_attempt) report_failed_attempt(l, d, domain, kind, tls_detail);
   if (pit != smtp.end() && !d.relay.ip.empty() && pit->second.fresh && pit->second.peer == peer_key(d.relay)) {
     pit->second.fresh = false;  // the handshake was used by this queue ID: the next one needs its own
     pit->second.tls_qid.assign(d.qid);

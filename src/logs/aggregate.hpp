@@ -6,6 +6,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,11 +19,28 @@
 
 namespace mxtls::logs {
 
+// One outbound delivery attempt as SMTP TLS Reporting (RFC 8460) counts
+// them, for `mxtls tlsrpt generate`: a new session that delivered mail
+// (delivered, with its TLS state), or a deferral or bounce line with a TLS
+// cause (not delivered, with the failure). Views valid during the call only.
+struct Attempt {
+  int64_t time = 0;
+  std::string_view domain;  // the recipient domain, lower-cased
+  Peer relay;               // the MX host and address (empty host for relay=none)
+  bool delivered = false;
+  bool tls_known = false, tls = false;  // delivered: TLS was used (tls_known false: the log cannot tell)
+  Trust trust = Trust::unknown;
+  FailureKind failure = FailureKind::none;  // not delivered: the TLS cause
+  std::string_view reason;       // not delivered: the delivery line's text ("Server certificate not verified")
+  std::string_view tls_detail;   // the TLS failure line logged before it, if any ("...num=10:certificate has expired")
+};
+
 struct AggregateOptions {
   bool skip_local = false;         // ignore loopback peers (content filters, local tools)
   uint64_t min_messages = 10;      // history needed before recommending a mandatory level
   double min_days = 7;
   uint64_t expire_lines = 1000000;  // forget queue IDs and processes not seen for this many lines
+  std::function<void(const Attempt&)> on_attempt;  // optional: each outbound attempt (tlsrpt generate)
 };
 
 using NameCounts = std::map<std::string, uint64_t, std::less<>>;

@@ -310,3 +310,27 @@ TEST(LogsAggregate, SkipLocalIgnoresLoopbackPeers) {
   EXPECT_TRUE(r.outbound.empty());
   EXPECT_TRUE(r.clients.empty());
 }
+
+TEST(LogsAggregate, ReportsEachAttemptForTlsReporting) {
+  std::vector<std::string> seen;
+  AggregateOptions options;
+  options.on_attempt = [&](const Attempt& a) {
+    seen.push_back(std::string(a.domain) + " " + std::string(a.relay.host) + " " + (a.delivered ? "ok" : "fail") +
+                   " tls=" + (a.tls ? "1" : "0") + " " + to_string(a.failure) + " [" + std::string(a.reason) + "] [" +
+                   std::string(a.tls_detail) + "]");
+  };
+  run(std::string(tls_to_a) + sent(1, "AAAAA1", "x@A.example", "mx.a.example[192.0.2.1]") +
+          sent(1, "AAAAA1", "y@a.example", "mx.a.example[192.0.2.1]") +  // the same session: counted once
+          "Nov 22 10:00:02 mx postfix/smtp[2]: server certificate verification failed for mx.b.example[192.0.2.2]:25: "
+          "num=10:certificate has expired\n"
+          "Nov 22 10:00:02 mx postfix/smtp[2]: CCCCC3: to=<z@b.example>, relay=mx.b.example[192.0.2.2]:25, delay=1, "
+          "dsn=4.7.5, status=deferred (Server certificate not verified)\n"
+          "Nov 22 10:00:03 mx postfix/smtp[3]: DDDDD4: to=<z@c.example>, relay=none, delay=1, dsn=4.4.1, "
+          "status=deferred (connect to mx.c.example[192.0.2.3]:25: Connection refused)\n",  // not a TLS failure
+      options);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], "a.example mx.a.example ok tls=1 none [] []");
+  EXPECT_EQ(seen[1],
+            "b.example mx.b.example fail tls=0 not_verified [Server certificate not verified] "
+            "[server certificate verification failed for mx.b.example[192.0.2.2]:25: num=10:certificate has expired]");
+}

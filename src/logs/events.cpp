@@ -148,7 +148,7 @@ Event classify_smtp(std::string_view payload) {
   std::string_view rest = payload, qid;
   if (take_qid(rest, qid)) {
     if (starts_with(rest, "to=<")) return parse_delivery(qid, rest.substr(3));
-    if (auto kind = tls_failure_in(rest); kind != FailureKind::none) return TlsFailure{qid, kind};
+    if (auto kind = tls_failure_in(rest); kind != FailureKind::none) return TlsFailure{qid, kind, rest};
     return {};
   }
   Trust trust = take_trust(rest);
@@ -166,7 +166,7 @@ Event classify_smtp(std::string_view payload) {
   }
   rest = payload;
   take(rest, "warning: ");
-  if (auto kind = tls_failure_in(rest); kind != FailureKind::none) return TlsFailure{{}, kind};
+  if (auto kind = tls_failure_in(rest); kind != FailureKind::none) return TlsFailure{{}, kind, rest};
   return {};
 }
 

@@ -63,6 +63,7 @@ struct Delivery {
 struct TlsFailure {
   std::string_view qid;  // may be empty
   FailureKind kind = FailureKind::other;
+  std::string_view text;  // the line after the queue ID (or "warning: "): its detail, e.g. "...: num=10:certificate has expired"
 };
 
 // smtpd events
