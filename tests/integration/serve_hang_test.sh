@@ -107,12 +107,12 @@ t0=$EPOCHREALTIME
 timeout 60 "$mxtls" check --json --timeout 2 --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" \
   sts-hang.example sts-hang2.example >"$work/check.json"; rc=$?
 echo "d. mxtls check --timeout 2 sts-hang.example sts-hang2.example: exit $rc, $(awk "BEGIN { printf \"%.2f\", $EPOCHREALTIME - $t0 }") s"
-expect "d. check exit status" $rc 2
+expect "d. check exit status" $rc 1  # a warning: RFC 8461 3.3, nobody defers on a failed fetch
 python3 - "$work/check.json" <<'PY' || fail "d. check findings"
 import json, sys
 for d in json.load(open(sys.argv[1]))["domains"]:
     f = [f for f in d["findings"] if f["id"] == "sts.fetch-failed"]
-    assert f and f[0]["severity"] == "error" and "timed out" in f[0]["what"] and f[0]["fix"], (d["domain"], f)
+    assert f and f[0]["severity"] == "warning" and "timed out" in f[0]["what"] and f[0]["fix"], (d["domain"], f)
     print(f"d. {d['domain']}: {f[0]['what']}")
 PY
 
