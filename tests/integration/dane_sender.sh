@@ -15,6 +15,7 @@
 #     the postfix user must traverse every parent), its master started in a
 #     private mount namespace in which /etc/resolv.conf is bind-mounted to a
 #     file naming that unbound. Nothing else on the machine sees that resolver.
+# SENDER_UNBOUND_EXTRA: more lines for unbound's server: clause.
 # Other daemons a test starts may keep pidfiles in $SENDER_DIR/*/NAME.pid:
 # an interrupted run's are stopped too, if their command line names the
 # run's directory.
@@ -122,6 +123,7 @@ server:
     use-syslog: no
     num-threads: 1
     so-reuseport: no
+${SENDER_UNBOUND_EXTRA:-}
 remote-control:
     control-enable: no
 EOF
