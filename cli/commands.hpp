@@ -120,8 +120,19 @@ class PostfixCommand {
 
  private:
   int audit();
+  void add_deploy_hook(CLI::App& postfix);
+  int deploy_hook();
 
   std::string config_dir_ = "/etc/postfix";
+  // deploy-hook (cli/postfix_deploy_hook.cpp)
+  std::string lineage_;
+  std::vector<std::string> mx_hosts_;
+  std::string install_dir_ = "/etc/mxtls/certs";
+  std::string resolver_config_;
+  std::string trust_anchor_;
+  std::string postfix_program_ = "postfix";
+  unsigned ttl_ = 3600;
+  double timeout_seconds_ = 10;
   std::vector<std::string> log_files_;
   std::string ca_file_;
   bool json_ = false;

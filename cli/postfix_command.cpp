@@ -39,7 +39,8 @@ constexpr const char* audit_help =
 }  // namespace
 
 void PostfixCommand::add_to(CLI::App& app) {
-  auto* postfix = app.add_subcommand("postfix", "Judge this machine's own Postfix: mxtls postfix audit");
+  auto* postfix = app.add_subcommand(
+      "postfix", "This machine's own Postfix: mxtls postfix audit, mxtls postfix deploy-hook (certbot renewals)");
   postfix->require_subcommand(1);
   auto* cmd = postfix->add_subcommand("audit", "Judge the TLS settings of the local Postfix, with postconf -e fixes");
   cmd->footer(audit_help);
@@ -54,6 +55,7 @@ void PostfixCommand::add_to(CLI::App& app) {
   cmd->add_flag("--json", json_, "Print one JSON document (schema: docs/postfix-audit-json.md)");
   cmd->add_flag("-v,--verbose", verbose_, "Also list what is right");
   cmd->callback([this] { exit_status_ = audit(); });
+  add_deploy_hook(*postfix);
 }
 
 int PostfixCommand::audit() {

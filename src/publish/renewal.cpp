@@ -57,4 +57,11 @@ RenewalDecision decide_renewal(const RenewalFacts& facts) {
               "renew with certbot --reuse-key, which keeps 3 1 1 stable).", facts);
 }
 
+RenewalAction combined_action(const std::vector<RenewalDecision>& decisions) {
+  bool all_install = !decisions.empty() && std::all_of(decisions.begin(), decisions.end(), [](const auto& d) {
+    return d.action == RenewalAction::install;
+  });
+  return all_install ? RenewalAction::install : RenewalAction::keep_current;
+}
+
 }  // namespace mxtls::publish

@@ -44,4 +44,8 @@ struct RenewalDecision {
 // keep the current certificate.
 RenewalDecision decide_renewal(const RenewalFacts& facts);
 
+// One certificate serves every MX host it names: it is installed only when
+// each host's decision says install (and there is at least one host).
+RenewalAction combined_action(const std::vector<RenewalDecision>& decisions);
+
 }  // namespace mxtls::publish

@@ -76,3 +76,11 @@ TEST(Renewal, UnknownTlsaStateFailsClosed) {
   facts.tlsa_security = dns::Security::bogus;
   EXPECT_EQ(decide_renewal(facts).action, RenewalAction::keep_current);
 }
+
+TEST(Renewal, OneCertificateForSeveralHostsNeedsEveryHostCovered) {
+  auto covered = decide_renewal(signed_with({{3, 1, 1, new_key}}));
+  auto stale = decide_renewal(signed_with({{3, 1, 1, old_key}}));
+  EXPECT_EQ(combined_action({covered, covered}), RenewalAction::install);
+  EXPECT_EQ(combined_action({covered, stale}), RenewalAction::keep_current);
+  EXPECT_EQ(combined_action({}), RenewalAction::keep_current);
+}

@@ -1,0 +1,39 @@
+// The certbot deploy hook's I/O (issue 13): gather the facts decide_renewal
+// (renewal.hpp) judges, and carry out its answer: install the renewed chain
+// atomically where Postfix reads it, reload Postfix. I/O (mxtls_publish_io).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "dns/dns.hpp"
+#include "publish/keys.hpp"
+#include "publish/renewal.hpp"
+
+namespace mxtls::publish {
+
+// The published TLSA RRset at _25._tcp.<mx> with its DNSSEC status, and the
+// renewed chain's keys, as decide_renewal wants them. A lookup failure is a
+// fact (tlsa_error), not an error: the decision fails closed on it.
+RenewalFacts gather_renewal_facts(dns::Resolver& resolver, const std::string& mx, const LocalKeys& renewed,
+                                  uint32_t ttl);
+
+// The one file Postfix reads (smtpd_tls_chain_files = that file): the private
+// key, then the chain, leaf first. Named after the lineage's directory.
+std::string installed_chain_path(const std::string& install_dir, const std::string& lineage);
+
+// The text of that file from a certbot lineage (privkey.pem + fullchain.pem),
+// after checking that the key belongs to the leaf (read_cert_files).
+Result<std::string> installable_chain(const std::string& lineage);
+
+// Replaces the installed file with `text` (write_file_atomically, mode 0600
+// for a new file: it holds the private key). false when it already held
+// exactly that text (nothing to reload).
+Result<bool> install_chain(const std::string& path, const std::string& text);
+
+// `postfix -c CONFIG_DIR reload` (argument vector, no shell). permanent
+// error with Postfix's own message when it fails.
+Result<bool> reload_postfix(const std::string& postfix_program, const std::string& config_dir);
+
+}  // namespace mxtls::publish

@@ -1,0 +1,87 @@
+#include "publish/rollover.hpp"
+
+#include <algorithm>
+
+#include "base/text.hpp"
+
+namespace mxtls::publish {
+namespace {
+
+bool published(const RolloverFacts& facts, const std::string& key) {
+  return !key.empty() && std::any_of(facts.tlsa.begin(), facts.tlsa.end(), [&](const dane::Tlsa& r) {
+           return r.usage == 3 && r.selector == 1 && r.mtype == 1 && r.data == key;
+         });
+}
+
+// The resolver's answer can be trusted to say what DANE senders see.
+bool validated(const RolloverFacts& facts) {
+  return facts.security == dns::Security::secure &&
+         (!facts.error || facts.error->kind == ErrorKind::not_found);
+}
+
+std::string zone_line(const RolloverFacts& facts, const std::string& key) {
+  return dane::tlsa_name(facts.mx) + ". " + std::to_string(facts.ttl) + " IN TLSA " +
+         dane::Tlsa{3, 1, 1, key}.to_text();
+}
+
+RolloverStatus cannot_tell(const RolloverFacts& facts) {
+  std::string why = facts.error && facts.error->kind != ErrorKind::not_found
+                        ? "could not be read (" + facts.error->message + ")"
+                        : std::string("are ") + dns::to_string(facts.security) + ", not DNSSEC-validated";
+  return {RolloverPhase::cannot_tell, 0,
+          "The TLSA records at " + dane::tlsa_name(facts.mx) + " " + why +
+              ": a DANE rollover needs a signed zone and a validating resolver (RFC 7672 2.2); nothing changes.",
+          ""};
+}
+
+}  // namespace
+
+RolloverState observe(RolloverState state, const RolloverFacts& facts, int64_t now) {
+  if (state.next_key.empty() || !validated(facts)) return state;
+  if (!published(facts, state.next_key)) {
+    state.visible_since = 0;  // withdrawn: the wait starts again when it is back
+    return state;
+  }
+  if (state.visible_since == 0) {
+    state.visible_since = now;
+    state.ttl = facts.ttl;
+  }
+  state.ttl = std::max(state.ttl, facts.ttl);  // a raised TTL lengthens what caches may hold
+  return state;
+}
+
+RolloverStatus rollover_status(const RolloverState& state, const RolloverFacts& facts, int64_t now) {
+  if (state.next_key.empty())
+    return {RolloverPhase::not_staged, 0, "No next key is staged: run mxtls postfix rollover stage.", ""};
+  if (!validated(facts)) return cannot_tell(facts);
+  if (!published(facts, state.next_key) || state.visible_since == 0)
+    return {RolloverPhase::publish_next, 0,
+            "The next key's record is not visible through the validating resolver: publish it beside the current "
+            "one.",
+            zone_line(facts, state.next_key)};
+  int64_t ready_at = state.visible_since + 2 * static_cast<int64_t>(state.ttl);
+  if (now < ready_at)
+    return {RolloverPhase::waiting, ready_at - now,
+            "The next key's record is visible; caches may still hold the RRset without it until twice its TTL (" +
+                std::to_string(state.ttl) + " s) has passed.",
+            ""};
+  std::string old = facts.current_key != state.next_key && published(facts, facts.current_key)
+                        ? zone_line(facts, facts.current_key)
+                        : "";
+  return {RolloverPhase::ready, 0,
+          "The next key's record has been visible for twice its TTL: switch may install the certificate for it.",
+          old};
+}
+
+const char* to_string(RolloverPhase phase) {
+  switch (phase) {
+    case RolloverPhase::not_staged: return "not-staged";
+    case RolloverPhase::cannot_tell: return "cannot-tell";
+    case RolloverPhase::publish_next: return "publish-next";
+    case RolloverPhase::waiting: return "waiting";
+    case RolloverPhase::ready: return "ready";
+  }
+  return "?";
+}
+
+}  // namespace mxtls::publish

@@ -1,0 +1,60 @@
+// The staged key rollover (issue 13, `mxtls postfix rollover`), as a pure
+// state machine: RFC 7671 8.1 ("publish the new TLSA beside the old one,
+// wait until the old RRset has expired from caches, then switch") with the
+// wait made explicit: twice the TTL, counted from the first time the next
+// key's record was seen validated. The clock is the caller's `now`; the
+// I/O (key generation, the state file, DNS) is elsewhere.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dane/tlsa.hpp"
+#include "dns/dns.hpp"
+
+namespace mxtls::publish {
+
+// What survives between runs (the wait-state file in the install dir).
+struct RolloverState {
+  std::string next_key;     // SHA-256 of the staged key's SubjectPublicKeyInfo (binary)
+  int64_t visible_since = 0;  // when its TLSA was first seen validated (0: not yet)
+  uint32_t ttl = 0;           // the TTL of the RRset then (what caches may hold)
+};
+
+// What the validating resolver says now about _25._tcp.<mx>.
+struct RolloverFacts {
+  std::string mx;
+  dns::Security security = dns::Security::indeterminate;
+  std::optional<Error> error;       // the lookup failed (not_found: no records)
+  std::vector<dane::Tlsa> tlsa;
+  uint32_t ttl = 3600;              // of that RRset (or the operator's, when unknown)
+  std::string current_key;          // what Postfix serves now
+};
+
+enum class RolloverPhase {
+  not_staged,    // no next key
+  cannot_tell,   // DNS failed, bogus, unsigned: refuse to go on
+  publish_next,  // the next key's record is not (yet) visible: publish it
+  waiting,       // visible; caches may still hold the old RRset
+  ready,         // switch may run
+};
+
+struct RolloverStatus {
+  RolloverPhase phase = RolloverPhase::not_staged;
+  int64_t seconds_left = 0;  // waiting: until ready
+  std::string message;       // one sentence for the operator
+  std::string record;        // publish_next: the zone line; ready: the record that may go after the switch
+};
+
+// The state after this observation: visible_since is set the first time the
+// next key's record is seen validated, and cleared if it disappears.
+RolloverState observe(RolloverState state, const RolloverFacts& facts, int64_t now);
+
+// Where the rollover stands (after observe). `switch` may run only in ready.
+RolloverStatus rollover_status(const RolloverState& state, const RolloverFacts& facts, int64_t now);
+
+const char* to_string(RolloverPhase phase);
+
+}  // namespace mxtls::publish

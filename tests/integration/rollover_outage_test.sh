@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# The classic DANE outage, reproduced (issue 13): a certbot renewal that
+# changes the key while only the old TLSA record is published. Against the
+# demo world's dane.example (its Postfix serves testbed/run/ca/leaf/dane.pem,
+# TLSA 3 1 1 of that key in the signed zone):
+#   0. the dane instance is switched to read its certificate from the file
+#      `mxtls postfix deploy-hook` manages (the current lineage: installed);
+#   bad input: a lineage whose key does not belong to its certificate: exit
+#      2, a clear error, nothing installed, nothing reloaded;
+#   1. a renewed lineage with a NEW key (issued by the demo intermediate CA):
+#      the hook keeps the old certificate (exit 1) and prints the new TLSA;
+#      the real handshake still shows the old key, `mxtls check` says
+#      dane.valid, and a real Postfix sender with dane-only delivers;
+#   2. the printed record is published beside the old one (testbed/zone-set),
+#      then the wait: twice the TTL the sender's resolver caches (its unbound
+#      caps TTLs at CACHE_TTL seconds, so the wait is seconds, not 2 x 300);
+#   3. the hook again: installs, reloads; the handshake shows the new key,
+#      `mxtls check` says dane.valid, the sender still delivers.
+# The sender's log lines of both deliveries are printed. The zone and the
+# dane instance's main.cf are restored on exit.
+#
+# Needs root and the demo world (testbed/up). Usage: rollover_outage_test.sh MXTLS_BINARY
+# ROLLOVER_KEEP=1 keeps the work directory (logs).
+set -uo pipefail
+mxtls=$(realpath "${1:?usage: rollover_outage_test.sh MXTLS_BINARY}")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+RUN=$top/testbed/run
+CA=$RUN/ca
+CACHE_TTL=2
+t_start=$SECONDS
+
+say() { printf 'rollover_outage: %s\n' "$*"; }
+die() { printf 'rollover_outage: error: %s\n' "$*" >&2; exit 1; }
+failures=0
+fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
+
+[[ $(id -u) == 0 ]] || die "must be run as root"
+[[ -f $RUN/env && -f $RUN/nsd/nsd.pid ]] || die "the demo world is not up: run testbed/up"
+source "$RUN/env"
+DANE_ETC=$RUN/postfix/dane/etc
+[[ -f $DANE_ETC/main.cf && -n $(ss -Hlnt "src 127.0.1.9:25") ]] || die "no dane.example Postfix on 127.0.1.9:25"
+
+source "$top/tests/integration/dane_sender.sh"
+sender_claim rollover-outage rollover_outage_test || die "cannot claim a sender slot"
+W=$SENDER_DIR
+mkdir -p "$W/saved" "$W/certs" "$W/live"
+cp "$DANE_ETC/main.cf" "$W/saved/main.cf"
+"$top/testbed/zone-set" --save "$W/saved/example.zone" || die "cannot save the zone"
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    { cp "$W/saved/main.cf" "$DANE_ETC/main.cf" && postfix -c "$DANE_ETC" reload >/dev/null 2>&1; } ||
+        echo "rollover_outage: could not restore $DANE_ETC/main.cf" >&2
+    "$top/testbed/zone-set" --restore "$W/saved/example.zone" || echo "rollover_outage: could not restore the zone" >&2
+    sender_stop "${ROLLOVER_KEEP:-0}"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ------------------------------------------------------------- helpers ----
+spki_hex() { openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
+served_spki_hex() {
+    openssl s_client -connect 127.0.1.9:25 -starttls smtp -servername mx.dane.example </dev/null 2>/dev/null | spki_hex
+}
+check_dane_ids() { # the dane.* finding ids mxtls check reports for dane.example
+    "$mxtls" check --json -v --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" dane.example |
+        python3 -c 'import json, sys
+d = json.load(sys.stdin)["domains"][0]
+print(" ".join(f["id"] for f in d["findings"] if f["id"].startswith("dane.")))'
+}
+hook() { # hook LINEAGE: the deploy hook as certbot runs it (environment); output in $W/hook.{out,err}
+    RENEWED_LINEAGE=$1 RENEWED_DOMAINS=mx.dane.example "$mxtls" postfix deploy-hook --install-dir "$W/certs" \
+        --config-dir "$DANE_ETC" --resolver-config "$MXTLS_RESOLVER_CONFIG" >"$W/hook.out" 2>"$W/hook.err"
+}
+# make_lineage DIR KEY: certbot's layout for KEY, issued by the demo intermediate CA.
+make_lineage() {
+    mkdir -p "$1"
+    openssl req -new -key "$2" -subj /CN=mx.dane.example -out "$1/cert.csr" 2>/dev/null || return 1
+    printf '[leaf]\nbasicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth, clientAuth\nsubjectAltName = DNS:mx.dane.example\n' >"$1/ext"
+    openssl x509 -req -in "$1/cert.csr" -CA "$CA/intermediate.pem" -CAkey "$CA/intermediate.key" \
+        -set_serial "0x$(openssl rand -hex 8)" -days 90 -sha256 -extfile "$1/ext" -extensions leaf \
+        -out "$1/cert.pem" 2>/dev/null || return 1
+    cp "$2" "$1/privkey.pem"
+    cat "$1/cert.pem" "$CA/intermediate.pem" >"$1/fullchain.pem"
+}
+# deliver TAG: one message to policy@dane.example; prints the sender's new
+# smtp log lines; fails unless it was sent.
+deliver() {
+    local id="rollover.$1.$$" mark i qid='' sent=''
+    mark=$(wc -l <"$SENDER_LOG" 2>/dev/null || echo 0)
+    printf 'From: <tester@mail.rollover.example>\nTo: <policy@dane.example>\nSubject: rollover %s\nMessage-ID: <%s@mail.rollover.example>\n\n%s\n' \
+        "$1" "$id" "$1" | sendmail -C "$SENDER_ETC" -f tester@mail.rollover.example -- policy@dane.example || return 1
+    sleep 1
+    postqueue -c "$SENDER_ETC" -f
+    for ((i = 0; i < 60; i++)); do
+        qid=$(grep -F "message-id=<$id@" "$SENDER_LOG" | sed -n 's/.*: \([0-9A-Za-z]*\): message-id=.*/\1/p' | head -1)
+        [[ -n $qid ]] && sent=$(grep -F " $qid: to=<policy@dane.example>" "$SENDER_LOG" | grep 'status=sent')
+        [[ -n $sent ]] && break
+        sleep 1
+    done
+    tail -n +"$((mark + 1))" "$SENDER_LOG" | grep -E 'smtp\['
+    [[ -n $sent ]]
+}
+
+OLD=$(spki_hex <"$CA/leaf/dane.pem")
+openssl genrsa -out "$W/new.key" 2048 2>/dev/null || die "openssl genrsa failed"
+make_lineage "$W/live/current" "$CA/leaf/dane.key" || die "cannot issue the current certificate"
+make_lineage "$W/live/renewed" "$W/new.key" || die "cannot issue the renewed certificate"
+NEW=$(spki_hex <"$W/live/renewed/cert.pem")
+say "old key 3 1 1 ${OLD:0:16}..., renewed key 3 1 1 ${NEW:0:16}..."
+
+# ------------------------------------------------------------- sender ----
+SENDER_UNBOUND_EXTRA="    cache-max-ttl: $CACHE_TTL
+    cache-max-negative-ttl: $CACHE_TTL"
+sender_start_unbound
+sender_configure mail.rollover.example rollover.example || die "cannot configure the sender"
+printf 'dane.example dane-only\n' >"$SENDER_ETC/tls_policy"
+postconf -c "$SENDER_ETC" -e "smtp_tls_security_level = may" "smtp_tls_policy_maps = texthash:$SENDER_ETC/tls_policy"
+sender_start || die "the sender did not start"
+
+# --------------------------------------- 0: Postfix reads mxtls's file ----
+hook "$W/live/current"; rc=$?
+((rc == 0)) || die "installing the current lineage: exit $rc, $(cat "$W/hook.err")"
+INSTALLED=$W/certs/current.pem
+[[ -f $INSTALLED ]] || die "the hook did not install $INSTALLED"
+{ postconf -c "$DANE_ETC" -e "smtpd_tls_chain_files = $INSTALLED" && postfix -c "$DANE_ETC" reload >/dev/null 2>&1; } ||
+    die "cannot point the dane instance at $INSTALLED"
+sleep 1
+[[ $(served_spki_hex) == "$OLD" ]] || fail "step 0: the dane instance does not serve the current key"
+
+# ------------------------------------------- bad input: key mismatch ----
+mkdir -p "$W/live/broken"
+cp "$W/live/renewed/fullchain.pem" "$W/live/broken/"
+cp "$CA/leaf/dane.key" "$W/live/broken/privkey.pem"
+cp "$INSTALLED" "$W/installed.before"
+reloads_before=$(grep -c 'reload' "$RUN/postfix/dane/maillog" 2>/dev/null)
+hook "$W/live/broken"; rc=$?
+((rc == 2)) || fail "bad lineage: expected exit 2, got $rc"
+grep -q "does not belong to the certificate" "$W/hook.err" || fail "bad lineage: no clear error: $(cat "$W/hook.err")"
+cmp -s "$INSTALLED" "$W/installed.before" || fail "bad lineage: the installed file changed"
+[[ ! -e $W/certs/broken.pem ]] || fail "bad lineage: something was installed"
+[[ $(grep -c 'reload' "$RUN/postfix/dane/maillog" 2>/dev/null) == "$reloads_before" ]] || fail "bad lineage: Postfix was reloaded"
+say "bad lineage: exit $rc: $(tail -1 "$W/hook.err")"
+
+# ------------------------------------- 1: new key, only the old TLSA ----
+hook "$W/live/renewed"; rc=$?
+cat "$W/hook.out"; sed 's/^/  stderr: /' "$W/hook.err"
+((rc == 1)) || fail "step 1: expected exit 1 (kept the current certificate), got $rc"
+grep -qxF "_25._tcp.mx.dane.example. 3600 IN TLSA 3 1 1 $NEW" "$W/hook.out" ||
+    fail "step 1: the hook did not print the new key's TLSA record"
+grep -q "mxtls\[[0-9]*\]: deploy-hook: publish: _25._tcp.mx.dane.example" "$W/hook.err" || fail "step 1: no syslog-style log line"
+[[ ! -e $W/certs/renewed.pem ]] || fail "step 1: the renewed chain was installed"
+served=$(served_spki_hex)
+[[ $served == "$OLD" ]] || fail "step 1: Postfix serves ${served:0:16}..., not the old key"
+say "step 1: Postfix still serves ${served:0:16}... (openssl s_client -starttls smtp)"
+ids=$(check_dane_ids)
+[[ " $ids " == *" dane.valid "* ]] || fail "step 1: mxtls check dane.example: '$ids', expected dane.valid"
+say "step 1: mxtls check dane.example: $ids"
+echo "--- sender maillog, delivery BEFORE the new TLSA is published (old key served)"
+deliver before || fail "step 1: the DANE delivery before the switch was not sent"
+
+# -------------------------------- 2: publish the new TLSA beside the old ----
+"$top/testbed/zone-set" _25._tcp.mx.dane TLSA "3 1 1 $OLD" "3 1 1 $NEW" || die "zone-set failed"
+sleep $((2 * CACHE_TTL + 1))   # the wait: twice the (sender's capped) TTL
+
+# ----------------------------------------------- 3: the hook installs ----
+# certbot renews in place: the lineage "current" now holds the renewed files
+cp "$W/live/renewed/"*.pem "$W/live/current/"
+hook "$W/live/current"; rc=$?
+cat "$W/hook.out"; sed 's/^/  stderr: /' "$W/hook.err"
+((rc == 0)) || fail "step 3: expected exit 0 (installed), got $rc"
+grep -q "Postfix reloaded" "$W/hook.err" || fail "step 3: the hook did not reload Postfix"
+sleep 1
+served=$(served_spki_hex)
+[[ $served == "$NEW" ]] || fail "step 3: Postfix serves ${served:0:16}..., not the renewed key"
+say "step 3: Postfix now serves ${served:0:16}..."
+ids=$(check_dane_ids)
+[[ " $ids " == *" dane.valid "* ]] || fail "step 3: mxtls check dane.example: '$ids', expected dane.valid"
+say "step 3: mxtls check dane.example: $ids"
+echo "--- sender maillog, delivery AFTER the switch (new key served)"
+deliver after || fail "step 3: the DANE delivery after the switch was not sent"
+
+if ((failures)); then
+    echo "--- sender maillog"; tail -30 "$SENDER_LOG"
+    say "$failures failure(s) in $((SECONDS - t_start)) s"
+    exit 1
+fi
+say "no outage: the old key served until its successor's TLSA was published, then switched ($((SECONDS - t_start)) s)"
