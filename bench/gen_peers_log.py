@@ -13,6 +13,7 @@ connect / TLS / client= / cleanup / qmgr from= / disconnect / removed.
 Seeded and deterministic: the same arguments give the same bytes.
 
 Usage: gen_peers_log.py --domains N --clients M [--senders S] [--seed 1] -o FILE
+Also writes FILE.counts: the distinct domains, clients and sender domains.
 """
 import argparse
 import random
@@ -84,6 +85,7 @@ def inbound(out, rng, i, t, serial, senders):
     out.write("%sdisconnect from %s[%s] ehlo=%d%s mail=1 rcpt=1 data=1 quit=1 commands=%d\n"
               % (head, host, ip, 2 if tls else 1, " starttls=1" if tls else "", 6 if tls else 5))
     out.write("%s mx postfix/qmgr[1000]: %s: removed\n" % (stamp(t), q))
+    return sender
 
 
 def main():
@@ -99,13 +101,16 @@ def main():
     order = [("o", i) for i in range(a.domains)] + [("i", i) for i in range(a.clients)]
     rng.shuffle(order)
     span = 29 * 86400
+    used = set()
     with open(a.output, "w", buffering=1 << 20) as out:
         for n, (kind, i) in enumerate(order):
             t = n * span // max(len(order), 1)
             if kind == "o":
                 outbound(out, rng, i, t, 2 * n)
             else:
-                inbound(out, rng, i, t, 2 * n, senders)
+                used.add(inbound(out, rng, i, t, 2 * n, senders))
+    with open(a.output + ".counts", "w") as counts:  # what the log holds, for bench/logs_memory.sh
+        counts.write("domains %d\nclients %d\nsenders %d\n" % (a.domains, a.clients, len(used)))
     return 0
 
 
