@@ -33,9 +33,11 @@ log_for() {  # N -> the cached log's path
 }
 # "<max RSS KiB> <wall s> <user s>" of a command, its output discarded
 measure() {
-    local out
-    out=$( { /usr/bin/time -f '%M %e %U' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-    echo "$out"
+    local stats
+    stats=$(mktemp)
+    /usr/bin/time -o "$stats" -f '%M %e %U' "$@" >/dev/null 2>&1 || true
+    tail -1 "$stats"
+    rm -f "$stats"
 }
 
 read -r base_kb _ _ < <(measure "$mxtls" logs --json "${extra[@]}" "$(log_for 5)")
@@ -43,12 +45,13 @@ printf '%-9s %10s %9s %10s %9s %11s %11s %8s %8s\n' N "log MB" "peak MB" "B/peer
 for n in "${sizes[@]}"; do
     log=$(log_for "$n")
     cat "$log" >/dev/null
-    read -r _ grep_s _ < <(measure grep -c status= "$log")
+    # through a pipe: GNU grep stops at the first match when its output is /dev/null
+    read -r _ grep_s _ < <(measure sh -c 'grep -c status= "$1" | cat' grep "$log")
     read -r kb wall user < <(measure "$mxtls" logs --json "${extra[@]}" "$log")
     names=$(awk '{s += $2} END {print s}' "$log.counts")
     awk -v n="$n" -v kb="$kb" -v base="$base_kb" -v names="$names" -v wall="$wall" -v user="$user" \
         -v grep_s="$grep_s" -v bytes="$(stat -c %s "$log")" 'BEGIN {
         grow = (kb - base) * 1024
         printf "%-9d %10.0f %9.0f %10.0f %9.0f %11.2f %11.2f %8.2f %8.1f\n", n, bytes / 1e6, kb / 1024,
-               grow / (2 * n), grow / names, wall, user, grep_s, grep_s > 0 ? wall / grep_s : 0 }'
+               grow / (2 * n), grow / names, wall, user, grep_s, (grep_s > 0 ? wall / grep_s : 0) }'
 done
