@@ -65,6 +65,7 @@ class LogsCommand {
   uint64_t min_messages_ = 10;
   double min_days_ = 7;
   size_t max_rows_ = 50;
+  uint64_t max_peers_ = 0;
   bool no_colour_ = false;
   bool no_progress_ = false;
   unsigned threads_ = 0;  // 0: automatic

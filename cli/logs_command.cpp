@@ -74,6 +74,11 @@ void LogsCommand::add_to(CLI::App& app) {
   cmd->add_option("--min-days", min_days_, "Days of history needed before a mandatory TLS level is suggested")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3650.0));
+  cmd->add_option("--max-peers", max_peers_,
+                  "At most N distinct recipient domains, sender domains, clients and MX hosts each (0: no bound); "
+                  "beyond N, new ones are counted in buckets per registered domain (*.example.com) or per /24 or "
+                  "/48 network (*[192.0.2.0/24]), and the report says so")
+      ->capture_default_str();
   cmd->add_option("--max-rows", max_rows_, "Rows per table in the terminal report")->capture_default_str();
   cmd->add_flag("--no-color", no_colour_, "No colour, even on a terminal");
   cmd->add_flag("--no-progress", no_progress_, "No progress bar on a terminal");
@@ -129,6 +134,7 @@ int LogsCommand::run() {
   options.aggregate.skip_local = skip_local_;
   options.aggregate.min_messages = min_messages_;
   options.aggregate.min_days = min_days_;
+  options.aggregate.max_peers = max_peers_;
   if (!utc_) options.local_to_utc = local_time_converter();
   options.warn = [](const std::string& message) { std::cerr << "\r\033[Kmxtls logs: " << message << "\n"; };
   if (!isatty(STDERR_FILENO)) options.warn = [](const std::string& m) { std::cerr << "mxtls logs: " << m << "\n"; };

@@ -86,34 +86,6 @@ Evidence policy_evidence(const OutboundDomain& d, uint64_t min_messages, double 
   return encrypt_evidence(d, span, failures);
 }
 
-std::vector<WhatIf> what_if_outbound(const std::vector<OutboundDomain>& domains) {
-  WhatIf encrypt{"smtp_tls_security_level = encrypt", 0, {}, {}};
-  WhatIf verify{"smtp_tls_security_level = verify", 0, {}, {}};
-  WhatIf secure{"smtp_tls_security_level = secure", 0, {}, {}};
-  for (const auto& d : domains) {
-    uint64_t known = d.tls + d.plaintext;
-    // Certain failures only: a Trusted chain may still pass if its name matches.
-    uint64_t unchecked = known - std::min(known, d.trust.verified + d.trust.trusted);
-    uint64_t insecure = known - std::min(known, d.secure_ok + d.secure_unchecked);
-    if (d.plaintext) encrypt.messages += d.plaintext, encrypt.domains.push_back(d.domain);
-    if (unchecked) verify.messages += unchecked, verify.domains.push_back(d.domain);
-    if (insecure) secure.messages += insecure, secure.domains.push_back(d.domain);
-  }
-  return {encrypt, verify, secure};
-}
-
-std::vector<WhatIf> what_if_inbound(const std::vector<InboundSender>& senders,
-                                    const std::vector<InboundClient>& clients) {
-  WhatIf encrypt{"smtpd_tls_security_level = encrypt", 0, {}, {}};
-  uint64_t from_senders = 0, from_clients = 0;
-  for (const auto& s : senders)
-    if (s.plaintext) from_senders += s.plaintext, encrypt.domains.push_back(s.domain);
-  for (const auto& c : clients)
-    if (c.plaintext) from_clients += c.plaintext, encrypt.clients.push_back(c.host + "[" + c.ip + "]");
-  encrypt.messages = std::max(from_senders, from_clients);
-  return {encrypt};
-}
-
 void build_timeline(Report& report, const std::map<int64_t, TimePoint>& hours) {
   bool by_hour = report.period.days() < 3;
   report.timeline_bucket = by_hour ? "hour" : "day";
@@ -174,16 +146,12 @@ std::string inbound_letter(const InboundSender& s) {
 
 }  // namespace
 
-std::vector<Notification> notifications(const Report& report) {
-  std::vector<Notification> out;
-  for (const auto& d : report.outbound)
-    if (d.plaintext > 0 && d.tls == 0)
-      out.push_back({d.domain, "outbound", "Encrypting the mail between " + d.domain + " and us (STARTTLS)",
-                     outbound_letter(d)});
-  for (const auto& s : report.senders)
-    if (s.plaintext > 0 && s.tls == 0 && s.domain != "<>")
-      out.push_back({s.domain, "inbound", "Encrypting the mail you send us (STARTTLS)", inbound_letter(s)});
-  return out;
+Notification outbound_notification(const OutboundDomain& d) {
+  return {d.domain, "outbound", "Encrypting the mail between " + d.domain + " and us (STARTTLS)", outbound_letter(d)};
+}
+
+Notification inbound_notification(const InboundSender& s) {
+  return {s.domain, "inbound", "Encrypting the mail you send us (STARTTLS)", inbound_letter(s)};
 }
 
 }  // namespace mxtls::logs

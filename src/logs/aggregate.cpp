@@ -4,9 +4,13 @@
 #include <cmath>
 #include <cstdio>
 #include <unordered_map>
-#include <unordered_set>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <optional>
 
 #include "logs/advice.hpp"
+#include "logs/compact.hpp"
 #include "base/text.hpp"
 #include "postfix/level.hpp"
 
@@ -76,30 +80,41 @@ class LowerDomain {
   char buffer_[255];
 };
 
-// Protocol and cipher names: few distinct values, kept once. Bounded so that
-// junk input cannot grow it without limit.
+// Protocol and cipher names: few distinct values, kept once, as ids 1...
+// (0: none). Bounded so that junk input cannot grow it without limit.
 class Interner {
  public:
-  std::string_view get(std::string_view s) {
-    if (s.empty()) return {};
-    auto it = names_.find(s);
-    if (it != names_.end()) return *it;
-    if (names_.size() >= 4096) return "other";
-    return *names_.emplace(s).first;
+  static constexpr uint16_t max_names = 4000;  // ids fit the 12 bits of a packed TlsState
+  uint16_t get(std::string_view s) {
+    if (s.empty()) return 0;
+    if (uint32_t id = names_.find(s); id != NameIndex::none) return static_cast<uint16_t>(id + 1);
+    if (names_.size() >= max_names) s = "other";
+    return static_cast<uint16_t>(names_.add(s) + 1);
   }
+  std::string_view name(uint16_t id) const { return names_.name(id - 1u); }
 
  private:
-  std::unordered_set<std::string, SvHash, std::equal_to<>> names_;
+  NameIndex names_;
 };
 
 struct TlsState {
   bool known = true;
   bool tls = false;
   Trust trust = Trust::unknown;
-  std::string_view protocol, cipher;  // interned
+  uint16_t protocol = 0, cipher = 0;  // interned
+
+  // For the cache of connection states: 0 means none recorded.
+  uint32_t pack() const {
+    return 1u << 31 | uint32_t{known} << 30 | uint32_t{tls} << 29 | static_cast<uint32_t>(trust) << 24 |
+           uint32_t{protocol} << 12 | cipher;
+  }
+  static TlsState unpack(uint32_t p) {
+    return {(p >> 30 & 1) != 0, (p >> 29 & 1) != 0, static_cast<Trust>(p >> 24 & 7), static_cast<uint16_t>(p >> 12 & 0xfff),
+            static_cast<uint16_t>(p & 0xfff)};
+  }
 };
 
-const TlsState unknown_state{false, false, Trust::unknown, {}, {}};
+const TlsState unknown_state{false, false, Trust::unknown, 0, 0};
 
 // One smtp(8) process: the TLS state of its current connection.
 struct SmtpProcess {
@@ -113,12 +128,12 @@ struct SmtpProcess {
   uint64_t line = 0;
 };
 
-struct ClientAcc;
+constexpr uint32_t no_row = NameIndex::none;
 
 // One smtpd(8) session.
 struct SmtpdSession {
   std::string peer;
-  ClientAcc* client = nullptr;
+  uint32_t client = no_row;
   bool saw_connect = false;
   TlsState tls;
   bool starttls_failed = false;
@@ -126,7 +141,7 @@ struct SmtpdSession {
   std::vector<std::string> qids;
   uint64_t line = 0;
 
-  void reset(std::string_view new_peer, ClientAcc* new_client) {  // keeps the buffers
+  void reset(std::string_view new_peer, uint32_t new_client) {  // keeps the buffers
     peer.assign(new_peer);
     client = new_client;
     saw_connect = false;
@@ -148,75 +163,124 @@ struct InFlight {
   uint64_t line = 0;
 };
 
-// Counts of interned names (protocols, ciphers): a few per peer, compared by
-// address, turned into NameCounts at the end.
-class Tally {
- public:
-  void add(std::string_view interned, uint64_t n = 1) {
-    if (interned.empty()) return;
-    for (auto& [name, count] : items_)
-      if (name.data() == interned.data()) return void(count += n);
-    if (items_.size() < 64) items_.emplace_back(interned, n);
-  }
-  void into(NameCounts& counts) const {
-    for (const auto& [name, count] : items_) counts[std::string(name)] += count;
-  }
-
- private:
-  std::vector<std::pair<std::string_view, uint64_t>> items_;
-};
-
 // The recipient domains of a queue ID that were deferred or bounced: each
 // counts once as a TLS failure and once as bounced, however many attempts.
 struct Failing {
   struct Domain {
-    std::string name;
+    uint32_t row;
     bool tls_counted = false, ended = false;
   };
   std::vector<Domain> domains;
   uint64_t line = 0;
 };
 
-struct DomainAcc {
-  OutboundDomain d;
-  StrMap<OutboundPeer> peers;
-  Tally protocols, ciphers;
-};
-
-struct SenderAcc {
-  InboundSender s;
-  Tally protocols, ciphers;
-};
-
-struct ClientAcc {
-  InboundClient c;
-  Tally protocols, ciphers;
-};
-
 constexpr size_t max_qids_per_session = 1000;
 
+// Counts of interned names (protocols, ciphers) of one row: two in place,
+// more (rare) in PeerStore::extra.
+struct Slots {
+  uint16_t name[2] = {0, 0};
+  Count count[2] = {0, 0};
+};
 
-void count_tls(uint64_t& tls, uint64_t& plaintext, uint64_t& unknown, const TlsState& s, uint64_t n = 1) {
-  (!s.known ? unknown : s.tls ? tls : plaintext) += n;
+size_t trust_index(Trust t) { return static_cast<size_t>(t); }  // anonymous..verified: 0..3
+
+struct DomainRow {
+  Count messages = 0, sessions = 0, tls = 0, plaintext = 0, tls_unknown = 0, secure_ok = 0, secure_unchecked = 0;
+  Count tls_failure_attempts = 0, deferred = 0, bounced = 0;
+  Count trust[4] = {}, failures[4] = {};  // failures by FailureKind - 1
+  uint32_t first_peer = no_row;
+  Seen seen;
+  Slots protocols, ciphers;
+};
+
+struct PeerRow {  // one MX host[ip] of a domain; the rows of a domain are a list
+  uint32_t key, next;
+  Count messages = 0, tls = 0;
+  Count trust[4] = {};
+};
+
+struct SenderRow {
+  Count messages = 0, tls = 0, plaintext = 0, tls_unknown = 0;
+  Seen seen;
+  Slots protocols, ciphers;
+};
+
+struct ClientRow {
+  Count sessions = 0, tls_sessions = 0, messages = 0, tls = 0, plaintext = 0, tls_unknown = 0, starttls_failures = 0;
+  Seen seen;
+  Slots protocols, ciphers;
+};
+
+void count_tls(Count& tls, Count& plaintext, Count& unknown, const TlsState& s, uint64_t n = 1) {
+  bump(!s.known ? unknown : s.tls ? tls : plaintext, n);
 }
 
+// Which table a row is in, for the name counts beyond a row's slots.
+enum class Table : uint64_t { outbound, sender, client };
 
+}  // namespace
+
+// The tables: one row per name, the row's index is the name's id.
+struct PeerStore {
+  NameIndex domain_names, sender_names, client_names;  // client_names, peer_names: "host[ip]"
+  NameIndex peer_names;                                 // MX hosts, for the peer rows and the connection cache
+  NameIndex pairs;                                      // (domain row, peer name) as 8 bytes: the peer row
+  std::deque<DomainRow> domains;
+  std::deque<PeerRow> peers;
+  std::deque<SenderRow> senders;
+  std::deque<ClientRow> clients;
+  std::deque<uint32_t> reuse;  // per peer name: TlsState::pack() when a connection to it was opened, 0 none
+  Interner tls_names;
+  std::map<std::pair<uint64_t, uint16_t>, uint64_t> extra;  // (owner, name): counts beyond a row's slots
+  uint64_t min_messages = 10;
+  double min_days = 7;
+
+  static uint64_t owner(Table table, bool cipher, uint32_t row) {
+    return static_cast<uint64_t>(table) << 34 | uint64_t{cipher} << 32 | row;
+  }
+  void tally(Slots& slots, uint64_t owner, uint16_t name, uint64_t n = 1) {
+    if (name == 0) return;
+    for (int i = 0; i < 2; ++i) {
+      if (slots.name[i] == 0) slots.name[i] = name;
+      if (slots.name[i] == name) return bump(slots.count[i], n);
+    }
+    extra[{owner, name}] += n;
+  }
+  NameCounts counts(const Slots& slots, uint64_t owner) const {
+    NameCounts out;
+    for (int i = 0; i < 2; ++i)
+      if (slots.name[i]) out[std::string(tls_names.name(slots.name[i]))] += slots.count[i];
+    for (auto it = extra.lower_bound({owner, 0}); it != extra.end() && it->first.first == owner; ++it)
+      out[std::string(tls_names.name(it->first.second))] += it->second;
+    return out;
+  }
+};
+
+namespace {
+
+OutboundDomain make_outbound(const PeerStore& store, uint32_t id);
+InboundSender make_sender(const PeerStore& store, uint32_t id);
+InboundClient make_client(const PeerStore& store, uint32_t id);
+std::vector<WhatIf> what_if_outbound(const std::shared_ptr<const PeerStore>& store, const Rows<OutboundDomain>& rows);
+std::vector<WhatIf> what_if_inbound(const std::shared_ptr<const PeerStore>& store, const Rows<InboundSender>& senders,
+                                    const Rows<InboundClient>& clients);
+Rows<Notification> notifications(const std::shared_ptr<const PeerStore>& store, const Report& report);
 
 }  // namespace
 
 struct Aggregator::State {
   AggregateOptions options;
   uint64_t line = 0, next_sweep = 0;
-  Interner names;
+  std::shared_ptr<PeerStore> store = std::make_shared<PeerStore>();
+  Interner& names = store->tls_names;
+  Folding folded;
+  uint64_t exact_domains = 0, exact_peers = 0, exact_senders = 0, exact_clients = 0;
   StrMap<uint32_t> programs;
   std::unordered_map<uint64_t, SmtpProcess> smtp;
   std::unordered_map<uint64_t, SmtpdSession> smtpd;
-  StrMap<TlsState> reuse;  // TLS state when a connection to host[ip] was opened, for conn_use > 1
   StrMap<InFlight> in_flight;
   StrMap<Failing> failing;
-  StrMap<DomainAcc> outbound;
-  StrMap<SenderAcc> senders;
-  StrMap<ClientAcc> clients;  // nodes are stable: sessions keep pointers to them
   std::map<int64_t, TimePoint> hours;
   Seen period;
   uint64_t tls_deferrals = 0;
@@ -258,6 +322,21 @@ struct Aggregator::State {
     return {true, true, t.trust, names.get(t.protocol), names.get(t.cipher)};
   }
 
+  // The row of name in index: exact while fewer than max_peers names are,
+  // then its bucket, then "*" (--max-peers). Rows are added in step.
+  template <typename Rows, typename Bucket>
+  uint32_t row_of(NameIndex& index, Rows& rows, std::string_view name, uint64_t& exact, uint64_t& buckets,
+                  Bucket bucket);
+  uint32_t domain_row(std::string_view domain) {
+    return row_of(store->domain_names, store->domains, domain, exact_domains, folded.outbound_domains, domain_bucket);
+  }
+  uint32_t peer_name(std::string_view key) {
+    return row_of(store->peer_names, store->reuse, key, exact_peers, folded.outbound_peers, address_bucket);
+  }
+  PeerRow& peer_row(uint32_t domain, const Peer& relay);
+  void remember_connection(std::string_view key, const TlsState& state);
+  std::optional<TlsState> recorded_connection(std::string_view key) const;
+
   void on_tls_out(const LogLine& l, const TlsOut& t);
   void on_delivery(const LogLine& l, const Delivery& d);
   void on_failed_delivery(const LogLine& l, const Delivery& d, std::string_view domain);
@@ -274,7 +353,9 @@ struct Aggregator::State {
   void on_disconnect(const LogLine& l, const Disconnect& d);
   void on_from(const From& f);
   void finalize(SmtpdSession& s, int64_t time);
-  ClientAcc& client_of(const Peer& peer);
+  uint32_t client_of(const Peer& peer) {
+    return row_of(store->client_names, store->clients, peer_key(peer), exact_clients, folded.clients, address_bucket);
+  }
   void count_sender(InFlight& m);
 
   void sweep();
@@ -296,7 +377,44 @@ void Aggregator::State::on_tls_out(const LogLine& l, const TlsOut& t) {
   p.fresh = true;
   p.tls_qid.clear();
   p.line = line;
-  entry(reuse, key) = p.tls;
+  remember_connection(key, p.tls);
+}
+
+template <typename Rows, typename Bucket>
+uint32_t Aggregator::State::row_of(NameIndex& index, Rows& rows, std::string_view name, uint64_t& exact,
+                                   uint64_t& buckets, Bucket bucket) {
+  uint32_t id = index.find(name);
+  if (id == no_row) {
+    uint64_t bound = options.max_peers;
+    if (bound == 0 || exact < bound) {
+      ++exact;
+      id = index.add(name);
+    } else {
+      std::string folded_name = bucket(name);
+      id = index.find(folded_name);
+      if (id == no_row) {
+        if (buckets >= bound) folded_name = "*";
+        uint32_t before = index.size();
+        id = index.add(folded_name);
+        if (index.size() > before) ++buckets;
+      }
+    }
+  }
+  if (id >= rows.size()) rows.resize(id + 1);
+  return id;
+}
+
+// The connection cache's state for conn_use > 1, per exact host[ip] (none
+// is kept for a host folded into a bucket: its reuse then counts as unknown).
+void Aggregator::State::remember_connection(std::string_view key, const TlsState& state) {
+  uint32_t id = peer_name(key);
+  if (store->peer_names.name(id) == key) store->reuse[id] = state.pack();
+}
+
+std::optional<TlsState> Aggregator::State::recorded_connection(std::string_view key) const {
+  uint32_t id = store->peer_names.find(key);
+  if (id == no_row || store->reuse[id] == 0) return std::nullopt;
+  return TlsState::unpack(store->reuse[id]);
 }
 
 void Aggregator::State::on_tls_failure(const LogLine& l, const TlsFailure& f) {
@@ -319,8 +437,8 @@ TlsState Aggregator::State::delivery_state(SmtpProcess& p, const Delivery& d, st
   p.session_peer.assign(key);
   TlsState s;  // plaintext: a new connection without a TLS line
   if (d.conn_use > 1) {
-    auto it = reuse.find(key);
-    s = it != reuse.end() ? it->second : (p.peer == key ? p.tls : unknown_state);
+    auto recorded = recorded_connection(key);
+    s = recorded ? *recorded : (p.peer == key ? p.tls : unknown_state);
   } else if (p.peer == key && (p.fresh || p.tls_qid == d.qid)) {
     s = p.tls;
     p.fresh = false;
@@ -330,13 +448,13 @@ TlsState Aggregator::State::delivery_state(SmtpProcess& p, const Delivery& d, st
   } else {
     s = p.peer == key ? p.tls : TlsState{};
   }
-  if (d.conn_use <= 1) entry(reuse, key) = s;
+  if (d.conn_use <= 1) remember_connection(key, s);
   // Postfix 3.11 logs the security level; a mandatory one means TLS was used.
   // One it logged but we cannot read (undecided, or no level) proves
   // nothing: without a TLS line the state is unknown, not plaintext.
   if ((!s.known || !s.tls) && d.tls.level && postfix::mandatory(*d.tls.level)) {
     bool checked = *d.tls.level != postfix::Level::encrypt;
-    s = {true, true, checked ? Trust::verified : Trust::unknown, {}, {}};
+    s = {true, true, checked ? Trust::verified : Trust::unknown, 0, 0};
   } else if (!s.tls && d.tls.logged && !d.tls.level) {
     s = unknown_state;
   }
@@ -371,15 +489,16 @@ void Aggregator::State::report_failed_attempt(const LogLine& l, const Delivery& 
   options.on_attempt(a);
 }
 
-static Failing::Domain& failing_domain(Failing& f, std::string_view domain) {
+static Failing::Domain& failing_domain(Failing& f, uint32_t row) {
   for (auto& d : f.domains)
-    if (d.name == domain) return d;
+    if (d.row == row) return d;
   if (f.domains.size() >= 64) return f.domains.back();  // bounded: a message to very many domains
-  return f.domains.emplace_back(Failing::Domain{std::string(domain)});
+  return f.domains.emplace_back(Failing::Domain{row});
 }
 
 void Aggregator::State::on_failed_delivery(const LogLine& l, const Delivery& d, std::string_view domain) {
-  auto& acc = entry(outbound, domain).d;
+  uint32_t row = domain_row(domain);
+  auto& acc = store->domains[row];
   acc.seen.add(l.time);
   auto pit = smtp.find(process_key(l));
   FailureKind kind = d.failure;
@@ -401,20 +520,20 @@ void Aggregator::State::on_failed_delivery(const LogLine& l, const Delivery& d, 
   }
   auto& f = entry(failing, d.qid);
   f.line = line;
-  auto& pair = failing_domain(f, domain);
+  auto& pair = failing_domain(f, row);
   if (kind != FailureKind::none) {
-    ++acc.tls_failure_attempts;
+    bump(acc.tls_failure_attempts);
     if (!pair.tls_counted) {
       pair.tls_counted = true;
-      acc.failures.add(kind);
+      bump(acc.failures[static_cast<size_t>(kind) - 1]);
       ++tls_deferrals;
     }
   }
   if (d.status == "deferred") {
-    ++acc.deferred;
+    bump(acc.deferred);
   } else if (!pair.ended) {
     pair.ended = true;
-    ++acc.bounced;
+    bump(acc.bounced);
   }
 }
 
@@ -425,55 +544,69 @@ void Aggregator::State::on_expired(std::string_view qid) {
   for (auto& pair : it->second.domains) {
     if (pair.ended) continue;
     pair.ended = true;
-    ++entry(outbound, pair.name).d.bounced;
+    bump(store->domains[pair.row].bounced);
   }
 }
 
 void Aggregator::State::count_sent(const LogLine& l, const Delivery& d, const TlsState& s, bool new_session) {
-  auto& acc = entry(outbound, lower(d.domain));
-  auto& o = acc.d;
-  ++o.messages;
-  if (new_session) ++o.sessions;
+  uint32_t row = domain_row(lower(d.domain));
+  auto& o = store->domains[row];
+  bump(o.messages);
+  if (new_session) bump(o.sessions);
   count_tls(o.tls, o.plaintext, o.tls_unknown, s);
   if (s.tls) {
-    o.trust.add(s.trust);
-    acc.protocols.add(s.protocol);
-    acc.ciphers.add(s.cipher);
+    if (s.trust != Trust::unknown) bump(o.trust[trust_index(s.trust)]);
+    store->tally(o.protocols, PeerStore::owner(Table::outbound, false, row), s.protocol);
+    store->tally(o.ciphers, PeerStore::owner(Table::outbound, true, row), s.cipher);
     // secure matches nexthop and dot-nexthop: a name Verified for an MX host
     // in the domain passes; a Trusted chain there may, if its name matches.
     if (in_domain(d.relay.host, lower(d.domain))) {
-      if (s.trust == Trust::verified) ++o.secure_ok;
-      if (s.trust == Trust::trusted) ++o.secure_unchecked;
+      if (s.trust == Trust::verified) bump(o.secure_ok);
+      if (s.trust == Trust::trusted) bump(o.secure_unchecked);
     }
   }
   o.seen.add(l.time);
-  auto& peer = entry(acc.peers, peer_key(d.relay));
-  if (peer.host.empty()) peer.host.assign(d.relay.host), peer.ip.assign(d.relay.ip);
-  ++peer.messages;
-  if (s.tls) ++peer.tls, peer.trust.add(s.trust);
+  auto& peer = peer_row(row, d.relay);
+  bump(peer.messages);
+  if (s.tls) bump(peer.tls);
+  if (s.tls && s.trust != Trust::unknown) bump(peer.trust[trust_index(s.trust)]);
   auto& h = hour(l.time);
   ++h.outbound;
   if (s.tls) ++h.outbound_tls;
 }
 
-// ---- inbound ----
-
-ClientAcc& Aggregator::State::client_of(const Peer& peer) {
-  auto& acc = entry(clients, peer_key(peer));
-  if (acc.c.host.empty()) acc.c.host.assign(peer.host), acc.c.ip.assign(peer.ip);
-  return acc;
+// The row of one MX host[ip] of a domain (or of its bucket): found through
+// the pair (domain row, peer name), 8 bytes, so a domain with many hosts
+// costs no search.
+PeerRow& Aggregator::State::peer_row(uint32_t domain, const Peer& relay) {
+  uint32_t key = peer_name(peer_key(relay));
+  char pair[8];
+  std::memcpy(pair, &domain, 4);
+  std::memcpy(pair + 4, &key, 4);
+  auto& pairs = store->pairs;
+  uint32_t id = pairs.find({pair, 8});
+  if (id == no_row) {
+    id = pairs.add({pair, 8});
+    auto& head = store->domains[domain].first_peer;
+    store->peers.push_back(PeerRow{key, head});
+    head = id;
+  }
+  return store->peers[id];
 }
+
+// ---- inbound ----
 
 void Aggregator::State::on_connect(const LogLine& l, const Connect& c) {
   if (options.skip_local && is_loopback(c.peer.ip)) return;
   auto& s = smtpd[process_key(l)];
   if (!s.peer.empty()) finalize(s, l.time);  // the previous session's end was not logged
-  auto& client = client_of(c.peer);
-  s.reset(peer_key(c.peer), &client);
+  uint32_t row = client_of(c.peer);
+  s.reset(peer_key(c.peer), row);
   s.saw_connect = true;
   s.line = line;
-  ++client.c.sessions;
-  client.c.seen.add(l.time);
+  auto& client = store->clients[row];
+  bump(client.sessions);
+  client.seen.add(l.time);
 }
 
 void Aggregator::State::on_tls_in(const LogLine& l, const TlsIn& t) {
@@ -490,7 +623,7 @@ void Aggregator::State::on_client(const LogLine& l, const Client& c) {
   auto key = peer_key(c.peer);
   if (s.peer != key) {  // the connect line is missing (the log starts mid-session)
     if (!s.peer.empty()) finalize(s, l.time);
-    s.reset(key, &client_of(c.peer));
+    s.reset(key, client_of(c.peer));
   }
   s.line = line;
   ++s.messages;
@@ -509,25 +642,24 @@ void Aggregator::State::on_disconnect(const LogLine& l, const Disconnect& d) {
   if (d.starttls_attempted) ++tls_in_lines;
   if (d.starttls_failed) s.starttls_failed = true;
   // With smtpd_tls_loglevel = 0 there is no TLS line, but "starttls=1" tells.
-  if (!s.tls.tls && d.starttls_attempted && !d.starttls_failed) s.tls = {true, true, Trust::unknown, {}, {}};
+  if (!s.tls.tls && d.starttls_attempted && !d.starttls_failed) s.tls = {true, true, Trust::unknown, 0, 0};
   if (!s.tls.tls && s.saw_connect) s.tls = TlsState{};  // whole session seen: plaintext
   finalize(s, l.time);
   smtpd.erase(it);
 }
 
 void Aggregator::State::finalize(SmtpdSession& s, int64_t time) {
-  if (!s.client) return;
+  if (s.client == no_row) return;
   TlsState st = s.tls.tls ? s.tls : (s.saw_connect ? TlsState{} : unknown_state);
-  auto& acc = *s.client;
-  auto& client = acc.c;
-  client.messages += s.messages;
+  auto& client = store->clients[s.client];
+  bump(client.messages, s.messages);
   count_tls(client.tls, client.plaintext, client.tls_unknown, st, s.messages);
   if (st.tls) {
-    ++client.tls_sessions;
-    acc.protocols.add(st.protocol);
-    acc.ciphers.add(st.cipher);
+    bump(client.tls_sessions);
+    store->tally(client.protocols, PeerStore::owner(Table::client, false, s.client), st.protocol);
+    store->tally(client.ciphers, PeerStore::owner(Table::client, true, s.client), st.cipher);
   }
-  if (s.starttls_failed) ++client.starttls_failures;
+  if (s.starttls_failed) bump(client.starttls_failures);
   client.seen.add(time);
   if (s.messages > 0) {
     auto& h = hour(time);
@@ -563,14 +695,14 @@ void Aggregator::State::on_from(const From& f) {
 }
 
 void Aggregator::State::count_sender(InFlight& m) {
-  auto& acc = entry(senders, m.sender);
-  auto& s = acc.s;
-  if (s.domain.empty()) s.domain = m.sender;
-  ++s.messages;
+  uint32_t row = row_of(store->sender_names, store->senders, m.sender, exact_senders, folded.sender_domains,
+                        domain_bucket);
+  auto& s = store->senders[row];
+  bump(s.messages);
   count_tls(s.tls, s.plaintext, s.tls_unknown, m.tls);
   if (m.tls.tls) {
-    acc.protocols.add(m.tls.protocol);
-    acc.ciphers.add(m.tls.cipher);
+    store->tally(s.protocols, PeerStore::owner(Table::sender, false, row), m.tls.protocol);
+    store->tally(s.ciphers, PeerStore::owner(Table::sender, true, row), m.tls.cipher);
   }
   s.seen.add(m.time);
 }
@@ -652,65 +784,57 @@ Report Aggregator::finish() { return state_->finish(); }
 Report Aggregator::State::finish() {
   for (auto& [key, session] : smtpd) finalize(session, period.last);  // sessions still open at the end
   smtpd.clear();
+  store->min_messages = options.min_messages;
+  store->min_days = options.min_days;
   Report r;
   r.period = period;
   finish_outbound(r);
   finish_inbound(r);
   sort_report(r, SortOrder::plaintext);
-  r.what_if_outbound = what_if_outbound(r.outbound);
-  r.what_if_inbound = what_if_inbound(r.senders, r.clients);
+  r.what_if_outbound = what_if_outbound(store, r.outbound);
+  r.what_if_inbound = what_if_inbound(store, r.senders, r.clients);
   build_timeline(r, hours);
-  r.notifications = notifications(r);
+  r.notifications = notifications(store, r);
   add_logging_warnings(r);
+  r.folded = folded;
+  r.folded.max_peers = folded.any() ? options.max_peers : 0;
   return r;
 }
 
 void Aggregator::State::finish_outbound(Report& r) {
-  for (auto& [name, acc] : outbound) {
-    auto& d = acc.d;
-    d.domain = name;
-    for (auto& [key, peer] : acc.peers) d.peers.push_back(std::move(peer));
-    acc.protocols.into(d.protocols);
-    acc.ciphers.into(d.ciphers);
-    std::sort(d.peers.begin(), d.peers.end(), [](const auto& a, const auto& b) {
-      return a.messages != b.messages ? a.messages > b.messages : a.host + a.ip < b.host + b.ip;
-    });
-    d.evidence = policy_evidence(d, options.min_messages, options.min_days);
-    auto& t = r.outbound_totals;
+  r.outbound = Rows<OutboundDomain>(store, make_outbound);
+  auto& t = r.outbound_totals;
+  for (uint32_t id = 0; id < store->domains.size(); ++id) {
+    const auto& d = store->domains[id];
+    r.outbound.ids.push_back(id);
     t.messages += d.messages, t.tls += d.tls, t.plaintext += d.plaintext, t.tls_unknown += d.tls_unknown;
-    t.peers += d.peers.size();
-    r.outbound.push_back(std::move(d));
+    for (uint32_t p = d.first_peer; p != no_row; p = store->peers[p].next) ++t.peers;
   }
-  r.outbound_totals.domains = r.outbound.size();
-  r.outbound_totals.tls_deferrals = tls_deferrals;
+  t.domains = r.outbound.size();
+  t.tls_deferrals = tls_deferrals;
 }
 
 void Aggregator::State::finish_inbound(Report& r) {
-  for (auto& [name, acc] : senders) {
-    auto& s = acc.s;
-    acc.protocols.into(s.protocols);
-    acc.ciphers.into(s.ciphers);
-    auto& t = r.inbound_totals;
+  auto& t = r.inbound_totals;
+  r.senders = Rows<InboundSender>(store, make_sender);
+  for (uint32_t id = 0; id < store->senders.size(); ++id) {
+    const auto& s = store->senders[id];
+    r.senders.ids.push_back(id);
     t.messages += s.messages, t.tls += s.tls, t.plaintext += s.plaintext, t.tls_unknown += s.tls_unknown;
-    r.senders.push_back(std::move(s));
   }
-  for (auto& [key, acc] : clients) {
-    auto& c = acc.c;
-    acc.protocols.into(c.protocols);
-    acc.ciphers.into(c.ciphers);
-    r.inbound_totals.sessions += c.sessions;
-    r.clients.push_back(std::move(c));
-  }
+  r.clients = Rows<InboundClient>(store, make_client);
   // Messages received from clients whose sender (qmgr from=) is not in the log still count in the totals.
   uint64_t client_messages = 0, client_tls = 0, client_plain = 0, client_unknown = 0;
-  for (const auto& c : r.clients)
+  for (uint32_t id = 0; id < store->clients.size(); ++id) {
+    const auto& c = store->clients[id];
+    r.clients.ids.push_back(id);
+    t.sessions += c.sessions;
     client_messages += c.messages, client_tls += c.tls, client_plain += c.plaintext, client_unknown += c.tls_unknown;
-  if (client_messages > r.inbound_totals.messages) {
-    auto& t = r.inbound_totals;
-    t.messages = client_messages, t.tls = client_tls, t.plaintext = client_plain, t.tls_unknown = client_unknown;
   }
-  r.inbound_totals.clients = r.clients.size();
-  r.inbound_totals.sender_domains = r.senders.size();
+  if (client_messages > t.messages)
+    t.messages = client_messages, t.tls = client_tls, t.plaintext = client_plain, t.tls_unknown = client_unknown;
+  t.clients = r.clients.size();
+  t.sender_domains = r.senders.size();
 }
 
 // A server that never uses TLS and one that does not log it look the same.
@@ -726,28 +850,144 @@ void Aggregator::State::add_logging_warnings(Report& r) const {
 
 namespace {
 
+TrustCounts trust_counts(const Count (&t)[4]) {
+  return {.anonymous = t[0], .untrusted = t[1], .trusted = t[2], .verified = t[3]};
+}
+
+// "host[ip]": the host is up to the first '[' (parse_peer), the ip the rest but the closing ']'.
+std::pair<std::string, std::string> split_key(std::string_view key) {
+  size_t open = key.find('[');
+  if (open == std::string_view::npos || key.size() < open + 2) return {std::string(key), ""};
+  return {std::string(key.substr(0, open)), std::string(key.substr(open + 1, key.size() - open - 2))};
+}
+
+std::vector<OutboundPeer> outbound_peers(const PeerStore& store, const DomainRow& d) {
+  std::vector<OutboundPeer> peers;
+  for (uint32_t id = d.first_peer; id != no_row; id = store.peers[id].next) {
+    const auto& p = store.peers[id];
+    auto [host, ip] = split_key(store.peer_names.name(p.key));
+    peers.push_back({std::move(host), std::move(ip), p.messages, p.tls, trust_counts(p.trust)});
+  }
+  std::sort(peers.begin(), peers.end(), [](const auto& a, const auto& b) {
+    return a.messages != b.messages ? a.messages > b.messages : a.host + a.ip < b.host + b.ip;
+  });
+  return peers;
+}
+
+OutboundDomain make_outbound(const PeerStore& store, uint32_t id) {
+  const auto& row = store.domains[id];
+  OutboundDomain d;
+  d.domain = store.domain_names.name(id);
+  d.messages = row.messages, d.sessions = row.sessions, d.tls = row.tls, d.plaintext = row.plaintext;
+  d.tls_unknown = row.tls_unknown, d.secure_ok = row.secure_ok, d.secure_unchecked = row.secure_unchecked;
+  d.tls_failure_attempts = row.tls_failure_attempts;
+  d.trust = trust_counts(row.trust);
+  d.protocols = store.counts(row.protocols, PeerStore::owner(Table::outbound, false, id));
+  d.ciphers = store.counts(row.ciphers, PeerStore::owner(Table::outbound, true, id));
+  d.failures = {row.failures[0], row.failures[1], row.failures[2], row.failures[3]};
+  d.deferred = row.deferred, d.bounced = row.bounced;
+  d.seen = row.seen;
+  d.peers = outbound_peers(store, row);
+  d.evidence = policy_evidence(d, store.min_messages, store.min_days);
+  return d;
+}
+
+InboundSender make_sender(const PeerStore& store, uint32_t id) {
+  const auto& row = store.senders[id];
+  return {std::string(store.sender_names.name(id)), row.messages, row.tls, row.plaintext, row.tls_unknown,
+          store.counts(row.protocols, PeerStore::owner(Table::sender, false, id)),
+          store.counts(row.ciphers, PeerStore::owner(Table::sender, true, id)), row.seen};
+}
+
+InboundClient make_client(const PeerStore& store, uint32_t id) {
+  const auto& row = store.clients[id];
+  auto [host, ip] = split_key(store.client_names.name(id));
+  return {std::move(host), std::move(ip), row.sessions, row.tls_sessions, row.messages, row.tls, row.plaintext,
+          row.tls_unknown, row.starttls_failures,
+          store.counts(row.protocols, PeerStore::owner(Table::client, false, id)),
+          store.counts(row.ciphers, PeerStore::owner(Table::client, true, id)), row.seen};
+}
+
+std::string domain_name(const PeerStore& store, uint32_t id) { return std::string(store.domain_names.name(id)); }
+std::string sender_name(const PeerStore& store, uint32_t id) { return std::string(store.sender_names.name(id)); }
+std::string client_name(const PeerStore& store, uint32_t id) { return std::string(store.client_names.name(id)); }
+
+constexpr uint32_t inbound_bit = 1u << 31;  // a notification's id: a sender row, else a domain row
+
+Notification make_notification(const PeerStore& store, uint32_t id) {
+  if (id & inbound_bit) return inbound_notification(make_sender(store, id & ~inbound_bit));
+  return outbound_notification(make_outbound(store, id));
+}
+
 template <typename T>
 double tls_share(const T& x) {
-  uint64_t known = x.tls + x.plaintext;
+  uint64_t known = uint64_t{x.tls} + x.plaintext;
   return known == 0 ? 2.0 : static_cast<double>(x.tls) / static_cast<double>(known);  // nothing known: last
 }
 
-template <typename T, typename Name>
-void sort_by(std::vector<T>& v, SortOrder order, Name name) {
-  std::stable_sort(v.begin(), v.end(), [&](const T& a, const T& b) {
-    if (order == SortOrder::domain) return name(a) < name(b);
-    if (order == SortOrder::plaintext && tls_share(a) != tls_share(b)) return tls_share(a) < tls_share(b);
-    if (a.messages != b.messages) return a.messages > b.messages;
-    return name(a) < name(b);
+template <typename Table>
+void sort_by(std::vector<uint32_t>& ids, SortOrder order, const Table& table, const NameIndex& names) {
+  std::stable_sort(ids.begin(), ids.end(), [&](uint32_t a, uint32_t b) {
+    const auto &x = table[a], &y = table[b];
+    if (order == SortOrder::domain) return names.name(a) < names.name(b);
+    if (order == SortOrder::plaintext && tls_share(x) != tls_share(y)) return tls_share(x) < tls_share(y);
+    if (x.messages != y.messages) return x.messages > y.messages;
+    return names.name(a) < names.name(b);
   });
 }
 
 }  // namespace
 
+namespace {
+
+// What a mandatory level would have deferred, in the report's (plaintext-first) order.
+std::vector<WhatIf> what_if_outbound(const std::shared_ptr<const PeerStore>& store, const Rows<OutboundDomain>& rows) {
+  WhatIf encrypt{"smtp_tls_security_level = encrypt", 0, {store, domain_name}, {}};
+  WhatIf verify{"smtp_tls_security_level = verify", 0, {store, domain_name}, {}};
+  WhatIf secure{"smtp_tls_security_level = secure", 0, {store, domain_name}, {}};
+  for (uint32_t id : rows.ids) {
+    const auto& d = store->domains[id];
+    uint64_t known = uint64_t{d.tls} + d.plaintext;
+    // Certain failures only: a Trusted chain may still pass if its name matches.
+    uint64_t unchecked = known - std::min<uint64_t>(known, uint64_t{d.trust[3]} + d.trust[2]);
+    uint64_t insecure = known - std::min<uint64_t>(known, uint64_t{d.secure_ok} + d.secure_unchecked);
+    if (d.plaintext) encrypt.messages += d.plaintext, encrypt.domains.ids.push_back(id);
+    if (unchecked) verify.messages += unchecked, verify.domains.ids.push_back(id);
+    if (insecure) secure.messages += insecure, secure.domains.ids.push_back(id);
+  }
+  return {encrypt, verify, secure};
+}
+
+std::vector<WhatIf> what_if_inbound(const std::shared_ptr<const PeerStore>& store, const Rows<InboundSender>& senders,
+                                    const Rows<InboundClient>& clients) {
+  WhatIf encrypt{"smtpd_tls_security_level = encrypt", 0, {store, sender_name}, {store, client_name}};
+  uint64_t from_senders = 0, from_clients = 0;
+  for (uint32_t id : senders.ids)
+    if (auto n = store->senders[id].plaintext) from_senders += n, encrypt.domains.ids.push_back(id);
+  for (uint32_t id : clients.ids)
+    if (auto n = store->clients[id].plaintext) from_clients += n, encrypt.clients.ids.push_back(id);
+  encrypt.messages = std::max(from_senders, from_clients);
+  return {encrypt};
+}
+
+Rows<Notification> notifications(const std::shared_ptr<const PeerStore>& store, const Report& report) {
+  Rows<Notification> out(store, make_notification);
+  for (uint32_t id : report.outbound.ids)
+    if (store->domains[id].plaintext > 0 && store->domains[id].tls == 0) out.ids.push_back(id);
+  for (uint32_t id : report.senders.ids)
+    if (store->senders[id].plaintext > 0 && store->senders[id].tls == 0 && store->sender_names.name(id) != "<>")
+      out.ids.push_back(id | inbound_bit);
+  return out;
+}
+
+}  // namespace
+
 void sort_report(Report& r, SortOrder order) {
-  sort_by(r.outbound, order, [](const OutboundDomain& d) -> const std::string& { return d.domain; });
-  sort_by(r.senders, order, [](const InboundSender& d) -> const std::string& { return d.domain; });
-  sort_by(r.clients, order, [](const InboundClient& c) { return c.host + "[" + c.ip + "]"; });
+  if (!r.outbound.store()) return;  // not from an Aggregator: empty
+  const PeerStore& store = *r.outbound.store();
+  sort_by(r.outbound.ids, order, store.domains, store.domain_names);
+  sort_by(r.senders.ids, order, store.senders, store.sender_names);
+  sort_by(r.clients.ids, order, store.clients, store.client_names);
 }
 
 }  // namespace mxtls::logs

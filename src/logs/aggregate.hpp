@@ -41,6 +41,11 @@ struct AggregateOptions {
   double min_days = 7;
   uint64_t expire_lines = 1000000;  // forget queue IDs and processes not seen for this many lines
   std::function<void(const Attempt&)> on_attempt;  // optional: each outbound attempt (tlsrpt generate)
+  // At most this many distinct recipient domains, sender domains, clients
+  // and MX hosts each (0: no bound); beyond it, new ones are folded into
+  // buckets per registered domain or per /24 (IPv4) and /48 (IPv6) network,
+  // at most as many again, then into one "*".
+  uint64_t max_peers = 0;
 };
 
 using NameCounts = std::map<std::string, uint64_t, std::less<>>;
@@ -110,11 +115,63 @@ struct InboundClient {
   Seen seen;
 };
 
+// The per-peer tables behind a Report (aggregate.cpp).
+struct PeerStore;
+
+// A list of report rows kept compact: a row is built when it is read, by
+// value, so a report costs a few bytes per row until then. Iterate with
+// `for (const auto& row : rows)`; ids says which rows, in which order.
+template <typename T>
+class Rows {
+ public:
+  using Make = T (*)(const PeerStore&, uint32_t id);
+  Rows() = default;
+  Rows(std::shared_ptr<const PeerStore> store, Make make) : store_(std::move(store)), make_(make) {}
+
+  class iterator {
+   public:
+    iterator(const Rows* rows, size_t i) : rows_(rows), i_(i) {}
+    T operator*() const { return (*rows_)[i_]; }
+    iterator& operator++() { return ++i_, *this; }
+    bool operator==(const iterator& other) const { return i_ == other.i_; }
+
+   private:
+    const Rows* rows_;
+    size_t i_;
+  };
+
+  size_t size() const { return ids.size(); }
+  bool empty() const { return ids.empty(); }
+  T operator[](size_t i) const { return make_(*store_, ids.at(i)); }
+  T front() const { return (*this)[0]; }
+  iterator begin() const { return {this, 0}; }
+  iterator end() const { return {this, ids.size()}; }
+  std::vector<T> to_vector() const {
+    std::vector<T> out;
+    for (size_t i = 0; i < size(); ++i) out.push_back((*this)[i]);
+    return out;
+  }
+  const PeerStore* store() const { return store_.get(); }
+
+  std::vector<uint32_t> ids;
+
+ private:
+  std::shared_ptr<const PeerStore> store_;
+  Make make_ = nullptr;
+};
+
+// What --max-peers folded: the buckets made in each table (none: all exact).
+struct Folding {
+  uint64_t max_peers = 0;
+  uint64_t outbound_domains = 0, outbound_peers = 0, sender_domains = 0, clients = 0;
+  bool any() const { return outbound_domains + outbound_peers + sender_domains + clients > 0; }
+};
+
 struct WhatIf {
   std::string setting;
   uint64_t messages = 0;
-  std::vector<std::string> domains;  // outbound: recipient domains; inbound: sender domains
-  std::vector<std::string> clients;  // inbound only: "host[ip]"
+  Rows<std::string> domains;  // outbound: recipient domains; inbound: sender domains
+  Rows<std::string> clients;  // inbound only: "host[ip]"
 };
 
 struct TimePoint {
@@ -139,15 +196,16 @@ struct InboundTotals {
 struct Report {
   Seen period;
   OutboundTotals outbound_totals;
-  std::vector<OutboundDomain> outbound;
+  Rows<OutboundDomain> outbound;
   InboundTotals inbound_totals;
-  std::vector<InboundSender> senders;
-  std::vector<InboundClient> clients;
+  Rows<InboundSender> senders;
+  Rows<InboundClient> clients;
   std::vector<WhatIf> what_if_outbound, what_if_inbound;
   std::string timeline_bucket;  // "hour" or "day"
   std::vector<TimePoint> timeline;
-  std::vector<Notification> notifications;
+  Rows<Notification> notifications;
   std::vector<std::string> warnings;  // about the input as a whole (TLS logging off...)
+  Folding folded;
 };
 
 enum class SortOrder { plaintext, messages, domain };

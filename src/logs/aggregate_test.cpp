@@ -25,17 +25,17 @@ Report run(std::string_view text, AggregateOptions options = {}) {
   return aggregator.finish();
 }
 
-const OutboundDomain& out(const Report& r, std::string_view domain) {
+OutboundDomain out(const Report& r, std::string_view domain) {
   for (const auto& d : r.outbound)
     if (d.domain == domain) return d;
   throw std::runtime_error("no outbound domain " + std::string(domain));
 }
-const InboundSender& sender(const Report& r, std::string_view domain) {
+InboundSender sender(const Report& r, std::string_view domain) {
   for (const auto& s : r.senders)
     if (s.domain == domain) return s;
   throw std::runtime_error("no sender domain " + std::string(domain));
 }
-const InboundClient& client(const Report& r, std::string_view ip) {
+InboundClient client(const Report& r, std::string_view ip) {
   for (const auto& c : r.clients)
     if (c.ip == ip) return c;
   throw std::runtime_error("no client " + std::string(ip));
@@ -214,7 +214,7 @@ TEST(LogsAggregate, InboundJoinsSessionClientAndSender) {
   EXPECT_EQ(r.inbound_totals.sessions, 4u);
   ASSERT_EQ(r.what_if_inbound.size(), 1u);
   EXPECT_EQ(r.what_if_inbound[0].messages, 1u);
-  EXPECT_EQ(r.what_if_inbound[0].domains, std::vector<std::string>{"p.example"});
+  EXPECT_EQ(r.what_if_inbound[0].domains.to_vector(), std::vector<std::string>{"p.example"});
   // plaintext-first order
   EXPECT_EQ(r.senders.front().domain, "p.example");
 }
@@ -238,7 +238,7 @@ TEST(LogsAggregate, WhatIfOutbound) {
   ASSERT_EQ(r.what_if_outbound.size(), 3u);
   EXPECT_EQ(r.what_if_outbound[0].setting, "smtp_tls_security_level = encrypt");
   EXPECT_EQ(r.what_if_outbound[0].messages, 1u);
-  EXPECT_EQ(r.what_if_outbound[0].domains, std::vector<std::string>{"d.example"});
+  EXPECT_EQ(r.what_if_outbound[0].domains.to_vector(), std::vector<std::string>{"d.example"});
   EXPECT_EQ(r.what_if_outbound[1].messages, 2u);  // verify: c (Untrusted) and d
   EXPECT_EQ(r.what_if_outbound[2].messages, 3u);  // secure: also b, whose MX is outside b.example
 }
@@ -333,4 +333,60 @@ TEST(LogsAggregate, ReportsEachAttemptForTlsReporting) {
   EXPECT_EQ(seen[1],
             "b.example mx.b.example fail tls=0 not_verified [Server certificate not verified] "
             "[server certificate verification failed for mx.b.example[192.0.2.2]:25: num=10:certificate has expired]");
+}
+
+// --max-peers 2: the first two domains and clients keep their rows, later
+// ones go to buckets per registered domain and per /24, past two buckets to "*".
+TEST(LogsAggregate, MaxPeersFoldsLaterPeersIntoBuckets) {
+  AggregateOptions options;
+  options.max_peers = 2;
+  std::string log;
+  int qid = 0;
+  for (std::string d :
+       {"a.example", "b.example", "x.first.example", "y.first.example", "z.second.example", "w.third.example"})
+    ++qid, log += sent(1, "AAAAA" + std::to_string(qid), "u@" + d, "mx." + d + "[192.0.2." + std::to_string(qid) + "]");
+  for (int i = 1; i <= 4; ++i)
+    log += "Nov 22 11:00:00 mx postfix/smtpd[" + std::to_string(40 + i) + "]: connect from c" + std::to_string(i) +
+           ".example[198.51." + std::to_string(100 + i / 3) + "." + std::to_string(i) + "]\n";
+  auto r = run(log, options);
+  EXPECT_EQ(out(r, "a.example").messages, 1u);
+  EXPECT_EQ(out(r, "*.first.example").messages, 2u);
+  EXPECT_EQ(out(r, "*.second.example").messages, 1u);
+  EXPECT_EQ(out(r, "*").messages, 1u);  // past two buckets
+  EXPECT_EQ(r.outbound_totals.messages, 6u);
+  EXPECT_EQ(r.outbound.size(), 5u);
+  EXPECT_EQ(r.folded.outbound_domains, 3u);  // *.first.example, *.second.example, *
+  EXPECT_EQ(r.folded.max_peers, 2u);
+  EXPECT_TRUE(r.folded.any());
+  EXPECT_EQ(client(r, "198.51.100.1").sessions, 1u);
+  EXPECT_EQ(client(r, "198.51.100.2").sessions, 1u);
+  EXPECT_EQ(client(r, "198.51.101.0/24").sessions, 2u);  // c3 and c4: one /24
+  EXPECT_EQ(client(r, "198.51.101.0/24").host, "*");
+  EXPECT_EQ(r.folded.clients, 1u);
+}
+
+TEST(LogsAggregate, UnderTheBoundNothingIsFolded) {
+  AggregateOptions options;
+  options.max_peers = 10;
+  auto r = run(std::string(tls_to_a) + sent(1, "AAAAA1", "x@a.example", "mx.a.example[192.0.2.1]"), options);
+  EXPECT_FALSE(r.folded.any());
+  EXPECT_EQ(r.folded.max_peers, 0u);
+  EXPECT_EQ(out(r, "a.example").protocols.at("TLSv1.3"), 1u);
+}
+
+// A row counts any number of protocols and ciphers, not only the two kept in place.
+TEST(LogsAggregate, ManyProtocolsForOneDomain) {
+  std::string log;
+  int n = 0;
+  for (std::string proto : {"TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "TLSv1.2"}) {
+    ++n;
+    log += "Nov 22 10:00:00 mx postfix/smtp[" + std::to_string(n) + "]: Verified TLS connection established to "
+           "mx.a.example[192.0.2.1]:25: " + proto + " with cipher C" + std::to_string(n % 4) + " (256/256 bits)\n" +
+           sent(n, "AAAAA" + std::to_string(n), "x@a.example", "mx.a.example[192.0.2.1]");
+  }
+  auto d = out(run(log), "a.example");
+  EXPECT_EQ(d.protocols, (NameCounts{{"TLSv1", 1}, {"TLSv1.1", 1}, {"TLSv1.2", 2}, {"TLSv1.3", 1}}));
+  EXPECT_EQ(d.ciphers, (NameCounts{{"C0", 1}, {"C1", 2}, {"C2", 1}, {"C3", 1}}));
+  EXPECT_EQ(d.peers.size(), 1u);
+  EXPECT_EQ(d.peers[0].messages, 5u);
 }

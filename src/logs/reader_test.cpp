@@ -77,6 +77,26 @@ TEST(LogsReader, SplitsLinesAcrossBlocks) {
   EXPECT_TRUE((*reader)->error().empty());
 }
 
+// The pure splitting alone, read in odd pieces: lines cross every boundary,
+// an overlong line is cut at max_line and the next line is whole.
+TEST(LogsReader, SplitsLinesReadInPieces) {
+  std::string data = "a\nbb\n" + std::string(LineReader::max_line + 100, 'x') + "\nnext\nlast";
+  MemoryReader reader(data, {1, 3, 0, 70000});
+  std::vector<std::string> lines;
+  std::vector<bool> truncated;
+  std::string_view line;
+  while (reader.next(line)) lines.emplace_back(line), truncated.push_back(reader.truncated());
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0], "a");
+  EXPECT_EQ(lines[1], "bb");
+  EXPECT_EQ(lines[2].size(), LineReader::max_line);
+  EXPECT_TRUE(truncated[2]);
+  EXPECT_EQ(lines[3], "next");
+  EXPECT_FALSE(truncated[3]);
+  EXPECT_EQ(lines[4], "last");
+  EXPECT_EQ(reader.position(), data.size());
+}
+
 TEST(LogsReader, ReadsGzipAndPlainTheSame) {
   TempDir dir;
   std::string data = read_file(edge / "outbound_syslog.log");

@@ -2,6 +2,8 @@
 // checked by hand in tests/fixtures/logs/real/EXPECTED.md (expected.json).
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -32,17 +34,17 @@ Analysis analyze_set(const json& set) {
   return analyze(files, options);
 }
 
-const OutboundDomain* outbound(const Report& r, const std::string& domain) {
+std::optional<OutboundDomain> outbound(const Report& r, const std::string& domain) {
   for (const auto& d : r.outbound)
-    if (d.domain == domain) return &d;
-  return nullptr;
+    if (d.domain == domain) return d;
+  return std::nullopt;
 }
 
 void check_outbound(const std::string& set_name, const Report& r, const json& expected) {
   uint64_t delivered = 0;
   for (const auto& [domain, e] : expected.items()) {
     SCOPED_TRACE(set_name + " outbound " + domain);
-    const OutboundDomain* d = outbound(r, domain);
+    auto d = outbound(r, domain);
     ASSERT_TRUE(d) << "domain missing";
     EXPECT_EQ(d->messages, n(e, "messages"));
     EXPECT_EQ(d->tls, n(e, "tls"));

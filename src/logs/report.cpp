@@ -112,15 +112,21 @@ json client(const InboundClient& c) {
   return j;
 }
 
+json names_json(const Rows<std::string>& names) {
+  json out = json::array();
+  for (const auto& name : names) out.push_back(name);
+  return out;
+}
+
 json what_if(const std::vector<WhatIf>& list, bool inbound) {
   json out = json::array();
   for (const auto& w : list) {
     json item = {{"setting", w.setting}, {"messages", w.messages}};
     if (inbound) {
-      item["clients"] = w.clients;
-      item["sender_domains"] = w.domains;
+      item["clients"] = names_json(w.clients);
+      item["sender_domains"] = names_json(w.domains);
     } else {
-      item["domains"] = w.domains;
+      item["domains"] = names_json(w.domains);
     }
     out.push_back(item);
   }
@@ -196,10 +202,53 @@ json timeline_json(const Report& r) {
   return j;
 }
 
+json folded_json(const Folding& f) {
+  return {{"max_peers", f.max_peers}, {"outbound_domains", f.outbound_domains}, {"outbound_peers", f.outbound_peers},
+          {"sender_domains", f.sender_domains}, {"clients", f.clients}};
+}
+
+// dump() of a json string, made UTF-8 first.
+std::string dump_string(std::string_view s) {
+  json j = std::string(s);
+  make_utf8(j);
+  return j.dump();
+}
+
+// Exactly what dump(what_if_json(r)) prints (keys sorted, compact), with the
+// lists of names streamed: they can hold every domain of the report.
+void write_what_if(std::ostream& out, const Report& r) {
+  auto names = [&out](const Rows<std::string>& list) {
+    out << '[';
+    bool first = true;
+    for (const auto& name : list) out << (first ? "" : ",") << dump_string(name), first = false;
+    out << ']';
+  };
+  auto items = [&](const std::vector<WhatIf>& list, bool inbound) {
+    out << '[';
+    for (size_t i = 0; i < list.size(); ++i) {
+      const auto& w = list[i];
+      out << (i ? ",{" : "{") << (inbound ? "\"clients\":" : "\"domains\":");
+      names(inbound ? w.clients : w.domains);
+      out << ",\"messages\":" << w.messages;
+      if (inbound) out << ",\"sender_domains\":", names(w.domains);
+      out << ",\"setting\":" << dump_string(w.setting) << '}';
+    }
+    out << ']';
+  };
+  out << "{\"inbound\":";
+  items(r.what_if_inbound, true);
+  out << ",\"outbound\":";
+  items(r.what_if_outbound, false);
+  out << '}';
+}
+
+json notification_json(const Notification& n) {
+  return {{"domain", n.domain}, {"direction", n.direction}, {"subject", n.subject}, {"text", n.text}};
+}
+
 json notifications_json(const Report& r) {
   json notes = json::array();
-  for (const auto& n : r.notifications)
-    notes.push_back({{"domain", n.domain}, {"direction", n.direction}, {"subject", n.subject}, {"text", n.text}});
+  for (const auto& n : r.notifications) notes.push_back(notification_json(n));
   return notes;
 }
 
@@ -224,6 +273,7 @@ json to_json(const Analysis& a) {
   out["timeline"] = timeline_json(r);
   out["notifications"] = notifications_json(r);
   out["warnings"] = r.warnings;
+  if (r.folded.any()) out["folded"] = folded_json(r.folded);
   make_utf8(out);
   return out;
 }
@@ -253,10 +303,16 @@ void write_json(const Analysis& a, std::ostream& out) {
   out << "  },\n  \"inbound\": {\n    \"totals\": " << dump(inbound_totals(r.inbound_totals)) << ",\n";
   rows("sender_domains", r.senders, sender, false);
   rows("clients", r.clients, client, true);
-  out << "  },\n  \"what_if\": " << dump(what_if_json(r)) << ",\n";
+  out << "  },\n  \"what_if\": ";
+  write_what_if(out, r);
+  out << ",\n";
   out << "  \"timeline\": " << dump(timeline_json(r)) << ",\n";
-  out << "  \"notifications\": " << dump(notifications_json(r)) << ",\n";
-  out << "  \"warnings\": " << dump(json(r.warnings)) << "\n}\n";
+  out << "  \"notifications\": [";  // what dump(notifications_json(r)) prints, one letter at a time
+  for (size_t i = 0; i < r.notifications.size(); ++i) out << (i ? "," : "") << dump(notification_json(r.notifications[i]));
+  out << "],\n";
+  out << "  \"warnings\": " << dump(json(r.warnings)) << (r.folded.any() ? ",\n" : "\n");
+  if (r.folded.any()) out << "  \"folded\": " << dump(folded_json(r.folded)) << "\n";
+  out << "}\n";
 }
 
 // ---- terminal table ----
@@ -285,6 +341,22 @@ std::string cell(std::string s, size_t width) {
 
 std::string rcell(const std::string& s, size_t width) {
   return (s.size() < width ? std::string(width - s.size(), ' ') : "") + s + " ";
+}
+
+// Why some rows are buckets ("*.example.com", "*[192.0.2.0/24]").
+std::string folded_text(const Folding& f) {
+  std::string text = "more than " + std::to_string(f.max_peers) + " distinct peers of a kind (--max-peers): the rest are "
+                     "counted in buckets per registered domain (*.example.com) or per /24 and /48 network "
+                     "(*[192.0.2.0/24]):";
+  auto part = [&](uint64_t n, const char* what) {
+    if (n) text += " " + std::to_string(n) + " " + what + ",";
+  };
+  part(f.outbound_domains, "recipient domain buckets");
+  part(f.outbound_peers, "MX host buckets");
+  part(f.sender_domains, "sender domain buckets");
+  part(f.clients, "client buckets");
+  text.back() = '.';
+  return text;
 }
 
 struct Painter {
@@ -351,7 +423,8 @@ void inbound_table(std::ostringstream& out, const Report& r, const Painter& pain
   out << "\n";
 }
 
-std::string domain_list(const std::vector<std::string>& v, size_t max = 8) {
+template <typename List>
+std::string domain_list(const List& v, size_t max = 8) {
   std::string s;
   for (size_t i = 0; i < v.size() && i < max; ++i) s += (i ? ", " : "") + printable(v[i], 80);
   if (v.size() > max) s += ", and " + std::to_string(v.size() - max) + " more";
@@ -386,6 +459,7 @@ std::string render_table(const Analysis& a, bool colour, size_t max_rows) {
     out << "  " << i.file << ": " << i.lines << " lines, " << i.postfix_lines << " from Postfix"
         << (i.failed ? paint(" (incomplete: see the errors above)", "31") : "") << "\n";
   for (const auto& w : r.warnings) out << paint("Warning: ", "33") << w << "\n";
+  if (r.folded.any()) out << paint("Note: ", "33") << folded_text(r.folded) << "\n";
   out << "\n";
   outbound_table(out, r, paint, max_rows);
   inbound_table(out, r, paint, max_rows);

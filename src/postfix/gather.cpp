@@ -75,7 +75,7 @@ std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps) {
 LogWhatIf what_if(const std::vector<logs::WhatIf>& entries, std::string_view setting) {
   LogWhatIf out;
   for (const auto& w : entries)
-    if (w.setting == setting) out = {true, w.messages, w.domains, w.clients};
+    if (w.setting == setting) out = {true, w.messages, w.domains.to_vector(), w.clients.to_vector()};
   return out;
 }
 
