@@ -82,8 +82,12 @@ class PostfixCommand {
 
  private:
   int audit();
+  int setup();
+  void add_setup(CLI::App& postfix);
 
   std::string config_dir_ = "/etc/postfix";
+  std::string cert_dir_, cert_file_, key_file_, domain_, resolv_conf_ = "/etc/resolv.conf";
+  bool dry_run_ = false, yes_ = false;
   std::vector<std::string> log_files_;
   std::string ca_file_;
   bool json_ = false;
