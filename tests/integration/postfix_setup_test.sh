@@ -195,10 +195,16 @@ sclient=$(openssl s_client -connect "$ADDR:25" -starttls smtp -CAfile "$C/root.p
     -verify_return_error </dev/null 2>&1)
 grep -q "Verify return code: 0 (ok)" <<<"$sclient" && pass "openssl s_client: STARTTLS verifies for $HOST" ||
     fail "openssl s_client: $(grep -E 'Verify|error' <<<"$sclient" | head -3)"
+# The audit of the configuration setup wrote: nothing it calls wrong.
+audit_out=$("$mxtls" postfix audit --config-dir "$ETC" --ca-file "$C/root.pem" 2>&1); audit_rc=$?
+printf '%s\n' "$audit_out" | sed 's/^/    | /'
+[[ $audit_rc == 0 ]] && pass "mxtls postfix audit after setup: exit 0, no error, no warning" ||
+    fail "mxtls postfix audit after setup: exit $audit_rc"
 configured=$(hashes)
 
 # -------------------------------------------------------- second run ----
 setup --cert-dir "$LIVE" --ca-file "$C/root.pem" --yes
+printf '%s\n' "$out" | sed 's/^/    | /'
 [[ $rc == 0 && $out == *"Nothing to change"* ]] && pass "second run: nothing to change, exit 0" ||
     fail "second run: exit $rc: $out"
 [[ $(hashes) == "$configured" && $(backups) == 2 ]] && pass "second run: no change, no new backup" ||
@@ -225,6 +231,7 @@ exec /usr/sbin/postfix "\$@"
 EOF
 chmod 755 "$DIR/bin/postfix"
 PATH=$DIR/bin:$PATH setup --cert-dir "$LIVE" --ca-file "$C/root.pem" --yes
+printf '%s\n' "$out" | grep -vE '^ {6}|^  main.cf|^  note' | sed 's/^/    | /'
 [[ $rc == 2 ]] && pass "failing postfix check: exit 2" || fail "failing postfix check: exit $rc: $out"
 grep -qF "deliberate failure" <<<"$out" && grep -qF "Rolled back" <<<"$out" &&
     pass "failing postfix check: says why, rolled back" || fail "failing postfix check: $out"
@@ -238,6 +245,7 @@ rm -f "$ETC"/*.mxtls-backup-*
 # passes, but smtpd cannot load the key and offers no STARTTLS after the
 # reload: setup must roll back and reload.
 setup --cert-dir "$C/weak" --ca-file "$C/root.pem" --yes
+printf '%s\n' "$out" | grep -vE '^ {6}|^  main.cf' | sed 's/^/    | /'
 if grep -q "STARTTLS at $ADDR:25: TLS" <<<"$out"; then
     fail "smtpd accepted a 512-bit key: the handshake rollback is not tested"
 else
