@@ -123,6 +123,8 @@ class PostfixCommand {
   int audit();
   void add_deploy_hook(CLI::App& postfix);
   int deploy_hook();
+  int setup();
+  void add_setup(CLI::App& postfix);
 
   std::string config_dir_ = "/etc/postfix";
   // deploy-hook (cli/postfix_deploy_hook.cpp)
@@ -134,6 +136,9 @@ class PostfixCommand {
   std::string postfix_program_ = "postfix";
   unsigned ttl_ = 3600;
   double timeout_seconds_ = 10;
+  // setup
+  std::string cert_dir_, cert_file_, key_file_, domain_, resolv_conf_ = "/etc/resolv.conf";
+  bool dry_run_ = false, yes_ = false;
   std::vector<std::string> log_files_;
   std::string ca_file_;
   bool json_ = false;

@@ -1,10 +1,18 @@
 // mxtls postfix audit: judge the operator's own Postfix TLS configuration.
+#include <unistd.h>
+
 #include <ctime>
 #include <iostream>
 
+#include "base/text.hpp"
+#include "check/report.hpp"
+#include "check/runner.hpp"
 #include "commands.hpp"
+#include "dns/dns.hpp"
+#include "net/https.hpp"
 #include "postfix/audit_report.hpp"
 #include "postfix/gather.hpp"
+#include "postfix/setup_apply.hpp"
 
 namespace mxtls::cli {
 namespace {
@@ -36,11 +44,81 @@ constexpr const char* audit_help =
     "  mxtls postfix audit --config-dir /etc/postfix-out --logs /var/log/mail.log /var/log/mail.log.1\n"
     "  mxtls postfix audit --json | jq '.findings[] | select(.severity == \"error\")'";
 
+constexpr const char* setup_help =
+    "\nConfigure this machine's Postfix for TLS the way 'mxtls postfix audit' calls right, prove it with a real\n"
+    "STARTTLS handshake, and undo everything if anything fails. In order:\n\n"
+    "  1. Reads the configuration through postconf -c DIR (a directory without main.cf, or one postconf\n"
+    "     refuses, is an error: exit 64) and the certificate: --cert-dir, a Let's Encrypt live/<name>/\n"
+    "     directory (privkey.pem, fullchain.pem; the live/ paths are written, so certbot renew needs no\n"
+    "     second setup), or --cert (the chain, leaf first) and --key. The files are judged by the audit's own\n"
+    "     certificate checks: a key that does not match, a truncated PEM, an incomplete chain, an expired\n"
+    "     certificate or a key readable by everyone stops setup before anything is touched (exit 64).\n"
+    "  2. Plans the settings: each parameter the audit finds wrong gets the value the audit's fix names.\n"
+    "     Server: smtpd_tls_chain_files (the key, then the full chain), smtpd_tls_security_level = may on\n"
+    "     port 25 (never encrypt there: RFC 3207 section 4; a submission service that inherited encrypt from\n"
+    "     main.cf keeps it through its own -o override), smtpd_tls_loglevel = 1,\n"
+    "     smtpd_tls_received_header = yes, no SSLv2/SSLv3 in smtpd_tls_protocols. Client:\n"
+    "     smtp_tls_security_level = may, or dane with smtp_dns_support_level = dnssec when every nameserver in\n"
+    "     /etc/resolv.conf is a loopback address and it sets the AD bit on the root zone's SOA (a validating\n"
+    "     resolver such as unbound); smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt when no CA is set;\n"
+    "     smtp_tls_loglevel = 1. Everything else in main.cf and master.cf is left alone; what the audit still\n"
+    "     finds and setup does not fix (DH parameters, policy maps...) is listed as a note.\n"
+    "  3. Shows the diff: one 'name: old -> new' line per parameter (postconf -n before and after), with the\n"
+    "     reason and its reference. With --dry-run it stops here. Without --yes it asks on a terminal; when\n"
+    "     stdin is not a terminal, --yes is required (exit 64 otherwise).\n"
+    "  4. Runs postfix check (it must pass before any change), backs up main.cf and master.cf beside them\n"
+    "     (main.cf.mxtls-backup-YYYYMMDDTHHMMSSZ; an existing backup is never overwritten), applies the plan\n"
+    "     with postconf -e and postconf -P, runs postfix check, reloads the instance when it is running, and\n"
+    "     makes a real STARTTLS handshake with its port 25 (the address of master.cf's ADDR:25 service, else\n"
+    "     inet_interfaces, else 127.0.0.1), printing protocol, cipher and certificate. With --domain it then\n"
+    "     runs 'mxtls check DOMAIN'. If postfix check, the reload, the handshake or that check fails, or the\n"
+    "     audit of the new configuration finds an error it did not find before, both files are restored from\n"
+    "     the backups and Postfix is reloaded: nothing is left half-applied.\n\n"
+    "A second run finds nothing to change and says so. The settings and why: docs/postfix-setup.md.\n\n"
+    "Exit status: 0 applied and proven, nothing to change, or a dry run; 2 failed and rolled back; 3 could not\n"
+    "run (postconf or postfix missing, postfix check failing before any change, a backup not written, or the\n"
+    "rollback itself failed: the message says how to restore by hand); 64 usage, bad certificate or key, not\n"
+    "a Postfix configuration directory, not confirmed.\n\n"
+    "Examples:\n"
+    "  mxtls postfix setup --cert-dir /etc/letsencrypt/live/mx.example.com --dry-run\n"
+    "  mxtls postfix setup --cert-dir /etc/letsencrypt/live/mx.example.com --domain example.com\n"
+    "  mxtls postfix setup --config-dir /etc/postfix-out --cert chain.pem --key key.pem --yes";
+
+bool ask_on_terminal() {
+  std::cout << "\nApply these changes? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+// `mxtls check DOMAIN` after setup: its report, or why setup broke it (an
+// error about STARTTLS, TLS or the certificate, which rolls setup back).
+Result<std::string> check_after_setup(const std::string& domain, const std::string& ca_file) {
+  std::chrono::seconds timeout(20);
+  check::ToolsFactory tools = [&]() -> Result<check::WorkerTools> {
+    auto resolver = dns::make_unbound_resolver({"", "", timeout});
+    if (!resolver) return resolver.error();
+    return check::WorkerTools{std::move(*resolver), https::make_curl_fetcher({ca_file, timeout}),
+                              check::make_network_prober({timeout, "mxtls.invalid", ca_file}, 25), {}};
+  };
+  std::optional<check::DomainReport> report;
+  auto ran = check::check_domains({domain}, 1, tools, [&](size_t, check::DomainReport&& r) { report = std::move(r); });
+  if (!ran) return permanent_error("mxtls check " + domain + " could not run: " + ran.error().message);
+  if (!report) return permanent_error("mxtls check " + domain + " gave no report");
+  std::vector<std::string> broken;
+  for (const auto& f : report->findings.all())
+    if (f.severity == Severity::error &&
+        (f.id.starts_with("starttls.") || f.id.starts_with("tls.") || f.id.starts_with("cert.")))
+      broken.push_back(f.id + " (" + f.what + ")");
+  if (!broken.empty()) return permanent_error("mxtls check " + domain + " finds: " + join(broken, ", "));
+  return "\nmxtls check " + domain + ":\n" + report::render_text(*report, false, false);
+}
+
 }  // namespace
 
 void PostfixCommand::add_to(CLI::App& app) {
   auto* postfix = app.add_subcommand(
-      "postfix", "This machine's own Postfix: mxtls postfix audit, mxtls postfix deploy-hook (certbot renewals)");
+      "postfix", "This machine's own Postfix: mxtls postfix audit, setup, deploy-hook (certbot renewals)");
   postfix->require_subcommand(1);
   auto* cmd = postfix->add_subcommand("audit", "Judge the TLS settings of the local Postfix, with postconf -e fixes");
   cmd->footer(audit_help);
@@ -56,6 +134,51 @@ void PostfixCommand::add_to(CLI::App& app) {
   cmd->add_flag("-v,--verbose", verbose_, "Also list what is right");
   cmd->callback([this] { exit_status_ = audit(); });
   add_deploy_hook(*postfix);
+  add_setup(*postfix);
+}
+
+void PostfixCommand::add_setup(CLI::App& postfix) {
+  auto* cmd = postfix.add_subcommand("setup", "Configure TLS in the local Postfix as the audit wants it, prove it, or roll back");
+  cmd->footer(setup_help);
+  auto* dir = cmd->add_option("--cert-dir", cert_dir_, "A Let's Encrypt live/<name>/ directory (privkey.pem, fullchain.pem)");
+  auto* cert = cmd->add_option("--cert", cert_file_, "The certificate with its intermediates, leaf first (PEM)");
+  auto* key = cmd->add_option("--key", key_file_, "Its private key (PEM)");
+  dir->excludes(cert)->excludes(key);
+  cert->needs(key), key->needs(cert);
+  cmd->add_option("--config-dir", config_dir_, "Postfix configuration directory (postconf -c)")->capture_default_str();
+  cmd->add_option("--domain", domain_, "After the handshake, run mxtls check on this domain (its MX is this server)");
+  cmd->add_option("--ca-file", ca_file_, "Also trust these CA certificates (PEM): a private CA")->check(CLI::ExistingFile);
+  cmd->add_option("--resolv-conf", resolv_conf_, "The resolver Postfix uses, judged for DANE (a chrooted smtp(8) reads "
+                  "/var/spool/postfix/etc/resolv.conf)")->capture_default_str();
+  cmd->add_flag("--dry-run", dry_run_, "Show the diff and change nothing");
+  cmd->add_flag("-y,--yes", yes_, "Apply without asking (required when stdin is not a terminal)");
+  cmd->callback([this] { exit_status_ = setup(); });
+}
+
+int PostfixCommand::setup() {
+  if (cert_dir_.empty() && cert_file_.empty()) {
+    std::cerr << "mxtls postfix setup: give --cert-dir DIR, or --cert FILE and --key FILE\n";
+    return postfix::setup_bad_input;
+  }
+  postfix::SetupOptions options;
+  options.config_dir = config_dir_;
+  options.cert_dir = cert_dir_, options.cert_file = cert_file_, options.key_file = key_file_;
+  options.ca_file = ca_file_;
+  options.dry_run = dry_run_;
+  options.resolv_conf = resolv_conf_;
+  options.now = std::time(nullptr);
+  if (!yes_ && !dry_run_) {
+    if (!isatty(STDIN_FILENO)) {
+      options.confirm = [] {
+        std::cerr << "mxtls postfix setup: stdin is not a terminal, so nobody can confirm: pass --yes to apply\n";
+        return false;
+      };
+    } else {
+      options.confirm = ask_on_terminal;
+    }
+  }
+  if (!domain_.empty()) options.post_check = [this] { return check_after_setup(domain_, ca_file_); };
+  return postfix::run_setup(options, std::cout, std::cerr);
 }
 
 int PostfixCommand::audit() {

@@ -102,6 +102,14 @@ std::string parameter(const AuditFacts& facts, std::string_view name);
 // The same for one master.cf service: its -o override first.
 std::string parameter(const AuditFacts& facts, const Service& service, std::string_view name);
 
+// An smtpd(8) service of master.cf (inet, or the "pass" service postscreen
+// hands connections to).
+bool is_smtpd(const Service& service);
+// An smtpd service that receives mail from the Internet on port 25: inet
+// smtpd on port 25, and with postscreen(8) on port 25 the "pass" smtpd it
+// hands connections to.
+bool on_port_25(const AuditFacts& facts, const Service& service);
+
 // The files the audit reads, by parameter (for the gathering): the server
 // certificate files in order, the DH file, the CA file and directory.
 std::vector<std::pair<std::string, std::string>> server_cert_files(const Parameters& main);

@@ -1,6 +1,7 @@
 // The client side (smtp) and the version gates of `mxtls postfix audit`.
 #include "base/text.hpp"
 #include "postfix/audit_judges.hpp"
+#include "postfix/recommended.hpp"
 
 namespace mxtls::postfix {
 namespace {
@@ -33,19 +34,20 @@ void judge_client_level(const AuditFacts& facts, Level level, Findings& f) {
           std::string("Every delivery requires TLS (smtp_tls_security_level = ") + std::string(to_string(level)) + ").",
           "Mail to domains whose servers do not offer STARTTLS (or offer a certificate this level refuses) is "
           "deferred, then bounced after maximal_queue_lifetime." + deferred_text(facts.outbound_encrypt),
-          postconf_line(level_param, "dane") + " and " + postconf_line("smtp_dns_support_level", "dnssec") +
+          postconf_line(level_param, recommended::dane_level) + " and " +
+              postconf_line("smtp_dns_support_level", recommended::dane_dns_support_level) +
               " (or 'may'), and require TLS per domain in smtp_tls_policy_maps (mxtls policy build)");
   } else if (level == Level::none) {
     f.add(Severity::warning, "smtp.no-tls", "main.cf", "Outgoing mail never uses TLS (smtp_tls_security_level is none).",
           "Every message goes out in plaintext, readable and changeable on the way.",
-          postconf_line(level_param, "may"));
+          postconf_line(level_param, recommended::client_level));
   }
   if ((level == Level::dane || level == Level::dane_only) && parameter(facts, "smtp_dns_support_level") != "dnssec")
     // postconf(5) smtp_dns_support_level: "dnssec" is required for DANE (RFC 7672 2.2).
     f.add(Severity::warning, "smtp.dane-without-dnssec", "main.cf",
           "smtp_tls_security_level is " + std::string(to_string(level)) + " but smtp_dns_support_level is not dnssec.",
           "Without DNSSEC lookups Postfix finds no TLSA records: DANE is silently off and TLS stays opportunistic.",
-          postconf_line("smtp_dns_support_level", "dnssec") + " (with a validating resolver, e.g. unbound)");
+          postconf_line("smtp_dns_support_level", recommended::dane_dns_support_level) + " (with a validating resolver, e.g. unbound)");
 }
 
 void judge_client_ca(const AuditFacts& facts, Level level, Findings& f) {
@@ -53,7 +55,7 @@ void judge_client_ca(const AuditFacts& facts, Level level, Findings& f) {
     if (!file.exists || !file.readable)
       f.add(Severity::warning, "smtp.ca-file-missing", file.path, file.parameter + " names " + file.path +
             ", which cannot be read.", "Postfix then trusts no CA.", postconf_line(file.parameter,
-            "/etc/ssl/certs/ca-certificates.crt"));
+            recommended::ca_bundle));
   if (level == Level::none || !parameter(facts, "smtp_tls_CAfile").empty() ||
       !parameter(facts, "smtp_tls_CApath").empty())
     return;
@@ -66,7 +68,7 @@ void judge_client_ca(const AuditFacts& facts, Level level, Findings& f) {
             (maps ? " Every 'verify' or 'secure' answer of smtp_tls_policy_maps (MTA-STS enforce) fails, and mail "
                     "to those domains is deferred."
                   : ""),
-        postconf_line("smtp_tls_CAfile", "/etc/ssl/certs/ca-certificates.crt") + " (Debian's CA bundle)");
+        postconf_line("smtp_tls_CAfile", recommended::ca_bundle) + " (Debian's CA bundle)");
 }
 
 void judge_policy_maps(const AuditFacts& facts, Findings& f) {
@@ -96,7 +98,7 @@ void judge_client(const AuditFacts& facts, Findings& f) {
                                             : "") +
               "The SMTP client refuses it and defers every delivery.",
           postconf_line(level_param, value.intended && *value.intended != Level::encrypt ? to_string(*value.intended)
-                                                                                         : "may"));
+                                                                                         : recommended::client_level));
   if (auto level = value.level ? value.level : value.intended) {
     judge_client_level(facts, *level, f);
     judge_client_ca(facts, *level, f);
@@ -104,11 +106,11 @@ void judge_client(const AuditFacts& facts, Findings& f) {
   if (facts.main.contains("smtp_tls_protocols") && enables_ssl(parameter(facts, "smtp_tls_protocols")))
     f.add(Severity::warning, "smtp.ssl-enabled", "main.cf",
           "smtp_tls_protocols = " + parameter(facts, "smtp_tls_protocols") + " leaves SSLv2/SSLv3 enabled.",
-          "RFC 7568 and RFC 6176 forbid them.", postconf_line("smtp_tls_protocols", ">=TLSv1"));
+          "RFC 7568 and RFC 6176 forbid them.", postconf_line("smtp_tls_protocols", recommended::protocols_without_ssl(facts.mail_version)));
   if (parameter(facts, "smtp_tls_loglevel") == "0")
     f.add(Severity::warning, "smtp.loglevel", "main.cf", "smtp_tls_loglevel is 0: outgoing TLS is not logged.",
           "Neither you nor mxtls logs can tell which deliveries used TLS, or prove a domain safe to require it for.",
-          postconf_line("smtp_tls_loglevel", "1"));
+          postconf_line("smtp_tls_loglevel", recommended::loglevel));
   for (const char* name : {"smtp_tls_cert_file", "smtp_tls_chain_files"})
     if (!parameter(facts, name).empty())
       // postconf(5) smtp_tls_cert_file: "Do not configure client certificates

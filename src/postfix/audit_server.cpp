@@ -3,6 +3,7 @@
 
 #include "base/text.hpp"
 #include "postfix/audit_judges.hpp"
+#include "postfix/recommended.hpp"
 
 namespace mxtls::postfix {
 namespace {
@@ -22,18 +23,6 @@ std::string set_line(const Service& service, std::string_view name, std::string_
     return "postconf -P '" + service.name + "/" + service.type + "/" + std::string(name) + "=" +
            std::string(value) + "'";
   return postconf_line(name, value);
-}
-
-bool is_smtpd(const Service& s) { return s.command == "smtpd" && (s.type == "inet" || s.type == "pass"); }
-
-// The smtpd services that receive mail from the Internet on port 25: inet
-// smtpd on port 25, and with postscreen(8) on port 25 the "pass" smtpd it
-// hands connections to.
-bool on_port_25(const AuditFacts& facts, const Service& s) {
-  if (s.type == "inet") return service_port(s) == 25;
-  for (const auto& other : facts.services)
-    if (other.command == "postscreen" && other.type == "inet" && service_port(other) == 25) return true;
-  return false;
 }
 
 // The level a service runs at, as smtpd(8) computes it: the legacy
@@ -66,7 +55,7 @@ void judge_port_25(const AuditFacts& facts, const Service& s, Findings& f) {
                                               "of the value. "
                                             : "") +
               "smtpd refuses to start (\"Invalid TLS level\"): every sender defers, then bounces.",
-          set_line(s, level_param, value.intended && *value.intended <= Level::may ? to_string(*value.intended) : "may"));
+          set_line(s, level_param, value.intended && *value.intended <= Level::may ? to_string(*value.intended) : recommended::port_25_level));
   }
   std::optional<Level> level = value.level ? value.level : value.intended;
   if (!level) return;
@@ -79,12 +68,12 @@ void judge_port_25(const AuditFacts& facts, const Service& s, Findings& f) {
           "RFC 3207 section 4: a publicly-referenced SMTP server MUST NOT require STARTTLS. Senders that do "
           "not offer TLS (or fail the handshake) get \"530 Must issue a STARTTLS command first\" and bounce or "
           "defer the mail." + refused_text(facts.inbound_encrypt),
-          set_line(s, level_param, "may") + " (keep encrypt on submission, 587/465, in master.cf)");
+          set_line(s, level_param, recommended::port_25_level) + " (keep encrypt on submission, 587/465, in master.cf)");
   } else if (*level == Level::none) {
     f.add(Severity::warning, "smtpd.no-starttls", subject_of(s), "Port 25 does not offer STARTTLS.",
           "Every sender delivers in plaintext; senders that require TLS for your domain (MTA-STS enforce, DANE, "
           "a local policy) defer the mail.",
-          set_line(s, level_param, "may"));
+          set_line(s, level_param, recommended::port_25_level));
   } else {
     f.add(Severity::ok, "smtpd.level", subject_of(s), "Port 25 offers STARTTLS without requiring it (may).");
   }
@@ -101,6 +90,15 @@ void judge_submission(const AuditFacts& facts, const Service& s, Findings& f) {
 
 }  // namespace
 
+bool is_smtpd(const Service& s) { return s.command == "smtpd" && (s.type == "inet" || s.type == "pass"); }
+
+bool on_port_25(const AuditFacts& facts, const Service& s) {
+  if (s.type == "inet") return service_port(s) == 25;
+  for (const auto& other : facts.services)
+    if (other.command == "postscreen" && other.type == "inet" && service_port(other) == 25) return true;
+  return false;
+}
+
 void judge_server(const AuditFacts& facts, const AuditSettings& settings, Findings& f) {
   for (const auto& s : facts.services) {
     if (!is_smtpd(s)) continue;
@@ -116,18 +114,18 @@ void judge_server(const AuditFacts& facts, const AuditSettings& settings, Findin
           "smtpd_tls_protocols = " + parameter(facts, "smtpd_tls_protocols") + " leaves SSLv2/SSLv3 enabled.",
           "RFC 7568 and RFC 6176 forbid them (POODLE, DROWN). TLS 1.0/1.1 still serve a few old senders that "
           "would otherwise deliver in plaintext; SSL buys nothing.",
-          postconf_line("smtpd_tls_protocols", ">=TLSv1"));
+          postconf_line("smtpd_tls_protocols", recommended::protocols_without_ssl(facts.mail_version)));
   if (parameter(facts, "smtpd_tls_loglevel") == "0")
     // postconf(5) smtpd_tls_loglevel: 0 disables logging of TLS activity.
     f.add(Severity::warning, "smtpd.loglevel", "main.cf", "smtpd_tls_loglevel is 0: TLS sessions are not logged.",
           "Neither you nor mxtls logs can tell which senders used TLS, with which protocol and cipher.",
-          postconf_line("smtpd_tls_loglevel", "1"));
+          postconf_line("smtpd_tls_loglevel", recommended::loglevel));
   if (parameter(facts, "smtpd_tls_received_header") != "yes")
     // postconf(5) smtpd_tls_received_header: protocol and cipher in the Received: header.
     f.add(Severity::info, "smtpd.received-header", "main.cf",
           "The Received: header does not record whether the message came over TLS.",
           "With it, each message shows its TLS protocol and cipher to the recipient.",
-          postconf_line("smtpd_tls_received_header", "yes"));
+          postconf_line("smtpd_tls_received_header", recommended::received_header));
 }
 
 }  // namespace mxtls::postfix

@@ -41,10 +41,10 @@ expect_explain "OK secure match=.sts-enforce.example servername=hostname [mta-st
 # Opt-in only, and the default thresholds (10 messages over 7 days) are not met.
 expect_explain "NOTFOUND  [none]" good.example
 expect_explain "NOTFOUND  [none]" --log-evidence "$report" good.example
-# A document that is not a report is refused, naming it.
+# A document that is not a report is refused, naming it: exit 64 (the caller's input), not 3 (TEMP).
 echo '{"schema_version": 1}' >"$work/bad.json"
 out=$("$mxtls" policy explain "${net[@]}" --log-evidence "$work/bad.json" good.example 2>&1); rc=$?
-[ $rc -eq 3 ] && grep -q "bad.json: not an \`mxtls logs --json\` report: no outbound.domains list" <<<"$out" ||
+[ $rc -eq 64 ] && grep -q "bad.json: not an \`mxtls logs --json\` report: no outbound.domains list" <<<"$out" ||
   fail "bad report: exit $rc: $out"
 
 # policy build --from-logs: the report's domains; its evidence only when asked for.

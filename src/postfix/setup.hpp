@@ -1,0 +1,62 @@
+// `mxtls postfix setup`, the pure part: which settings to change, and the
+// diff shown before they are applied. What is right is the audit's
+// (postfix/recommended.hpp, postfix/audit.hpp): setup changes a parameter
+// when the audit of the current configuration finds it wrong, to the value
+// the audit's fix names, and the unit tests prove that the audit of the
+// configuration setup predicts raises none of those findings again.
+// The I/O (postconf -e, backups, postfix check, reload, the STARTTLS probe)
+// is postfix/setup_apply.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "postfix/audit.hpp"
+
+namespace mxtls::postfix {
+
+struct SetupInputs {
+  // The server's key and full chain (leaf first), absolute paths, already
+  // checked (setup_apply.cpp read them the way the audit does).
+  std::string key_file, chain_file;
+  // The machine's resolver validates DNSSEC (setup_apply.cpp: loopback only,
+  // and it sets AD on a signed answer); why, or why not, in words.
+  bool validating_resolver = false;
+  std::string resolver_reason;
+  bool ca_bundle_exists = true;  // recommended::ca_bundle is there
+};
+
+struct SettingChange {
+  std::string service;  // "" for main.cf; "smtp/inet" for a master.cf -o override (postconf -P)
+  std::string name;
+  bool was_set = false;  // main.cf (or the service) set it; otherwise old_value is Postfix's default
+  std::string old_value, new_value;
+  std::string why;  // one sentence and its reference (postconf(5), RFC ...)
+};
+
+struct SetupPlan {
+  std::vector<SettingChange> changes;  // empty: the configuration is already what setup wants
+  std::vector<std::string> notes;      // decisions explained, things left alone
+};
+
+SetupPlan plan_setup(const AuditFacts& facts, const SetupInputs& inputs);
+
+// The facts as they will be after the plan is applied (main.cf parameters,
+// master.cf overrides); the server certificate is not touched here.
+AuditFacts predict(AuditFacts facts, const SetupPlan& plan);
+
+// The diff, one "name: old -> new" per change with its reason, then the notes.
+std::string plan_text(const SetupPlan& plan);
+
+// The arguments of `postconf -e` ("name = value" each) and of `postconf -P`
+// ("service/type/name=value" each) that apply the plan.
+std::vector<std::string> postconf_e_arguments(const SetupPlan& plan);
+std::vector<std::string> postconf_p_arguments(const SetupPlan& plan);
+
+// The audit's errors about the certificate and key setup is about to
+// configure (predicted facts with the new server_cert): setup refuses to
+// apply while there is one. Warnings (self-signed, a name that is not
+// myhostname) are returned too; the caller shows them.
+Findings certificate_findings(const AuditFacts& predicted);
+
+}  // namespace mxtls::postfix

@@ -1,0 +1,189 @@
+// The plan of `mxtls postfix setup`, from recorded facts: what it changes,
+// that the audit of the result raises none of what setup fixes, and that a
+// second plan is empty.
+#include "postfix/setup.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace mxtls::postfix {
+namespace {
+
+constexpr std::time_t now = 1800000000;
+
+ServerCertFacts good_cert() {
+  ServerCertFacts cert;
+  FileFacts key{"smtpd_tls_chain_files", "/le/privkey.pem", true, true, "", 0600, "root", "root", now, true};
+  FileFacts chain{"smtpd_tls_chain_files", "/le/fullchain.pem", true, true, "", 0644, "root", "root", now, false};
+  cert.files = {key, chain};
+  cert.chain = {{"CN=mx.example.test", "CN=Int", {"mx.example.test"}, now - 86400, now + 90 * 86400, "RSA", 2048,
+                 "sha256WithRSAEncryption", false},
+                {"CN=Int", "CN=Root", {}, now - 86400, now + 900 * 86400, "RSA", 2048, "sha256WithRSAEncryption", false}};
+  cert.key_found = cert.key_matches = cert.chain_complete = cert.trusted = true;
+  return cert;
+}
+
+// A fresh Debian Postfix: nothing about TLS in main.cf but the snakeoil pair.
+AuditFacts fresh() {
+  AuditFacts f;
+  f.config_dir = "/etc/postfix", f.mail_version = "3.7.11", f.myhostname = "mx.example.test", f.now = now;
+  f.main = {{"myhostname", "mx.example.test"}, {"mydestination", "mx.example.test, localhost"},
+            {"smtpd_relay_restrictions", "permit_mynetworks reject_unauth_destination"}};
+  f.services = {{"smtp", "inet", "smtpd", {}}, {"pickup", "unix", "pickup", {}}, {"smtp", "unix", "smtp", {}}};
+  return f;
+}
+
+SetupInputs inputs(bool validating = false) {
+  return {"/le/privkey.pem", "/le/fullchain.pem", validating,
+          validating ? "127.0.0.1 sets AD on the root's SOA" : "no nameserver on a loopback address", true};
+}
+
+// The facts after setup: the plan applied, and the new certificate read.
+AuditFacts after(const AuditFacts& facts, const SetupPlan& plan) {
+  AuditFacts predicted = predict(facts, plan);
+  predicted.server_cert = good_cert();
+  return predicted;
+}
+
+std::vector<std::string> problems(const AuditFacts& facts) {
+  std::vector<std::string> out;
+  Findings findings = audit(facts);
+  for (const auto& f : findings.all())
+    if (f.severity != Severity::ok) out.push_back(f.id);
+  return out;
+}
+
+std::string change(const SetupPlan& plan, const std::string& name, const std::string& service = "") {
+  for (const auto& c : plan.changes)
+    if (c.name == name && c.service == service) return c.new_value;
+  return "(none)";
+}
+
+TEST(PostfixSetup, AFreshPostfixGetsWhatTheAuditCallsRight) {
+  SetupPlan plan = plan_setup(fresh(), inputs());
+  EXPECT_EQ(change(plan, "smtpd_tls_chain_files"), "/le/privkey.pem, /le/fullchain.pem");
+  EXPECT_EQ(change(plan, "smtpd_tls_security_level"), "may");
+  EXPECT_EQ(change(plan, "smtpd_tls_loglevel"), "1");
+  EXPECT_EQ(change(plan, "smtpd_tls_received_header"), "yes");
+  EXPECT_EQ(change(plan, "smtp_tls_security_level"), "may");
+  EXPECT_EQ(change(plan, "smtp_tls_CAfile"), "/etc/ssl/certs/ca-certificates.crt");
+  EXPECT_EQ(change(plan, "smtp_tls_loglevel"), "1");
+  EXPECT_EQ(change(plan, "smtp_dns_support_level"), "(none)");  // no validating resolver
+  EXPECT_EQ(problems(after(fresh(), plan)), std::vector<std::string>{});
+}
+
+TEST(PostfixSetup, ASecondRunChangesNothing) {
+  for (bool validating : {false, true}) {
+    AuditFacts facts = fresh();
+    SetupPlan first = plan_setup(facts, inputs(validating));
+    AuditFacts applied = after(facts, first);
+    SetupPlan second = plan_setup(applied, inputs(validating));
+    EXPECT_TRUE(second.changes.empty()) << plan_text(second);
+  }
+}
+
+TEST(PostfixSetup, UnrelatedSettingsAreLeftAlone) {
+  SetupPlan plan = plan_setup(fresh(), inputs());
+  for (const auto& c : plan.changes) EXPECT_NE(c.name.find("tls"), std::string::npos) << c.name;
+  AuditFacts predicted = predict(fresh(), plan);
+  EXPECT_EQ(predicted.main.at("mydestination"), "mx.example.test, localhost");
+  EXPECT_EQ(predicted.main.at("smtpd_relay_restrictions"), "permit_mynetworks reject_unauth_destination");
+}
+
+TEST(PostfixSetup, NeverEncryptOnPort25AndSubmissionKeepsIt) {
+  // Seed 000: encrypt in main.cf, inherited by port 25 and by submission.
+  AuditFacts facts = fresh();
+  facts.main["smtpd_tls_security_level"] = "encrypt";
+  facts.services.push_back({"submission", "inet", "smtpd", {}});
+  SetupPlan plan = plan_setup(facts, inputs());
+  EXPECT_EQ(change(plan, "smtpd_tls_security_level"), "may");
+  EXPECT_EQ(change(plan, "smtpd_tls_security_level", "submission/inet"), "encrypt");
+  auto left = problems(after(facts, plan));
+  EXPECT_EQ(std::count(left.begin(), left.end(), "smtpd.encrypt-on-port-25"), 0);
+  EXPECT_EQ(postconf_p_arguments(plan), std::vector<std::string>{"submission/inet/smtpd_tls_security_level=encrypt"});
+}
+
+TEST(PostfixSetup, AMasterCfOverrideOnPort25IsFixedWhereItIs) {
+  AuditFacts facts = fresh();
+  facts.services[0].overrides["smtpd_tls_security_level"] = "encrypt";
+  SetupPlan plan = plan_setup(facts, inputs());
+  EXPECT_EQ(change(plan, "smtpd_tls_security_level", "smtp/inet"), "may");
+  EXPECT_EQ(change(plan, "smtpd_tls_security_level"), "(none)");  // main.cf is not what port 25 uses
+  EXPECT_TRUE(plan_setup(after(facts, plan), inputs()).changes.empty());
+}
+
+TEST(PostfixSetup, DaneOnlyWithAValidatingResolver) {
+  SetupPlan with = plan_setup(fresh(), inputs(true));
+  EXPECT_EQ(change(with, "smtp_tls_security_level"), "dane");
+  EXPECT_EQ(change(with, "smtp_dns_support_level"), "dnssec");
+  // dane without DNSSEC lookups is opportunistic anyway: without a
+  // validating resolver setup says so and writes may.
+  AuditFacts facts = fresh();
+  facts.main["smtp_tls_security_level"] = "dane";
+  SetupPlan without = plan_setup(facts, inputs(false));
+  EXPECT_EQ(change(without, "smtp_tls_security_level"), "may");
+  EXPECT_TRUE(std::any_of(without.notes.begin(), without.notes.end(),
+                          [](const std::string& n) { return n.starts_with("No DANE for outgoing mail"); }));
+}
+
+TEST(PostfixSetup, AGlobalEncryptClientLevelBecomesOpportunistic) {
+  AuditFacts facts = fresh();
+  facts.main["smtp_tls_security_level"] = "encrypt";
+  facts.main["smtp_tls_CAfile"] = "/etc/ssl/certs/ca-certificates.crt";
+  SetupPlan plan = plan_setup(facts, inputs());
+  EXPECT_EQ(change(plan, "smtp_tls_security_level"), "may");
+  EXPECT_EQ(change(plan, "smtp_tls_CAfile"), "(none)");
+}
+
+TEST(PostfixSetup, SslProtocolsAreRemovedTheAuditsWay) {
+  AuditFacts facts = fresh();
+  facts.main["smtpd_tls_protocols"] = "!SSLv2";
+  facts.mail_version = "3.5.0";
+  SetupPlan plan = plan_setup(facts, inputs());
+  EXPECT_EQ(change(plan, "smtpd_tls_protocols"), "!SSLv2, !SSLv3");  // >=TLSv1 needs 3.6
+  EXPECT_FALSE(enables_ssl(change(plan, "smtpd_tls_protocols")));
+}
+
+TEST(PostfixSetup, WhatSetupDoesNotFixIsNamed) {
+  AuditFacts facts = fresh();
+  facts.main["smtpd_tls_dh1024_param_file"] = "/etc/postfix/dh1024.pem";
+  facts.dh = DhFacts{{"smtpd_tls_dh1024_param_file", "/etc/postfix/dh1024.pem", true, true, "", 0644, "root", "root", now, false}, 1024};
+  SetupPlan plan = plan_setup(facts, inputs());
+  EXPECT_EQ(change(plan, "smtpd_tls_dh1024_param_file"), "(none)");
+  EXPECT_TRUE(std::any_of(plan.notes.begin(), plan.notes.end(),
+                          [](const std::string& n) { return n.find("smtpd.dh-weak") != std::string::npos; }));
+}
+
+TEST(PostfixSetup, OldPostfixGetsCertAndKeyFiles) {
+  AuditFacts facts = fresh();
+  facts.mail_version = "3.3.2";
+  SetupPlan plan = plan_setup(facts, inputs());
+  EXPECT_EQ(change(plan, "smtpd_tls_chain_files"), "(none)");
+  EXPECT_EQ(change(plan, "smtpd_tls_cert_file"), "/le/fullchain.pem");
+  EXPECT_EQ(change(plan, "smtpd_tls_key_file"), "/le/privkey.pem");
+}
+
+TEST(PostfixSetup, TheCertificateIsJudgedByTheAudit) {
+  AuditFacts facts = after(fresh(), plan_setup(fresh(), inputs()));
+  EXPECT_EQ(certificate_findings(facts).worst(), Severity::ok);
+  facts.server_cert->key_matches = false;
+  EXPECT_TRUE(certificate_findings(facts).has("smtpd.key-mismatch"));
+  facts.server_cert->key_matches = true, facts.server_cert->chain_complete = facts.server_cert->trusted = false;
+  EXPECT_TRUE(certificate_findings(facts).has("smtpd.chain-incomplete"));
+}
+
+TEST(PostfixSetup, TheDiffShowsOldAndNew) {
+  AuditFacts facts = fresh();
+  facts.main["smtpd_tls_loglevel"] = "0";
+  SetupPlan plan = plan_setup(facts, inputs());
+  std::string text = plan_text(plan);
+  EXPECT_NE(text.find("  main.cf  smtpd_tls_loglevel: '0' -> '1'\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  main.cf  smtp_tls_loglevel: (unset, default '0') -> '1'\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  main.cf  smtpd_tls_received_header: (unset, default 'no') -> 'yes'\n"), std::string::npos);
+  auto args = postconf_e_arguments(plan);
+  EXPECT_NE(std::find(args.begin(), args.end(), "smtpd_tls_loglevel = 1"), args.end());
+}
+
+}  // namespace
+}  // namespace mxtls::postfix
