@@ -108,6 +108,7 @@ class TlsrptCommand {
   std::string database_;
   std::vector<std::string> inputs_;
   bool json_ = false;
+  std::string html_file_;
   std::string since_;
   TlsrptGenerateOptions gen_;
   int exit_status_ = 0;

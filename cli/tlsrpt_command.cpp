@@ -9,6 +9,8 @@
 #include "base/text.hpp"
 #include "base/time.hpp"
 #include "commands.hpp"
+#include "base/files.hpp"
+#include "tlsrpt/html/overview_html.hpp"
 #include "tlsrpt/inputs.hpp"
 #include "tlsrpt/overview.hpp"
 #include "tlsrpt/store.hpp"
@@ -56,14 +58,16 @@ constexpr const char* read_help =
     "The report, per reporting organisation, per policy (sts, tlsa, no-policy-found; and its domain), per\n"
     "receiving MX host: sessions, failed sessions and their share, and for each failure type (RFC 8460 4.3):\n"
     "the sessions, the sending addresses, the sender's failure-reason-code, what it means for you and the fix\n"
-    "(the MX host and domain filled in). --json prints one document (schema: docs/tlsrpt-json.md). Reports the\n"
+    "(the MX host and domain filled in). --json prints one document (schema: docs/tlsrpt-json.md); --html FILE\n"
+    "also writes the same in one self-contained page, with the failure share per UTC day as a chart. Reports the\n"
     "sender got slightly wrong (a count left out, failure details that do not add up) are read and listed\n"
     "under \"Odd reports\".\n\n"
-    "Exit status: 0 all read, 1 some input (or stored row) could not be read or there is no database, 64 usage,\n"
-    "75 the database could not be opened.\n\n"
+    "Exit status: 0 all read, 1 some input (or stored row) could not be read or there is no database, 2 the\n"
+    "--html file could not be written, 64 usage, 75 the database could not be opened.\n\n"
     "Examples:\n"
     "  mxtls tlsrpt read\n"
     "  mxtls tlsrpt read --since 2026-11-01 --json > tlsrpt.json\n"
+    "  mxtls tlsrpt read --html /var/www/tlsrpt.html\n"
     "  mxtls tlsrpt read report.eml other.json.gz";
 
 // --since: a date (YYYY-MM-DD, midnight UTC) or an RFC 3339 date-time.
@@ -96,6 +100,7 @@ void TlsrptCommand::add_to(CLI::App& app) {
   auto* files = read->add_option("inputs", inputs_, "Read these inputs instead of the database");
   db->excludes(files);
   read->add_flag("--json", json_, "Print one JSON document (schema: docs/tlsrpt-json.md) instead of the text");
+  read->add_option("--html", html_file_, "Also write a self-contained HTML page to FILE (failure share per day as a chart)");
   read->add_option("--since", since_, "Only reports whose period ends on or after DATE (YYYY-MM-DD, UTC, or RFC 3339)");
   read->callback([this, read] { exit_status_ = this->read(*read); });
   add_generate(*cmd);
@@ -134,6 +139,47 @@ int TlsrptCommand::ingest() {
   return some_failed ? 1 : 0;
 }
 
+namespace {
+
+// The stored reports ending on or after since into reports; an exit status when the database cannot be read.
+std::optional<int> load_database(const std::string& path, int64_t since, std::vector<tlsrpt::Report>& reports,
+                                 bool& some_failed) {
+  std::error_code ec;
+  if (path != ":memory:" && !std::filesystem::exists(path, ec)) {  // reading creates no database
+    std::cerr << "mxtls tlsrpt read: no report database at " << path << " (mxtls tlsrpt ingest makes it)\n";
+    return 1;
+  }
+  auto store = tlsrpt::ReportStore::open(path);
+  auto loaded = store ? (*store)->load(since) : Result<tlsrpt::StoredReports>(store.error());
+  if (!loaded) {
+    std::cerr << "mxtls tlsrpt read: " << loaded.error().message << "\n";
+    return tempfail_status;
+  }
+  for (const auto& problem : loaded->problems) std::cerr << "mxtls tlsrpt read: " << problem << "\n";
+  some_failed = !loaded->problems.empty();
+  reports = std::move(loaded->reports);
+  return std::nullopt;
+}
+
+// The reports in the inputs ending on or after since, each once; true when some input could not be read.
+bool load_inputs(const std::vector<std::string>& inputs, int64_t since, std::vector<tlsrpt::Report>& reports) {
+  bool some_failed = false;
+  std::set<std::string> seen;  // organisation and report-id: the same rule as the database
+  for (const auto& input : inputs)
+    for (auto& item : tlsrpt::read_input(input)) {
+      if (!item.report) {
+        std::cerr << "mxtls tlsrpt read: " << printable(item.origin, 300) << ": " << item.report.error().message << "\n";
+        some_failed = true;
+      } else if (item.report->end >= since &&
+                 seen.insert(item.report->organization_name + '\n' + item.report->report_id).second) {
+        reports.push_back(std::move(*item.report));
+      }
+    }
+  return some_failed;
+}
+
+}  // namespace
+
 int TlsrptCommand::read(const CLI::App& cmd) {
   std::optional<int64_t> since;
   if (!since_.empty() && !(since = parse_since(since_))) {
@@ -145,34 +191,17 @@ int TlsrptCommand::read(const CLI::App& cmd) {
   bool some_failed = false;
   if (inputs_.empty() || cmd.count("--db")) {
     std::string path = database_.empty() ? tlsrpt::default_database : database_;
-    std::error_code ec;
-    if (path != ":memory:" && !std::filesystem::exists(path, ec)) {  // reading creates no database
-      std::cerr << "mxtls tlsrpt read: no report database at " << path << " (mxtls tlsrpt ingest makes it)\n";
-      return 1;
-    }
-    auto store = tlsrpt::ReportStore::open(path);
-    auto loaded = store ? (*store)->load(since.value_or(INT64_MIN)) : Result<tlsrpt::StoredReports>(store.error());
-    if (!loaded) {
-      std::cerr << "mxtls tlsrpt read: " << loaded.error().message << "\n";
-      return tempfail_status;
-    }
-    for (const auto& problem : loaded->problems) std::cerr << "mxtls tlsrpt read: " << problem << "\n";
-    some_failed = !loaded->problems.empty();
-    reports = std::move(loaded->reports);
+    if (auto status = load_database(path, since.value_or(INT64_MIN), reports, some_failed)) return *status;
   } else {
-    std::set<std::string> seen;  // organisation and report-id: the same rule as the database
-    for (const auto& input : inputs_)
-      for (auto& item : tlsrpt::read_input(input)) {
-        if (!item.report) {
-          std::cerr << "mxtls tlsrpt read: " << printable(item.origin, 300) << ": " << item.report.error().message << "\n";
-          some_failed = true;
-        } else if (item.report->end >= since.value_or(INT64_MIN) &&
-                   seen.insert(item.report->organization_name + '\n' + item.report->report_id).second) {
-          reports.push_back(std::move(*item.report));
-        }
-      }
+    some_failed = load_inputs(inputs_, since.value_or(INT64_MIN), reports);
   }
   auto overview = tlsrpt::build_overview(reports);
+  if (!html_file_.empty()) {
+    if (auto written = write_file_atomically(html_file_, tlsrpt::render_html(overview)); !written) {
+      std::cerr << "mxtls tlsrpt read: " << written.error().message << "\n";
+      return 2;
+    }
+  }
   std::cout << (json_ ? tlsrpt::render_json(overview) : tlsrpt::render_text(overview));
   return some_failed ? 1 : 0;
 }

@@ -25,3 +25,22 @@ function(mxtls_fuzz name source)
   target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   set_target_properties(fuzz_${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
 endfunction()
+
+# mxtls_embed_page(TARGET NAMESPACE): TARGET's folder holds page.html,
+# style.css and script.js; cmake/embed_page.cmake inlines them, with the CSP
+# hashes of the style and script, into page_assets.hpp in the build tree
+# (constants in NAMESPACE, included as "<folder>/page_assets.hpp"). Editing
+# any of them regenerates the header and rebuilds TARGET.
+function(mxtls_embed_page target namespace)
+  set(assets ${CMAKE_CURRENT_BINARY_DIR}/page_assets.hpp)
+  set(dir ${CMAKE_CURRENT_SOURCE_DIR})
+  add_custom_command(
+    OUTPUT ${assets}
+    COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${dir} -DOUTPUT=${assets} -DNAMESPACE=${namespace}
+      -P ${PROJECT_SOURCE_DIR}/cmake/embed_page.cmake
+    DEPENDS ${dir}/page.html ${dir}/style.css ${dir}/script.js ${PROJECT_SOURCE_DIR}/cmake/embed_page.cmake
+    COMMENT "Embedding the page, style and script of ${target}"
+    VERBATIM)
+  target_sources(${target} PRIVATE ${assets})
+  target_include_directories(${target} PRIVATE ${PROJECT_BINARY_DIR}/src)
+endfunction()

@@ -69,6 +69,32 @@ OrganisationRow organisation_row(const std::string& name, const OrganisationSum&
   return row;
 }
 
+int64_t utc_day(int64_t epoch) {
+  constexpr int64_t day = 86400;
+  int64_t days = epoch / day - (epoch % day < 0 ? 1 : 0);  // floor, also before 1970
+  return days * day;
+}
+
+std::vector<DayRow> day_rows(const std::vector<Report>& reports) {
+  std::map<int64_t, DayRow> days;
+  for (const auto& report : reports) {
+    auto& row = days[utc_day(report.start)];
+    row.successful_sessions += report.successful_sessions();
+    row.failed_sessions += report.failed_sessions();
+  }
+  std::vector<DayRow> rows;
+  for (auto& [day, row] : days) {
+    row.day = day;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+double share_of(uint64_t failed, uint64_t successful) {
+  uint64_t total = successful + failed;
+  return total ? static_cast<double>(failed) / static_cast<double>(total) : 0.0;
+}
+
 std::string percent(double share) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f%%", 100 * share);
@@ -102,10 +128,8 @@ void write_policy_text(const PolicyRow& p, std::string& out) {
 
 }  // namespace
 
-double PolicyRow::failure_share() const {
-  uint64_t total = successful_sessions + failed_sessions;
-  return total ? static_cast<double>(failed_sessions) / static_cast<double>(total) : 0.0;
-}
+double PolicyRow::failure_share() const { return share_of(failed_sessions, successful_sessions); }
+double DayRow::failure_share() const { return share_of(failed_sessions, successful_sessions); }
 
 Overview build_overview(const std::vector<Report>& reports) {
   Overview overview;
@@ -126,6 +150,7 @@ Overview build_overview(const std::vector<Report>& reports) {
                                   printable(report.organization_name, 100) + ": " + printable(warning, 300));
   }
   for (const auto& [name, sum] : organisations) overview.organisations.push_back(organisation_row(name, sum));
+  overview.days = day_rows(reports);
   return overview;
 }
 
@@ -173,7 +198,7 @@ nlohmann::json policy_json(const PolicyRow& p) {
 
 }  // namespace
 
-std::string render_json(const Overview& overview) {
+nlohmann::json overview_json(const Overview& overview) {
   auto organisations = nlohmann::json::array();
   for (const auto& org : overview.organisations) {
     auto policies = nlohmann::json::array();
@@ -181,10 +206,15 @@ std::string render_json(const Overview& overview) {
     organisations.push_back({{"name", org.name}, {"reports", org.reports}, {"start", format_rfc3339(org.start)},
                              {"end", format_rfc3339(org.end)}, {"policies", policies}});
   }
+  auto days = nlohmann::json::array();
+  for (const auto& d : overview.days)
+    days.push_back({{"date", date(d.day)}, {"successful_sessions", d.successful_sessions},
+                    {"failed_sessions", d.failed_sessions}, {"failure_share", d.failure_share()}});
   nlohmann::json doc = {{"reports", overview.reports},
                         {"successful_sessions", overview.successful_sessions},
                         {"failed_sessions", overview.failed_sessions},
                         {"organisations", organisations},
+                        {"days", days},
                         {"warnings", overview.warnings}};
   if (overview.reports) {
     doc["start"] = format_rfc3339(overview.start);
@@ -192,6 +222,11 @@ std::string render_json(const Overview& overview) {
   } else {
     doc["start"] = doc["end"] = nullptr;
   }
+  return doc;
+}
+
+std::string render_json(const Overview& overview) {
+  auto doc = overview_json(overview);
   // Reports carry senders' bytes: invalid UTF-8 is replaced, not thrown on.
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tlsrpt/explain.hpp"
 #include "tlsrpt/report.hpp"
 
@@ -43,16 +45,27 @@ struct OrganisationRow {
   std::vector<PolicyRow> policies;  // by type, then domain
 };
 
+// The sessions of one UTC day. A report's counts go to the UTC day its
+// date-range starts in: RFC 8460 4.1 has reports cover 24 hours, a UTC day by
+// default, so a day is one report period per sender.
+struct DayRow {
+  int64_t day = 0;  // midnight UTC, seconds since the epoch
+  uint64_t successful_sessions = 0, failed_sessions = 0;
+  double failure_share() const;
+};
+
 struct Overview {
   size_t reports = 0;
   int64_t start = 0, end = 0;  // earliest start and latest end of the reports
   uint64_t successful_sessions = 0, failed_sessions = 0;
   std::vector<OrganisationRow> organisations;  // by name
+  std::vector<DayRow> days;                    // by day, only days some report starts in
   std::vector<std::string> warnings;           // each report's, naming it
 };
 
 Overview build_overview(const std::vector<Report>& reports);
 std::string render_text(const Overview& overview);
-std::string render_json(const Overview& overview);  // one document and a newline
+nlohmann::json overview_json(const Overview& overview);  // the --json document
+std::string render_json(const Overview& overview);       // it dumped, and a newline
 
 }  // namespace mxtls::tlsrpt

@@ -120,3 +120,25 @@ TEST(TlsRptOverview, SendersBytesArePrintable) {
   EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
   EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
 }
+
+TEST(TlsRptOverview, SessionsPerUtcDay) {
+  // 2023-11-14T22:13:20Z and 2023-11-15T00:00:00Z: two days; a second sender on the first day adds to it.
+  std::vector<Report> reports = {
+      report("Microsoft", "m1", 1700000000, {sts(90, {failure("certificate-host-mismatch", "mx2.example.org", 10)})}),
+      report("Microsoft", "m2", 1700006400, {sts(50, {failure("starttls-not-supported", "mx3.example.org", 50)})}),
+      report("Google Inc.", "g1", 1699990000, {sts(100, {})}),
+  };
+  auto o = build_overview(reports);
+  ASSERT_EQ(o.days.size(), 2u);
+  EXPECT_EQ(o.days[0].day, 1699920000);  // 2023-11-14T00:00:00Z
+  EXPECT_EQ(o.days[0].successful_sessions, 190u);
+  EXPECT_EQ(o.days[0].failed_sessions, 10u);
+  EXPECT_DOUBLE_EQ(o.days[0].failure_share(), 10.0 / 200.0);
+  EXPECT_EQ(o.days[1].day, 1700006400);
+  EXPECT_DOUBLE_EQ(o.days[1].failure_share(), 0.5);
+  auto doc = nlohmann::json::parse(render_json(o));
+  ASSERT_EQ(doc["days"].size(), 2u);
+  EXPECT_EQ(doc["days"][0]["date"], "2023-11-14");
+  EXPECT_EQ(doc["days"][1]["failed_sessions"], 50);
+  EXPECT_TRUE(build_overview({}).days.empty());
+}

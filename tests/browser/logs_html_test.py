@@ -400,8 +400,10 @@ def chromium_command():
     return None
 
 
-def run_chromium(browser, profile, url, extra, timeout=90):
-    # Root needs --no-sandbox; a fresh profile keeps runs independent.
+def run_chromium(browser, profile, url, extra, timeout=90, stderr_lines=None):
+    # Root needs --no-sandbox; a fresh profile keeps runs independent. The
+    # browser's stderr goes into stderr_lines when given (tlsrpt_html_test.py
+    # reads the page's console messages there).
     cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
            "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-sync",
            "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage",
@@ -411,6 +413,8 @@ def run_chromium(browser, profile, url, extra, timeout=90):
     if result.returncode != 0:
         sys.stderr.write(result.stderr.decode(errors="replace")[-4000:])
         raise RuntimeError(f"chromium exited with {result.returncode}")
+    if stderr_lines is not None:
+        stderr_lines.extend(result.stderr.decode(errors="replace").splitlines())
     return result.stdout.decode("utf-8")
 
 

@@ -2,8 +2,8 @@
 
 #include "logs/html/page_assets.hpp"  // generated from page.html, style.css, script.js
 
+#include "base/html.hpp"
 #include "base/time.hpp"
-#include "base/utf8.hpp"
 
 #include <algorithm>
 #include <array>
@@ -88,59 +88,18 @@ const json& list(const json& j, std::string_view key) {
 
 // ---------------------------------------------------------------- escaping
 
-// Escapes for HTML text and double- or single-quoted attribute values. Invalid
-// UTF-8 and control characters (other than tab and newline) become U+FFFD, so
-// nothing from a log can change the page's structure or encoding.
-std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  static constexpr std::string_view replacement = "\xEF\xBF\xBD";
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        case '\t':
-        case '\n': out += static_cast<char>(c); break;
-        default:
-          if (c < 0x20 || c == 0x7f) out += replacement;
-          else out += static_cast<char>(c);
-      }
-      ++i;
-      continue;
-    }
-    // RFC 3629 sequences only; C1 controls (U+0080..U+009F) like C0 ones.
-    size_t len = utf8_sequence_length(s, i);
-    bool ok = len != 0 && !(len == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0);
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out += replacement;
-      ++i;
-    }
-  }
-  return out;
-}
+// Text and attribute values (base/html: invalid UTF-8 and controls become U+FFFD).
+std::string esc(std::string_view s) { return html_escape(s); }
+
+using html::Attribute;
+using html::Column;
+using html::element;
+using html::grouped;
+using html::open_tag;
+using html::section_open;
+using html::table_head;
 
 // ---------------------------------------------------------------- numbers
-
-std::string grouped(long long n) {
-  bool negative = n < 0;
-  unsigned long long u = negative ? 0ULL - static_cast<unsigned long long>(n) : static_cast<unsigned long long>(n);
-  std::string digits = std::to_string(u);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return negative ? "-" + out : out;
-}
 
 // Encrypted share in tenths of a percent, rounded down so that a share is
 // never overstated: 100.0 only when every message was encrypted.
@@ -225,45 +184,8 @@ std::string time_element(const std::string& raw, std::string_view id = {}) {
 
 // ---------------------------------------------------------------- markup
 
-// One attribute of a tag; open_tag escapes its value.
-struct Attribute {
-  std::string_view name;
-  std::string value;
-};
-
-// <tag name="value" ...> with every value escaped.
-std::string open_tag(std::string_view tag, const std::vector<Attribute>& attributes) {
-  std::string out = "<" + std::string(tag);
-  for (const auto& a : attributes) out += " " + std::string(a.name) + "=\"" + esc(a.value) + "\"";
-  return out + ">";
-}
-
-// <tag ...>inner</tag>. inner is markup: text from the report must go through esc first.
-std::string element(std::string_view tag, const std::vector<Attribute>& attributes, std::string_view inner) {
-  return open_tag(tag, attributes) + std::string(inner) + "</" + std::string(tag) + ">";
-}
-
-// <section aria-labelledby="KEY-heading"><h2 id="KEY-heading">heading</h2>
-std::string section_open(std::string_view key, std::string_view heading) {
-  std::string id = std::string(key) + "-heading";
-  return open_tag("section", {{"aria-labelledby", id}}) + "\n" + element("h2", {{"id", id}}, heading) + "\n";
-}
-
 // A section's text when the report has nothing for it.
 std::string empty_note(std::string_view sentence) { return "<p class=\"empty\">" + std::string(sentence) + "</p>\n"; }
-
-struct Column {
-  std::string_view label;
-  bool numeric = false;
-};
-
-// <thead> with one column header per column, then the opening <tbody>.
-std::string table_head(std::initializer_list<Column> columns) {
-  std::string out = "<thead><tr>";
-  for (const auto& c : columns)
-    out += (c.numeric ? "<th scope=\"col\" class=\"num\">" : "<th scope=\"col\">") + std::string(c.label) + "</th>";
-  return out + "</tr></thead>\n<tbody>\n";
-}
 
 // <table id=... class="sortable"> with its caption (markup); script.js adds the sorting.
 std::string sortable_table_open(std::string_view id, std::string_view caption) {
