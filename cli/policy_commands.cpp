@@ -137,6 +137,39 @@ policy::ServiceSettings PolicySources::service_settings(const policy::LocalRules
   return settings;
 }
 
+// serve --help after the rules list: caching, fairness, root, Postfix lines,
+// the configuration file, signals.
+constexpr const char* serve_help_details =
+    "MTA-STS policies are cached in --cache (SQLite or Redis) and kept until their max_age ends, even if a refresh fails.\n"
+    "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n"
+    "The workers are shared in turn between clients (a TCP peer address, or a Unix socket peer user), at most\n"
+    "half of them on one client's lookups while another waits, 256 queued per client; lookups whose client\n"
+    "left or timed out are dropped unstarted. So a flood from elsewhere cannot starve Postfix: give Postfix\n"
+    "the Unix socket if local users could flood 127.0.0.1.\n"
+    "Started as root, serve needs --user NAME (it binds, opens the cache, then switches for good) or --allow-root.\n\n"
+    "Postfix main.cf:\n"
+    "  smtp_tls_policy_maps = socketmap:inet:127.0.0.1:8461:tls\n"
+    "  # or, with --unix /var/spool/postfix/private/mxtls:\n"
+    "  smtp_tls_policy_maps = socketmap:unix:private/mxtls:tls\n\n"
+    "Configuration file (--config): any long option as \"option = value\", then optional sections:\n"
+    "  listen = 127.0.0.1:8461\n"
+    "  cache = /var/lib/mxtls/policy-cache.sqlite\n"
+    "  [map tls]            # socketmap:inet:127.0.0.1:8461:tls\n"
+    "  dane-level = dane-only\n"
+    "  [map lenient]\n"
+    "  dane-level = dane\n"
+    "  tlsrpt-attributes = no\n"
+    "  [rules]              # as in a --rules file\n"
+    "  partner.example  secure match=.partner.example\n"
+    "  bigcorp.example  @microsoft\n"
+    "A bad line refuses the whole file, naming the line.\n\n"
+    "Signals: SIGHUP re-reads the --config maps and rules, --preload, --rules and --log-evidence, and forgets cached\n"
+    "decisions (if anything cannot be read, the old configuration stays); other settings need a restart.\n"
+    "SIGTERM stops.\n"
+    "Logs one line per decision on stderr (--quiet: none).\n\n"
+    "Example:\n"
+    "  mxtls serve --listen 127.0.0.1:8461 --map tls --map lenient=dane --rules /etc/mxtls/rules";
+
 void ServeCommand::add_to(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "Answer Postfix smtp_tls_policy_maps lookups (socketmap daemon)");
   cmd->footer(
@@ -144,35 +177,7 @@ void ServeCommand::add_to(CLI::App& app) {
           "\nA socketmap daemon for Postfix's smtp_tls_policy_maps. For each next-hop domain Postfix asks about, it\n"
           "answers the strongest TLS policy the domain has published or earned: the first of these rules that\n"
           "applies decides (`mxtls policy explain` names it):") +
-      "MTA-STS policies are cached in --cache (SQLite or Redis) and kept until their max_age ends, even if a refresh fails.\n"
-      "A lookup that needs network work longer than --lookup-timeout answers TEMP (Postfix retries later).\n"
-      "The workers are shared in turn between clients (a TCP peer address, or a Unix socket peer user), at most\n"
-      "half of them on one client's lookups while another waits, 256 queued per client; lookups whose client\n"
-      "left or timed out are dropped unstarted. So a flood from elsewhere cannot starve Postfix: give Postfix\n"
-      "the Unix socket if local users could flood 127.0.0.1.\n"
-      "Started as root, serve needs --user NAME (it binds, opens the cache, then switches for good) or --allow-root.\n\n"
-      "Postfix main.cf:\n"
-      "  smtp_tls_policy_maps = socketmap:inet:127.0.0.1:8461:tls\n"
-      "  # or, with --unix /var/spool/postfix/private/mxtls:\n"
-      "  smtp_tls_policy_maps = socketmap:unix:private/mxtls:tls\n\n"
-      "Configuration file (--config): any long option as \"option = value\", then optional sections:\n"
-      "  listen = 127.0.0.1:8461\n"
-      "  cache = /var/lib/mxtls/policy-cache.sqlite\n"
-      "  [map tls]            # socketmap:inet:127.0.0.1:8461:tls\n"
-      "  dane-level = dane-only\n"
-      "  [map lenient]\n"
-      "  dane-level = dane\n"
-      "  tlsrpt-attributes = no\n"
-      "  [rules]              # as in a --rules file\n"
-      "  partner.example  secure match=.partner.example\n"
-      "  bigcorp.example  @microsoft\n"
-      "A bad line refuses the whole file, naming the line.\n\n"
-      "Signals: SIGHUP re-reads the --config maps and rules, --preload, --rules and --log-evidence, and forgets cached\n"
-      "decisions (if anything cannot be read, the old configuration stays); other settings need a restart.\n"
-      "SIGTERM stops.\n"
-      "Logs one line per decision on stderr (--quiet: none).\n\n"
-      "Example:\n"
-      "  mxtls serve --listen 127.0.0.1:8461 --map tls --map lenient=dane --rules /etc/mxtls/rules");
+      serve_help_details);
   cmd_ = cmd;
   sources_.add_to(*cmd);
   cmd->add_option("--listen", listen_, "TCP address:port (\"none\" for no TCP)")->capture_default_str();
