@@ -3,6 +3,12 @@
 
   serve_attack.py flood PORT SECONDS   2,000 flooders + a good client on 127.0.0.2
   serve_attack.py burst PORT COUNT     COUNT connections, then one query timed
+  serve_attack.py combined PORT SECONDS METRICS_PORT EXPECTED
+                                       the flood plus 3,000 metrics connections
+                                       and 150 tricklers (one byte every 2 s);
+                                       the good client's answers compared with
+                                       EXPECTED (name<TAB>answer, from an
+                                       unloaded serve)
 """
 import random, resource, selectors, socket, sys, threading, time
 
@@ -138,6 +144,85 @@ def flood(port, seconds):
         time.monotonic() - t0, len(after) - 1))
 
 
+def hold_metrics(metrics_port, count):
+    held = []
+    for _ in range(count):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(("127.0.0.1", metrics_port))
+        held.append(s)
+    return held
+
+
+def trickler(port, stop, count):
+    request = netstring(b"tls trickle.example")
+    socks = []
+    for _ in range(count):
+        s = socket.socket()
+        s.settimeout(5)
+        try:
+            s.connect(("127.0.0.1", port))
+            socks.append(s)
+        except OSError:
+            s.close()
+    sent = 0
+    while not stop.is_set() and sent < len(request):
+        for s in socks:
+            try:
+                s.send(request[sent:sent + 1])
+            except OSError:
+                pass
+        sent += 1
+        stop.wait(2)
+    for s in socks:
+        s.close()
+
+
+def good_client(port, seconds, tag):
+    kept = connect(port)
+    cached, uncached = [], []
+    t_end = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < t_end:
+        for _ in range(10):
+            cached.append((CACHED[i % 2],) + ask_on(kept, CACHED[i % 2]))
+            i += 1
+        name = DEMO_UNCACHED[(i // 10) % len(DEMO_UNCACHED)]
+        uncached.append((name,) + ask(port, name))
+        time.sleep(0.1)
+    return cached, uncached
+
+
+def combined(port, seconds, metrics_port, expected_file):
+    resource.setrlimit(resource.RLIMIT_NOFILE, (16384, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    expected = dict(line.rstrip("\n").split("\t", 1) for line in open(expected_file) if "\t" in line)
+    tag = b"%x" % random.getrandbits(32)
+    kept = connect(port)
+    for d in CACHED:
+        ask_on(kept, d)
+    kept.close()
+    held = hold_metrics(metrics_port, 3000)
+    stop, counts = threading.Event(), {}
+    threads = [threading.Thread(target=flooder, args=(port, stop, tag, counts)),
+               threading.Thread(target=trickler, args=(port, stop, 150))]
+    for t in threads:
+        t.start()
+    time.sleep(1)
+    cached, uncached = good_client(port, seconds, tag)
+    stop.set()
+    for t in threads:
+        t.join()
+    for s in held:
+        s.close()
+    print("combined: 2,000 flooders, 3,000 metrics connections, 150 tricklers")
+    print("flooder answers:", dict(sorted(counts.items())))
+    summary("good cached (kept)", [(a, ms) for _, a, ms in cached])
+    summary("good uncached", [(a, ms) for _, a, ms in uncached])
+    differ = [(n, a) for n, a, _ in cached + uncached if n in expected and a != expected[n]]
+    print("answers that differ from the unloaded serve: %d of %d%s" % (
+        len(differ), len(cached) + len(uncached), (" e.g. %s" % differ[:3]) if differ else ""))
+
+
 def burst(port, count):
     resource.setrlimit(resource.RLIMIT_NOFILE, (count + 1000, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
     ask(port, "dane.example")
@@ -160,4 +245,7 @@ def burst(port, count):
 
 if __name__ == "__main__":
     mode, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    flood(port, n) if mode == "flood" else burst(port, n)
+    if mode == "combined":
+        combined(port, n, int(sys.argv[4]), sys.argv[5])
+    else:
+        flood(port, n) if mode == "flood" else burst(port, n)
