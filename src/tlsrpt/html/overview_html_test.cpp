@@ -5,13 +5,14 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "support/page_checks.hpp"
 
 using namespace mxtls;
 using namespace mxtls::tlsrpt;
@@ -25,23 +26,8 @@ std::string read_text(const std::filesystem::path& path) {
   return text.str();
 }
 
-std::string between(const std::string& html, const std::string& open, const std::string& close) {
-  size_t start = html.find(open);
-  if (start == std::string::npos) return {};
-  start += open.size();
-  size_t stop = html.find(close, start);
-  return stop == std::string::npos ? std::string() : html.substr(start, stop - start);
-}
-
-std::string sha256_source(const std::string& content) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(content.data(), content.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string b64(((length + 2) / 3) * 4 + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), digest, static_cast<int>(length));
-  b64.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  return "'sha256-" + b64 + "'";
-}
+using mxtls::test_support::between;
+using mxtls::test_support::sha256_source;
 
 FailureDetail failure(std::string type, std::string mx, uint64_t count, std::string reason = {}) {
   FailureDetail f;
