@@ -16,32 +16,17 @@ using Tlsa = policy::DaneEvidence::Tlsa;
 
 // ---- The published evidence, as policy/evidence.cpp gathers it for serve.
 
-// One MX host's TLSA RRset (same classes as policy::tlsa_state): a failed or
-// bogus lookup poisons the domain, insecure records are no records.
+// One MX host's TLSA RRset, classified as serve classifies it.
 Tlsa tlsa_state(const MxReport& mx) {
-  if (mx.tlsa_error || mx.tlsa_security == dns::Security::bogus) return Tlsa::lookup_failed;
-  if (mx.tlsa_security != dns::Security::secure) return Tlsa::none;
-  if (mx.dane_usable()) return Tlsa::usable;
-  return mx.tlsa.empty() && mx.tlsa_malformed.empty() ? Tlsa::none : Tlsa::unusable;
+  return policy::classify_tlsa({.failed = mx.tlsa_error || mx.tlsa_security == dns::Security::bogus,
+                                .secure = mx.tlsa_security == dns::Security::secure,
+                                .records = mx.tlsa.size() + mx.tlsa_malformed.size(),
+                                .any_usable = mx.dane_usable()});
 }
 
 void add_tlsa_evidence(const MxReport& mx, policy::DaneEvidence& dane) {
-  switch (tlsa_state(mx)) {
-    case Tlsa::lookup_failed:
-      dane.tlsa = Tlsa::lookup_failed;
-      dane.detail = mx.tlsa_error ? mx.tlsa_error->message : "TLSA for " + mx.host + " is DNSSEC-bogus";
-      return;
-    case Tlsa::usable:
-      dane.mx_with_tlsa.push_back(mx.host);
-      dane.tlsa = Tlsa::usable;
-      return;
-    case Tlsa::unusable:
-      dane.mx_with_unusable_tlsa.push_back(mx.host);
-      dane.mx_without_tlsa.push_back(mx.host);
-      if (dane.tlsa == Tlsa::none) dane.tlsa = Tlsa::unusable;
-      return;
-    default: dane.mx_without_tlsa.push_back(mx.host);
-  }
+  add_mx_tlsa(dane, mx.host, tlsa_state(mx),
+              mx.tlsa_error ? mx.tlsa_error->message : "TLSA for " + mx.host + " is DNSSEC-bogus");
 }
 
 policy::DaneEvidence dane_evidence(const DomainFacts& r) {

@@ -161,6 +161,34 @@ constexpr Rule rules_table[] = {
 
 }  // namespace
 
+DaneEvidence::Tlsa classify_tlsa(const TlsaLookup& lookup) {
+  using Tlsa = DaneEvidence::Tlsa;
+  if (lookup.failed) return Tlsa::lookup_failed;
+  if (!lookup.secure || lookup.records == 0) return Tlsa::none;
+  return lookup.any_usable ? Tlsa::usable : Tlsa::unusable;
+}
+
+void add_mx_tlsa(DaneEvidence& dane, const std::string& host, DaneEvidence::Tlsa state,
+                 const std::string& failure_detail) {
+  using Tlsa = DaneEvidence::Tlsa;
+  switch (state) {
+    case Tlsa::lookup_failed:
+      dane.tlsa = Tlsa::lookup_failed;
+      dane.detail = failure_detail;
+      return;
+    case Tlsa::usable:
+      dane.mx_with_tlsa.push_back(host);
+      dane.tlsa = Tlsa::usable;
+      return;
+    case Tlsa::unusable:
+      dane.mx_with_unusable_tlsa.push_back(host);
+      dane.mx_without_tlsa.push_back(host);
+      if (dane.tlsa == Tlsa::none) dane.tlsa = Tlsa::unusable;
+      return;
+    default: dane.mx_without_tlsa.push_back(host);
+  }
+}
+
 const char* to_string(Answer answer) {
   switch (answer) {
     case Answer::ok: return "OK";

@@ -49,6 +49,27 @@ struct DaneEvidence {
   std::string detail;                        // e.g. the SERVFAIL text
 };
 
+// One MX host's TLSA lookup reduced to what the rules need, for both
+// `serve` (gather_dane) and `check` (its published evidence): one
+// classification, so the two cannot drift.
+struct TlsaLookup {
+  bool failed = false;   // the lookup failed (SERVFAIL, timeout) or was DNSSEC-bogus
+  bool secure = false;   // the RRset validated (AD)
+  size_t records = 0;    // records in it, malformed ones included
+  bool any_usable = false;  // at least one parses and is usable for SMTP
+};
+
+// RFC 7672 2.2: a failed or bogus lookup poisons the domain (lookup_failed);
+// insecure records are no records (none); secure records of which none is
+// usable still make TLS mandatory (unusable).
+DaneEvidence::Tlsa classify_tlsa(const TlsaLookup& lookup);
+
+// Adds one MX host, classified, to the domain's evidence. On lookup_failed
+// the domain's state becomes lookup_failed with `failure_detail`; the caller
+// stops there (one poisoned host decides the domain).
+void add_mx_tlsa(DaneEvidence& dane, const std::string& host, DaneEvidence::Tlsa state,
+                 const std::string& failure_detail);
+
 struct StsEvidence {
   std::optional<sts::Policy> policy;  // a valid policy (fresh or from the cache), any mode
   std::string id;                     // its TXT id, for the reason

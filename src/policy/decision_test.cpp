@@ -461,3 +461,31 @@ TEST(PolicyRuleDaneFromDns, TlsaFailureOfAnyMxAnswersTemp) {
   w.resolver.failures["_25._tcp.mx2.example.com"] = temporary_error("DNS lookup timed out");
   EXPECT_EQ(w.decision().answer, Answer::temp);
 }
+
+// classify_tlsa is the one classification serve's gather_dane and check's
+// published evidence share (RFC 7672 2.2).
+TEST(ClassifyTlsa, FailedOrBogusPoisonsInsecureIsNoneSecureDecides) {
+  using Tlsa = DaneEvidence::Tlsa;
+  EXPECT_EQ(classify_tlsa({.failed = true, .secure = true, .records = 1, .any_usable = true}), Tlsa::lookup_failed);
+  EXPECT_EQ(classify_tlsa({.failed = false, .secure = false, .records = 2, .any_usable = true}), Tlsa::none);
+  EXPECT_EQ(classify_tlsa({.failed = false, .secure = true, .records = 0, .any_usable = false}), Tlsa::none);
+  EXPECT_EQ(classify_tlsa({.failed = false, .secure = true, .records = 2, .any_usable = false}), Tlsa::unusable);
+  EXPECT_EQ(classify_tlsa({.failed = false, .secure = true, .records = 2, .any_usable = true}), Tlsa::usable);
+}
+
+TEST(AddMxTlsa, UnusableHostsStillCountAsWithoutAndUsableWins) {
+  using Tlsa = DaneEvidence::Tlsa;
+  DaneEvidence dane;
+  dane.tlsa = Tlsa::none;
+  add_mx_tlsa(dane, "mx1.example", Tlsa::unusable, "");
+  EXPECT_EQ(dane.tlsa, Tlsa::unusable);
+  add_mx_tlsa(dane, "mx2.example", Tlsa::usable, "");
+  add_mx_tlsa(dane, "mx3.example", Tlsa::none, "");
+  EXPECT_EQ(dane.tlsa, Tlsa::usable);
+  EXPECT_EQ(dane.mx_with_tlsa, std::vector<std::string>{"mx2.example"});
+  EXPECT_EQ(dane.mx_without_tlsa, (std::vector<std::string>{"mx1.example", "mx3.example"}));
+  EXPECT_EQ(dane.mx_with_unusable_tlsa, std::vector<std::string>{"mx1.example"});
+  add_mx_tlsa(dane, "mx4.example", Tlsa::lookup_failed, "SERVFAIL");
+  EXPECT_EQ(dane.tlsa, Tlsa::lookup_failed);
+  EXPECT_EQ(dane.detail, "SERVFAIL");
+}

@@ -7,25 +7,25 @@ namespace {
 
 using Tlsa = DaneEvidence::Tlsa;
 
-// One MX host's TLSA RRset: usable when secure and holding at least one
-// record usable for SMTP, unusable when secure and holding none; a failed
-// or bogus lookup poisons the whole domain.
+// One MX host's TLSA RRset, classified by classify_tlsa.
 Tlsa tlsa_state(dns::Resolver& resolver, const std::string& mx, std::string& detail) {
   auto answer = resolver.query(dane::tlsa_name(mx), dns::Type::TLSA);
+  TlsaLookup lookup;
   if (!answer) {
     detail = answer.error().message;
-    return Tlsa::lookup_failed;
-  }
-  if (answer->security == dns::Security::bogus) {
+    lookup.failed = true;
+  } else if (answer->security == dns::Security::bogus) {
     detail = "TLSA for " + mx + " is DNSSEC-bogus: " + answer->why_bogus;
-    return Tlsa::lookup_failed;
+    lookup.failed = true;
+  } else {
+    lookup.secure = answer->security == dns::Security::secure;
+    lookup.records = answer->rdata.size();
+    for (const auto& rdata : answer->rdata) {
+      auto record = dane::parse_rdata(rdata);
+      if (record && dane::unusable_reason(*record).empty()) lookup.any_usable = true;
+    }
   }
-  if (answer->security != dns::Security::secure) return Tlsa::none;
-  for (const auto& rdata : answer->rdata) {
-    auto record = dane::parse_rdata(rdata);
-    if (record && dane::unusable_reason(*record).empty()) return Tlsa::usable;
-  }
-  return answer->rdata.empty() ? Tlsa::none : Tlsa::unusable;
+  return classify_tlsa(lookup);
 }
 
 }  // namespace
@@ -52,23 +52,8 @@ DaneEvidence gather_dane(dns::Resolver& resolver, const std::string& domain) {
   dane.tlsa = Tlsa::none;
   for (const auto& host : hosts) {
     std::string detail;
-    switch (tlsa_state(resolver, host, detail)) {
-      case Tlsa::lookup_failed:
-        dane.tlsa = Tlsa::lookup_failed;
-        dane.detail = detail;
-        return dane;
-      case Tlsa::usable:
-        dane.mx_with_tlsa.push_back(host);
-        dane.tlsa = Tlsa::usable;
-        break;
-      case Tlsa::unusable:
-        dane.mx_with_unusable_tlsa.push_back(host);
-        dane.mx_without_tlsa.push_back(host);
-        if (dane.tlsa == Tlsa::none) dane.tlsa = Tlsa::unusable;
-        break;
-      default:
-        dane.mx_without_tlsa.push_back(host);
-    }
+    add_mx_tlsa(dane, host, tlsa_state(resolver, host, detail), detail);
+    if (dane.tlsa == Tlsa::lookup_failed) break;
   }
   return dane;
 }
