@@ -6,7 +6,10 @@
 #
 # page.html is the page's skeleton with two kinds of placeholder, each used
 # exactly once:
-#   @STYLE@ @SCRIPT@            replaced here by style.css and script.js;
+#   @STYLE@ @SCRIPT@            replaced here by src/base/page/report.css then
+#                               style.css, src/base/page/report.js then
+#                               script.js (the shared look and table sorting
+#                               first, the page's own rules after);
 #   @STYLE_HASH@ @SCRIPT_HASH@  replaced here by 'sha256-...' of the exact text
 #                               between <style> and </style> (<script> and
 #                               </script>), for the Content-Security-Policy
@@ -18,16 +21,20 @@
 #                               the escaped report between them.
 # Doing the hashing here keeps OpenSSL out of the renderer (a pure library).
 
-if(NOT NAMESPACE)
-  message(FATAL_ERROR "embed_page.cmake needs -DNAMESPACE=...")
+if(NOT NAMESPACE OR NOT SHARED_DIR)
+  message(FATAL_ERROR "embed_page.cmake needs -DNAMESPACE=... and -DSHARED_DIR=src/base/page")
 endif()
 
 set(build_time_placeholders @STYLE@ @SCRIPT@ @STYLE_HASH@ @SCRIPT_HASH@)
 set(run_time_slots @TITLE@ @HEADER@ @MAIN@)
 
 file(READ "${SOURCE_DIR}/page.html" page)
-file(READ "${SOURCE_DIR}/style.css" style)
-file(READ "${SOURCE_DIR}/script.js" script)
+file(READ "${SHARED_DIR}/report.css" shared_style)
+file(READ "${SHARED_DIR}/report.js" shared_script)
+file(READ "${SOURCE_DIR}/style.css" own_style)
+file(READ "${SOURCE_DIR}/script.js" own_script)
+set(style "${shared_style}${own_style}")
+set(script "${shared_script}${own_script}")
 
 function(require_once text token what)
   string(FIND "${text}" "${token}" first)

@@ -27,18 +27,21 @@ function(mxtls_fuzz name source)
 endfunction()
 
 # mxtls_embed_page(TARGET NAMESPACE): TARGET's folder holds page.html,
-# style.css and script.js; cmake/embed_page.cmake inlines them, with the CSP
+# style.css and script.js; cmake/embed_page.cmake inlines them (after the
+# shared src/base/page/report.css and report.js), with the CSP
 # hashes of the style and script, into page_assets.hpp in the build tree
 # (constants in NAMESPACE, included as "<folder>/page_assets.hpp"). Editing
 # any of them regenerates the header and rebuilds TARGET.
 function(mxtls_embed_page target namespace)
   set(assets ${CMAKE_CURRENT_BINARY_DIR}/page_assets.hpp)
   set(dir ${CMAKE_CURRENT_SOURCE_DIR})
+  set(shared ${PROJECT_SOURCE_DIR}/src/base/page)  # the look and script both pages share
   add_custom_command(
     OUTPUT ${assets}
-    COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${dir} -DOUTPUT=${assets} -DNAMESPACE=${namespace}
+    COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${dir} -DSHARED_DIR=${shared} -DOUTPUT=${assets} -DNAMESPACE=${namespace}
       -P ${PROJECT_SOURCE_DIR}/cmake/embed_page.cmake
-    DEPENDS ${dir}/page.html ${dir}/style.css ${dir}/script.js ${PROJECT_SOURCE_DIR}/cmake/embed_page.cmake
+    DEPENDS ${dir}/page.html ${dir}/style.css ${dir}/script.js ${shared}/report.css ${shared}/report.js
+      ${PROJECT_SOURCE_DIR}/cmake/embed_page.cmake
     COMMENT "Embedding the page, style and script of ${target}"
     VERBATIM)
   target_sources(${target} PRIVATE ${assets})

@@ -33,7 +33,7 @@ import zlib
 
 WIDTH, HEIGHT = 1280, 2000
 # Colours the renderer uses (the chart lines in src/logs/html/html_report.cpp,
-# the plaintext rows in src/logs/html/style.css).
+# the plaintext rows in src/base/page/report.css).
 OUTBOUND_COLOUR = (0x1F, 0x5F, 0xBF)
 INBOUND_COLOUR = (0xE0, 0x7B, 0x00)
 PLAINTEXT_ROW_COLOUR = (0xFD, 0xEC, 0xEA)

@@ -1,9 +1,12 @@
 // What the tests of the two HTML pages (logs, tlsrpt) check their output
-// with: the text between two markers, and the CSP hash-source of a text.
+// with: the text between two markers, the CSP hash-source of a text, and
+// the shared page files.
 #pragma once
 
 #include <openssl/evp.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace mxtls::test_support {
@@ -26,6 +29,14 @@ inline std::string sha256_source(const std::string& content) {
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), digest, static_cast<int>(length));
   b64.resize(n > 0 ? static_cast<size_t>(n) : 0);
   return "'sha256-" + b64 + "'";
+}
+
+// A file of src/base/page (the style and script both pages begin with).
+inline std::string shared_page_file(const std::string& name) {
+  std::ifstream in(std::string(MXTLS_SOURCE_DIR) + "/src/base/page/" + name, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
 }
 
 }  // namespace mxtls::test_support

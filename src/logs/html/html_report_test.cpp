@@ -22,6 +22,7 @@ size_t occurrences(const std::string& haystack, const std::string& needle) {
 
 using mxtls::test_support::between;
 using mxtls::test_support::sha256_source;
+using mxtls::test_support::shared_page_file;
 
 std::string source_file(const std::string& name) {
   std::ifstream in(std::string(MXTLS_SOURCE_DIR) + "/src/logs/html/" + name, std::ios::binary);
@@ -156,12 +157,12 @@ TEST(LogsHtml, ContentSecurityPolicyAllowsOnlyOwnScriptAndStyle) {
 
 // The hashes are computed at build time (embed_page.cmake): they must be those
 // of exactly what the browser finds between the tags, and that must be the
-// files, byte for byte.
+// shared files then the page's own, byte for byte.
 TEST(LogsHtml, BuildTimeHashesMatchTheInlinedStyleAndScript) {
   std::string html = render_html(small_report());
   std::string style = between(html, "<style>", "</style>"), script = between(html, "<script>", "</script>");
-  EXPECT_EQ(style, "\n" + source_file("style.css"));
-  EXPECT_EQ(script, "\n" + source_file("script.js"));
+  EXPECT_EQ(style, "\n" + shared_page_file("report.css") + source_file("style.css"));
+  EXPECT_EQ(script, "\n" + shared_page_file("report.js") + source_file("script.js"));
   EXPECT_NE(html.find("default-src 'none'; style-src " + sha256_source(style) + "; script-src " +
                       sha256_source(script) + "; img-src data:; base-uri 'none'; form-action 'none'\">"),
             std::string::npos);

@@ -28,6 +28,7 @@ std::string read_text(const std::filesystem::path& path) {
 
 using mxtls::test_support::between;
 using mxtls::test_support::sha256_source;
+using mxtls::test_support::shared_page_file;
 
 FailureDetail failure(std::string type, std::string mx, uint64_t count, std::string reason = {}) {
   FailureDetail f;
@@ -99,8 +100,8 @@ TEST(TlsRptHtml, ContentSecurityPolicyHashesTheInlinedFiles) {
   std::string page = render_html(small_overview());
   auto dir = std::filesystem::path(MXTLS_SOURCE_DIR) / "src/tlsrpt/html";
   std::string style = between(page, "<style>", "</style>"), script = between(page, "<script>", "</script>");
-  EXPECT_EQ(style, "\n" + read_text(dir / "style.css"));
-  EXPECT_EQ(script, "\n" + read_text(dir / "script.js"));
+  EXPECT_EQ(style, "\n" + shared_page_file("report.css") + read_text(dir / "style.css"));
+  EXPECT_EQ(script, "\n" + shared_page_file("report.js") + read_text(dir / "script.js"));
   EXPECT_NE(page.find("default-src 'none'; style-src " + sha256_source(style) + "; script-src " +
                       sha256_source(script) + "; img-src data:; base-uri 'none'; form-action 'none'\">"),
             std::string::npos);

@@ -1,39 +1,5 @@
 (function () {
   'use strict';
-  var violations = 0;
-  document.addEventListener('securitypolicyviolation', function () {
-    violations += 1;
-    document.body.setAttribute('data-csp-violations', String(violations));
-  });
-
-  function key(cell) {
-    var v = cell.getAttribute('data-sort');
-    if (v === null) v = cell.textContent;
-    if (v !== '' && !isNaN(v)) return [0, +v];
-    return [1, v.toLowerCase()];
-  }
-  function sortable(table) {
-    var heads = table.querySelectorAll('thead th');
-    heads.forEach(function (th, column) {
-      var button = document.createElement('button');
-      button.type = 'button';
-      while (th.firstChild) button.appendChild(th.firstChild);
-      th.appendChild(button);
-      button.addEventListener('click', function () {
-        var ascending = th.getAttribute('aria-sort') !== 'ascending';
-        heads.forEach(function (h) { h.removeAttribute('aria-sort'); });
-        th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function (a, b) {
-          var x = key(a.cells[column]), y = key(b.cells[column]);
-          var r = x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0);
-          return ascending ? r : -r;
-        });
-        rows.forEach(function (row) { body.appendChild(row); });
-      });
-    });
-  }
 
   // In the SVG namespace, that of the page's own <svg> (no URL spelled out here).
   function node(namespace, name, attributes, text) {
@@ -83,14 +49,10 @@
     svg.setAttribute('data-points', String(days.length));
   }
 
-  document.querySelectorAll('table.sortable').forEach(sortable);
   var data = document.getElementById('overview-data');
   var svg = document.getElementById('failure-chart');
   if (data && svg) {
     var overview = JSON.parse(data.textContent);
     drawChart(svg, Array.isArray(overview.days) ? overview.days : []);
   }
-  window.addEventListener('beforeprint', function () {
-    document.querySelectorAll('details').forEach(function (d) { d.open = true; });
-  });
 })();
