@@ -173,6 +173,10 @@ class PublishCommand {
   std::string zone_;
   bool verify_ = false;
   bool verbose_ = false;
+  std::string sts_mode_ = "testing";
+  uint32_t enforce_max_age_ = 1209600;  // publish::default_enforce_max_age
+  std::string tlsrpt_db_;
+  std::string reports_since_;
   std::string resolver_config_;
   std::string trust_anchor_;
   std::string ca_file_;

@@ -1,8 +1,11 @@
 // `mxtls publish`: options and printing; the decisions are in src/publish.
 #include <algorithm>
+#include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include "base/text.hpp"
+#include "base/time.hpp"
 #include "check/gather.hpp"
 #include "commands.hpp"
 #include "dns/dns.hpp"
@@ -10,6 +13,7 @@
 #include "publish/keys.hpp"
 #include "publish/publish.hpp"
 #include "publish/render.hpp"
+#include "tlsrpt/store.hpp"
 
 namespace mxtls::cli {
 
@@ -30,7 +34,12 @@ const char* const publish_help =
     "            enforce stays so), the _mta-sts TXT record whose id is derived from the policy's content (it\n"
     "            changes exactly when the policy does; put the file in place before the record), where\n"
     "            the file goes (--webroot) and an nginx server block for https://mta-sts.DOMAIN, and the rule for\n"
-    "            going to enforce.\n"
+    "            going to enforce. --sts-mode enforce goes there (max_age --max-age, two weeks by default) only\n"
+    "            when nothing shows a sender would then defer mail: every MX host must pass the probe from here\n"
+    "            (STARTTLS, a certificate that verifies and names it: RFC 8461 4.2) and, with --tlsrpt-db, the\n"
+    "            stored TLS reports since --reports-since (default: 14 days ago) must show no failed session\n"
+    "            under an sts or no-policy-found policy. Otherwise it is REFUSED, each reason printed, and the\n"
+    "            policy stays as it is (testing); exit status 1.\n"
     "  TLS-RPT   _smtp._tls TXT with --rua (default mailto:tlsrpt@DOMAIN), checked by the parser check uses.\n\n"
     "Formats (--format): zone, zone-file lines with ';' comments; nsupdate, input for nsupdate(1) (RFC 2136):\n"
     "`server` (--server), `zone` (--zone), for each RRset `update delete` then `update add` with the TTL, and\n"
@@ -41,7 +50,8 @@ const char* const publish_help =
     "Key files are PEM: --cert-dir is certbot's live/NAME layout (fullchain.pem, privkey.pem); --next-key may\n"
     "be a private key, a public key or a certificate. Without --cert-dir the current key is the one each MX\n"
     "host serves. A key that does not parse, or a certificate without its key, is an error: nothing is printed.\n\n"
-    "Exit status: 0 published / no difference, 1 differences that are warnings (a record still to publish),\n"
+    "Exit status: 0 published / no difference, 1 differences that are warnings (a record still to publish;\n"
+    "--sts-mode enforce refused),\n"
     "2 errors (a difference that breaks delivery; bad key files), 3 could not test (DNS failure, bad domain),\n"
     "64 usage.\n\n"
     "Examples:\n"
@@ -49,6 +59,7 @@ const char* const publish_help =
     "  mxtls publish example.org --next-key /etc/mxtls/next.key --format nsupdate --server ns1.example.org \\\n"
     "      --zone example.org | nsupdate -k /etc/mxtls/tsig.key\n"
     "  mxtls publish --verify example.org\n"
+    "  mxtls publish example.org --only mta-sts --sts-mode enforce --tlsrpt-db /var/lib/mxtls/tlsrpt.sqlite\n"
     "  mxtls publish --only dane --resolver-config testbed/run/unbound.conf --ca-file testbed/run/ca/root.pem \\\n"
     "      good.example";
 
@@ -102,6 +113,13 @@ void PublishCommand::add_to(CLI::App& app) {
   cmd->add_option("--server", server_, "nsupdate: the primary server, \"ADDRESS [PORT]\"");
   cmd->add_option("--zone", zone_, "nsupdate: the zone the records are in (default: each name's own)");
   cmd->add_flag("-v,--verbose", verbose_, "With --verify, also list what matches");
+  cmd->add_option("--sts-mode", sts_mode_, "The MTA-STS mode to publish: testing, or enforce when nothing stands in the way")
+      ->check(CLI::IsMember({"testing", "enforce"}))->capture_default_str();
+  cmd->add_option("--max-age", enforce_max_age_, "max_age of the enforce policy, seconds (RFC 8461 3.2: at most a year)")
+      ->check(CLI::Range(86400u, 31557600u))->capture_default_str();
+  cmd->add_option("--tlsrpt-db", tlsrpt_db_, "With --sts-mode enforce: the TLS report database (mxtls tlsrpt ingest)");
+  cmd->add_option("--reports-since", reports_since_, "With --tlsrpt-db: reports ending on or after DATE (YYYY-MM-DD "
+                                                       "or RFC 3339; default 14 days ago)");
   add_network_options(*cmd);
   cmd->callback([this] { exit_status_ = run(); });
 }
@@ -132,6 +150,35 @@ std::string could_not_test(const check::DomainFacts& facts) {
   return "the MX set of " + facts.domain + " is unknown";
 }
 
+// --sts-mode enforce: max_age and, with --tlsrpt-db, what the stored reports
+// say about the domain. Errors are printed here.
+Result<publish::EnforceRequest> enforce_request(uint32_t max_age, const std::string& tlsrpt_db,
+                                                const std::string& reports_since, const std::string& domain) {
+  publish::EnforceRequest request;
+  request.max_age = max_age;
+  if (tlsrpt_db.empty()) {
+    if (!reports_since.empty()) std::cerr << "mxtls publish: --reports-since needs --tlsrpt-db\n";
+    return reports_since.empty() ? Result<publish::EnforceRequest>(request) : invalid_error("--reports-since");
+  }
+  constexpr int64_t default_quiet_period = 14 * 86400;
+  auto since = reports_since.empty() ? std::optional<int64_t>(std::time(nullptr) - default_quiet_period)
+                                      : parse_date_or_rfc3339(reports_since);
+  if (!since) {
+    std::cerr << "mxtls publish: --reports-since " << printable(reports_since) << ": not a date (YYYY-MM-DD) or RFC 3339\n";
+    return invalid_error("--reports-since");
+  }
+  std::error_code ec;
+  auto store = std::filesystem::exists(tlsrpt_db, ec) ? tlsrpt::ReportStore::open(tlsrpt_db)
+                                                       : not_found_error("no report database at " + tlsrpt_db);
+  auto loaded = store ? (*store)->load(*since) : Result<tlsrpt::StoredReports>(store.error());
+  if (!loaded) {
+    std::cerr << "mxtls publish: " << loaded.error().message << "\n";
+    return temporary_error(loaded.error().message);
+  }
+  request.reports = publish::summarize_reports(loaded->reports, domain, *since);
+  return request;
+}
+
 }  // namespace
 
 int PublishCommand::run() {
@@ -159,6 +206,15 @@ int PublishCommand::run() {
     return 3;
   }
   publish::Options options{ttl_, rua_, webroot_, parts_of(only_)};
+  if (sts_mode_ != "enforce" && (!tlsrpt_db_.empty() || !reports_since_.empty())) {
+    std::cerr << "mxtls publish: --tlsrpt-db and --reports-since go with --sts-mode enforce\n";
+    return usage_status;
+  }
+  if (sts_mode_ == "enforce") {
+    auto request = enforce_request(enforce_max_age_, tlsrpt_db_, reports_since_, facts.domain);
+    if (!request) return request.error().kind == ErrorKind::invalid ? usage_status : 3;
+    options.enforce = std::move(*request);
+  }
   auto plan = publish::plan_publication(facts, *keys, options);
   if (verify_) {
     auto findings = publish::verify_publication(facts, plan);
@@ -169,7 +225,7 @@ int PublishCommand::run() {
   if (format_ == "json") std::cout << publish::to_json(plan).dump(2) << "\n";
   else if (format_ == "nsupdate") std::cout << publish::render_nsupdate(plan, {server_, zone_});
   else std::cout << publish::render_zone(plan);
-  return 0;
+  return plan.mta_sts && !plan.mta_sts->enforce_refused.empty() ? 1 : 0;
 }
 
 }  // namespace mxtls::cli

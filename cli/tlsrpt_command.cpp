@@ -70,14 +70,6 @@ constexpr const char* read_help =
     "  mxtls tlsrpt read --html /var/www/tlsrpt.html\n"
     "  mxtls tlsrpt read report.eml other.json.gz";
 
-// --since: a date (YYYY-MM-DD, midnight UTC) or an RFC 3339 date-time.
-std::optional<int64_t> parse_since(const std::string& text) {
-  std::string stamp = text.size() == 10 ? text + "T00:00:00Z" : text;
-  auto parsed = parse_rfc3339_prefix(stamp);
-  if (!parsed || parsed->length != stamp.size()) return std::nullopt;
-  return parsed->epoch;
-}
-
 std::string describe(const tlsrpt::Report& report) {
   return printable(report.report_id, 120) + " (" + printable(report.organization_name, 80) + ", " +
          format_rfc3339(report.start) + " to " + format_rfc3339(report.end) + ")";
@@ -182,7 +174,7 @@ bool load_inputs(const std::vector<std::string>& inputs, int64_t since, std::vec
 
 int TlsrptCommand::read(const CLI::App& cmd) {
   std::optional<int64_t> since;
-  if (!since_.empty() && !(since = parse_since(since_))) {
+  if (!since_.empty() && !(since = parse_date_or_rfc3339(since_))) {
     std::cerr << "mxtls tlsrpt read: --since '" << printable(since_, 60)
               << "' is neither YYYY-MM-DD nor an RFC 3339 date-time\n";
     return usage_status;

@@ -91,6 +91,14 @@ CivilTime civil_from_epoch(int64_t epoch) {
   return t;
 }
 
+std::optional<int64_t> parse_date_or_rfc3339(std::string_view text) {
+  std::string stamp(text);
+  if (stamp.size() == 10) stamp += "T00:00:00Z";
+  auto parsed = parse_rfc3339_prefix(stamp);
+  if (!parsed || parsed->length != stamp.size()) return std::nullopt;
+  return parsed->epoch;
+}
+
 std::string format_rfc3339(int64_t epoch) {
   auto t = civil_from_epoch(epoch);
   char buf[64];  // room for any year

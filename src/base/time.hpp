@@ -37,6 +37,10 @@ struct ParsedTime {
 // for anything else, including impossible dates (February 30).
 std::optional<ParsedTime> parse_rfc3339_prefix(std::string_view s);
 
+// What the operator gives for --since and the like: a date (YYYY-MM-DD,
+// midnight UTC) or a whole RFC 3339 date-time; nullopt for anything else.
+std::optional<int64_t> parse_date_or_rfc3339(std::string_view text);
+
 // "2026-11-22T10:00:00Z"
 std::string format_rfc3339(int64_t epoch);
 

@@ -50,3 +50,12 @@ TEST(BaseTime, FormatsAndRoundTrips) {
 }
 
 }  // namespace mxtls
+
+TEST(ParseDateOrRfc3339, ADateIsMidnightUtcADateTimeMustBeWhole) {
+  EXPECT_EQ(mxtls::parse_date_or_rfc3339("2026-11-22"), 1795305600);
+  EXPECT_EQ(mxtls::parse_date_or_rfc3339("2026-11-22T01:00:00Z"), 1795305600 + 3600);
+  EXPECT_EQ(mxtls::parse_date_or_rfc3339("2026-11-22T01:00:00+01:00"), 1795305600);
+  EXPECT_FALSE(mxtls::parse_date_or_rfc3339("2026-11-22T01:00:00Z trailing"));
+  EXPECT_FALSE(mxtls::parse_date_or_rfc3339("2026-02-30"));
+  EXPECT_FALSE(mxtls::parse_date_or_rfc3339("yesterday"));
+}

@@ -13,6 +13,19 @@ bool MxReport::dane_usable() const {
          std::any_of(tlsa.begin(), tlsa.end(), [](const dane::Tlsa& r) { return dane::unusable_reason(r).empty(); });
 }
 
+// The MX hosts an MTA-STS sender in enforce mode would refuse (RFC 8461 4.2:
+// STARTTLS with a certificate that verifies and names the host).
+std::vector<std::string> hosts_failing_sts(const DomainFacts& r) {
+  std::vector<std::string> failing;
+  for (const auto& mx : r.mxs)
+    for (const auto& a : mx.addresses)
+      if (!a.trusted()) {
+        failing.push_back(mx.host);
+        break;
+      }
+  return failing;
+}
+
 std::string subject_of(const MxReport& mx, const AddressReport& address) {
   return mx.host + "[" + address.address + "]";
 }

@@ -87,6 +87,11 @@ struct DomainFacts {
 
 // "mx.example.com[192.0.2.1]": the subject of an address's findings.
 std::string subject_of(const MxReport& mx, const AddressReport& address);
+
+// The MX hosts an MTA-STS sender in enforce mode would refuse (RFC 8461 4.2:
+// STARTTLS with a certificate that verifies and names the host), an address
+// that could not be tested included.
+std::vector<std::string> hosts_failing_sts(const DomainFacts& r);
 // The "3 1 1" TLSA data of the address's certificate key, or empty.
 std::string actual_311(const AddressReport& address);
 // The TLSA record to publish for this MX: its key's "3 1 1" when known.

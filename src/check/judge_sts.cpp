@@ -22,19 +22,6 @@ std::string policy_text(const sts::Policy& policy) {
   return text;
 }
 
-// The MX hosts an MTA-STS sender in enforce mode would refuse (RFC 8461 4.2:
-// STARTTLS with a certificate that verifies and names the host).
-std::vector<std::string> hosts_failing_sts(const DomainFacts& r) {
-  std::vector<std::string> failing;
-  for (const auto& mx : r.mxs)
-    for (const auto& a : mx.addresses)
-      if (!a.trusted()) {
-        failing.push_back(mx.host);
-        break;
-      }
-  return failing;
-}
-
 // Adopting MTA-STS in the order that never defers mail: TLS that passes,
 // then mode testing with TLS-RPT, then enforce once reports are clean.
 std::string sts_adoption_fix(const DomainFacts& r) {

@@ -131,18 +131,34 @@ namespace {
 
 std::string quoted(const std::string& text) { return "\"" + text + "\""; }
 
+// --sts-mode enforce: enforce with the requested max_age when nothing stands
+// in the way (enforce.hpp), else the plan stays as it was and says why. A
+// live enforce policy keeps at least its own max_age: shortening it gains
+// nothing, senders already hold the old one that long.
+void decide_enforce(const check::DomainFacts& facts, const EnforceRequest& request, bool live_enforce,
+                    MtaStsPlan& plan) {
+  plan.enforce_requested = true;
+  plan.enforce_notes = enforce_notes(request);
+  plan.enforce_refused = enforce_blockers(facts, request);
+  if (!plan.enforce_refused.empty()) return;
+  plan.policy.mode = sts::Mode::enforce;
+  plan.policy.max_age = live_enforce ? std::max(request.max_age, facts.sts_policy->max_age) : request.max_age;
+}
+
 // Every real MX host (RFC 8461 3.2: the policy lists the hosts senders may
 // deliver to; a host it leaves out gets no mail under enforce).
 MtaStsPlan plan_mta_sts(const check::DomainFacts& facts, const Options& options) {
   MtaStsPlan plan;
   plan.policy.mode = sts::Mode::testing;
   plan.policy.max_age = 604800;  // a week while testing
-  if (facts.sts_policy && facts.sts_policy->mode == sts::Mode::enforce) {
+  bool live_enforce = facts.sts_policy && facts.sts_policy->mode == sts::Mode::enforce;
+  if (live_enforce) {
     // Already enforced: keep it so (going back to testing would drop the
     // downgrade protection senders have cached), with its max_age.
     plan.policy.mode = sts::Mode::enforce;
     plan.policy.max_age = facts.sts_policy->max_age;
   }
+  if (options.enforce) decide_enforce(facts, *options.enforce, live_enforce, plan);
   for (const auto& mx : facts.mxs) plan.policy.mx.push_back(to_lower(mx.host));
   plan.policy_text = sts::format_policy(plan.policy);
   plan.url = "https://mta-sts." + facts.domain + "/.well-known/mta-sts.txt";

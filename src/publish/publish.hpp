@@ -14,6 +14,7 @@
 #include "check/facts.hpp"
 #include "base/findings.hpp"
 #include "mta_sts/sts.hpp"
+#include "publish/enforce.hpp"
 
 namespace mxtls::publish {
 
@@ -36,6 +37,7 @@ struct Options {
   std::string rua;      // TLS-RPT rua; empty: mailto:tlsrpt@DOMAIN
   std::string webroot;  // where the policy host's files live; empty: /var/www/mta-sts.DOMAIN
   Parts parts;
+  std::optional<EnforceRequest> enforce = {};  // --sts-mode enforce: go there if nothing stands in the way
 };
 
 // One DNS record: owner name absolute with its final dot, type, the
@@ -67,6 +69,9 @@ struct MtaStsPlan {
   std::string path;         // WEBROOT/.well-known/mta-sts.txt
   std::string nginx;        // a server block for the policy host
   Record txt;
+  bool enforce_requested = false;
+  std::vector<std::string> enforce_refused;  // why mode enforce was refused (then the plan keeps testing)
+  std::vector<std::string> enforce_notes;    // what the operator should know about going to enforce
 };
 
 struct Plan {

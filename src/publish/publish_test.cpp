@@ -304,3 +304,99 @@ TEST(PublishVerify, BogusTlsaIsAnError) {
   EXPECT_TRUE(findings.has("publish.tlsa.bogus"));
   EXPECT_EQ(findings.worst(), Severity::error);
 }
+
+// ---- --sts-mode enforce (enforce.hpp): refused while a sender would defer.
+
+namespace {
+
+tlsrpt::Report report_for(const std::string& domain, tlsrpt::PolicyType type, uint64_t ok, uint64_t failed,
+                          const std::string& result_type = "") {
+  tlsrpt::Report report;
+  report.organization_name = "Reporter";
+  report.report_id = domain + "-" + std::to_string(ok) + "-" + std::to_string(failed);
+  report.start = now - 86400;
+  report.end = now;
+  tlsrpt::PolicyResult policy;
+  policy.type = type;
+  policy.policy_domain = domain;
+  policy.successful_sessions = ok;
+  policy.failed_sessions = failed;
+  if (!result_type.empty()) {
+    tlsrpt::FailureDetail failure;
+    failure.result_type = result_type;
+    failure.failed_session_count = failed;
+    policy.failures.push_back(failure);
+  }
+  report.policies.push_back(policy);
+  return report;
+}
+
+}  // namespace
+
+TEST(PublishEnforce, EveryMxPassesAndNoReportFailsThenEnforceWithTheRequestedMaxAge) {
+  EnforceRequest request;
+  request.reports = summarize_reports({report_for("example.test", tlsrpt::PolicyType::sts, 40, 0)}, "example.test",
+                                      now - 14 * 86400);
+  Options options;
+  options.enforce = request;
+  auto plan = plan_publication(signed_domain(), {}, options);
+  ASSERT_TRUE(plan.mta_sts);
+  EXPECT_TRUE(plan.mta_sts->enforce_refused.empty());
+  EXPECT_EQ(plan.mta_sts->policy.mode, sts::Mode::enforce);
+  EXPECT_EQ(plan.mta_sts->policy.max_age, default_enforce_max_age);
+  EXPECT_NE(plan.mta_sts->txt.data, plan_publication(signed_domain(), {}, {}).mta_sts->txt.data);  // a new id
+  auto zone = render_zone(plan);
+  EXPECT_NE(zone.find("mode enforce"), std::string::npos) << zone;
+  EXPECT_NE(zone.find("mode: enforce"), std::string::npos) << zone;
+}
+
+TEST(PublishEnforce, AnMxWithoutTrustedTlsRefusesEnforceAndKeepsTesting) {
+  auto facts = signed_domain();
+  facts.mxs.push_back(mx_host("mx2.example.test", plain_address("192.0.2.2")));
+  Options options;
+  options.enforce = EnforceRequest{};
+  auto plan = plan_publication(facts, {}, options);
+  ASSERT_TRUE(plan.mta_sts);
+  EXPECT_EQ(plan.mta_sts->policy.mode, sts::Mode::testing);
+  ASSERT_EQ(plan.mta_sts->enforce_refused.size(), 1u);
+  EXPECT_NE(plan.mta_sts->enforce_refused[0].find("mx2.example.test has no STARTTLS"), std::string::npos);
+  EXPECT_EQ(plan.mta_sts->enforce_refused[0].find("mx1"), std::string::npos);
+  ASSERT_EQ(plan.mta_sts->enforce_notes.size(), 1u);  // no reports consulted
+  auto json = to_json(plan);
+  EXPECT_EQ(json["mta_sts"]["enforce"]["refused"].size(), 1u) << json.dump(2);
+}
+
+TEST(PublishEnforce, FailedStsSessionsInTheReportsRefuseEnforceDaneFailuresOnlyANote) {
+  std::vector<tlsrpt::Report> reports = {
+      report_for("example.test", tlsrpt::PolicyType::sts, 90, 3, "certificate-host-mismatch"),
+      report_for("example.test", tlsrpt::PolicyType::tlsa, 10, 2, "validation-failure"),
+      report_for("other.test", tlsrpt::PolicyType::sts, 0, 50, "certificate-expired")};
+  auto evidence = summarize_reports(reports, "example.test", now - 14 * 86400);
+  EXPECT_EQ(evidence.reports, 2u);
+  EXPECT_EQ(evidence.failed_sessions, 3u);
+  EXPECT_EQ(evidence.dane_failed_sessions, 2u);
+  EXPECT_EQ(evidence.failures.at("certificate-host-mismatch"), 3u);
+  EnforceRequest request;
+  request.reports = evidence;
+  auto blockers = enforce_blockers(signed_domain(), request);
+  ASSERT_EQ(blockers.size(), 1u);
+  EXPECT_NE(blockers[0].find("3 failed session(s) of 103 (certificate-host-mismatch 3)"), std::string::npos) << blockers[0];
+  auto notes = enforce_notes(request);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("2 session(s) failed under DANE"), std::string::npos);
+  // Reports that ended before the period do not count.
+  EXPECT_EQ(summarize_reports(reports, "example.test", now + 1).reports, 0u);
+}
+
+TEST(PublishEnforce, ALiveEnforcePolicyKeepsALongerMaxAge) {
+  auto facts = signed_domain();
+  sts::Policy live;
+  live.mode = sts::Mode::enforce;
+  live.max_age = 31557600;
+  live.mx = {"mx1.example.test"};
+  facts.sts_policy = live;
+  Options options;
+  options.enforce = EnforceRequest{};
+  auto plan = plan_publication(facts, {}, options);
+  EXPECT_EQ(plan.mta_sts->policy.max_age, 31557600u);
+}

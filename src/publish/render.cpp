@@ -43,11 +43,25 @@ std::string tlsa_section(const Plan& plan, Emit emit) {
   return out;
 }
 
+// --sts-mode enforce: refused (each reason) or done, and the notes.
+std::string enforce_comments(const MtaStsPlan& sts) {
+  if (!sts.enforce_requested) return {};
+  std::string out;
+  if (sts.enforce_refused.empty())
+    out += commented("Mode enforce: every MX passed the probe from here" +
+                     std::string(sts.enforce_notes.empty() ? " and the TLS reports show no failure." : "."));
+  else out += commented("Mode enforce refused; the policy stays in mode " + std::string(sts::to_string(sts.policy.mode)) + ":");
+  for (const auto& reason : sts.enforce_refused) out += commented("- " + reason);
+  for (const auto& note : sts.enforce_notes) out += commented(note);
+  return out;
+}
+
 std::string mta_sts_comments(const MtaStsPlan& sts, const std::string& domain) {
-  return commented("The policy file, served at " + sts.url + "\nfrom " + sts.path + " (put it there first, then "
+  return enforce_comments(sts) +
+         commented("The policy file, served at " + sts.url + "\nfrom " + sts.path + " (put it there first, then "
                    "publish the TXT record: senders fetch the policy when they see a new id, RFC 8461 3.1):") +
          commented(sts.policy_text, "  ") + commented("An nginx server block for it:") + commented(sts.nginx, "  ") +
-         commented(enforce_rule(domain));
+         (sts.policy.mode == sts::Mode::enforce ? std::string() : commented(enforce_rule(domain)));
 }
 
 template <typename Emit>
@@ -56,7 +70,9 @@ std::string render(const Plan& plan, const std::string& title, Emit emit) {
   for (const auto& note : plan.notes) out += "; " + note + "\n";
   out += tlsa_section(plan, emit);
   if (plan.mta_sts) {
-    out += ";\n; MTA-STS (RFC 8461), mode testing first\n" + emit({plan.mta_sts->txt});
+    out += std::string(";\n; MTA-STS (RFC 8461), ") +
+           (plan.mta_sts->policy.mode == sts::Mode::enforce ? "mode enforce" : "mode testing first") + "\n" +
+           emit({plan.mta_sts->txt});
     out += mta_sts_comments(*plan.mta_sts, plan.domain);
   }
   if (plan.tlsrpt) out += ";\n; TLS-RPT (RFC 8460): where senders mail their daily reports\n" + emit({*plan.tlsrpt});
@@ -134,7 +150,10 @@ nlohmann::json mta_sts_json(const MtaStsPlan& sts, const std::string& domain) {
           {"url", sts.url},
           {"path", sts.path},
           {"nginx", sts.nginx},
-          {"enforce_rule", enforce_rule(domain)}};
+          {"enforce_rule", enforce_rule(domain)},
+          {"enforce", sts.enforce_requested ? nlohmann::json{{"refused", sts.enforce_refused},
+                                                             {"notes", sts.enforce_notes}}
+                                            : nlohmann::json(nullptr)}};
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #   sts-mismatch.example: the policy file and TXT record publish prints,
 #     served by nginx and put in the zone, pass check and --verify; the
 #     printed nginx server block, in a real nginx, serves that file
+#   --sts-mode enforce: granted for sts-testing.example with clean TLS
+#     reports, refused with failing reports and for nostarttls.example
 #   bad key files: exit 2, nothing on stdout
 #
 # Changes the zone and one policy file while the world runs and puts them
@@ -154,6 +156,52 @@ if nginx -t -q -c "$work/nginx.conf" -p "$work" 2>"$work/nginx-t.err" && nginx -
 else
     fail "nginx refuses the printed server block: $(cat "$work/nginx-t.err" "$work/nginx-error.log" 2>/dev/null)"
 fi
+
+# ------------------------------------------------- mode enforce ----
+# --sts-mode enforce: granted for sts-testing.example (its MX passes) with
+# clean reports, refused with a report of failed sts sessions, refused for
+# nostarttls.example (its MX has no STARTTLS); a refusal keeps mode testing
+# and exits 1.
+# report_json ID FAILED: an RFC 8460 report for sts-testing.example ending now.
+report_json() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys, time
+now = int(time.time())
+stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+failed = int(sys.argv[2])
+policy = {"policy": {"policy-type": "sts", "policy-domain": "sts-testing.example",
+                     "policy-string": ["version: STSv1", "mode: testing"], "mx-host": ["mx.sts-testing.example"]},
+          "summary": {"total-successful-session-count": 20, "total-failure-session-count": failed}}
+if failed:
+    policy["failure-details"] = [{"result-type": "certificate-host-mismatch", "sending-mta-ip": "192.0.2.9",
+                                  "receiving-mx-hostname": "mx.sts-testing.example", "failed-session-count": failed}]
+print(json.dumps({"organization-name": "Reporter", "date-range": {"start-datetime": stamp(now - 86400),
+      "end-datetime": stamp(now)}, "contact-info": "tlsrpt@reporter.example", "report-id": sys.argv[1],
+      "policies": [policy]}))
+PY
+}
+report_json clean-1 0 >"$work/clean.json"
+"$mxtls" tlsrpt ingest --db "$work/clean.sqlite" "$work/clean.json" >/dev/null || fail "enforce: ingest clean report"
+publish --only mta-sts --sts-mode enforce --tlsrpt-db "$work/clean.sqlite" sts-testing.example >"$work/enforce.zone"
+rc=$?
+((rc == 0)) && grep -q '^;   mode: enforce' "$work/enforce.zone" && grep -q '^;   max_age: 1209600' "$work/enforce.zone" ||
+    fail "enforce: sts-testing with clean reports should get mode enforce: exit $rc, $(cat "$work/enforce.zone")"
+cp "$work/clean.sqlite" "$work/failing.sqlite"   # the clean report (20 sessions) and a failing one (20 + 3)
+report_json failing-1 3 >"$work/failing.json"
+"$mxtls" tlsrpt ingest --db "$work/failing.sqlite" "$work/failing.json" >/dev/null || fail "enforce: ingest failing report"
+publish --only mta-sts --sts-mode enforce --tlsrpt-db "$work/failing.sqlite" sts-testing.example >"$work/refused.zone"
+rc=$?
+((rc == 1)) && grep -q '^;   mode: testing' "$work/refused.zone" &&
+    grep -q 'show 3 failed session(s) of 43 (certificate-host-mismatch 3)' "$work/refused.zone" ||
+    fail "enforce: failed sts sessions in the reports should refuse enforce: exit $rc, $(cat "$work/refused.zone")"
+publish --only mta-sts --sts-mode enforce nostarttls.example >"$work/refused2.zone"
+rc=$?
+((rc == 1)) && grep -q 'mx.nostarttls.example has no STARTTLS' "$work/refused2.zone" ||
+    fail "enforce: an MX without STARTTLS should refuse enforce: exit $rc, $(cat "$work/refused2.zone")"
+out=$(publish --only mta-sts --tlsrpt-db "$work/clean.sqlite" sts-testing.example 2>&1)
+rc=$?
+((rc == 64)) || fail "enforce: --tlsrpt-db without --sts-mode enforce should be a usage error: exit $rc, $out"
+say "enforce: $(grep -h -m1 -A1 'Mode enforce refused' "$work/refused.zone" | tail -1 | cut -c1-110)"
 
 # ------------------------------------------------- bad input ----
 echo "not a key" >"$work/junk.pem"
