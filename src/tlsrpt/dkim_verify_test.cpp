@@ -120,5 +120,43 @@ TEST_F(TlsrptDkimVerify, ReadBytesRecordsDkimAndSubmitter) {
   EXPECT_EQ(unchecked[0].report->dkim.status, DkimStatus::not_checked);
 }
 
+// The same key over a report mail (relaxed/relaxed, LF line ends, as an mbox holds it).
+const std::string signed_report_mail =
+    "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=reporter.example;\n"
+    " i=@reporter.example; q=dns/txt; s=sel1; t=1796178367; h=from : to :\n"
+    " subject : tls-report-domain : tls-report-submitter : mime-version :\n"
+    " content-type; bh=pMYurKSszcJLgBfzm0spKtjqUXxvwBSNXP1c6CpE5UY=;\n"
+    " b=IEACdYGyFaAsAVVrL4HakytchANSCPmQTb4aB50C18Icyoc5CPRJJu7Oe/sW6VGcKU6Ge\n"
+    " 16wCB8Z8r+ErEC1WZjYZXXzMcoUrPfQfro1Q+/WIEqvVE4PsH88wtlH31D7mt4GVfzVNJTs\n"
+    " Jzw0/eYd2iccKp7rn2hEb1KDhaVY8sk=\n"
+    "From: tlsrpt-noreply@reporter.example\nTo: tlsrpt@example.org\nSubject: Report Domain: example.org\n"
+    "TLS-Report-Domain: example.org\nTLS-Report-Submitter: reporter.example\nMIME-Version: 1.0\n"
+    "Content-Type: application/tlsrpt+json\n\n"
+    R"({"organization-name":"Org","date-range":{"start-datetime":"2026-11-01T00:00:00Z",)"
+    R"("end-datetime":"2026-11-01T23:59:59Z"},"contact-info":"a@reporter.example","report-id":"r1","policies":[]})"
+    "\n";
+
+TEST_F(TlsrptDkimVerify, EachMessageOfAnMboxIsVerifiedOnItsOwnBytes) {
+  publish(std::string("v=DKIM1; k=rsa; p=") + public_key);
+  auto verifier = DkimVerifier::create(resolver);
+  ASSERT_TRUE(verifier.ok());
+  std::string tampered = replaced(signed_report_mail, "\"report-id\":\"r1\"", "\"report-id\":\"r2\"");
+  std::string mbox = "From tlsrpt-bounces@reporter.example Sun Nov  1 00:00:00 2026\n" + signed_report_mail +
+                     "\nFrom tlsrpt-bounces@reporter.example Sun Nov  1 00:00:01 2026\n" + tampered +
+                     "\nFrom tlsrpt-bounces@reporter.example Sun Nov  1 00:00:02 2026\n" + signed_report_mail;
+  auto found = read_bytes(mbox, "mbox", verifier->get());
+  ASSERT_EQ(found.size(), 3u);
+  for (const auto& item : found) ASSERT_TRUE(item.report.ok()) << item.report.error().message;
+  EXPECT_EQ(found[0].report->dkim.status, DkimStatus::verified) << found[0].report->dkim.detail;
+  EXPECT_EQ(found[1].report->report_id, "r2");
+  EXPECT_EQ(found[1].report->dkim.status, DkimStatus::failed);
+  EXPECT_EQ(found[2].report->dkim.status, DkimStatus::verified) << found[2].report->dkim.detail;
+  // A whole message the same, with its submitter.
+  auto one = read_bytes(signed_report_mail, "mail", verifier->get());
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].report->dkim.status, DkimStatus::verified);
+  EXPECT_EQ(one[0].report->submitter, "reporter.example");
+}
+
 }  // namespace
 }  // namespace mxtls::tlsrpt
