@@ -110,6 +110,8 @@ class TlsrptCommand {
   bool json_ = false;
   std::string html_file_;
   std::string since_;
+  std::string resolver_config_;  // ingest: DKIM key lookups
+  bool no_dkim_ = false, require_dkim_ = false;
   TlsrptGenerateOptions gen_;
   int exit_status_ = 0;
 };

@@ -1,8 +1,11 @@
 // mxtls tlsrpt: store and read the SMTP TLS reports (RFC 8460) senders mail in.
+#include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -10,6 +13,8 @@
 #include "base/time.hpp"
 #include "commands.hpp"
 #include "base/files.hpp"
+#include "dns/dns.hpp"
+#include "tlsrpt/dkim_verify.hpp"
 #include "tlsrpt/html/overview_html.hpp"
 #include "tlsrpt/inputs.hpp"
 #include "tlsrpt/overview.hpp"
@@ -18,8 +23,11 @@
 namespace mxtls::cli {
 namespace {
 
-constexpr int usage_status = 64;     // EX_USAGE
-constexpr int tempfail_status = 75;  // EX_TEMPFAIL: Postfix's pipe(8) defers the mail and tries again
+// sysexits.h codes, which Postfix's pipe(8) maps to delivery status codes.
+constexpr int usage_status = 64;      // EX_USAGE
+constexpr int data_error_status = 65; // EX_DATAERR: pipe(8) returns the mail to its sender, "5.6.0 data format error"
+constexpr int refused_status = 77;    // EX_NOPERM: --require-dkim refused it, "5.7.0"
+constexpr int tempfail_status = 75;   // EX_TEMPFAIL: Postfix's pipe(8) defers the mail and tries again
 
 constexpr const char* tlsrpt_help =
     "\nSenders that support SMTP TLS Reporting (RFC 8460: Google, Microsoft, mail.ru, ...) mail a daily report to\n"
@@ -38,9 +46,17 @@ constexpr const char* ingest_help =
     "One line per report found: \"INPUT: stored REPORT-ID (ORGANISATION, START to END)\", \"INPUT: duplicate\n"
     "REPORT-ID\", \"INPUT: skipped: WHY\" (a mail that holds no report: spam to the report address is not\n"
     "bounced, which would send backscatter to a forged sender) or \"INPUT: error: WHY\".\n\n"
-    "Exit status: 0 every input read (stored, duplicate or skipped), 1 some report could not be read (the others are\n"
-    "stored), 64 usage, 75 the database could not be opened or written (EX_TEMPFAIL: a Postfix pipe(8)\n"
-    "transport defers the mail and delivers it again later, so no report is lost).\n\n"
+    "DKIM (RFC 8460 3: reporters sign their mail, RFC 6376): each mail's signature is verified (libopendkim, the\n"
+    "key looked up through --resolver-config or /etc/resolv.conf) and stored with its reports: verified (and the\n"
+    "d= domain), failed (and why) or unsigned; \"unrelated to the report\" when d= is neither the mail's\n"
+    "TLS-Report-Submitter nor the contact-info's domain. Such reports are stored all the same (evidence, flagged);\n"
+    "--require-dkim refuses them instead.\n\n"
+    "Exit status (sysexits.h, which a Postfix pipe(8) transport maps to the delivery status): 0 every input read\n"
+    "(stored, duplicate or skipped); 65 EX_DATAERR some report could not be read (a gzip bomb, broken JSON: the\n"
+    "others are stored, and Postfix returns the mail to its sender as \"5.6.0 data format error\" with this\n"
+    "output, so the reporter learns); 77 EX_NOPERM --require-dkim refused a report (5.7.0); 64 usage; 75\n"
+    "EX_TEMPFAIL the database could not be opened or written, or (--require-dkim) the key lookup failed for\n"
+    "now: Postfix defers the mail and delivers it again later, so no report is lost.\n\n"
     "Postfix, straight from the mail (see the README): /etc/aliases\n"
     "  tlsrpt: \"|/usr/local/bin/mxtls tlsrpt ingest --db /var/lib/mxtls/tlsrpt.sqlite -\"\n"
     "or a master.cf transport\n"
@@ -85,6 +101,12 @@ void TlsrptCommand::add_to(CLI::App& app) {
   ingest->footer(ingest_help);
   ingest->add_option("--db", database_, "The report database (SQLite)")->default_str(tlsrpt::default_database);
   ingest->add_option("inputs", inputs_, "Reports, mail messages, mboxes, Maildirs; '-' for standard input")->required();
+  ingest->add_option("--resolver-config", resolver_config_,
+                     "An unbound.conf for the DKIM key lookups (default: /etc/resolv.conf)");
+  auto* no_dkim = ingest->add_flag("--no-dkim", no_dkim_, "Do not verify DKIM signatures (reports are stored as not-checked)");
+  ingest->add_flag("--require-dkim", require_dkim_,
+                   "Store only reports in mail with a verified DKIM signature (RFC 8460 3); refuse the others")
+      ->excludes(no_dkim);
   ingest->callback([this] { exit_status_ = this->ingest(); });
   auto* read = cmd->add_subcommand("read", "What the stored reports (or those in FILE...) say, with the fixes");
   read->footer(read_help);
@@ -98,37 +120,83 @@ void TlsrptCommand::add_to(CLI::App& app) {
   add_generate(*cmd);
 }
 
+namespace {
+
+// The DKIM verdict on ingest's line (RFC 8460 3); "" for reports that came in no mail.
+std::string dkim_note(const tlsrpt::Report& report) {
+  const auto& dkim = report.dkim;
+  std::string domain = " d=" + printable(dkim.domain, 120);
+  std::string unrelated =
+      tlsrpt::dkim_domain_related(dkim.domain, report.submitter, report.contact_info) ? "" : ", unrelated to the report";
+  switch (dkim.status) {
+    case tlsrpt::DkimStatus::not_checked: return "";
+    case tlsrpt::DkimStatus::unsigned_mail: return ", DKIM: unsigned";
+    case tlsrpt::DkimStatus::verified: return ", DKIM: verified" + domain + unrelated;
+    case tlsrpt::DkimStatus::failed: break;
+  }
+  return ", DKIM: failed" + (dkim.domain.empty() ? "" : domain) + " (" + printable(dkim.detail, 200) + ")";
+}
+
+// One report found by ingest, stored unless it is unreadable or refused; the
+// exit status it asks for (0, or data_error, refused, tempfail).
+int store_received(tlsrpt::Received& item, tlsrpt::ReportStore& store, bool require_dkim) {
+  std::string origin = printable(item.origin, 300);
+  if (!item.report && item.report.error().kind == ErrorKind::not_found) {
+    std::cout << origin << ": skipped: " << item.report.error().message << "\n";
+    return 0;
+  }
+  if (!item.report) {
+    std::cout << origin << ": error: " << item.report.error().message << "\n";
+    return data_error_status;
+  }
+  const auto& dkim = item.report->dkim;
+  if (require_dkim && dkim.status != tlsrpt::DkimStatus::verified) {
+    bool later = dkim.detail.starts_with("temporary:");  // the key may be had later: defer, lose nothing
+    std::cout << origin << ": refused (--require-dkim) " << printable(item.report->report_id, 120) << dkim_note(*item.report)
+              << (dkim.status == tlsrpt::DkimStatus::not_checked ? ", DKIM: not a mail" : "") << "\n";
+    return later ? tempfail_status : refused_status;
+  }
+  auto added = store.add(*item.report, item.json, static_cast<int64_t>(std::time(nullptr)));
+  if (!added) {
+    std::cerr << "mxtls tlsrpt ingest: " << added.error().message << "\n";
+    return tempfail_status;
+  }
+  bool stored = *added == tlsrpt::ReportStore::Added::stored;
+  std::cout << origin
+            << (stored ? ": stored " + describe(*item.report) + dkim_note(*item.report)
+                       : ": duplicate " + printable(item.report->report_id, 120) + " (already stored)")
+            << "\n";
+  return 0;
+}
+
+}  // namespace
+
 int TlsrptCommand::ingest() {
+  std::unique_ptr<dns::Resolver> resolver;
+  std::unique_ptr<tlsrpt::DkimVerifier> verifier;
+  if (!no_dkim_) {
+    auto made = dns::make_unbound_resolver({resolver_config_, {}, std::chrono::seconds(5)});
+    auto dkim = made ? tlsrpt::DkimVerifier::create(**made) : Result<std::unique_ptr<tlsrpt::DkimVerifier>>(made.error());
+    if (!dkim) {
+      std::cerr << "mxtls tlsrpt ingest: DKIM verification: " << dkim.error().message << "\n";
+      return tempfail_status;
+    }
+    resolver = std::move(*made);
+    verifier = std::move(*dkim);
+  }
   auto store = tlsrpt::ReportStore::open(database_.empty() ? tlsrpt::default_database : database_);
   if (!store) {
     std::cerr << "mxtls tlsrpt ingest: " << store.error().message << "\n";
     return tempfail_status;
   }
-  bool some_failed = false;
-  for (const auto& input : inputs_) {
-    for (auto& item : tlsrpt::read_input(input)) {
-      std::string origin = printable(item.origin, 300);
-      if (!item.report && item.report.error().kind == ErrorKind::not_found) {
-        std::cout << origin << ": skipped: " << item.report.error().message << "\n";
-        continue;
-      }
-      if (!item.report) {
-        std::cout << origin << ": error: " << item.report.error().message << "\n";
-        some_failed = true;
-        continue;
-      }
-      auto added = (*store)->add(*item.report, item.json, static_cast<int64_t>(std::time(nullptr)));
-      if (!added) {
-        std::cerr << "mxtls tlsrpt ingest: " << added.error().message << "\n";
-        return tempfail_status;
-      }
-      bool stored = *added == tlsrpt::ReportStore::Added::stored;
-      std::cout << origin << (stored ? ": stored " + describe(*item.report)
-                                     : ": duplicate " + printable(item.report->report_id, 120) + " (already stored)")
-                << "\n";
+  int status = 0;
+  for (const auto& input : inputs_)
+    for (auto& item : tlsrpt::read_input(input, verifier.get())) {
+      int result = store_received(item, **store, require_dkim_);
+      if (result == tempfail_status) return tempfail_status;
+      status = std::max(status, result);
     }
-  }
-  return some_failed ? 1 : 0;
+  return status;
 }
 
 namespace {

@@ -10,6 +10,7 @@
 
 #include "base/files.hpp"
 #include "base/text.hpp"
+#include "tlsrpt/dkim_verify.hpp"
 
 namespace mxtls::tlsrpt {
 namespace {
@@ -112,8 +113,34 @@ std::vector<Received> reports_in_message(GMimeMessage* message, const std::strin
                                        printable(subject ? subject : "", 80) + "\""))};
 }
 
+// The bytes of the message the parser has just constructed: the whole input
+// for one message, its slice of an mbox (from its headers to where the
+// parser stopped, the next "From " line).
+std::string_view message_bytes(GMimeParser* parser, std::string_view bytes, bool mbox) {
+  if (!mbox) return bytes;
+  gint64 begin = g_mime_parser_get_headers_begin(parser), end = g_mime_parser_tell(parser);
+  if (begin < 0 || end < begin || static_cast<uint64_t>(end) > bytes.size()) return {};
+  return bytes.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin));
+}
+
+// What every report of one message shares: its TLS-Report-Submitter header
+// (RFC 8460 5.3) and its DKIM verification, done once per message.
+void record_delivery(std::vector<Received>& reports, GMimeMessage* message, std::string_view raw, DkimVerifier* dkim) {
+  bool any = false;
+  for (const auto& item : reports) any = any || item.report.ok();
+  if (!any) return;
+  const char* submitter = g_mime_object_get_header(GMIME_OBJECT(message), "TLS-Report-Submitter");
+  DkimResult verified;
+  if (dkim) verified = dkim->verify(raw);
+  for (auto& item : reports) {
+    if (!item.report) continue;
+    item.report->submitter = to_lower(trim(printable(submitter ? submitter : "", 253)));
+    item.report->dkim = verified;
+  }
+}
+
 // One message, or (mbox) every message, through GMime's parser.
-std::vector<Received> reports_in_mail(std::string_view bytes, const std::string& origin, bool mbox) {
+std::vector<Received> reports_in_mail(std::string_view bytes, const std::string& origin, bool mbox, DkimVerifier* dkim) {
   init_gmime();
   Unref<GMimeStream> stream{g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size())};
   Unref<GMimeParser> parser{g_mime_parser_new_with_stream(stream.object)};
@@ -126,12 +153,13 @@ std::vector<Received> reports_in_mail(std::string_view bytes, const std::string&
       break;
     }
     auto reports = reports_in_message(message.object, mbox ? origin + ", message " + std::to_string(n) : origin);
+    record_delivery(reports, message.object, message_bytes(parser.object, bytes, mbox), dkim);
     std::move(reports.begin(), reports.end(), std::back_inserter(found));
   }
   return found;
 }
 
-std::vector<Received> read_maildir(const std::filesystem::path& dir) {
+std::vector<Received> read_maildir(const std::filesystem::path& dir, DkimVerifier* dkim) {
   namespace fs = std::filesystem;
   std::vector<fs::path> files;
   std::error_code ec;
@@ -145,7 +173,7 @@ std::vector<Received> read_maildir(const std::filesystem::path& dir) {
   std::sort(files.begin(), files.end());
   std::vector<Received> found;
   for (const auto& file : files) {
-    auto reports = read_input(file.string());
+    auto reports = read_input(file.string(), dkim);
     std::move(reports.begin(), reports.end(), std::back_inserter(found));
   }
   return found;
@@ -190,26 +218,26 @@ Result<std::string> gunzip_bounded(std::string_view data, size_t max_size) {
   return out;
 }
 
-std::vector<Received> read_bytes(std::string_view bytes, const std::string& origin) {
+std::vector<Received> read_bytes(std::string_view bytes, const std::string& origin, DkimVerifier* dkim) {
   if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);  // a UTF-8 byte order mark before JSON
   auto start = bytes.find_first_not_of(" \t\r\n");
   bool gzip = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
               static_cast<unsigned char>(bytes[1]) == 0x8b;
   if (gzip || start == std::string_view::npos || bytes[start] == '{') return {report_from_file_bytes(bytes, origin)};
-  return reports_in_mail(bytes, origin, bytes.starts_with("From "));
+  return reports_in_mail(bytes, origin, bytes.starts_with("From "), dkim);
 }
 
-std::vector<Received> read_input(const std::string& path) {
+std::vector<Received> read_input(const std::string& path, DkimVerifier* dkim) {
   if (path == "-") {
     auto data = read_stdin();
     if (!data) return {failed("standard input", data.error())};
-    return read_bytes(*data, "standard input");
+    return read_bytes(*data, "standard input", dkim);
   }
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return read_maildir(path);
+  if (std::filesystem::is_directory(path, ec)) return read_maildir(path, dkim);
   auto data = read_bounded_file(path, max_input_size);
   if (!data) return {failed(path, data.error())};
-  return read_bytes(*data, path);
+  return read_bytes(*data, path, dkim);
 }
 
 }  // namespace mxtls::tlsrpt

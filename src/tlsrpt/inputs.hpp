@@ -15,6 +15,8 @@
 
 namespace mxtls::tlsrpt {
 
+class DkimVerifier;  // tlsrpt/dkim_verify.hpp
+
 constexpr size_t max_input_size = 64u << 20;  // one file, message or mbox, as read
 constexpr size_t max_messages = 100000;       // per mbox or Maildir
 
@@ -26,11 +28,14 @@ struct Received {
 };
 
 // Every report in the input at `path` ("-": standard input). An input that
-// yields no report gives one entry with the error, so a batch goes on.
-std::vector<Received> read_input(const std::string& path);
+// yields no report gives one entry with the error, so a batch goes on. With
+// `dkim`, each mail message's signature is verified and recorded in its
+// reports (Report::dkim); without, they are not_checked. Each report of a
+// mail also gets the mail's TLS-Report-Submitter header.
+std::vector<Received> read_input(const std::string& path, DkimVerifier* dkim = nullptr);
 
 // The same from bytes already read; `origin` names them in messages.
-std::vector<Received> read_bytes(std::string_view bytes, const std::string& origin);
+std::vector<Received> read_bytes(std::string_view bytes, const std::string& origin, DkimVerifier* dkim = nullptr);
 
 // gzip (RFC 1952) data, whole, if it inflates to at most max_size bytes: a
 // gzip bomb is refused (invalid) once the output passes the cap, without

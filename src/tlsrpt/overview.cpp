@@ -114,6 +114,21 @@ void write_failure_text(const FailureRow& f, std::string& out) {
   out += "        fix:    " + f.explanation.fix + "\n";
 }
 
+// "verified, d=google.com", "failed, d=x (why)", "unsigned: anyone could have sent it", ...
+std::string dkim_text(const ReportRow& r) {
+  std::string domain = r.dkim.domain.empty() ? "" : ", d=" + printable(r.dkim.domain, 120);
+  std::string unrelated = r.dkim_related || r.dkim.domain.empty() ? ""
+                          : ", unrelated to the report (TLS-Report-Submitter " +
+                                (r.submitter.empty() ? std::string("absent") : printable(r.submitter, 120)) + ")";
+  switch (r.dkim.status) {
+    case DkimStatus::verified: return "verified" + domain + unrelated;
+    case DkimStatus::failed: return "failed" + domain + unrelated + " (" + printable(r.dkim.detail, 200) + "): may be forged";
+    case DkimStatus::unsigned_mail: return "unsigned: may be forged";
+    case DkimStatus::not_checked: break;
+  }
+  return "not checked (not read from a mail)";
+}
+
 void write_policy_text(const PolicyRow& p, std::string& out) {
   out += "  " + printable(p.type, 40) + (p.domain.empty() ? "" : " " + printable(p.domain, 100)) + ": " +
          sessions(p.successful_sessions + p.failed_sessions) + ", " + std::to_string(p.failed_sessions) + " failed (" +
@@ -145,6 +160,9 @@ Overview build_overview(const std::vector<Report>& reports) {
     overview.successful_sessions += report.successful_sessions();
     overview.failed_sessions += report.failed_sessions();
     for (const auto& policy : report.policies) add_policy(policy, org.policies[{policy.type_name, policy.policy_domain}]);
+    overview.report_list.push_back({report.organization_name, report.report_id, report.submitter, report.start, report.end,
+                                    report.dkim,
+                                    dkim_domain_related(report.dkim.domain, report.submitter, report.contact_info)});
     for (const auto& warning : report.warnings)
       overview.warnings.push_back("report " + printable(report.report_id, 100) + " from " +
                                   printable(report.organization_name, 100) + ": " + printable(warning, 300));
@@ -167,6 +185,10 @@ std::string render_text(const Overview& overview) {
            (org.reports == 1 ? " report, " : " reports, ") + date(org.start) + " to " + date(org.end) + "\n";
     for (const auto& p : org.policies) write_policy_text(p, out);
   }
+  out += "\nReports and their DKIM signatures (RFC 8460 3):\n";
+  for (const auto& r : overview.report_list)
+    out += "  " + date(r.start) + " " + printable(r.organisation, 100) + " " + printable(r.report_id, 120) + ": " +
+           dkim_text(r) + "\n";
   if (!overview.warnings.empty()) out += "\nOdd reports:\n";
   for (const auto& warning : overview.warnings) out += "  " + warning + "\n";
   return out;
@@ -210,12 +232,24 @@ nlohmann::json overview_json(const Overview& overview) {
   for (const auto& d : overview.days)
     days.push_back({{"date", date(d.day)}, {"successful_sessions", d.successful_sessions},
                     {"failed_sessions", d.failed_sessions}, {"failure_share", d.failure_share()}});
+  auto report_list = nlohmann::json::array();
+  for (const auto& r : overview.report_list)
+    report_list.push_back({{"organisation", r.organisation},
+                           {"report_id", r.report_id},
+                           {"start", format_rfc3339(r.start)},
+                           {"end", format_rfc3339(r.end)},
+                           {"submitter", r.submitter},
+                           {"dkim", {{"status", to_string(r.dkim.status)},
+                                     {"domain", r.dkim.domain},
+                                     {"related", r.dkim_related},
+                                     {"detail", r.dkim.detail}}}});
   nlohmann::json doc = {{"reports", overview.reports},
                         {"successful_sessions", overview.successful_sessions},
                         {"failed_sessions", overview.failed_sessions},
                         {"organisations", organisations},
                         {"days", days},
-                        {"warnings", overview.warnings}};
+                        {"warnings", overview.warnings},
+                        {"report_list", report_list}};
   if (overview.reports) {
     doc["start"] = format_rfc3339(overview.start);
     doc["end"] = format_rfc3339(overview.end);

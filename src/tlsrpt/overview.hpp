@@ -54,6 +54,14 @@ struct DayRow {
   double failure_share() const;
 };
 
+// One report as received: how its mail was authenticated (RFC 8460 3).
+struct ReportRow {
+  std::string organisation, report_id, submitter;
+  int64_t start = 0, end = 0;
+  DkimResult dkim;
+  bool dkim_related = false;  // d= is the TLS-Report-Submitter's or the contact-info's domain (dkim_domain_related)
+};
+
 struct Overview {
   size_t reports = 0;
   int64_t start = 0, end = 0;  // earliest start and latest end of the reports
@@ -61,6 +69,7 @@ struct Overview {
   std::vector<OrganisationRow> organisations;  // by name
   std::vector<DayRow> days;                    // by day, only days some report starts in
   std::vector<std::string> warnings;           // each report's, naming it
+  std::vector<ReportRow> report_list;          // each report, as given (the store: oldest first)
 };
 
 Overview build_overview(const std::vector<Report>& reports);

@@ -142,3 +142,44 @@ TEST(TlsRptOverview, SessionsPerUtcDay) {
   EXPECT_EQ(doc["days"][1]["failed_sessions"], 50);
   EXPECT_TRUE(build_overview({}).days.empty());
 }
+
+TEST(TlsRptOverview, EachReportsDkimVerdict) {  // RFC 8460 3
+  auto verified = report("Google Inc.", "g1", 1700000000, {sts(10, {})});
+  verified.submitter = "google.com";
+  verified.dkim = {DkimStatus::verified, "google.com", ""};
+  auto unrelated = report("Mail.ru", "r1", 1700000000, {sts(10, {})});
+  unrelated.submitter = "mail.ru";
+  unrelated.contact_info = "tls_support@corp.mail.ru";
+  unrelated.dkim = {DkimStatus::verified, "evil.example", ""};
+  auto failed = report("Google Inc.", "g2", 1700086400, {sts(10, {})});
+  failed.submitter = "google.com";
+  failed.dkim = {DkimStatus::failed, "google.com", "the body hash did not verify (the body was changed)"};
+  auto unsigned_report = report("Other", "o1", 1700086400, {sts(10, {})});
+  unsigned_report.dkim.status = DkimStatus::unsigned_mail;
+  auto file = report("Other", "o2", 1700086400, {sts(10, {})});
+  auto o = build_overview({verified, unrelated, failed, unsigned_report, file});
+  ASSERT_EQ(o.report_list.size(), 5u);
+  EXPECT_TRUE(o.report_list[0].dkim_related);
+  EXPECT_FALSE(o.report_list[1].dkim_related);
+  auto text = render_text(o);
+  EXPECT_NE(text.find("\nReports and their DKIM signatures (RFC 8460 3):\n"
+                      "  2023-11-14 Google Inc. g1: verified, d=google.com\n"
+                      "  2023-11-14 Mail.ru r1: verified, d=evil.example, unrelated to the report "
+                      "(TLS-Report-Submitter mail.ru)\n"
+                      "  2023-11-15 Google Inc. g2: failed, d=google.com (the body hash did not verify (the body was "
+                      "changed)): may be forged\n"
+                      "  2023-11-15 Other o1: unsigned: may be forged\n"
+                      "  2023-11-15 Other o2: not checked (not read from a mail)\n"),
+            std::string::npos)
+      << text;
+  auto doc = nlohmann::json::parse(render_json(o));
+  ASSERT_EQ(doc["report_list"].size(), 5u);
+  EXPECT_EQ(doc["report_list"][0]["report_id"], "g1");
+  EXPECT_EQ(doc["report_list"][0]["submitter"], "google.com");
+  EXPECT_EQ(doc["report_list"][0]["dkim"]["status"], "verified");
+  EXPECT_EQ(doc["report_list"][0]["dkim"]["related"], true);
+  EXPECT_EQ(doc["report_list"][1]["dkim"]["related"], false);
+  EXPECT_EQ(doc["report_list"][2]["dkim"]["status"], "failed");
+  EXPECT_EQ(doc["report_list"][3]["dkim"]["status"], "unsigned");
+  EXPECT_EQ(doc["report_list"][4]["dkim"]["status"], "not-checked");
+}

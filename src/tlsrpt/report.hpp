@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "tlsrpt/dkim.hpp"
 
 namespace mxtls::tlsrpt {
 
@@ -55,6 +56,11 @@ struct Report {
   // out, an unregistered policy type, failure details that do not add up to
   // the summary), so the reader can tell the sender's numbers are odd.
   std::vector<std::string> warnings;
+  // How the report arrived, filled in by tlsrpt/inputs and the store (not by
+  // parse_report): the mail's TLS-Report-Submitter header (RFC 8460 5.3) and
+  // its DKIM verification (RFC 8460 3).
+  std::string submitter;
+  DkimResult dkim;
 
   uint64_t successful_sessions() const;  // sum over the policies' summaries
   uint64_t failed_sessions() const;

@@ -17,24 +17,32 @@ class SqliteReportStore final : public ReportStore {
   SqliteReportStore(const SqliteReportStore&) = delete;
   SqliteReportStore& operator=(const SqliteReportStore&) = delete;
 
+  // The first delivery of a report-id is kept, with its DKIM result: a later
+  // copy (signed or not) changes nothing.
   Result<Added> add(const Report& report, std::string_view json, int64_t received_at) override {
     Statement st(db_,
-                 "INSERT INTO tlsrpt_report (report_id, organization, period_start, period_end, received, json)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(organization, report_id) DO NOTHING");
+                 "INSERT INTO tlsrpt_report (report_id, organization, period_start, period_end, received, json,"
+                 " submitter, dkim, dkim_domain, dkim_detail)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(organization, report_id) DO NOTHING");
     if (!st) return error("prepare");
-    sqlite3_bind_text(st.get(), 1, report.report_id.data(), static_cast<int>(report.report_id.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(st.get(), 2, report.organization_name.data(), static_cast<int>(report.organization_name.size()),
-                      SQLITE_TRANSIENT);
+    bind(st, 1, report.report_id);
+    bind(st, 2, report.organization_name);
     sqlite3_bind_int64(st.get(), 3, report.start);
     sqlite3_bind_int64(st.get(), 4, report.end);
     sqlite3_bind_int64(st.get(), 5, received_at);
-    sqlite3_bind_text(st.get(), 6, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
+    bind(st, 6, json);
+    bind(st, 7, report.submitter);
+    bind(st, 8, to_string(report.dkim.status));
+    bind(st, 9, report.dkim.domain);
+    bind(st, 10, report.dkim.detail);
     if (sqlite3_step(st.get()) != SQLITE_DONE) return error("store a report in");
     return sqlite3_changes(db_) == 1 ? Added::stored : Added::duplicate;
   }
 
   Result<StoredReports> load(int64_t since) override {
-    Statement st(db_, "SELECT report_id, json FROM tlsrpt_report WHERE period_end >= ?1 ORDER BY period_start, report_id");
+    Statement st(db_,
+                 "SELECT report_id, json, submitter, dkim, dkim_domain, dkim_detail FROM tlsrpt_report"
+                 " WHERE period_end >= ?1 ORDER BY period_start, report_id");
     if (!st) return error("prepare");
     sqlite3_bind_int64(st.get(), 1, since);
     StoredReports stored;
@@ -42,9 +50,12 @@ class SqliteReportStore final : public ReportStore {
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
       auto id = column(st.get(), 0);
       auto report = parse_report(column(st.get(), 1));
-      if (report)
+      if (report) {
+        report->submitter = column(st.get(), 2);
+        report->dkim = {parse_dkim_status(column(st.get(), 3)).value_or(DkimStatus::not_checked), column(st.get(), 4),
+                        column(st.get(), 5)};
         stored.reports.push_back(std::move(*report));
-      else
+      } else
         stored.problems.push_back("stored report " + printable(id, 100) + ": " + report.error().message);
     }
     if (rc != SQLITE_DONE) return error("read");
@@ -53,6 +64,9 @@ class SqliteReportStore final : public ReportStore {
 
  private:
   static std::string column(sqlite3_stmt* st, int index) { return sqlite::text(st, index); }
+  static void bind(const Statement& st, int index, std::string_view text) {
+    sqlite3_bind_text(st.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
   Error error(const char* what) const {
     return temporary_error(std::string("cannot ") + what + " the report database " + path_ + ": " + sqlite3_errmsg(db_));
   }
@@ -60,6 +74,22 @@ class SqliteReportStore final : public ReportStore {
   sqlite3* db_;
   std::string path_;
 };
+
+// How each report arrived (RFC 8460 3 and 5.3: its DKIM verification and
+// TLS-Report-Submitter), columns added after the first release: the ALTER
+// TABLE statements for those a database made before lacks. Its rows were
+// never checked.
+std::string delivery_columns(sqlite3* db) {
+  std::string present;
+  Statement st(db, "SELECT name FROM pragma_table_info('tlsrpt_report')");
+  while (st && sqlite3_step(st.get()) == SQLITE_ROW) present += " " + sqlite::text(st.get(), 0) + " ";
+  std::string sql;
+  for (const char* column : {"submitter", "dkim", "dkim_domain", "dkim_detail"})
+    if (present.find(std::string(" ") + column + " ") == std::string::npos)
+      sql += std::string("ALTER TABLE tlsrpt_report ADD COLUMN ") + column + " TEXT NOT NULL DEFAULT '" +
+             (std::string_view(column) == "dkim" ? "not-checked" : "") + "';";
+  return sql;
+}
 
 }  // namespace
 
@@ -79,7 +109,8 @@ Result<std::unique_ptr<ReportStore>> ReportStore::open(const std::string& path) 
       " PRIMARY KEY (organization, report_id));"
       "CREATE INDEX IF NOT EXISTS tlsrpt_report_end ON tlsrpt_report (period_end);";
   char* message = nullptr;
-  if (sqlite3_exec(db, schema, nullptr, nullptr, &message) != SQLITE_OK) {
+  if (sqlite3_exec(db, schema, nullptr, nullptr, &message) != SQLITE_OK ||
+      sqlite3_exec(db, delivery_columns(db).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     std::string why = message ? message : "?";
     sqlite3_free(message);
     sqlite3_close(db);

@@ -68,7 +68,7 @@ head -c $((40 << 20)) /dev/zero | gzip -c >"$work/bomb.json.gz"
 printf '{"organization-name": "x", "policies": [}' >"$work/broken.json"
 gzip -c "$corpus/stalwart__rpt02.json" >"$work/good.json.gz"
 run batch tlsrpt ingest --db "$work/batch.sqlite" "$work/bomb.json.gz" "$work/broken.json" "$work/good.json.gz"
-[ $rc = 1 ] && pass "batch: exit 1" || fail "batch: exit $rc"
+[ $rc = 65 ] && pass "batch: exit 65 (EX_DATAERR)" || fail "batch: exit $rc"
 grep -q "bomb.json.gz: error: gzip data inflates to more than 16 MiB (a gzip bomb?): refused" "$work/batch.out" &&
   grep -q "broken.json: error: report is not valid JSON" "$work/batch.out" &&
   grep -q "good.json.gz: stored 2020-01-01T00:00:00Z_example.com (Google Inc." "$work/batch.out" &&

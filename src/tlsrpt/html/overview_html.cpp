@@ -19,6 +19,8 @@
 //     table.policies tr[data-policy-type][data-policy-domain] > td[data-col=sessions|successful|failed|failure-share]
 //     table.failures tr[data-policy-type][data-policy-domain][data-mx][data-result-type]
 //       > td[data-col=sessions|sending-ips|reason|meaning|fix]
+//   table#report-table tr[data-report-id][data-organisation][data-dkim=verified|failed|unsigned|not-checked]
+//     > td[data-col=dkim|signer|note]
 //   #warnings li
 //   script#overview-data: the --json document (docs/tlsrpt-json.md)
 
@@ -164,6 +166,37 @@ void write_organisation(std::string& out, const OrganisationRow& org, size_t ind
   out += "</section>\n";
 }
 
+// "verified", "failed", "unsigned", "not checked", and what a reader should know about it.
+std::string dkim_cells(const ReportRow& r) {
+  std::string status(to_string(r.dkim.status));
+  std::string signer = r.dkim.domain.empty() ? "" : "d=" + esc(r.dkim.domain);
+  std::string note;
+  if (!r.dkim.domain.empty() && !r.dkim_related)
+    note = "d= unrelated to the report (TLS-Report-Submitter " + esc(r.submitter.empty() ? "absent" : r.submitter) + "). ";
+  if (r.dkim.status == DkimStatus::failed) note += esc(r.dkim.detail) + ": may be forged.";
+  if (r.dkim.status == DkimStatus::unsigned_mail) note += "Unsigned: may be forged.";
+  if (r.dkim.status == DkimStatus::not_checked) note += "Not read from a mail.";
+  return "<td data-col=\"dkim\">" + esc(status == "not-checked" ? "not checked" : status) +
+         "</td><td data-col=\"signer\">" + signer + "</td><td data-col=\"note\">" + note + "</td>";
+}
+
+// Each report and how its mail was authenticated (RFC 8460 3: reporters sign with DKIM).
+void write_report_list(std::string& out, const Overview& o) {
+  if (o.report_list.empty()) return;
+  out += section_open("report-list", "Reports and their DKIM signatures") +
+         "<table id=\"report-table\" class=\"sortable\">\n" +
+         table_head({{"Period start (UTC)"}, {"Organisation"}, {"Report-id"}, {"DKIM"}, {"Signer"}, {"Note"}});
+  for (const auto& r : o.report_list) {
+    bool trusted = r.dkim.status == DkimStatus::verified && r.dkim_related;
+    out += open_tag("tr", {{"class", trusted ? "plain" : "partial"}, {"data-report-id", r.report_id},
+                           {"data-organisation", r.organisation}, {"data-dkim", std::string(to_string(r.dkim.status))}}) +
+           "<th scope=\"row\" data-col=\"start\">" + date(r.start) + "</th><td data-col=\"organisation\">" +
+           esc(r.organisation) + "</td><td data-col=\"report-id\"><code>" + esc(r.report_id) + "</code></td>" +
+           dkim_cells(r) + "</tr>\n";
+  }
+  out += "</tbody>\n</table>\n</section>\n";
+}
+
 void write_warnings(std::string& out, const Overview& o) {
   if (o.warnings.empty()) return;
   out += section_open("warnings", "Odd reports") + "<ul id=\"warnings\">\n";
@@ -190,6 +223,7 @@ std::string render_html(const Overview& overview) {
   write_chart(out, overview);
   if (overview.organisations.empty()) out += "<p class=\"empty\">No TLS reports.</p>\n";
   for (size_t i = 0; i < overview.organisations.size(); ++i) write_organisation(out, overview.organisations[i], i);
+  write_report_list(out, overview);
   write_warnings(out, overview);
   write_data(out, overview);
   out += page::end;
