@@ -47,12 +47,18 @@ int TlsrptCommand::print_rechecked(const tlsrpt::Overview& overview, const std::
   auto on_report = [&](size_t index, check::DomainReport&& report) { checked[domains[index]] = std::move(report); };
   CheckNetOptions net{check_.resolver_config, check_.trust_anchor, check_.ca_file, check_.timeout_seconds,
                       check_.deadline_seconds};
-  if (auto ran = check::check_domains(domains, check_.parallel, check_tools(net), on_report); !ran) {
-    std::cerr << "mxtls tlsrpt read: --check: " << ran.error().message << "\n";
-    return 3;  // as mxtls check: could not test
-  }
+  if (!domains.empty())
+    if (auto ran = check::check_domains(domains, check_.parallel, check_tools(net), on_report); !ran) {
+      std::cerr << "mxtls tlsrpt read: --check: " << ran.error().message << "\n";
+      return 3;  // as mxtls check: could not test
+    }
   std::vector<check::RecheckResult> results;
-  for (const auto& failure : failures) results.push_back(check::recheck(failure, checked.at(failure.domain)));
+  for (const auto& failure : failures) {
+    auto now = checked.find(failure.domain);
+    results.push_back(now != checked.end()
+                          ? check::recheck(failure, now->second)
+                          : check::RecheckResult{failure, check::RecheckVerdict::unknown, std::nullopt, "not checked"});
+  }
   if (json_) {
     auto doc = tlsrpt::overview_json(overview);
     doc["recheck"] = check::recheck_json(results, left_out);
