@@ -5,6 +5,7 @@
 #include <map>
 
 #include "check/runner.hpp"
+#include "check_tools.hpp"
 #include "commands.hpp"
 #include "check/report.hpp"
 #include "base/text.hpp"
@@ -89,6 +90,20 @@ bool read_domain_file(const std::string& path, std::vector<std::string>& domains
 
 }  // namespace
 
+check::ToolsFactory check_tools(const CheckNetOptions& options) {
+  return [options]() -> Result<check::WorkerTools> {
+    auto timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
+    auto resolver = dns::make_unbound_resolver({options.resolver_config, options.trust_anchor, timeout});
+    if (!resolver) return resolver.error();
+    smtp::Options smtp_options{timeout, options.helo, options.ca_file};
+    check::Limits limits;
+    limits.deadline = std::chrono::milliseconds(static_cast<long>(options.deadline_seconds * 1000));
+    return check::WorkerTools{std::move(*resolver), https::make_curl_fetcher({options.ca_file, timeout}),
+                              check::make_network_prober(smtp_options, static_cast<uint16_t>(options.smtp_port)),
+                              limits};
+  };
+}
+
 int CheckCommand::run() {
   if (!domain_file_.empty() && !read_domain_file(domain_file_, domains_)) {
     std::cerr << "mxtls check: cannot read " << domain_file_ << "\n";
@@ -98,16 +113,8 @@ int CheckCommand::run() {
     std::cerr << "mxtls check: no domain given (see mxtls check --help)\n";
     return 64;
   }
-  auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds_ * 1000));
-  check::ToolsFactory tools = [&]() -> Result<check::WorkerTools> {
-    auto resolver = dns::make_unbound_resolver({resolver_config_, trust_anchor_, timeout});
-    if (!resolver) return resolver.error();
-    smtp::Options smtp_options{timeout, helo_, ca_file_};
-    check::Limits limits;
-    limits.deadline = std::chrono::milliseconds(static_cast<long>(deadline_seconds_ * 1000));
-    return check::WorkerTools{std::move(*resolver), https::make_curl_fetcher({ca_file_, timeout}),
-                              check::make_network_prober(smtp_options, static_cast<uint16_t>(smtp_port_)), limits};
-  };
+  auto tools = check_tools({resolver_config_, trust_anchor_, ca_file_, timeout_seconds_, deadline_seconds_, helo_,
+                            smtp_port_});
 
   bool colour = !no_colour_ && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
   bool progress = isatty(STDERR_FILENO) && domains_.size() > 1;

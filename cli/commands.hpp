@@ -11,6 +11,8 @@
 namespace mxtls::tlsrpt {
 class AttemptsByDay;
 class SentLog;
+struct Report;
+struct Overview;
 }  // namespace mxtls::tlsrpt
 namespace mxtls::policy {
 struct OpenService;
@@ -90,6 +92,14 @@ struct TlsrptGenerateOptions {
   bool utc = false;
 };
 
+// `mxtls tlsrpt read --check`: the check engine's settings (cli/tlsrpt_check.cpp).
+struct TlsrptCheckOptions {
+  bool enabled = false;
+  std::string resolver_config, trust_anchor, ca_file;
+  double timeout_seconds = 20, deadline_seconds = 120;
+  size_t parallel = 8;
+};
+
 class TlsrptCommand {
  public:
   void add_to(CLI::App& app);
@@ -98,6 +108,9 @@ class TlsrptCommand {
  private:
   int ingest();
   int read(const CLI::App& cmd);
+  // --check (cli/tlsrpt_check.cpp): the options, and the report printed with the re-check.
+  void add_check_options(CLI::App& read);
+  int print_rechecked(const tlsrpt::Overview& overview, const std::vector<tlsrpt::Report>& reports, int status);
   // `mxtls tlsrpt generate` (cli/tlsrpt_generate.cpp).
   void add_generate(CLI::App& tlsrpt_cmd);
   int generate();
@@ -113,6 +126,7 @@ class TlsrptCommand {
   std::string resolver_config_;  // ingest: DKIM key lookups
   bool no_dkim_ = false, require_dkim_ = false;
   TlsrptGenerateOptions gen_;
+  TlsrptCheckOptions check_;
   int exit_status_ = 0;
 };
 

@@ -78,12 +78,17 @@ constexpr const char* read_help =
     "also writes the same in one self-contained page, with the failure share per UTC day as a chart. Reports the\n"
     "sender got slightly wrong (a count left out, failure details that do not add up) are read and listed\n"
     "under \"Odd reports\".\n\n"
+    "--check checks each policy domain the failure details name again, with the engine of `mxtls check` (its\n"
+    "--resolver-config, --ca-file, --timeout, --deadline), and says per failure type and MX host \"still\" (the\n"
+    "check finds the problem, naming its finding), \"gone\" (it finds the opposite) or \"cannot tell\" (and why).\n\n"
     "Exit status: 0 all read, 1 some input (or stored row) could not be read or there is no database, 2 the\n"
-    "--html file could not be written, 64 usage, 75 the database could not be opened.\n\n"
+    "--html file could not be written, 3 --check could not start (resolver), 64 usage, 75 the database could\n"
+    "not be opened.\n\n"
     "Examples:\n"
     "  mxtls tlsrpt read\n"
     "  mxtls tlsrpt read --since 2026-11-01 --json > tlsrpt.json\n"
     "  mxtls tlsrpt read --html /var/www/tlsrpt.html\n"
+    "  mxtls tlsrpt read --since 2026-11-01 --check\n"
     "  mxtls tlsrpt read report.eml other.json.gz";
 
 std::string describe(const tlsrpt::Report& report) {
@@ -116,6 +121,7 @@ void TlsrptCommand::add_to(CLI::App& app) {
   read->add_flag("--json", json_, "Print one JSON document (schema: docs/tlsrpt-json.md) instead of the text");
   read->add_option("--html", html_file_, "Also write a self-contained HTML page to FILE (failure share per day as a chart)");
   read->add_option("--since", since_, "Only reports whose period ends on or after DATE (YYYY-MM-DD, UTC, or RFC 3339)");
+  add_check_options(*read);
   read->callback([this, read] { exit_status_ = this->read(*read); });
   add_generate(*cmd);
 }
@@ -262,6 +268,7 @@ int TlsrptCommand::read(const CLI::App& cmd) {
       return 2;
     }
   }
+  if (check_.enabled) return print_rechecked(overview, reports, some_failed ? 1 : 0);
   std::cout << (json_ ? tlsrpt::render_json(overview) : tlsrpt::render_text(overview));
   return some_failed ? 1 : 0;
 }

@@ -118,5 +118,15 @@ for line in 'tlsrpt: "|/usr/local/bin/mxtls tlsrpt ingest --db /var/lib/mxtls/tl
     fail "not in both --help and README: $line"
 done
 
+# --check (network-free parts; the re-check itself is integration.tlsrpt_check): its options need it,
+# and a resolver that cannot be set up is "could not test" (3), not a report without the re-check.
+run check_opts tlsrpt read --deadline 5 "$corpus/parsedmarc__rfc8460.json"
+[ $rc = 64 ] && pass "read --deadline without --check: usage (64)" || fail "read --deadline without --check: exit $rc"
+printf 'server:\n  no-such-option: 1\n' >"$work/bad-unbound.conf"
+run check_bad tlsrpt read --check --resolver-config "$work/bad-unbound.conf" "$corpus/parsedmarc__rfc8460.json"
+[ $rc = 3 ] && grep -q "^mxtls tlsrpt read: --check: " "$work/check_bad.err" &&
+  pass "read --check with an unusable resolver config: exit 3, said why" ||
+  fail "read --check with an unusable resolver config: exit $rc: $(cat "$work/check_bad.err")"
+
 [ $failures = 0 ] && echo "all passed" || echo "$failures failed"
 [ $failures = 0 ]
