@@ -113,10 +113,11 @@ bool ask_on_terminal() {
 
 // `mxtls check DOMAIN` after setup: its report, or why setup broke it (an
 // error about STARTTLS, TLS or the certificate, which rolls setup back).
-Result<std::string> check_after_setup(const std::string& domain, const std::string& ca_file) {
+Result<std::string> check_after_setup(const std::string& domain, const std::string& ca_file,
+                                      const std::string& resolver_config) {
   std::chrono::seconds timeout(20);
   check::ToolsFactory tools = [&]() -> Result<check::WorkerTools> {
-    auto resolver = dns::make_unbound_resolver({"", "", timeout});
+    auto resolver = dns::make_unbound_resolver({resolver_config, "", timeout});
     if (!resolver) return resolver.error();
     return check::WorkerTools{std::move(*resolver), https::make_curl_fetcher({ca_file, timeout}),
                               check::make_network_prober({timeout, "mxtls.invalid", ca_file}, 25), {}};
@@ -174,6 +175,8 @@ void PostfixCommand::add_setup(CLI::App& postfix) {
   cmd->add_option("--config-dir", config_dir_, "Postfix configuration directory (postconf -c)")->capture_default_str();
   cmd->add_option("--domain", domain_, "After the handshake, run mxtls check on this domain (its MX is this server)");
   cmd->add_option("--ca-file", ca_file_, "Also trust these CA certificates (PEM): a private CA")->check(CLI::ExistingFile);
+  cmd->add_option("--resolver-config", resolver_config_, "An unbound.conf for --domain's mxtls check (default: the "
+                  "system resolver, the root trust anchor)")->check(CLI::ExistingFile);
   cmd->add_option("--resolv-conf", resolv_conf_, "The resolver Postfix uses, judged for DANE (a chrooted smtp(8) reads "
                   "/var/spool/postfix/etc/resolv.conf)")->capture_default_str();
   auto* hook = cmd->add_flag("--certbot-hook", certbot_hook_, "Also install the certbot deploy hook (HOOKS_DIR/mxtls, "
@@ -209,7 +212,8 @@ int PostfixCommand::setup() {
       options.confirm = ask_on_terminal;
     }
   }
-  if (!domain_.empty()) options.post_check = [this] { return check_after_setup(domain_, ca_file_); };
+  if (!domain_.empty())
+    options.post_check = [this] { return check_after_setup(domain_, ca_file_, resolver_config_); };
   if (certbot_hook_)
     if (int status = add_certbot_hook(options); status != 0) return status;
   return postfix::run_setup(options, std::cout, std::cerr);

@@ -308,6 +308,32 @@ PATH=$DIR/bin:$PATH hook_setup --yes
     fail "certbot hook rollback left: $(ls "$HOOKS" "$INSTALL" 2>&1)"
 rm -f "$ETC"/*.mxtls-backup-*
 
+# ------------------------------------------------------------ --domain ----
+# With the demo world up (from this worktree) and this run in slot 60, the
+# world's DNS has postfix-setup.example MX mail.postfix-setup.example ->
+# 127.0.1.60: setup --domain runs `mxtls check` on it after the handshake,
+# through the world's validating resolver. Otherwise skipped, saying why.
+world_conf=$top/testbed/run/unbound.conf
+if [[ $slot != 60 ]]; then
+    say "setup --domain: skipped (slot $slot; the demo world's postfix-setup.example points at 127.0.1.60)"
+elif [[ ! -f $world_conf || -z $(ss -Hlnu "src 127.53.0.1:53") ]]; then
+    say "setup --domain: skipped (the demo world is not up from $top: testbed/up)"
+else
+    rm -f "$ETC"/*.mxtls-backup-*
+    [[ $(hashes) == "$original" ]] || die "the fresh configuration is not back"
+    setup --cert-dir "$LIVE" --ca-file "$C/root.pem" --domain postfix-setup.example --resolver-config "$world_conf" --yes
+    printf '%s\n' "$out" | grep -vE '^ {6}|^  main.cf|^  note' | sed 's/^/    | /'
+    [[ $rc == 0 ]] && pass "setup --domain: exit 0" || fail "setup --domain: exit $rc"
+    grep -qF "mxtls check postfix-setup.example:" <<<"$out" &&
+        grep -qE "mail\.postfix-setup\.example\[127\.0\.1\.60\]" <<<"$out" &&
+        pass "setup --domain: mxtls check ran on the fresh instance's MX" || fail "setup --domain: no check report"
+    grep -qE "\[ERROR\].*(STARTTLS|TLS|certificate)" <<<"$out" && fail "setup --domain: the check finds a TLS error" ||
+        pass "setup --domain: the check finds no STARTTLS, TLS or certificate error"
+    main_backup=$ETC/$(ls "$ETC" | grep '^main.cf.mxtls-backup-' | head -1)
+    cp "$main_backup" "$ETC/main.cf" && postfix -c "$ETC" reload 2>/dev/null
+    rm -f "$ETC"/*.mxtls-backup-*
+fi
+
 if ((failures)); then
     echo "--- maillog"
     tail -30 "$DIR/maillog" 2>/dev/null
