@@ -85,12 +85,27 @@ PolicyProbe probe_table(const std::string& config_dir, const std::string& table,
 // Each table of smtp_tls_policy_maps: for the indexed types (hash:, btree:,
 // lmdb:, cdb:) the source and the file postmap(1) builds; for every table
 // the answers of postmap -q for the probe key and a key of its source.
+// The tables of a list parameter: separated by spaces or commas, except
+// inside the braces of inline:{ a=b, c=d } and its kind (postconf(5)).
+std::vector<std::string> table_names(std::string_view list) {
+  std::vector<std::string> out{""};
+  int depth = 0;
+  for (char c : list) {
+    depth += c == '{' ? 1 : c == '}' && depth > 0 ? -1 : 0;
+    if (depth == 0 && (c == ' ' || c == ',' || c == '\t' || c == '\n')) {
+      if (!out.back().empty()) out.emplace_back();
+      continue;
+    }
+    out.back() += c;
+  }
+  if (out.back().empty()) out.pop_back();
+  return out;
+}
+
 std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps, const GatherOptions& options) {
   std::vector<PolicyMapFacts> out;
-  std::string text = maps;
-  for (char& c : text)
-    if (c == ',' || c == '\t') c = ' ';
-  for (auto word : split(text, ' ')) {
+  for (const std::string& name : table_names(maps)) {
+    std::string_view word = name;
     size_t colon = word.find(':');
     if (colon == std::string_view::npos) continue;
     PolicyMapFacts map;

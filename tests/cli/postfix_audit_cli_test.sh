@@ -133,6 +133,11 @@ audit policy-map-serve --probe-key probe.example
 grep -q 'answers \\"secure match=.mail.protection.outlook.com servername=hostname\\" for probe.example' \
   "$work/policy-map-serve.json" && pass "policy-map-serve: mxtls serve's answer judged" ||
   fail "policy-map-serve: $(grep policy-map "$work/policy-map-serve.json")"
+python3 -c 'import json,sys; maps=json.load(open(sys.argv[1]))["policy_maps"]
+assert [m["table"] for m in maps][0] == "inline:{ example.org=may, example.net=encrypt }", maps
+assert all(p["outcome"] in ("found", "not_found") for m in maps for p in m["probes"]), maps' "$work/policy-map-serve.json" &&
+  pass "policy-map-serve: the inline: table is one table, asked like the socketmap" ||
+  fail "policy-map-serve: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["policy_maps"])' "$work/policy-map-serve.json")"
 audit sts-resolver-first --probe-key probe.example
 [ "$rc" = 1 ] && ids sts-resolver-first | grep -qx "warning smtp.sts-overrides-dane" &&
   pass "sts-resolver-first: warning smtp.sts-overrides-dane" || fail "sts-resolver-first: exit $rc: $(ids sts-resolver-first | tr '\n' ';')"
