@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace mxtls::postfix {
+struct SetupOptions;
+}
+
 namespace mxtls::tlsrpt {
 class AttemptsByDay;
 class SentLog;
@@ -142,6 +146,7 @@ class PostfixCommand {
   int deploy_hook();
   int setup();
   void add_setup(CLI::App& postfix);
+  int add_certbot_hook(postfix::SetupOptions& options);
 
   std::string config_dir_ = "/etc/postfix";
   // deploy-hook (cli/postfix_deploy_hook.cpp)
@@ -155,7 +160,10 @@ class PostfixCommand {
   double timeout_seconds_ = 10;
   // setup
   std::string cert_dir_, cert_file_, key_file_, domain_, resolv_conf_ = "/etc/resolv.conf";
-  bool dry_run_ = false, yes_ = false;
+  std::string audit_domain_;  // audit --domain
+  std::string probe_key_ = "mxtls-probe.invalid";
+  bool dry_run_ = false, yes_ = false, certbot_hook_ = false;
+  std::string hooks_dir_ = "/etc/letsencrypt/renewal-hooks/deploy";
   std::vector<std::string> log_files_;
   std::string ca_file_;
   bool json_ = false;

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include "base/text.hpp"
@@ -12,7 +13,9 @@
 #include "net/https.hpp"
 #include "postfix/audit_report.hpp"
 #include "postfix/gather.hpp"
+#include "postfix/setup.hpp"
 #include "postfix/setup_apply.hpp"
+#include "publish/deploy.hpp"
 
 namespace mxtls::cli {
 namespace {
@@ -27,8 +30,18 @@ constexpr const char* audit_help =
     "section 4: a publicly-referenced server MUST NOT require STARTTLS), on submission (587/465, master.cf -o)\n"
     "it is right; SSLv2/3, DH parameters under 2048 bits, smtpd_tls_loglevel, smtpd_tls_received_header.\n"
     "Client side (smtp): 'encrypt' as the global level, dane without smtp_dns_support_level = dnssec, no\n"
-    "smtp_tls_CAfile/CApath, smtp_tls_loglevel, a client certificate, policy maps not (re)built by postmap.\n"
-    "Version gates: parameters and policy attributes the installed Postfix (mail_version) does not know.\n\n"
+    "smtp_tls_CAfile/CApath, smtp_tls_loglevel, a client certificate, policy maps not (re)built by postmap;\n"
+    "each smtp_tls_policy_maps table asked with postmap -q (Postfix's own client, socketmaps included) for\n"
+    "--probe-key and the first key of its source: unreachable, TEMP, an answer that is no Postfix level, and an\n"
+    "MTA-STS-only resolver (socketmap ...:postfix) placed so that it overrides DANE (RFC 8461 section 2).\n"
+    "Version gates: parameters and policy attributes the installed Postfix (mail_version) does not know\n"
+    "(servername= 3.4+, the TLSRPT attributes of an answer 3.10+).\n"
+    "Ciphers: smtpd_tls_ciphers/mandatory_ciphers null (or export/low where TLS is required), exclusions that\n"
+    "leave no TLS 1.2 cipher common senders offer, tls_*_cipherlist overrides; the session cache (tickets since\n"
+    "2.11: nothing needed); postscreen_tls_security_level = encrypt in front of port 25 (RFC 3207 section 4).\n"
+    "--domain D looks up D's MX hosts through the validating resolver (--resolver-config): the certificate must\n"
+    "name every MX host whose address is one this Postfix listens on (master.cf ADDR:25, inet_interfaces, the\n"
+    "host's own); when none is, every MX name is compared, and the ones that point elsewhere are listed.\n\n"
     "Each finding has a severity (error: some class of correctly configured sender or recipient defers or\n"
     "bounces, or an attacker can read mail, and the finding names who; warning; info), a stable id, what is\n"
     "wrong, why it matters and the exact fix, with the postconf -e (or postconf -P) line that applies it.\n"
@@ -42,6 +55,7 @@ constexpr const char* audit_help =
     "Examples:\n"
     "  mxtls postfix audit\n"
     "  mxtls postfix audit --config-dir /etc/postfix-out --logs /var/log/mail.log /var/log/mail.log.1\n"
+    "  mxtls postfix audit --domain example.org\n"
     "  mxtls postfix audit --json | jq '.findings[] | select(.severity == \"error\")'";
 
 constexpr const char* setup_help =
@@ -74,6 +88,11 @@ constexpr const char* setup_help =
     "     runs 'mxtls check DOMAIN'. If postfix check, the reload, the handshake or that check fails, or the\n"
     "     audit of the new configuration finds an error it did not find before, both files are restored from\n"
     "     the backups and Postfix is reloaded: nothing is left half-applied.\n\n"
+    "--certbot-hook (with --cert-dir, a certbot lineage) also installs HOOKS_DIR/mxtls (mode 0755, written\n"
+    "atomically), which certbot runs after each renewal: it execs 'mxtls postfix deploy-hook' with the install\n"
+    "and config dirs, for this lineage only. Postfix then reads INSTALL_DIR/NAME.pem (the key, then the chain),\n"
+    "which setup writes now and the hook replaces only when DANE senders accept the renewed key (README\n"
+    "\"Renew safely\"). Both files are in the diff and are put back (or removed) on rollback.\n\n"
     "A second run finds nothing to change and says so. The settings and why: docs/postfix-setup.md.\n\n"
     "Exit status: 0 applied and proven, nothing to change, or a dry run; 2 failed and rolled back; 3 could not\n"
     "run (postconf or postfix missing, postfix check failing before any change, a backup not written, or the\n"
@@ -82,6 +101,7 @@ constexpr const char* setup_help =
     "Examples:\n"
     "  mxtls postfix setup --cert-dir /etc/letsencrypt/live/mx.example.com --dry-run\n"
     "  mxtls postfix setup --cert-dir /etc/letsencrypt/live/mx.example.com --domain example.com\n"
+    "  mxtls postfix setup --cert-dir /etc/letsencrypt/live/mx.example.com --certbot-hook --yes\n"
     "  mxtls postfix setup --config-dir /etc/postfix-out --cert chain.pem --key key.pem --yes";
 
 bool ask_on_terminal() {
@@ -93,10 +113,11 @@ bool ask_on_terminal() {
 
 // `mxtls check DOMAIN` after setup: its report, or why setup broke it (an
 // error about STARTTLS, TLS or the certificate, which rolls setup back).
-Result<std::string> check_after_setup(const std::string& domain, const std::string& ca_file) {
+Result<std::string> check_after_setup(const std::string& domain, const std::string& ca_file,
+                                      const std::string& resolver_config) {
   std::chrono::seconds timeout(20);
   check::ToolsFactory tools = [&]() -> Result<check::WorkerTools> {
-    auto resolver = dns::make_unbound_resolver({"", "", timeout});
+    auto resolver = dns::make_unbound_resolver({resolver_config, "", timeout});
     if (!resolver) return resolver.error();
     return check::WorkerTools{std::move(*resolver), https::make_curl_fetcher({ca_file, timeout}),
                               check::make_network_prober({timeout, "mxtls.invalid", ca_file}, 25), {}};
@@ -130,6 +151,12 @@ void PostfixCommand::add_to(CLI::App& app) {
   cmd->add_option("--expiry-warning-days", expiry_warning_days_, "Warn when the certificate expires within DAYS")
       ->capture_default_str()
       ->check(CLI::Range(0, 3650));
+  cmd->add_option("--domain", audit_domain_, "Look up this domain's MX (validating resolver): the certificate must "
+                  "name each MX host that points here");
+  cmd->add_option("--resolver-config", resolver_config_, "An unbound.conf for the validating resolver (--domain)");
+  cmd->add_option("--trust-anchor", trust_anchor_, "A DNSSEC trust anchor file (--domain)");
+  cmd->add_option("--probe-key", probe_key_, "Ask each smtp_tls_policy_maps table for this domain (postmap -q), "
+                  "besides the first key of its source")->capture_default_str();
   cmd->add_flag("--json", json_, "Print one JSON document (schema: docs/postfix-audit-json.md)");
   cmd->add_flag("-v,--verbose", verbose_, "Also list what is right");
   cmd->callback([this] { exit_status_ = audit(); });
@@ -148,8 +175,16 @@ void PostfixCommand::add_setup(CLI::App& postfix) {
   cmd->add_option("--config-dir", config_dir_, "Postfix configuration directory (postconf -c)")->capture_default_str();
   cmd->add_option("--domain", domain_, "After the handshake, run mxtls check on this domain (its MX is this server)");
   cmd->add_option("--ca-file", ca_file_, "Also trust these CA certificates (PEM): a private CA")->check(CLI::ExistingFile);
+  cmd->add_option("--resolver-config", resolver_config_, "An unbound.conf for --domain's mxtls check (default: the "
+                  "system resolver, the root trust anchor)")->check(CLI::ExistingFile);
   cmd->add_option("--resolv-conf", resolv_conf_, "The resolver Postfix uses, judged for DANE (a chrooted smtp(8) reads "
                   "/var/spool/postfix/etc/resolv.conf)")->capture_default_str();
+  auto* hook = cmd->add_flag("--certbot-hook", certbot_hook_, "Also install the certbot deploy hook (HOOKS_DIR/mxtls, "
+                             "runs mxtls postfix deploy-hook) and make Postfix read the file it manages");
+  hook->needs(dir);
+  cmd->add_option("--hooks-dir", hooks_dir_, "certbot's deploy hook directory (--certbot-hook)")->capture_default_str();
+  cmd->add_option("--install-dir", install_dir_, "Where the deploy hook keeps the file Postfix reads (--certbot-hook)")
+      ->capture_default_str();
   cmd->add_flag("--dry-run", dry_run_, "Show the diff and change nothing");
   cmd->add_flag("-y,--yes", yes_, "Apply without asking (required when stdin is not a terminal)");
   cmd->callback([this] { exit_status_ = setup(); });
@@ -177,8 +212,36 @@ int PostfixCommand::setup() {
       options.confirm = ask_on_terminal;
     }
   }
-  if (!domain_.empty()) options.post_check = [this] { return check_after_setup(domain_, ca_file_); };
+  if (!domain_.empty())
+    options.post_check = [this] { return check_after_setup(domain_, ca_file_, resolver_config_); };
+  if (certbot_hook_)
+    if (int status = add_certbot_hook(options); status != 0) return status;
   return postfix::run_setup(options, std::cout, std::cerr);
+}
+
+// --certbot-hook: the file the deploy hook manages (the lineage's key and
+// chain, as the hook itself would install them) and the hook; setup writes
+// both after its backups and points smtpd_tls_chain_files at the first.
+int PostfixCommand::add_certbot_hook(postfix::SetupOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  std::string lineage = fs::absolute(cert_dir_).lexically_normal().string();
+  while (lineage.size() > 1 && lineage.back() == '/') lineage.pop_back();
+  auto chain = publish::installable_chain(lineage);
+  if (!chain) {
+    std::cerr << "mxtls postfix setup: " << chain.error().message << "; nothing was changed\n";
+    return postfix::setup_bad_input;
+  }
+  std::string install_dir = fs::absolute(install_dir_).lexically_normal().string();
+  std::string config_dir = fs::absolute(config_dir_).lexically_normal().string();
+  options.managed_chain_file = publish::installed_chain_path(install_dir, lineage);
+  options.files.push_back({options.managed_chain_file, *chain, 0600, "the key and chain the deploy hook manages"});
+  options.files.push_back({fs::absolute(hooks_dir_).lexically_normal().string() + "/mxtls",
+                           postfix::certbot_hook_script(ec ? std::string("mxtls") : self.string(), lineage, install_dir,
+                                                        config_dir),
+                           0755, "the certbot deploy hook: mxtls postfix deploy-hook after each renewal"});
+  return 0;
 }
 
 int PostfixCommand::audit() {
@@ -187,6 +250,17 @@ int PostfixCommand::audit() {
   options.log_files = log_files_;
   options.ca_file = ca_file_;
   options.now = std::time(nullptr);
+  options.probe_key = probe_key_;
+  std::unique_ptr<dns::Resolver> resolver;
+  if (!audit_domain_.empty()) {
+    auto made = dns::make_unbound_resolver({resolver_config_, trust_anchor_, std::chrono::seconds(10)});
+    if (!made) {
+      std::cerr << "mxtls postfix audit: no resolver for --domain: " << made.error().message << "\n";
+      return 3;
+    }
+    resolver = std::move(*made);
+    options.domain = audit_domain_, options.resolver = resolver.get();
+  }
   auto facts = postfix::gather_audit_facts(options);
   if (!facts) {
     std::cerr << "mxtls postfix audit: " << facts.error().message << "\n";

@@ -20,6 +20,8 @@ std::string_view default_value(std::string_view name) {
       {"smtpd_enforce_tls", "no"},         {"smtp_use_tls", "no"},
       {"smtp_enforce_tls", "no"},          {"smtpd_tls_key_file", "$smtpd_tls_cert_file"},
       {"smtp_dns_support_level", ""},      {"smtpd_tls_wrappermode", "no"},
+      {"smtpd_tls_ciphers", "medium"},     {"smtpd_tls_mandatory_ciphers", "medium"},
+      {"smtpd_tls_session_cache_timeout", "3600s"},
   };
   for (const auto& d : defaults)
     if (d.name == name) return d.value;

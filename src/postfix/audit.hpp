@@ -56,12 +56,25 @@ struct DhFacts {
   int bits = 0;    // 0: not read
 };
 
-// A table of smtp_tls_policy_maps of an indexed type (hash:, lmdb:, btree:,
-// cdb:): its source and the file postmap(1) builds from it.
+// One `postmap -q KEY TYPE:NAME` of a policy table: Postfix's own client
+// (the socketmap netstring protocol included), so its answer is what
+// smtp(8) would get.
+struct PolicyProbe {
+  enum class Outcome { found, not_found, temporary, failed };
+  std::string key;
+  Outcome outcome = Outcome::failed;
+  std::string answer;  // found: the policy ("secure match=... servername=hostname")
+  std::string error;   // temporary, failed: what postmap said
+};
+
+// A table of smtp_tls_policy_maps. For the indexed types (hash:, lmdb:,
+// btree:, cdb:) also its source and the file postmap(1) builds from it.
 struct PolicyMapFacts {
-  std::string type, source;  // "hash", "/etc/postfix/tls_policy"
+  std::string type, source;  // "hash", "/etc/postfix/tls_policy"; "socketmap", "inet:127.0.0.1:8461:postfix"
   FileFacts source_file, indexed_file;
   bool uses_servername = false;  // the source has a servername= attribute
+  bool indexed = true;           // source_file/indexed_file were looked at
+  std::vector<PolicyProbe> probes;
 };
 
 // What `mxtls logs` found (logs::Report::what_if_*): who a mandatory level
@@ -70,6 +83,22 @@ struct LogWhatIf {
   bool available = false;
   uint64_t messages = 0;
   std::vector<std::string> domains, clients;
+};
+
+// --domain D: D's MX hosts (validating resolver) and whether each points at
+// this server (one of its addresses is one this Postfix listens on).
+struct MxHostFacts {
+  std::string host;                    // lower-case, no trailing dot
+  std::vector<std::string> addresses;  // A and AAAA
+  std::string error;                   // the address lookup failed ("" when it did not)
+  bool here = false;                   // an address is one of local_addresses
+};
+
+struct DomainMxFacts {
+  std::string domain;
+  std::string error;  // the MX lookup failed, was bogus, or is a null MX
+  std::vector<MxHostFacts> hosts;
+  std::vector<std::string> local_addresses;  // where port 25 listens (master.cf, inet_interfaces, the host's own)
 };
 
 struct AuditFacts {
@@ -82,6 +111,7 @@ struct AuditFacts {
   std::optional<DhFacts> dh;
   std::vector<PolicyMapFacts> policy_maps;
   std::vector<FileFacts> ca_files;  // smtp_tls_CAfile, smtp_tls_CApath
+  std::optional<DomainMxFacts> domain_mx;  // only with --domain
   LogWhatIf inbound_encrypt;        // smtpd_tls_security_level = encrypt would have refused
   LogWhatIf outbound_encrypt;       // smtp_tls_security_level = encrypt would have deferred
   std::time_t now = 0;

@@ -175,6 +175,67 @@ void judge_cert_strength(const AuditFacts& facts, Findings& f) {
           "Issue the certificate for the MX host names: certbot certonly -d " + facts.myhostname);
 }
 
+namespace {
+
+// The MX host names the leaf must name: those that point here, or all of
+// them when none does (a NAT, a proxy, or the wrong server: then say so).
+std::vector<std::string> mx_names_to_cover(const DomainMxFacts& mx, Findings& f) {
+  std::vector<std::string> here, elsewhere;
+  for (const auto& host : mx.hosts) (host.here ? here : elsewhere).push_back(host.host);
+  if (!elsewhere.empty())
+    f.add(Severity::info, "smtpd.mx-elsewhere", mx.domain,
+          "MX hosts of " + mx.domain + " whose addresses are not this server's (" + join(mx.local_addresses, ", ") +
+              "): " + join(elsewhere, ", ") + ".",
+          here.empty() ? "None of the MX addresses is one this Postfix listens on (behind NAT or a proxy this is "
+                         "normal), so every MX name was compared with the certificate."
+                       : "Their certificates are the other servers' business; only the MX names that point here "
+                         "were compared with this certificate.",
+          "Run the audit on those servers too, or correct the MX records if this server should receive the mail.");
+  return here.empty() ? elsewhere : here;
+}
+
+}  // namespace
+
+void judge_mx_names(const AuditFacts& facts, Findings& f) {
+  if (!facts.domain_mx) return;
+  const DomainMxFacts& mx = *facts.domain_mx;
+  if (!mx.error.empty()) {
+    f.add(Severity::warning, "smtpd.mx-lookup", mx.domain, "The MX records of " + mx.domain + " could not be read: " +
+          mx.error + ".", "The certificate's names were not compared with the MX host names.",
+          "dig +dnssec MX " + mx.domain + "; mxtls check " + mx.domain + " says what senders see.");
+    return;
+  }
+  if (!facts.server_cert || facts.server_cert->chain.empty()) return;  // smtpd.no-cert or a file finding says it
+  const auto& leaf = facts.server_cert->chain.front();
+  bool confirmed = std::any_of(mx.hosts.begin(), mx.hosts.end(), [](const MxHostFacts& h) { return h.here; });
+  std::vector<std::string> missing, covered;
+  for (const auto& name : mx_names_to_cover(mx, f))
+    (std::any_of(leaf.dns_names.begin(), leaf.dns_names.end(),
+                 [&](const std::string& pattern) { return name_matches(pattern, name); })
+         ? covered
+         : missing)
+        .push_back(name);
+  if (missing.empty()) {
+    f.add(Severity::ok, "smtpd.cert-mx-names", mx.domain, "The certificate names the MX hosts: " + join(covered, ", ") + ".");
+    return;
+  }
+  std::vector<std::string> names = leaf.dns_names;
+  for (const auto& name : missing) names.push_back(name);
+  if (!facts.myhostname.empty() && std::find(names.begin(), names.end(), facts.myhostname) == names.end())
+    names.push_back(facts.myhostname);
+  // RFC 7672 3.2.2 and RFC 8461 4.1: a verifying sender (MTA-STS enforce,
+  // 'secure'/'verify' policies, DANE-TA) matches the MX host name it looked up.
+  f.add(confirmed ? Severity::error : Severity::warning, "smtpd.cert-mx-name", mx.domain,
+        "The certificate does not name the MX host" + std::string(missing.size() > 1 ? "s " : " ") + join(missing, ", ") +
+            (confirmed ? ", which point" + std::string(missing.size() > 1 ? "" : "s") + " at this server"
+                       : " (whether they point here is unclear)") +
+            "; it names " + (leaf.dns_names.empty() ? std::string("no DNS name") : join(leaf.dns_names, ", ")) + ".",
+        "Senders that verify the MX name (MTA-STS enforce, 'secure'/'verify' policies, DANE-TA records) defer the "
+        "mail to " + mx.domain + "; opportunistic senders and DANE-EE (3 1 1) deliver.",
+        "Add " + join(missing, ", ") + " to the certificate: certbot certonly --expand -d " + join(names, " -d ") +
+            ", then postfix reload");
+}
+
 void judge_dh(const AuditFacts& facts, Findings& f) {
   if (!facts.dh) return;
   const auto& dh = *facts.dh;

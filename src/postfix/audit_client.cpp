@@ -74,6 +74,7 @@ void judge_client_ca(const AuditFacts& facts, Level level, Findings& f) {
 void judge_policy_maps(const AuditFacts& facts, Findings& f) {
   for (const auto& map : facts.policy_maps) {
     std::string name = map.type + ":" + map.source;
+    if (!map.indexed) continue;
     if (!map.indexed_file.exists)
       f.add(Severity::error, "smtp.policy-map-unbuilt", name, "smtp_tls_policy_maps names " + name +
             ", but " + map.indexed_file.path + " does not exist.",
@@ -120,6 +121,7 @@ void judge_client(const AuditFacts& facts, Findings& f) {
             "noise, and the same file as the server's leaks nothing but helps nobody.",
             postconf_line(name, "") + " unless a peer requires it");
   judge_policy_maps(facts, f);
+  judge_policy_probes(facts, f);
 }
 
 void judge_versions(const AuditFacts& facts, Findings& f) {
@@ -148,12 +150,13 @@ void judge_versions(const AuditFacts& facts, Findings& f) {
             std::string(gate.parameter) + " needs Postfix " + gate.since + " or later; this is " + version + ".",
             std::string(gate.why) + ".", "Upgrade Postfix, or use the older parameters instead.");
   for (const auto& map : facts.policy_maps)
-    if (map.uses_servername && !version_at_least(version, "3.4"))
+    if (uses_attribute(map, "servername=") && !version_at_least(version, "3.4"))
       // postconf(5) smtp_tls_servername; the policy attribute servername= exists since 3.4.
       f.add(Severity::error, "version.servername", map.type + ":" + map.source,
             "The policy map uses servername=, which needs Postfix 3.4 or later; this is " + version + ".",
             "This Postfix rejects the policy entry and defers the mail to those domains.",
             "Upgrade Postfix, or build the map without servername= (mxtls serve/policy for Postfix < 3.4).");
+  judge_answer_versions(facts, f);
 }
 
 }  // namespace mxtls::postfix

@@ -14,9 +14,24 @@ void judge_server(const AuditFacts& facts, const AuditSettings& settings, Findin
 void judge_cert_files(const AuditFacts& facts, Findings& findings);
 void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Findings& findings);
 void judge_cert_strength(const AuditFacts& facts, Findings& findings);  // key size, SHA-1, name
+// --domain: the certificate names every MX host name that points here.
+void judge_mx_names(const AuditFacts& facts, Findings& findings);
+// Cipher grades and exclusions per service, cipher-list overrides
+// (audit_ciphers.cpp); the session cache; postscreen's level on port 25.
+void judge_ciphers(const AuditFacts& facts, Findings& findings);
+void judge_session_cache(const AuditFacts& facts, Findings& findings);
+void judge_postscreen(const AuditFacts& facts, Findings& findings);
 void judge_dh(const AuditFacts& facts, Findings& findings);
 // smtp: the client's level, DANE, CAs, logging, client certificate, policy maps.
 void judge_client(const AuditFacts& facts, Findings& findings);
+// Each policy table's postmap -q answers (audit_maps.cpp): reachable, a level
+// Postfix accepts, an MTA-STS-only resolver placed so that it overrides DANE.
+void judge_policy_probes(const AuditFacts& facts, Findings& findings);
+// The attributes of those answers against mail_version (servername= 3.4+,
+// the TLSRPT attributes 3.10+).
+void judge_answer_versions(const AuditFacts& facts, Findings& findings);
+// The map's source or one of its answers has this attribute ("servername=").
+bool uses_attribute(const PolicyMapFacts& map, std::string_view attribute);
 // What the installed Postfix (mail_version) supports of what is configured.
 void judge_versions(const AuditFacts& facts, Findings& findings);
 

@@ -20,6 +20,27 @@ json what_if_json(const LogWhatIf& w) {
   return {{"messages", w.messages}, {"domains", w.domains}, {"clients", w.clients}};
 }
 
+json domain_json(const std::optional<DomainMxFacts>& mx) {
+  if (!mx) return nullptr;
+  json hosts = json::array();
+  for (const auto& h : mx->hosts)
+    hosts.push_back({{"host", h.host}, {"addresses", h.addresses}, {"here", h.here}, {"error", h.error}});
+  return {{"domain", mx->domain}, {"error", mx->error}, {"local_addresses", mx->local_addresses}, {"mx", hosts}};
+}
+
+json policy_maps_json(const std::vector<PolicyMapFacts>& maps) {
+  static constexpr const char* outcomes[] = {"found", "not_found", "temporary", "failed"};
+  json out = json::array();
+  for (const auto& map : maps) {
+    json probes = json::array();
+    for (const auto& p : map.probes)
+      probes.push_back({{"key", p.key}, {"outcome", outcomes[static_cast<int>(p.outcome)]}, {"answer", p.answer},
+                        {"error", p.error}});
+    out.push_back({{"table", map.type + ":" + map.source}, {"probes", probes}});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string audit_text(const AuditFacts& facts, const Findings& findings, bool verbose) {
@@ -63,6 +84,8 @@ std::string audit_json(const AuditFacts& facts, const Findings& findings) {
                 {"info", count(findings, Severity::info)},
                 {"ok", count(findings, Severity::ok)}}},
               {"findings", list},
+              {"domain", domain_json(facts.domain_mx)},
+              {"policy_maps", policy_maps_json(facts.policy_maps)},
               {"logs",
                {{"inbound_encrypt_refused", what_if_json(facts.inbound_encrypt)},
                 {"outbound_encrypt_deferred", what_if_json(facts.outbound_encrypt)}}}};

@@ -107,7 +107,11 @@ void judge_server(const AuditFacts& facts, const AuditSettings& settings, Findin
   }
   judge_cert_files(facts, f);
   judge_cert_chain(facts, settings, f);
+  judge_mx_names(facts, f);
   judge_dh(facts, f);
+  judge_ciphers(facts, f);
+  judge_session_cache(facts, f);
+  judge_postscreen(facts, f);
   if (facts.main.contains("smtpd_tls_protocols") && enables_ssl(parameter(facts, "smtpd_tls_protocols")))
     // RFC 7568 (SSLv3 MUST NOT be used), RFC 6176 (SSLv2).
     f.add(Severity::warning, "smtpd.ssl-enabled", "main.cf",

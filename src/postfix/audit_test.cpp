@@ -39,6 +39,19 @@ AuditFacts good() {
   return f;
 }
 
+PolicyMapFacts hash_map(bool built, bool servername = false) {
+  PolicyMapFacts map;
+  map.type = "hash", map.source = "/p", map.source_file = file("/p", true), map.indexed_file = file("/p.db", built);
+  map.uses_servername = servername;
+  return map;
+}
+
+PolicyMapFacts socketmap(std::string source, std::vector<PolicyProbe> probes) {
+  PolicyMapFacts map;
+  map.type = "socketmap", map.source = std::move(source), map.indexed = false, map.probes = std::move(probes);
+  return map;
+}
+
 std::vector<std::string> problems(const AuditFacts& facts) {
   std::vector<std::string> out;
   Findings findings = audit(facts);
@@ -122,9 +135,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"warning smtp.ssl-enabled", [](AuditFacts& f) { f.main["smtp_tls_protocols"] = "SSLv3, TLSv1"; }},
         Case{"warning smtp.loglevel", [](AuditFacts& f) { f.main.erase("smtp_tls_loglevel"); }},
         Case{"info smtp.client-cert", [](AuditFacts& f) { f.main["smtp_tls_cert_file"] = "/c.pem"; }},
-        Case{"error smtp.policy-map-unbuilt", [](AuditFacts& f) { f.policy_maps = {{"hash", "/p", file("/p", true), file("/p.db", false), false}}; }},
+        Case{"error smtp.policy-map-unbuilt", [](AuditFacts& f) { f.policy_maps = {hash_map(false)}; }},
         Case{"warning smtp.policy-map-stale", [](AuditFacts& f) {
-          PolicyMapFacts map{"hash", "/p", file("/p", true), file("/p.db", true), false};
+          PolicyMapFacts map = hash_map(true);
           map.source_file.modified = now, map.indexed_file.modified = now - 60;
           f.policy_maps = {map};
         }},
@@ -133,7 +146,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"warning version.smtp_tls_enforce_sts_mx_patterns", [](AuditFacts& f) { f.mail_version = "3.10.4", f.main["smtp_tls_enforce_sts_mx_patterns"] = "yes"; }},
         Case{"error version.servername", [](AuditFacts& f) {
           f.mail_version = "3.3.0", f.main.erase("smtpd_tls_chain_files");
-          f.policy_maps = {{"hash", "/p", file("/p", true), file("/p.db", true), true}};
+          f.policy_maps = {hash_map(true, true)};
         }},
         Case{"info version.unknown", [](AuditFacts& f) { f.mail_version.clear(); }}));
 
@@ -165,6 +178,178 @@ TEST(PostfixAudit, Rfc3207FindingNamesTheRefusedSendersFromTheLogs) {
   EXPECT_NE(f->why.find("2 messages would have been refused: from tin.it, tiscali.it"), std::string::npos) << f->why;
   EXPECT_EQ(f->fix.substr(0, 44), "postconf -e 'smtpd_tls_security_level = may'");
   EXPECT_EQ(exit_status(findings), 2);
+}
+
+// --domain: the MX set as gathered, for the name judges.
+DomainMxFacts mx_set(std::vector<std::pair<std::string, bool>> hosts) {
+  DomainMxFacts mx;
+  mx.domain = "example.test", mx.local_addresses = {"192.0.2.25"};
+  for (auto& [name, here] : hosts) mx.hosts.push_back({name, {here ? "192.0.2.25" : "198.51.100.7"}, "", here});
+  return mx;
+}
+
+TEST(PostfixAudit, CertificateMustNameTheMxHostsThatPointHere) {
+  AuditFacts facts = good();
+  facts.domain_mx = mx_set({{"mx.example.test", true}, {"mx2.example.test", true}});
+  auto findings = audit(facts);
+  const Finding* f = find(findings, "smtpd.cert-mx-name");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(f->what.find("mx2.example.test, which points at this server"), std::string::npos) << f->what;
+  EXPECT_EQ(f->fix, "Add mx2.example.test to the certificate: certbot certonly --expand -d mx.example.test -d "
+                    "mx2.example.test, then postfix reload");
+  facts.domain_mx = mx_set({{"mx.example.test", true}, {"backup.elsewhere.test", false}});
+  findings = audit(facts);
+  EXPECT_FALSE(findings.has("smtpd.cert-mx-name"));  // the backup MX is another server's
+  EXPECT_TRUE(findings.has("smtpd.cert-mx-names"));
+  ASSERT_TRUE(find(findings, "smtpd.mx-elsewhere"));
+  EXPECT_EQ(find(findings, "smtpd.mx-elsewhere")->severity, Severity::info);
+  EXPECT_EQ(exit_status(findings), 0);
+}
+
+TEST(PostfixAudit, WhenNoMxPointsHereEveryMxNameIsCompared) {
+  AuditFacts facts = good();
+  facts.domain_mx = mx_set({{"mx.example.test", false}, {"mail.other.test", false}});
+  auto findings = audit(facts);
+  const Finding* f = find(findings, "smtpd.cert-mx-name");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);  // perhaps behind NAT, perhaps another server
+  EXPECT_NE(f->what.find("mail.other.test (whether they point here is unclear)"), std::string::npos) << f->what;
+  EXPECT_NE(find(findings, "smtpd.mx-elsewhere")->what.find("mx.example.test, mail.other.test"), std::string::npos);
+  facts.domain_mx = mx_set({{"mx.example.test", true}});
+  facts.domain_mx->hosts[0].host = "MX.example.test";  // names compare without case
+  facts.server_cert->chain[0].dns_names = {"*.EXAMPLE.test"};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{});
+}
+
+TEST(PostfixAudit, AnMxLookupThatFailsIsAWarning) {
+  AuditFacts facts = good();
+  facts.domain_mx = DomainMxFacts{"example.test", "DNSSEC validation failed: signature expired", {}, {}};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"warning smtpd.mx-lookup"});
+}
+
+TEST(PostfixAudit, CipherExclusionsThatLeaveNoCommonCipherAreAnError) {
+  AuditFacts facts = good();
+  // The demo world's weakdh server: DHE only, for an RSA certificate.
+  facts.main["smtpd_tls_exclude_ciphers"] = "kECDHE, ECDHE, kRSA, aNULL, kPSK, kSRP";
+  EXPECT_EQ(problems(facts), std::vector<std::string>{});  // DHE-RSA-AES*-GCM are left
+  facts.main["smtpd_tls_exclude_ciphers"] = "kECDHE, ECDHE, kRSA, kDHE";
+  auto findings = audit(facts);
+  const Finding* f = find(findings, "smtpd.ciphers-excluded");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(f->why.find("Senders without TLS 1.3"), std::string::npos) << f->why;
+  EXPECT_EQ(f->subject, "main.cf (master.cf smtp/inet)");
+  facts.main["smtpd_tls_protocols"] = ">=TLSv1.2, <=TLSv1.2";
+  EXPECT_NE(find(audit(facts), "smtpd.ciphers-excluded")->why.find("TLS 1.3 is off too"), std::string::npos);
+  facts.main["smtpd_tls_exclude_ciphers"] = "aRSA";  // an RSA certificate: nothing left
+  EXPECT_TRUE(audit(facts).has("smtpd.ciphers-excluded"));
+  facts.server_cert->chain[0].key_type = "EC";  // ECDSA ciphers remain
+  EXPECT_FALSE(audit(facts).has("smtpd.ciphers-excluded"));
+  facts.main["smtpd_tls_exclude_ciphers"] = "AESGCM+ECDHE CHACHA20 DHE RSA";  // AES-CBC with ECDHE is left
+  EXPECT_FALSE(audit(facts).has("smtpd.ciphers-excluded"));
+  facts.main["smtpd_tls_exclude_ciphers"] = "AES, CHACHA20";
+  EXPECT_TRUE(audit(facts).has("smtpd.ciphers-excluded"));
+}
+
+TEST(PostfixAudit, CipherGradesNullAndWeakMandatory) {
+  AuditFacts facts = good();
+  facts.main["smtpd_tls_ciphers"] = "null";
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"error smtpd.ciphers-null"});
+  facts = good();
+  facts.main["smtpd_tls_ciphers"] = "export";  // opportunistic: any cipher beats plaintext (RFC 3207)
+  facts.main["smtpd_tls_mandatory_ciphers"] = "high";
+  EXPECT_EQ(problems(facts), std::vector<std::string>{});
+  facts.services[1].overrides["smtpd_tls_mandatory_ciphers"] = "export";
+  auto findings = audit(facts);
+  const Finding* f = find(findings, "smtpd.mandatory-ciphers-weak");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->subject, "master.cf submission/inet");
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"warning smtpd.mandatory-ciphers-weak"});
+  facts.main["tls_high_cipherlist"] = "AES256-SHA";
+  EXPECT_EQ(find(audit(facts), "smtpd.cipherlist-override")->fix.substr(0, 31), "postconf -X tls_high_cipherlist");
+}
+
+TEST(PostfixAudit, SessionCacheNeedsNothingWithTickets) {
+  AuditFacts facts = good();
+  auto findings = audit(facts);
+  ASSERT_TRUE(find(findings, "smtpd.session-cache"));
+  EXPECT_EQ(find(findings, "smtpd.session-cache")->severity, Severity::ok);
+  EXPECT_NE(find(findings, "smtpd.session-cache")->what.find("no smtpd_tls_session_cache_database is needed"),
+            std::string::npos);
+  facts.main["smtpd_tls_session_cache_timeout"] = "0";
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"info smtpd.session-cache"});
+  facts = good();
+  facts.mail_version = "2.10.1", facts.main.erase("smtpd_tls_chain_files");
+  auto found = problems(facts);
+  EXPECT_NE(std::find(found.begin(), found.end(), "info smtpd.session-cache"), found.end());
+}
+
+TEST(PostfixAudit, PostscreenRequiringTlsOnPort25IsTheRfc3207Error) {
+  AuditFacts facts = good();
+  facts.services[0] = {"smtp", "inet", "postscreen", {}};
+  facts.services.push_back({"smtpd", "pass", "smtpd", {}});
+  EXPECT_EQ(problems(facts), std::vector<std::string>{});
+  facts.main["postscreen_tls_security_level"] = "encrypt";
+  auto findings = audit(facts);
+  const Finding* f = find(findings, "postscreen.encrypt-on-port-25");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->why.find("RFC 3207 section 4"), std::string::npos);
+  EXPECT_EQ(f->fix, "postconf -e 'postscreen_tls_security_level = may'");
+  facts.main.erase("postscreen_tls_security_level");
+  facts.services[0].overrides["postscreen_tls_security_level"] = "encrypt";
+  EXPECT_EQ(find(audit(facts), "postscreen.encrypt-on-port-25")->fix,
+            "postconf -P 'smtp/inet/postscreen_tls_security_level=may'");
+}
+
+TEST(PostfixAudit, PolicyTablesAreAskedAndTheirAnswersJudged) {
+  using O = PolicyProbe::Outcome;
+  AuditFacts facts = good();
+  facts.policy_maps = {socketmap("inet:127.0.0.1:8461:policy", {{"mxtls-probe.invalid", O::not_found, "", ""}})};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{});
+  EXPECT_TRUE(audit(facts).has("smtp.policy-map-answers"));
+  facts.policy_maps[0].probes = {{"mxtls-probe.invalid", O::failed, "", "table socketmap:inet:127.0.0.1:8461:policy: "
+                                                                       "query error: Connection refused"}};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"error smtp.policy-map-unreachable"});
+  facts.policy_maps[0].probes = {{"example.org", O::temporary, "", "temporary error"}};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"warning smtp.policy-map-temporary"});
+  facts.policy_maps[0].probes = {{"example.org", O::found, "verify-strict match=hostname", ""}};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"error smtp.policy-answer-invalid"});
+  facts.policy_maps[0].probes = {{"example.org", O::found, "secure match=.example.org servername=hostname", ""}};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{});
+  facts.mail_version = "3.3.2", facts.main.erase("smtpd_tls_chain_files");
+  auto found = problems(facts);
+  EXPECT_NE(std::find(found.begin(), found.end(), "error version.servername"), found.end())
+      << testing::PrintToString(found);  // from the answer, not a source file
+}
+
+TEST(PostfixAudit, TlsrptAttributesInAnAnswerNeedPostfix310) {
+  using O = PolicyProbe::Outcome;
+  AuditFacts facts = good();
+  facts.policy_maps = {socketmap("inet:127.0.0.1:8461:policy",
+                                 {{"sts.example", O::found, "secure match=mx.sts.example servername=hostname "
+                                   "policy_type=sts policy_domain=sts.example mx_host_pattern=mx.sts.example", ""}})};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"error version.tlsrpt-attributes"});
+  facts.mail_version = "3.10.1";
+  EXPECT_EQ(problems(facts), std::vector<std::string>{});
+}
+
+TEST(PostfixAudit, AnMtaStsOnlyResolverBeforeDaneIsFlagged) {
+  using O = PolicyProbe::Outcome;
+  AuditFacts facts = good();  // smtp_tls_security_level = dane
+  facts.policy_maps = {socketmap("inet:127.0.0.1:8461:postfix", {{"mxtls-probe.invalid", O::not_found, "", ""}})};
+  auto findings = audit(facts);
+  const Finding* f = find(findings, "smtp.sts-overrides-dane");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->why.find("RFC 8461 section 2"), std::string::npos);
+  facts.main["smtp_tls_security_level"] = "may";  // no DANE wanted: nothing to override
+  EXPECT_FALSE(audit(facts).has("smtp.sts-overrides-dane"));
+  facts.policy_maps.push_back(socketmap("inet:127.0.0.1:8462:policy", {}));  // before a DANE-aware table
+  EXPECT_NE(find(audit(facts), "smtp.sts-overrides-dane")->what.find("before socketmap:inet:127.0.0.1:8462:policy"),
+            std::string::npos);
+  std::swap(facts.policy_maps[0], facts.policy_maps[1]);  // the DANE-aware table first: right
+  EXPECT_FALSE(audit(facts).has("smtp.sts-overrides-dane"));
 }
 
 TEST(PostfixAudit, VersionsAndProtocolLists) {

@@ -12,6 +12,7 @@
 #include "base/process.hpp"
 #include "base/text.hpp"
 #include "logs/reader.hpp"
+#include "postfix/gather_mx.hpp"
 #include "postfix/gather_pem.hpp"
 
 namespace mxtls::postfix {
@@ -50,23 +51,79 @@ FileFacts file_facts(const std::string& parameter, const std::string& path) {
 
 namespace {
 
-// smtp_tls_policy_maps: the tables postmap(1) compiles (hash:, btree:, lmdb:, cdb:).
-std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps) {
+// The first key of a policy map's source ("example.org  secure"): a key the
+// table holds, so that its answer can be judged.
+std::string first_key(const std::string& text) {
+  for (auto line : split(text, '\n')) {
+    line = trim(line);
+    if (line.empty() || line.front() == '#') continue;
+    return std::string(line.substr(0, line.find_first_of(" \t")));
+  }
+  return "";
+}
+
+// postmap -c DIR -q KEY TYPE:NAME, as serve_postmap_test.sh reads it: exit 0
+// found; 1 with nothing on stderr not found; "temporary error" (a socketmap
+// TEMP); anything else a failure (unbuilt table, refused connection...).
+PolicyProbe probe_table(const std::string& config_dir, const std::string& table, const std::string& key) {
+  PolicyProbe probe;
+  probe.key = key;
+  auto run = run_program({"postmap", "-c", config_dir, "-q", key, table}, 1 << 20);
+  if (!run) {
+    probe.error = run.error().message;
+    return probe;
+  }
+  std::string err(trim(run->err));
+  if (size_t nl = err.rfind('\n'); nl != std::string::npos) err = err.substr(nl + 1);  // the last, fatal, line
+  if (run->exit_status == 0) probe.outcome = PolicyProbe::Outcome::found, probe.answer = trim(run->out);
+  else if (err.find("temporary error") != std::string::npos) probe.outcome = PolicyProbe::Outcome::temporary;
+  else if (run->exit_status == 1 && err.empty()) probe.outcome = PolicyProbe::Outcome::not_found;
+  probe.error = err.empty() && probe.outcome == PolicyProbe::Outcome::failed ? "exit status " + std::to_string(run->exit_status) : err;
+  return probe;
+}
+
+// Each table of smtp_tls_policy_maps: for the indexed types (hash:, btree:,
+// lmdb:, cdb:) the source and the file postmap(1) builds; for every table
+// the answers of postmap -q for the probe key and a key of its source.
+// The tables of a list parameter: separated by spaces or commas, except
+// inside the braces of inline:{ a=b, c=d } and its kind (postconf(5)).
+std::vector<std::string> table_names(std::string_view list) {
+  std::vector<std::string> out{""};
+  int depth = 0;
+  for (char c : list) {
+    depth += c == '{' ? 1 : c == '}' && depth > 0 ? -1 : 0;
+    if (depth == 0 && (c == ' ' || c == ',' || c == '\t' || c == '\n')) {
+      if (!out.back().empty()) out.emplace_back();
+      continue;
+    }
+    out.back() += c;
+  }
+  if (out.back().empty()) out.pop_back();
+  return out;
+}
+
+std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps, const GatherOptions& options) {
   std::vector<PolicyMapFacts> out;
-  std::string text = maps;
-  for (char& c : text)
-    if (c == ',' || c == '\t') c = ' ';
-  for (auto word : split(text, ' ')) {
+  for (const std::string& name : table_names(maps)) {
+    std::string_view word = name;
     size_t colon = word.find(':');
     if (colon == std::string_view::npos) continue;
-    std::string type(word.substr(0, colon)), source(word.substr(colon + 1));
-    std::string suffix = type == "hash" || type == "btree" ? ".db" : type == "lmdb" ? ".lmdb" : type == "cdb" ? ".cdb" : "";
-    if (suffix.empty() || source.empty()) continue;
     PolicyMapFacts map;
-    map.type = type, map.source = source;
-    map.source_file = file_facts("smtp_tls_policy_maps", source);
-    map.indexed_file = file_facts("smtp_tls_policy_maps", source + suffix);
-    if (auto text = read_bounded_file(source, 64 << 20)) map.uses_servername = text->find("servername=") != std::string::npos;
+    map.type = word.substr(0, colon), map.source = word.substr(colon + 1);
+    std::string suffix = map.type == "hash" || map.type == "btree" ? ".db" : map.type == "lmdb" ? ".lmdb" : map.type == "cdb" ? ".cdb" : "";
+    if (map.source.empty()) continue;
+    map.indexed = !suffix.empty();
+    std::vector<std::string> keys{options.probe_key};
+    if (map.indexed || map.type == "texthash") {
+      map.source_file = file_facts("smtp_tls_policy_maps", map.source);
+      if (map.indexed) map.indexed_file = file_facts("smtp_tls_policy_maps", map.source + suffix);
+      if (auto source = read_bounded_file(map.source, 64 << 20)) {
+        map.uses_servername = source->find("servername=") != std::string::npos;
+        if (std::string key = first_key(*source); !key.empty() && key != options.probe_key) keys.push_back(key);
+      }
+    }
+    if (!map.indexed || map.indexed_file.exists)
+      for (const auto& key : keys) map.probes.push_back(probe_table(options.config_dir, std::string(word), key));
     out.push_back(std::move(map));
   }
   return out;
@@ -135,8 +192,10 @@ Result<AuditFacts> gather_audit_facts(const GatherOptions& options) {
     if (auto it = facts.main.find(name); it != facts.main.end() && !it->second.empty())
       facts.ca_files.push_back(file_facts(name, it->second));
   if (auto maps = facts.main.find("smtp_tls_policy_maps"); maps != facts.main.end())
-    facts.policy_maps = policy_map_facts(maps->second);
+    facts.policy_maps = policy_map_facts(maps->second, options);
   if (auto ok = add_log_facts(options.log_files, facts); !ok) return ok.error();
+  if (!options.domain.empty() && options.resolver)
+    facts.domain_mx = gather_domain_mx(*options.resolver, options.domain, facts);
   return facts;
 }
 

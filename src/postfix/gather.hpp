@@ -10,6 +10,10 @@
 #include "base/result.hpp"
 #include "postfix/audit.hpp"
 
+namespace mxtls::dns {
+class Resolver;
+}
+
 namespace mxtls::postfix {
 
 struct GatherOptions {
@@ -17,6 +21,10 @@ struct GatherOptions {
   std::vector<std::string> log_files;  // for the what-if of mandatory levels; none: not computed
   std::string ca_file;                 // trusted besides the system CAs (a private CA)
   std::time_t now = 0;
+  // Asked of every smtp_tls_policy_maps table (postmap -q), besides a key of its source.
+  std::string probe_key = "mxtls-probe.invalid";
+  std::string domain;                 // --domain: compare its MX names with the certificate
+  dns::Resolver* resolver = nullptr;  // for domain (the validating resolver)
 };
 
 // An Error of kind invalid when config_dir is not a Postfix configuration

@@ -60,6 +60,17 @@ std::string service_key(const Service& s) { return s.name + "/" + s.type; }
 
 void plan_certificate(Planning& p) {
   const auto& in = p.inputs;
+  if (!in.managed_chain_file.empty()) {
+    // README "Renew safely": after each renewal the hook replaces this file
+    // only when DANE senders accept the renewed key.
+    bool chain_files = p.original.mail_version.empty() || version_at_least(p.original.mail_version, "3.4");
+    set(p, "", chain_files ? "smtpd_tls_chain_files" : "smtpd_tls_cert_file", in.managed_chain_file,
+        "The one file mxtls postfix deploy-hook manages (the key, then the chain), installed by the certbot hook "
+        "after each renewal only when DANE senders accept its key (postconf(5) " +
+            std::string(chain_files ? "smtpd_tls_chain_files" : "smtpd_tls_cert_file") + ").");
+    if (!chain_files) set(p, "", "smtpd_tls_key_file", in.managed_chain_file, "The key is in the same file.");
+    return;
+  }
   if (!p.original.mail_version.empty() && !version_at_least(p.original.mail_version, "3.4")) {
     set(p, "", "smtpd_tls_cert_file", in.chain_file, "The certificate and its intermediates, leaf first (postconf(5) "
         "smtpd_tls_cert_file; this Postfix is older than 3.4, which has smtpd_tls_chain_files).");
@@ -251,6 +262,27 @@ std::vector<std::string> postconf_p_arguments(const SetupPlan& plan) {
   for (const auto& c : plan.changes)
     if (!c.service.empty()) out.push_back(c.service + "/" + c.name + "=" + c.new_value);
   return out;
+}
+
+namespace {
+
+std::string sh_quoted(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+std::string certbot_hook_script(const std::string& mxtls, const std::string& lineage, const std::string& install_dir,
+                                const std::string& config_dir) {
+  return "#!/bin/sh\n"
+         "# Written by mxtls postfix setup --certbot-hook. certbot runs every file in this directory after each\n"
+         "# successful renewal; this one acts for " + lineage + " only and lets mxtls decide whether Postfix serves\n"
+         "# the renewed certificate (mxtls postfix deploy-hook --help).\n"
+         "[ \"$RENEWED_LINEAGE\" = " + sh_quoted(lineage) + " ] || exit 0\n"
+         "exec " + sh_quoted(mxtls) + " postfix deploy-hook --install-dir " + sh_quoted(install_dir) +
+         " --config-dir " + sh_quoted(config_dir) + "\n";
 }
 
 Findings certificate_findings(const AuditFacts& predicted) {

@@ -24,6 +24,9 @@ struct SetupInputs {
   bool validating_resolver = false;
   std::string resolver_reason;
   bool ca_bundle_exists = true;  // recommended::ca_bundle is there
+  // --certbot-hook: the one file (the key, then the chain) that `mxtls
+  // postfix deploy-hook` manages; Postfix reads it instead of the two above.
+  std::string managed_chain_file = {};
 };
 
 struct SettingChange {
@@ -52,6 +55,14 @@ std::string plan_text(const SetupPlan& plan);
 // ("service/type/name=value" each) that apply the plan.
 std::vector<std::string> postconf_e_arguments(const SetupPlan& plan);
 std::vector<std::string> postconf_p_arguments(const SetupPlan& plan);
+
+// The certbot deploy hook `setup --certbot-hook` installs (README "Renew
+// safely"): a /bin/sh script that acts only for `lineage` (certbot runs
+// every hook after every renewal, RENEWED_LINEAGE names the renewed one)
+// and execs `MXTLS postfix deploy-hook` with the install and config dirs.
+// Every path single-quoted for sh.
+std::string certbot_hook_script(const std::string& mxtls, const std::string& lineage, const std::string& install_dir,
+                                const std::string& config_dir);
 
 // The audit's errors about the certificate and key setup is about to
 // configure (predicted facts with the new server_cert): setup refuses to

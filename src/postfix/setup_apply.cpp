@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -86,6 +87,77 @@ Result<Backup> back_up(const std::string& path, std::time_t now) {
     return Backup{path, copy};
   }
   return permanent_error("cannot back up " + path + ": 99 backups of this second exist");
+}
+
+GatherOptions gather_options(const SetupOptions& o) {
+  GatherOptions options;
+  options.config_dir = o.config_dir, options.ca_file = o.ca_file, options.now = o.now;
+  return options;
+}
+
+// A managed file as it was before setup wrote it, to put it back.
+struct FileUndo {
+  std::string path;
+  bool existed = false;
+  std::string text;
+  unsigned mode = 0;
+};
+
+// "unchanged", or what writing the file would do, for the diff.
+std::string file_change(const ManagedFile& file) {
+  auto text = read_bounded_file(file.path, max_config_file);
+  struct stat st {};
+  if (!text || ::stat(file.path.c_str(), &st) != 0) return "(absent) -> new";
+  if (*text != file.text) return "changed";
+  if ((st.st_mode & 07777) != file.mode) return "mode changed";
+  return "unchanged";
+}
+
+std::string files_text(const std::vector<ManagedFile>& files) {
+  std::string out;
+  for (const auto& f : files) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", f.mode);
+    out += "  file     " + f.path + ": " + file_change(f) + " (" + f.what + ", mode " + mode + ")\n";
+  }
+  return out;
+}
+
+bool files_unchanged(const std::vector<ManagedFile>& files) {
+  return std::all_of(files.begin(), files.end(), [](const ManagedFile& f) { return file_change(f) == "unchanged"; });
+}
+
+// Writes each file atomically with its mode, its directory made if missing;
+// `undo` receives what each was before, for roll_back.
+Result<bool> write_managed_files(const std::vector<ManagedFile>& files, std::vector<FileUndo>& undo, std::ostream& out) {
+  for (const auto& f : files) {
+    FileUndo before{f.path, false, "", 0};
+    struct stat st {};
+    if (auto text = read_bounded_file(f.path, max_config_file); text && ::stat(f.path.c_str(), &st) == 0)
+      before = {f.path, true, std::move(*text), static_cast<unsigned>(st.st_mode & 07777)};
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(f.path).parent_path(), ec);
+    if (ec) return permanent_error("cannot create the directory of " + f.path + ": " + ec.message());
+    undo.push_back(before);
+    if (auto ok = write_file_atomically(f.path, f.text, f.mode); !ok) return ok.error();
+    if (::chmod(f.path.c_str(), f.mode) != 0)
+      return permanent_error("cannot chmod " + f.path + ": " + std::strerror(errno));
+    out << "Wrote " << f.path << " (" << f.what << ").\n";
+  }
+  return true;
+}
+
+Result<bool> undo_files(const std::vector<FileUndo>& undo) {
+  for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+    if (!it->existed) {
+      if (::unlink(it->path.c_str()) != 0 && errno != ENOENT)
+        return permanent_error("cannot remove " + it->path + ": " + std::strerror(errno));
+      continue;
+    }
+    if (auto ok = write_file_atomically(it->path, it->text, it->mode); !ok) return ok.error();
+    if (::chmod(it->path.c_str(), it->mode) != 0) return permanent_error("cannot chmod " + it->path + ": " + std::strerror(errno));
+  }
+  return true;
 }
 
 Result<bool> restore(const std::vector<Backup>& backups) {
@@ -196,7 +268,7 @@ Applied apply_and_prove(const AuditFacts& facts, const SetupPlan& plan, const Se
   }
   if (auto e = run_postfix(dir, "reload"); !e.empty()) return {false, "postfix -c " + dir + " reload failed: " + e};
   out << "postfix -c " << dir << " reload: done.\n";
-  auto after = gather_audit_facts({dir, {}, o.ca_file, o.now});
+  auto after = gather_audit_facts(gather_options(o));
   if (!after) return {false, "cannot read the new configuration: " + after.error().message, true};
   auto session = probe_starttls(*after, o.ca_file);
   if (!session) return {false, "STARTTLS after the reload: " + session.error().message, true};
@@ -220,12 +292,13 @@ struct Prepared {
 // Everything before the first change: the configuration, the certificate
 // (judged by the audit), the resolver, the plan. Errors are bad input.
 Result<Prepared> prepare(const SetupOptions& o, std::ostream& out) {
-  auto facts = gather_audit_facts({o.config_dir, {}, o.ca_file, o.now});
+  auto facts = gather_audit_facts(gather_options(o));
   if (!facts) return facts.error();
   auto paths = certificate_paths(o);
   if (!paths) return paths.error();
   Prepared p{std::move(*facts), {}, {}};
   p.inputs.key_file = paths->first, p.inputs.chain_file = paths->second;
+  p.inputs.managed_chain_file = o.managed_chain_file;
   std::tie(p.inputs.validating_resolver, p.inputs.resolver_reason) = resolver_validates(o.resolv_conf);
   p.inputs.ca_bundle_exists = ::access(std::string(recommended::ca_bundle).c_str(), R_OK) == 0;
   p.plan = plan_setup(p.facts, p.inputs);
@@ -242,16 +315,18 @@ Result<Prepared> prepare(const SetupOptions& o, std::ostream& out) {
   return p;
 }
 
-int roll_back(const std::vector<Backup>& backups, const Applied& applied, const SetupOptions& o, std::ostream& out,
-              std::ostream& err) {
+int roll_back(const std::vector<Backup>& backups, const std::vector<FileUndo>& undo, const Applied& applied,
+              const SetupOptions& o, std::ostream& out, std::ostream& err) {
   err << "mxtls postfix setup: " << applied.failure << "\n";
-  if (auto ok = restore(backups); !ok) {
+  auto ok = restore(backups);
+  if (ok) ok = undo_files(undo);
+  if (!ok) {
     err << "mxtls postfix setup: THE ROLLBACK FAILED: " << ok.error().message << "\nRestore by hand: ";
     for (const auto& b : backups) err << "cp " << b.copy << " " << b.original << "; ";
     err << "postfix -c " << o.config_dir << " reload\n";
     return setup_failed;
   }
-  out << "Rolled back: main.cf and master.cf restored from their backups";
+  out << "Rolled back: main.cf and master.cf restored from their backups" << (undo.empty() ? "" : ", the files written put back");
   if (is_running(o.config_dir)) {
     std::string e = run_postfix(o.config_dir, "reload");
     out << (e.empty() ? ", Postfix reloaded" : ", but the reload failed: " + e);
@@ -269,11 +344,12 @@ int run_setup(const SetupOptions& o, std::ostream& out, std::ostream& err) {
     return prepared.error().kind == ErrorKind::invalid ? setup_bad_input : setup_failed;
   }
   const auto& [facts, inputs, plan] = *prepared;
-  if (plan.changes.empty()) {
-    out << "\nNothing to change: the TLS settings are already what setup would write.\n" << plan_text(plan);
+  if (plan.changes.empty() && files_unchanged(o.files)) {
+    out << "\nNothing to change: the TLS settings are already what setup would write.\n" << plan_text(plan)
+        << files_text(o.files);
     return setup_done;
   }
-  out << "\nChanges (postconf -n before -> after):\n" << plan_text(plan);
+  out << "\nChanges (postconf -n before -> after):\n" << plan_text(plan) << files_text(o.files);
   if (o.dry_run) {
     out << "\nDry run: nothing was changed.\n";
     return setup_done;
@@ -296,8 +372,11 @@ int run_setup(const SetupOptions& o, std::ostream& out, std::ostream& err) {
     out << "Backup: " << backup->copy << "\n";
     backups.push_back(*backup);
   }
-  Applied applied = apply_and_prove(facts, plan, o, out);
-  if (!applied.ok) return roll_back(backups, applied, o, out, err);
+  std::vector<FileUndo> undo;
+  Applied applied;
+  if (auto written = write_managed_files(o.files, undo, out); !written) applied.failure = written.error().message;
+  else applied = apply_and_prove(facts, plan, o, out);
+  if (!applied.ok) return roll_back(backups, undo, applied, o, out, err);
   out << "Done. Then test what the world sees: mxtls check YOUR.DOMAIN\n";
   return setup_done;
 }

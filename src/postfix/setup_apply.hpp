@@ -10,10 +10,20 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "postfix/setup.hpp"
 
 namespace mxtls::postfix {
+
+// A file setup writes besides main.cf and master.cf (--certbot-hook: the
+// chain file the deploy hook manages, the hook itself): shown in the diff,
+// written atomically after the backups, restored or removed on rollback.
+struct ManagedFile {
+  std::string path, text;
+  unsigned mode = 0644;
+  std::string what;  // "the certbot deploy hook"
+};
 
 struct SetupOptions {
   std::string config_dir = "/etc/postfix";
@@ -28,6 +38,8 @@ struct SetupOptions {
   std::function<Result<std::string>()> post_check;
   std::string resolv_conf = "/etc/resolv.conf";
   std::time_t now = 0;
+  std::vector<ManagedFile> files;
+  std::string managed_chain_file;  // one of files: Postfix reads it (SetupInputs::managed_chain_file)
 };
 
 // Exit statuses of run_setup (and of `mxtls postfix setup`).

@@ -185,5 +185,19 @@ TEST(PostfixSetup, TheDiffShowsOldAndNew) {
   EXPECT_NE(std::find(args.begin(), args.end(), "smtpd_tls_loglevel = 1"), args.end());
 }
 
+TEST(PostfixSetup, CertbotHookReadsTheManagedFile) {
+  SetupInputs in = inputs();
+  in.managed_chain_file = "/etc/mxtls/certs/mx.example.test.pem";
+  SetupPlan plan = plan_setup(fresh(), in);
+  auto args = postconf_e_arguments(plan);
+  EXPECT_NE(std::find(args.begin(), args.end(), "smtpd_tls_chain_files = /etc/mxtls/certs/mx.example.test.pem"),
+            args.end()) << testing::PrintToString(args);
+  std::string hook = certbot_hook_script("/usr/bin/mxtls", "/etc/letsencrypt/live/it's", "/etc/mxtls/certs", "/etc/postfix");
+  EXPECT_EQ(hook.substr(0, 10), "#!/bin/sh\n");
+  EXPECT_NE(hook.find("[ \"$RENEWED_LINEAGE\" = '/etc/letsencrypt/live/it'\\''s' ] || exit 0\n"), std::string::npos) << hook;
+  EXPECT_NE(hook.find("\nexec '/usr/bin/mxtls' postfix deploy-hook --install-dir '/etc/mxtls/certs' --config-dir "
+                      "'/etc/postfix'\n"), std::string::npos) << hook;
+}
+
 }  // namespace
 }  // namespace mxtls::postfix

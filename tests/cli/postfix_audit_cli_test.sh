@@ -5,13 +5,18 @@
 # One known mistake per case, the finding id and exit status asserted; the
 # correct config ("good") raises no error and no warning; seed 000's exact
 # main.cf raises the RFC 3207 finding and, with a real-format log, names the
-# senders encrypt would have refused. No network, no demo world.
+# senders encrypt would have refused. The policy tables are asked with the
+# real postmap -q: a socketmap nothing listens on, a hash map never built,
+# and a real `mxtls serve` (rules only, on 127.0.0.1:$serve_port) answering.
+# No demo world.
 # Usage: postfix_audit_cli_test.sh MXTLS SOURCE_DIR
 set -uo pipefail
 mxtls=$1
 fixtures=$2/tests/fixtures/postfix-audit
 work=$(mktemp -d /tmp/mxtls-postfix-audit-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+serve_pid=
+serve_port=$((18600 + $$ % 300))  # the mxtls serve the policy-map cases ask
+trap '[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
@@ -36,6 +41,7 @@ make_certs() {
   chmod 600 leaf.key other.key && chmod 644 open.key
   openssl dhparam -dsaparam -out dh1024.pem 1024
   printf 'example.org encrypt\n' >tls_policy && postmap "hash:$certs/tls_policy"
+  printf 'example.net encrypt\n' >unbuilt_policy  # no postmap
   touch -d '+1 minute' tls_policy  # edited after the last postmap
 }
 (make_certs) >"$work/openssl.log" 2>&1 || { cat "$work/openssl.log"; exit 1; }
@@ -47,7 +53,7 @@ audit() {
   shift
   mkdir -p "$work/cases/$name"
   cp "$fixtures/$name"/* "$work/cases/$name/"
-  [ -f "$work/cases/$name/main.cf" ] && sed -i "s|@CERTS@|$certs|g" "$work/cases/$name/main.cf"
+  [ -f "$work/cases/$name/main.cf" ] && sed -i -e "s|@CERTS@|$certs|g" -e "s|@PORT@|$serve_port|g" "$work/cases/$name/main.cf"
   "$mxtls" postfix audit --config-dir "$work/cases/$name" --ca-file "$certs/root.pem" --json "$@" \
     >"$work/$name.json" 2>"$work/$name.err"
   rc=$?
@@ -98,6 +104,44 @@ expect client-encrypt 2 "error smtp.encrypt-global"
 expect encrypt-port-25-master 2 "error smtpd.encrypt-on-port-25"
 grep -q "postconf -P 'smtp/inet/smtpd_tls_security_level=may'" "$work/encrypt-port-25-master.json" &&
   pass "encrypt-port-25-master: the fix is the postconf -P line" || fail "encrypt-port-25-master: no postconf -P fix"
+
+expect ciphers-excluded 2 "error smtpd.ciphers-excluded"
+expect ciphers-null 2 "error smtpd.ciphers-null"
+expect mandatory-ciphers-export 1 "warning smtpd.mandatory-ciphers-weak"
+expect session-cache-off 0 "info smtpd.session-cache"
+python3 -c 'import json,sys; f=[f for f in json.load(open(sys.argv[1]))["findings"] if f["id"] == "smtpd.session-cache"]
+assert f and f[0]["severity"] == "ok" and "no smtpd_tls_session_cache_database is needed" not in f[0]["what"], f' \
+  "$work/good.json" && pass "good: the session cache is fine" || fail "good: session cache finding"
+expect postscreen-encrypt 2 "error postscreen.encrypt-on-port-25"
+grep -q "postconf -e 'postscreen_tls_security_level = may'" "$work/postscreen-encrypt.json" &&
+  pass "postscreen-encrypt: the postconf -e fix" || fail "postscreen-encrypt: no fix"
+
+# Policy tables through the real postmap -q.
+expect policy-map-unreachable 2 "error smtp.policy-map-unreachable"
+grep -q "Connection refused" "$work/policy-map-unreachable.json" && pass "policy-map-unreachable: says why" ||
+  fail "policy-map-unreachable: $(grep '"what"' "$work/policy-map-unreachable.json")"
+expect policy-map-unbuilt 2 "error smtp.policy-map-unbuilt"
+[ "$(ids policy-map-unbuilt | grep -c '^error ')" = 1 ] && pass "policy-map-unbuilt: one error, not also unreachable" ||
+  fail "policy-map-unbuilt: $(ids policy-map-unbuilt | tr '\n' ';')"
+printf 'probe.example @microsoft\n' >"$work/rules"
+"$mxtls" serve --allow-root --listen "127.0.0.1:$serve_port" --cache "$work/serve-cache.sqlite" --rules "$work/rules" \
+  --map tls --map postfix --lookup-timeout 3 2>"$work/serve.log" &
+serve_pid=$!
+for _ in $(seq 50); do postmap -q probe.example "socketmap:inet:127.0.0.1:$serve_port:tls" >/dev/null 2>&1 && break; sleep 0.1; done
+audit policy-map-serve --probe-key probe.example
+[ "$rc" = 0 ] && pass "policy-map-serve: exit 0" || fail "policy-map-serve: exit $rc: $(ids policy-map-serve | tr '\n' ';')"
+grep -q 'answers \\"secure match=.mail.protection.outlook.com servername=hostname\\" for probe.example' \
+  "$work/policy-map-serve.json" && pass "policy-map-serve: mxtls serve's answer judged" ||
+  fail "policy-map-serve: $(grep policy-map "$work/policy-map-serve.json")"
+python3 -c 'import json,sys; maps=json.load(open(sys.argv[1]))["policy_maps"]
+assert [m["table"] for m in maps][0] == "inline:{ example.org=may, example.net=encrypt }", maps
+assert all(p["outcome"] in ("found", "not_found") for m in maps for p in m["probes"]), maps' "$work/policy-map-serve.json" &&
+  pass "policy-map-serve: the inline: table is one table, asked like the socketmap" ||
+  fail "policy-map-serve: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["policy_maps"])' "$work/policy-map-serve.json")"
+audit sts-resolver-first --probe-key probe.example
+[ "$rc" = 1 ] && ids sts-resolver-first | grep -qx "warning smtp.sts-overrides-dane" &&
+  pass "sts-resolver-first: warning smtp.sts-overrides-dane" || fail "sts-resolver-first: exit $rc: $(ids sts-resolver-first | tr '\n' ';')"
+kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; serve_pid=
 
 # Seed 000, exactly as published: encrypt on port 25 and for every delivery,
 # with '# comments' after the values (part of the value in main.cf).

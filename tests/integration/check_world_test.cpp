@@ -382,4 +382,56 @@ TEST_F(World, ExitStatusFollowsTheWorstFinding) {
   EXPECT_EQ(run(check_command("does-not-exist.example > /dev/null")).status, 3);
 }
 
+// `mxtls postfix audit --domain D` on the demo world's own Postfix instances
+// (testbed/run/postfix/NAME/etc): D's MX names, looked up through the demo
+// world's validating resolver, against the certificate the instance serves.
+json audit_domain(const std::string& instance, const std::string& domain) {
+  CommandResult r = run(std::string(MXTLS_BINARY) + " postfix audit --json --config-dir " + run_dir + "/postfix/" +
+                        instance + "/etc --ca-file " + run_dir + "/ca/root.pem --resolver-config " + run_dir +
+                        "/unbound.conf --domain " + domain + " 2>&1");
+  auto doc = json::parse(r.output, nullptr, false);
+  if (doc.is_discarded()) ADD_FAILURE() << "mxtls postfix audit printed no JSON:\n" << r.output;
+  return doc;
+}
+
+const json* finding(const json& doc, const std::string& id) {
+  if (!doc.is_object()) return nullptr;
+  for (const auto& f : doc["findings"])
+    if (f["id"] == id) return &f;
+  return nullptr;
+}
+
+TEST(PostfixAuditWorld, CertificateNamesTheMxThatPointsHere) {
+  json doc = audit_domain("good", "good.example");
+  const json* ok = finding(doc, "smtpd.cert-mx-names");
+  ASSERT_TRUE(ok) << doc.dump(2);
+  EXPECT_EQ((*ok)["severity"], "ok");
+  EXPECT_NE((*ok)["what"].get<std::string>().find("mx.good.example"), std::string::npos);
+  EXPECT_FALSE(finding(doc, "smtpd.cert-mx-name"));
+  // split.example: mx.good.example is this instance, mx.nostarttls.example another one.
+  doc = audit_domain("good", "split.example");
+  EXPECT_FALSE(finding(doc, "smtpd.cert-mx-name")) << doc.dump(2);
+  const json* elsewhere = finding(doc, "smtpd.mx-elsewhere");
+  ASSERT_TRUE(elsewhere) << doc.dump(2);
+  EXPECT_EQ((*elsewhere)["severity"], "info");
+  EXPECT_NE((*elsewhere)["what"].get<std::string>().find("mx.nostarttls.example"), std::string::npos);
+}
+
+TEST(PostfixAuditWorld, MissingMxNameIsAnErrorWithTheNameToAdd) {
+  // wrongname.example: its server's certificate names mail.elsewhere.example only.
+  json doc = audit_domain("wrongname", "wrongname.example");
+  const json* f = finding(doc, "smtpd.cert-mx-name");
+  ASSERT_TRUE(f) << doc.dump(2);
+  EXPECT_EQ((*f)["severity"], "error");
+  EXPECT_NE((*f)["what"].get<std::string>().find("mx.wrongname.example, which points at this server"), std::string::npos)
+      << (*f)["what"];
+  EXPECT_EQ((*f)["fix"].get<std::string>().substr(0, 40), "Add mx.wrongname.example to the certific");
+  EXPECT_EQ(doc["exit_status"], 2);
+  // aliasmx.example: MX mail.aliasmx.example, a CNAME of mx.good.example (this instance's address).
+  doc = audit_domain("good", "aliasmx.example");
+  f = finding(doc, "smtpd.cert-mx-name");
+  ASSERT_TRUE(f) << doc.dump(2);
+  EXPECT_NE((*f)["fix"].get<std::string>().find("Add mail.aliasmx.example"), std::string::npos) << (*f)["fix"];
+}
+
 }  // namespace

@@ -259,6 +259,81 @@ fi
 [[ -z $(postconf -c "$ETC" -h smtpd_tls_chain_files) ]] && pass "no chain file configured after the rollbacks" ||
     fail "a chain file is still configured"
 
+# ------------------------------------------------------ --certbot-hook ----
+# setup installs the deploy hook (mode 0755) and the chain file it manages,
+# and points smtpd_tls_chain_files at that file; a second run changes
+# nothing; a failing postfix check removes both files again.
+HOOKS=$DIR/letsencrypt/renewal-hooks/deploy
+INSTALL=$DIR/mxtls-certs
+rm -f "$ETC"/*.mxtls-backup-*
+[[ $(hashes) == "$original" ]] || die "the fresh configuration is not back"
+setup --cert "$LIVE/fullchain.pem" --key "$LIVE/privkey.pem" --certbot-hook --hooks-dir "$HOOKS" --yes
+[[ $rc == 64 && ! -e $HOOKS/mxtls ]] && pass "--certbot-hook without --cert-dir: exit 64, no hook" ||
+    fail "--certbot-hook without --cert-dir: exit $rc: $out"
+hook_setup() { setup --cert-dir "$LIVE" --ca-file "$C/root.pem" --certbot-hook --hooks-dir "$HOOKS" --install-dir "$INSTALL" "$@"; }
+hook_setup --yes
+printf '%s\n' "$out" | grep -vE '^ {6}' | sed 's/^/    | /'
+[[ $rc == 0 ]] && pass "certbot hook setup: exit 0" || fail "certbot hook setup: exit $rc"
+for line in "main.cf  smtpd_tls_chain_files: (unset) -> '$INSTALL/$HOST.pem'" \
+    "file     $INSTALL/$HOST.pem: (absent) -> new (the key and chain the deploy hook manages, mode 0600)" \
+    "file     $HOOKS/mxtls: (absent) -> new (the certbot deploy hook" "certificate CN=$HOST (trusted, names $HOST)"; do
+    grep -qF -- "$line" <<<"$out" && pass "certbot hook setup says: $line" || fail "certbot hook setup does not say: $line"
+done
+[[ $(stat -c %a "$HOOKS/mxtls") == 755 && $(stat -c %a "$INSTALL/$HOST.pem") == 600 ]] &&
+    pass "hook mode 0755, chain file mode 0600" || fail "modes: $(stat -c '%n %a' "$HOOKS/mxtls" "$INSTALL/$HOST.pem")"
+grep -qxF "exec '$mxtls' postfix deploy-hook --install-dir '$INSTALL' --config-dir '$ETC'" "$HOOKS/mxtls" &&
+    sh -n "$HOOKS/mxtls" && pass "the hook execs mxtls postfix deploy-hook with the install and config dirs" ||
+    fail "hook: $(cat "$HOOKS/mxtls")"
+cmp -s "$INSTALL/$HOST.pem" <(cat "$LIVE/privkey.pem" "$LIVE/fullchain.pem") &&
+    pass "the chain file is the key, then the full chain" || fail "the chain file differs from key + fullchain"
+RENEWED_LINEAGE=$C/live/other.example RENEWED_DOMAINS=other.example sh "$HOOKS/mxtls" >"$DIR/hook.out" 2>&1
+[[ $? == 0 && ! -s $DIR/hook.out ]] && pass "the hook ignores another lineage" || fail "the hook ran for another lineage: $(cat "$DIR/hook.out")"
+hook_stamp=$(stat -c '%i %Y' "$HOOKS/mxtls" "$INSTALL/$HOST.pem" | tr '\n' ' ')
+configured=$(hashes)
+hook_setup --yes
+[[ $rc == 0 && $out == *"Nothing to change"* && $out == *"$HOOKS/mxtls: unchanged"* ]] &&
+    pass "certbot hook, second run: nothing to change, the hook unchanged" || fail "certbot hook, second run: exit $rc: $out"
+[[ $(hashes) == "$configured" && $(stat -c '%i %Y' "$HOOKS/mxtls" "$INSTALL/$HOST.pem" | tr '\n' ' ') == "$hook_stamp" ]] &&
+    pass "certbot hook, second run: no file rewritten" || fail "certbot hook, second run rewrote a file"
+# Rollback: back to the fresh configuration, no hook; postfix check fails.
+main_backup=$ETC/$(ls "$ETC" | grep '^main.cf.mxtls-backup-' | head -1)
+cp "$main_backup" "$ETC/main.cf" && postfix -c "$ETC" reload 2>/dev/null
+rm -f "$ETC"/*.mxtls-backup-* "$HOOKS/mxtls" "$INSTALL/$HOST.pem"
+[[ $(hashes) == "$original" ]] || die "cannot restore the fresh configuration"
+PATH=$DIR/bin:$PATH hook_setup --yes
+[[ $rc == 2 && $out == *"deliberate failure"* && $out == *"the files written put back"* ]] &&
+    pass "certbot hook, failing postfix check: exit 2, rolled back" || fail "certbot hook, failing postfix check: exit $rc: $out"
+[[ ! -e $HOOKS/mxtls && ! -e $INSTALL/$HOST.pem && $(hashes) == "$original" ]] &&
+    pass "certbot hook, failing postfix check: hook and chain file removed, main.cf and master.cf as before" ||
+    fail "certbot hook rollback left: $(ls "$HOOKS" "$INSTALL" 2>&1)"
+rm -f "$ETC"/*.mxtls-backup-*
+
+# ------------------------------------------------------------ --domain ----
+# With the demo world up (from this worktree) and this run in slot 60, the
+# world's DNS has postfix-setup.example MX mail.postfix-setup.example ->
+# 127.0.1.60: setup --domain runs `mxtls check` on it after the handshake,
+# through the world's validating resolver. Otherwise skipped, saying why.
+world_conf=$top/testbed/run/unbound.conf
+if [[ $slot != 60 ]]; then
+    say "setup --domain: skipped (slot $slot; the demo world's postfix-setup.example points at 127.0.1.60)"
+elif [[ ! -f $world_conf || -z $(ss -Hlnu "src 127.53.0.1:53") ]]; then
+    say "setup --domain: skipped (the demo world is not up from $top: testbed/up)"
+else
+    rm -f "$ETC"/*.mxtls-backup-*
+    [[ $(hashes) == "$original" ]] || die "the fresh configuration is not back"
+    setup --cert-dir "$LIVE" --ca-file "$C/root.pem" --domain postfix-setup.example --resolver-config "$world_conf" --yes
+    printf '%s\n' "$out" | grep -vE '^ {6}|^  main.cf|^  note' | sed 's/^/    | /'
+    [[ $rc == 0 ]] && pass "setup --domain: exit 0" || fail "setup --domain: exit $rc"
+    grep -qF "mxtls check postfix-setup.example:" <<<"$out" &&
+        grep -qE "mail\.postfix-setup\.example\[127\.0\.1\.60\]" <<<"$out" &&
+        pass "setup --domain: mxtls check ran on the fresh instance's MX" || fail "setup --domain: no check report"
+    grep -qE "\[ERROR\].*(STARTTLS|TLS|certificate)" <<<"$out" && fail "setup --domain: the check finds a TLS error" ||
+        pass "setup --domain: the check finds no STARTTLS, TLS or certificate error"
+    main_backup=$ETC/$(ls "$ETC" | grep '^main.cf.mxtls-backup-' | head -1)
+    cp "$main_backup" "$ETC/main.cf" && postfix -c "$ETC" reload 2>/dev/null
+    rm -f "$ETC"/*.mxtls-backup-*
+fi
+
 if ((failures)); then
     echo "--- maillog"
     tail -30 "$DIR/maillog" 2>/dev/null

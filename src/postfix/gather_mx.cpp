@@ -1,0 +1,109 @@
+#include "postfix/gather_mx.hpp"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+
+#include "base/text.hpp"
+
+namespace mxtls::postfix {
+namespace {
+
+std::string address_text(const sockaddr* address) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (address->sa_family == AF_INET)
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof text);
+  else if (address->sa_family == AF_INET6)
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text);
+  return text;
+}
+
+void add_interface_addresses(std::vector<std::string>& out) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return;
+  for (ifaddrs* i = list; i; i = i->ifa_next)
+    if (i->ifa_addr)
+      if (std::string text = address_text(i->ifa_addr); !text.empty()) out.push_back(text);
+  ::freeifaddrs(list);
+}
+
+// inet_interfaces names a host ("mail.example.org") or an address.
+void add_resolved(const std::string& name, std::vector<std::string>& out) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  if (::getaddrinfo(name.c_str(), nullptr, &hints, &list) != 0) return;
+  for (addrinfo* a = list; a; a = a->ai_next)
+    if (std::string text = address_text(a->ai_addr); !text.empty()) out.push_back(text);
+  ::freeaddrinfo(list);
+}
+
+std::string strip_brackets(std::string host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') return host.substr(1, host.size() - 2);
+  return host;
+}
+
+}  // namespace
+
+std::vector<std::string> local_addresses(const AuditFacts& facts) {
+  std::vector<std::string> out;
+  for (const auto& s : facts.services)
+    if (s.type == "inet" && (s.command == "smtpd" || s.command == "postscreen") && service_port(s) == 25)
+      if (size_t colon = s.name.rfind(':'); colon != std::string::npos && colon > 0)
+        add_resolved(strip_brackets(s.name.substr(0, colon)), out);
+  if (out.empty()) {
+    // postconf(5) inet_interfaces; its default is "all".
+    std::string interfaces = parameter(facts, "inet_interfaces");
+    for (char& c : interfaces)
+      if (c == ',' || c == '\t') c = ' ';
+    if (trim(interfaces).empty()) interfaces = "all";
+    for (auto word : split(interfaces, ' ')) {
+      std::string name = to_lower(trim(word));
+      if (name.empty()) continue;
+      if (name == "all") add_interface_addresses(out);
+      else if (name == "loopback-only") out.insert(out.end(), {"127.0.0.1", "::1"});
+      else add_resolved(strip_brackets(name), out);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domain, const AuditFacts& facts) {
+  DomainMxFacts mx;
+  mx.domain = to_lower(domain);
+  mx.local_addresses = local_addresses(facts);
+  auto answer = resolver.query(mx.domain, dns::Type::MX);
+  if (!answer) {
+    mx.error = answer.error().message;
+    return mx;
+  }
+  if (answer->security == dns::Security::bogus) {
+    mx.error = "DNSSEC validation failed: " + answer->why_bogus;
+    return mx;
+  }
+  std::vector<dns::Mx> records;
+  for (const auto& rdata : answer->rdata)
+    if (auto record = dns::decode_mx(rdata); record && !record->host.empty()) records.push_back(*record);
+  std::stable_sort(records.begin(), records.end(), [](const dns::Mx& a, const dns::Mx& b) { return a.preference < b.preference; });
+  if (records.empty()) {
+    mx.error = answer->nxdomain ? "the domain does not exist" : "it has no MX record (or only the null MX \".\")";
+    return mx;
+  }
+  for (const auto& record : records) {
+    MxHostFacts host;
+    host.host = record.host;
+    if (auto addresses = dns::lookup_addresses(resolver, record.host)) host.addresses = std::move(*addresses);
+    else host.error = addresses.error().message;
+    for (const auto& address : host.addresses)
+      host.here = host.here || std::binary_search(mx.local_addresses.begin(), mx.local_addresses.end(), address);
+    mx.hosts.push_back(std::move(host));
+  }
+  return mx;
+}
+
+}  // namespace mxtls::postfix
