@@ -154,14 +154,21 @@ Result<std::string> switch_text(const SwitchRequest& request, const RolloverFile
   return switchable_chain(*key, file.next_key, certs, source, hosts);
 }
 
-// Postfix did not take the new file: the previous one goes back.
+// Postfix did not take the new file: the previous one goes back, and
+// Postfix is reloaded with it.
 Error roll_back(const SwitchRequest& request, const std::string& path, const std::string& previous,
                 const Error& failure) {
   auto restored = write_file_atomically(path, previous, 0600);
-  auto reloaded = restored ? reload_postfix(request.postfix_program, request.config_dir) : Result<bool>(restored.error());
-  return permanent_error(failure.message + "; " +
-                         (reloaded ? "put the previous " + path + " back and reloaded Postfix: it serves the old key"
-                                   : "COULD NOT put the previous file back: " + reloaded.error().message));
+  if (!restored)
+    return permanent_error(failure.message + "; COULD NOT put the previous " + path + " back (" +
+                           restored.error().message + "): Postfix would load the new file on its next reload");
+  auto reloaded = reload_postfix(request.postfix_program, request.config_dir);
+  if (!reloaded)
+    return permanent_error(failure.message + "; put the previous " + path +
+                           " back, but reloading Postfix failed again (" + reloaded.error().message +
+                           "): it runs with what it loaded before");
+  return permanent_error(failure.message + "; put the previous " + path + " back and reloaded Postfix: it serves "
+                         "the current key, the rollover stays ready");
 }
 
 void forget_staged(RolloverFile& file) {
