@@ -147,6 +147,10 @@ class PostfixCommand {
   int setup();
   void add_setup(CLI::App& postfix);
   int add_certbot_hook(postfix::SetupOptions& options);
+  void add_rollover(CLI::App& postfix);  // cli/postfix_rollover.cpp
+  int rollover_stage();
+  int rollover_status();
+  int rollover_switch();
 
   std::string config_dir_ = "/etc/postfix";
   // deploy-hook (cli/postfix_deploy_hook.cpp)
@@ -158,6 +162,9 @@ class PostfixCommand {
   std::string postfix_program_ = "postfix";
   unsigned ttl_ = 3600;
   double timeout_seconds_ = 10;
+  // rollover (cli/postfix_rollover.cpp; also the deploy hook's options above)
+  std::string rollover_key_, rollover_chain_file_, rollover_cert_, rollover_chain_;
+  bool force_ = false;
   // setup
   std::string cert_dir_, cert_file_, key_file_, domain_, resolv_conf_ = "/etc/resolv.conf";
   std::string audit_domain_;  // audit --domain

@@ -139,7 +139,7 @@ Result<std::string> check_after_setup(const std::string& domain, const std::stri
 
 void PostfixCommand::add_to(CLI::App& app) {
   auto* postfix = app.add_subcommand(
-      "postfix", "This machine's own Postfix: mxtls postfix audit, setup, deploy-hook (certbot renewals)");
+      "postfix", "This machine's own Postfix: mxtls postfix audit, setup, deploy-hook (certbot renewals), rollover");
   postfix->require_subcommand(1);
   auto* cmd = postfix->add_subcommand("audit", "Judge the TLS settings of the local Postfix, with postconf -e fixes");
   cmd->footer(audit_help);
@@ -162,6 +162,7 @@ void PostfixCommand::add_to(CLI::App& app) {
   cmd->callback([this] { exit_status_ = audit(); });
   add_deploy_hook(*postfix);
   add_setup(*postfix);
+  add_rollover(*postfix);
 }
 
 void PostfixCommand::add_setup(CLI::App& postfix) {

@@ -32,6 +32,10 @@ struct Answer {
   // When the name is an alias (CNAME): the canonical name the records are
   // for, lower-case, no trailing dot; "" when the name is not an alias.
   std::string canonical_name;
+  // Seconds the RRset may be cached, as the resolver returned it (libunbound:
+  // the remaining TTL, capped by its cache-max-ttl); 0 when unknown (no
+  // records, or a resolver that does not say).
+  uint32_t ttl = 0;
   bool empty() const { return rdata.empty(); }
 };
 

@@ -73,6 +73,7 @@ class UnboundResolver final : public Resolver {
         answer.canonical_name = canonical;
     if (result->havedata)
       for (int i = 0; result->data[i]; ++i) answer.rdata.emplace_back(result->data[i], result->len[i]);
+    if (!answer.rdata.empty() && result->ttl > 0) answer.ttl = static_cast<uint32_t>(result->ttl);
     return answer;
   }
 

@@ -12,24 +12,27 @@ namespace {
 
 constexpr size_t max_pem_size = 1 << 20;
 
-void read_tlsa(dns::Resolver& resolver, RenewalFacts& facts) {
-  const auto owner = dane::tlsa_name(facts.mx);
+}  // namespace
+
+TlsaRRset read_tlsa_rrset(dns::Resolver& resolver, const std::string& mx) {
+  TlsaRRset rrset;
+  const auto owner = dane::tlsa_name(mx);
   auto answer = resolver.query(owner, dns::Type::TLSA);
   if (!answer) {
-    facts.tlsa_error = answer.error();
-    return;
+    rrset.error = answer.error();
+    return rrset;
   }
-  facts.tlsa_security = answer->security;
+  rrset.security = answer->security;
+  rrset.ttl = answer->ttl;
   if (answer->security == dns::Security::bogus) {
-    facts.tlsa_error = temporary_error("bogus (" + answer->why_bogus + ")");
-    return;
+    rrset.error = temporary_error("bogus (" + answer->why_bogus + ")");
+    return rrset;
   }
   for (const auto& rdata : answer->rdata)
-    if (auto record = dane::parse_rdata(rdata)) facts.tlsa.push_back(std::move(*record));
-  if (answer->nxdomain || answer->empty()) facts.tlsa_error = not_found_error("no TLSA records at " + owner);
+    if (auto record = dane::parse_rdata(rdata)) rrset.tlsa.push_back(std::move(*record));
+  if (answer->nxdomain || answer->empty()) rrset.error = not_found_error("no TLSA records at " + owner);
+  return rrset;
 }
-
-}  // namespace
 
 RenewalFacts gather_renewal_facts(dns::Resolver& resolver, const std::string& mx, const LocalKeys& renewed,
                                   uint32_t ttl) {
@@ -38,7 +41,10 @@ RenewalFacts gather_renewal_facts(dns::Resolver& resolver, const std::string& mx
   facts.renewed_key = renewed.current;
   facts.renewed_issuer = renewed.issuer;
   facts.ttl = ttl;
-  read_tlsa(resolver, facts);
+  auto rrset = read_tlsa_rrset(resolver, mx);
+  facts.tlsa_error = std::move(rrset.error);
+  facts.tlsa_security = rrset.security;
+  facts.tlsa = std::move(rrset.tlsa);
   return facts;
 }
 

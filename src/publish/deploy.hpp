@@ -3,15 +3,28 @@
 // atomically where Postfix reads it, reload Postfix. I/O (mxtls_publish_io).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.hpp"
+#include "dane/tlsa.hpp"
 #include "dns/dns.hpp"
 #include "publish/keys.hpp"
 #include "publish/renewal.hpp"
 
 namespace mxtls::publish {
+
+// The TLSA RRset at _25._tcp.<mx> as the validating resolver returns it. A
+// failed lookup is `error` (not_found: no records; temporary: SERVFAIL,
+// timeout, bogus); ttl is 0 when the resolver gave none.
+struct TlsaRRset {
+  dns::Security security = dns::Security::indeterminate;
+  std::optional<Error> error;
+  std::vector<dane::Tlsa> tlsa;
+  uint32_t ttl = 0;
+};
+TlsaRRset read_tlsa_rrset(dns::Resolver& resolver, const std::string& mx);
 
 // The published TLSA RRset at _25._tcp.<mx> with its DNSSEC status, and the
 // renewed chain's keys, as decide_renewal wants them. A lookup failure is a

@@ -5,44 +5,19 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <memory>
-#include <vector>
-
 #include "base/files.hpp"
 #include "net/tls_inspect.hpp"
+#include "publish/pem.hpp"
 
 namespace mxtls::publish {
 namespace {
 
 constexpr size_t max_pem_size = 1 << 20;
 
-using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
-using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-using Cert = std::unique_ptr<X509, decltype(&X509_free)>;
-
-Bio memory_bio(const std::string& text) {
-  return Bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())), BIO_free);
-}
-
-// SHA-256 of the key's DER SubjectPublicKeyInfo, what tls_inspect computes
-// for certificates (there through describe_certificate).
-std::string key_spki_sha256(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  int length = i2d_PUBKEY(key, &der);
-  if (length <= 0) return {};
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_length = 0;
-  EVP_Digest(der, static_cast<size_t>(length), digest, &digest_length, EVP_sha256(), nullptr);
-  OPENSSL_free(der);
-  return std::string(reinterpret_cast<char*>(digest), digest_length);
-}
-
-std::vector<Cert> read_certificates(const std::string& pem) {
-  std::vector<Cert> chain;
-  auto bio = memory_bio(pem);
-  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) chain.emplace_back(cert, X509_free);
-  return chain;
-}
+using pem::key_spki_sha256;
+using pem::memory_bio;
+using pem::read_certificates;
+using Key = pem::Key;
 
 // The key in a PEM text: private (any algorithm, unencrypted), public, or
 // a certificate's.

@@ -5,6 +5,20 @@
 #include "base/text.hpp"
 
 namespace mxtls::publish {
+
+std::string tlsa_zone_line(const std::string& mx, uint32_t ttl, const std::string& key) {
+  return dane::tlsa_name(mx) + ". " + std::to_string(ttl) + " IN TLSA " + dane::Tlsa{3, 1, 1, key}.to_text();
+}
+
+std::string nsupdate_add(const std::string& mx, uint32_t ttl, const std::string& key) {
+  return "update add " + dane::tlsa_name(mx) + ". " + std::to_string(ttl) + " TLSA " +
+         dane::Tlsa{3, 1, 1, key}.to_text() + "\nsend\n";
+}
+
+std::string nsupdate_delete(const std::string& mx, const std::string& key) {
+  return "update delete " + dane::tlsa_name(mx) + ". TLSA " + dane::Tlsa{3, 1, 1, key}.to_text() + "\nsend\n";
+}
+
 namespace {
 
 bool published(const RolloverFacts& facts, const std::string& key) {
@@ -20,8 +34,7 @@ bool validated(const RolloverFacts& facts) {
 }
 
 std::string zone_line(const RolloverFacts& facts, const std::string& key) {
-  return dane::tlsa_name(facts.mx) + ". " + std::to_string(facts.ttl) + " IN TLSA " +
-         dane::Tlsa{3, 1, 1, key}.to_text();
+  return tlsa_zone_line(facts.mx, facts.ttl, key);
 }
 
 RolloverStatus cannot_tell(const RolloverFacts& facts) {
@@ -82,6 +95,40 @@ const char* to_string(RolloverPhase phase) {
     case RolloverPhase::ready: return "ready";
   }
   return "?";
+}
+
+namespace {
+
+int progress_rank(RolloverPhase phase) {
+  switch (phase) {
+    case RolloverPhase::cannot_tell: return 0;
+    case RolloverPhase::not_staged: return 1;
+    case RolloverPhase::publish_next: return 2;
+    case RolloverPhase::waiting: return 3;
+    case RolloverPhase::ready: return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+RolloverPhase combined_phase(const std::vector<RolloverStatus>& hosts) {
+  if (hosts.empty()) return RolloverPhase::not_staged;
+  auto least = std::min_element(hosts.begin(), hosts.end(), [](const RolloverStatus& a, const RolloverStatus& b) {
+    return progress_rank(a.phase) < progress_rank(b.phase);
+  });
+  return least->phase;
+}
+
+int rollover_exit_status(RolloverPhase phase) {
+  switch (phase) {
+    case RolloverPhase::ready: return 0;
+    case RolloverPhase::publish_next:
+    case RolloverPhase::waiting: return 1;
+    case RolloverPhase::not_staged: return 2;
+    case RolloverPhase::cannot_tell: return 3;
+  }
+  return 3;
 }
 
 }  // namespace mxtls::publish

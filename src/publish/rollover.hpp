@@ -57,4 +57,22 @@ RolloverStatus rollover_status(const RolloverState& state, const RolloverFacts& 
 
 const char* to_string(RolloverPhase phase);
 
+// Where the rollover stands for all MX hosts together: the least advanced
+// host decides (cannot_tell before not_staged before publish_next before
+// waiting before ready), so ready means every host is ready. not_staged
+// for no hosts.
+RolloverPhase combined_phase(const std::vector<RolloverStatus>& hosts);
+
+// `status`'s exit status: 0 ready, 1 publish_next or waiting, 2 not staged,
+// 3 cannot tell.
+int rollover_exit_status(RolloverPhase phase);
+
+// The next key's record to publish at _25._tcp.<mx>, and the old key's to
+// remove after the switch: a zone-file line and RFC 2136 input for
+// nsupdate(1). The nsupdate forms add or delete this one record only, so
+// other records in the RRset (the current key's, a 2 1 1) stay.
+std::string tlsa_zone_line(const std::string& mx, uint32_t ttl, const std::string& key);
+std::string nsupdate_add(const std::string& mx, uint32_t ttl, const std::string& key);
+std::string nsupdate_delete(const std::string& mx, const std::string& key);
+
 }  // namespace mxtls::publish

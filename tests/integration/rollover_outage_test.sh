@@ -61,50 +61,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ------------------------------------------------------------- helpers ----
-spki_hex() { openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
-served_spki_hex() {
-    openssl s_client -connect 127.0.1.9:25 -starttls smtp -servername mx.dane.example </dev/null 2>/dev/null | spki_hex
-}
-check_dane_ids() { # the dane.* finding ids mxtls check reports for dane.example
-    "$mxtls" check --json -v --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" dane.example |
-        python3 -c 'import json, sys
-d = json.load(sys.stdin)["domains"][0]
-print(" ".join(f["id"] for f in d["findings"] if f["id"].startswith("dane.")))'
-}
+source "$top/tests/integration/rollover_lib.sh"
 hook() { # hook LINEAGE: the deploy hook as certbot runs it (environment); output in $W/hook.{out,err}
     RENEWED_LINEAGE=$1 RENEWED_DOMAINS=mx.dane.example "$mxtls" postfix deploy-hook --install-dir "$W/certs" \
         --config-dir "$DANE_ETC" --resolver-config "$MXTLS_RESOLVER_CONFIG" >"$W/hook.out" 2>"$W/hook.err"
 }
-# make_lineage DIR KEY: certbot's layout for KEY, issued by the demo intermediate CA.
-make_lineage() {
-    mkdir -p "$1"
-    openssl req -new -key "$2" -subj /CN=mx.dane.example -out "$1/cert.csr" 2>/dev/null || return 1
-    printf '[leaf]\nbasicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth, clientAuth\nsubjectAltName = DNS:mx.dane.example\n' >"$1/ext"
-    openssl x509 -req -in "$1/cert.csr" -CA "$CA/intermediate.pem" -CAkey "$CA/intermediate.key" \
-        -set_serial "0x$(openssl rand -hex 8)" -days 90 -sha256 -extfile "$1/ext" -extensions leaf \
-        -out "$1/cert.pem" 2>/dev/null || return 1
-    cp "$2" "$1/privkey.pem"
-    cat "$1/cert.pem" "$CA/intermediate.pem" >"$1/fullchain.pem"
-}
-# deliver TAG: one message to policy@dane.example; prints the sender's new
-# smtp log lines; fails unless it was sent.
-deliver() {
-    local id="rollover.$1.$$" mark i qid='' sent=''
-    mark=$(wc -l <"$SENDER_LOG" 2>/dev/null || echo 0)
-    printf 'From: <tester@mail.rollover.example>\nTo: <policy@dane.example>\nSubject: rollover %s\nMessage-ID: <%s@mail.rollover.example>\n\n%s\n' \
-        "$1" "$id" "$1" | sendmail -C "$SENDER_ETC" -f tester@mail.rollover.example -- policy@dane.example || return 1
-    sleep 1
-    postqueue -c "$SENDER_ETC" -f
-    for ((i = 0; i < 60; i++)); do
-        qid=$(grep -F "message-id=<$id@" "$SENDER_LOG" | sed -n 's/.*: \([0-9A-Za-z]*\): message-id=.*/\1/p' | head -1)
-        [[ -n $qid ]] && sent=$(grep -F " $qid: to=<policy@dane.example>" "$SENDER_LOG" | grep 'status=sent')
-        [[ -n $sent ]] && break
-        sleep 1
-    done
-    tail -n +"$((mark + 1))" "$SENDER_LOG" | grep -E 'smtp\['
-    [[ -n $sent ]]
-}
-
 OLD=$(spki_hex <"$CA/leaf/dane.pem")
 openssl genrsa -out "$W/new.key" 2048 2>/dev/null || die "openssl genrsa failed"
 make_lineage "$W/live/current" "$CA/leaf/dane.key" || die "cannot issue the current certificate"
@@ -113,13 +74,7 @@ NEW=$(spki_hex <"$W/live/renewed/cert.pem")
 say "old key 3 1 1 ${OLD:0:16}..., renewed key 3 1 1 ${NEW:0:16}..."
 
 # ------------------------------------------------------------- sender ----
-SENDER_UNBOUND_EXTRA="    cache-max-ttl: $CACHE_TTL
-    cache-max-negative-ttl: $CACHE_TTL"
-sender_start_unbound
-sender_configure mail.rollover.example rollover.example || die "cannot configure the sender"
-printf 'dane.example dane-only\n' >"$SENDER_ETC/tls_policy"
-postconf -c "$SENDER_ETC" -e "smtp_tls_security_level = may" "smtp_tls_policy_maps = texthash:$SENDER_ETC/tls_policy"
-sender_start || die "the sender did not start"
+start_dane_only_sender || die "the sender did not start"
 
 # --------------------------------------- 0: Postfix reads mxtls's file ----
 hook "$W/live/current"; rc=$?

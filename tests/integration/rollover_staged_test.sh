@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# The staged DANE key rollover (issue 13, `mxtls postfix rollover`), on the
+# demo world's dane.example with its real Postfix (127.0.1.9), its signed
+# zone (testbed/zone-set) and a real dane-only Postfix sender:
+#   0. the dane instance reads the file the deploy hook manages;
+#   bad input: stage --key with a key that does not parse: exit 2, a clear
+#      error, nothing written;
+#   1. stage generates the next key (like the served one), its CSR and the
+#      record to publish; a certificate is issued for the CSR by the demo
+#      intermediate CA; status says publish-next (exit 1); switch is refused
+#      (exit 1) and the real handshake still shows the old key; the sender
+#      delivers;
+#   2. the printed record is published beside the old one; status says
+#      waiting (exit 1), then ready (exit 0) after twice the TTL (mxtls's
+#      and the sender's resolvers cap TTLs at CACHE_TTL seconds);
+#   bad input: switch --cert with a certificate for another key: exit 2,
+#      nothing installed (hash before/after), Postfix not reloaded;
+#   bad input: a reload that fails (--postfix false): the previous file is
+#      put back (hash), exit 2;
+#   3. switch installs, reloads and prints the old record to remove; the
+#      handshake shows the new key, `mxtls check` says dane.valid, the sender
+#      delivers.
+# The sender's log lines of both deliveries are printed. The zone and the
+# dane instance's main.cf are restored on exit.
+#
+# Needs root and the demo world (testbed/up). Usage: rollover_staged_test.sh MXTLS_BINARY
+# ROLLOVER_KEEP=1 keeps the work directory (logs).
+set -uo pipefail
+mxtls=$(realpath "${1:?usage: rollover_staged_test.sh MXTLS_BINARY}")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+RUN=$top/testbed/run
+CA=$RUN/ca
+CACHE_TTL=2
+t_start=$SECONDS
+
+say() { printf 'rollover_staged: %s\n' "$*"; }
+die() { printf 'rollover_staged: error: %s\n' "$*" >&2; exit 1; }
+failures=0
+fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
+
+[[ $(id -u) == 0 ]] || die "must be run as root"
+[[ -f $RUN/env && -f $RUN/nsd/nsd.pid ]] || die "the demo world is not up: run testbed/up"
+source "$RUN/env"
+DANE_ETC=$RUN/postfix/dane/etc
+[[ -f $DANE_ETC/main.cf && -n $(ss -Hlnt "src 127.0.1.9:25") ]] || die "no dane.example Postfix on 127.0.1.9:25"
+
+source "$top/tests/integration/dane_sender.sh"
+sender_claim rollover-staged rollover_staged_test || die "cannot claim a sender slot"
+W=$SENDER_DIR
+mkdir -p "$W/saved" "$W/certs" "$W/live" "$W/issued"
+cp "$DANE_ETC/main.cf" "$W/saved/main.cf"
+"$top/testbed/zone-set" --save "$W/saved/example.zone" || die "cannot save the zone"
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    { cp "$W/saved/main.cf" "$DANE_ETC/main.cf" && postfix -c "$DANE_ETC" reload >/dev/null 2>&1; } ||
+        echo "rollover_staged: could not restore $DANE_ETC/main.cf" >&2
+    "$top/testbed/zone-set" --restore "$W/saved/example.zone" || echo "rollover_staged: could not restore the zone" >&2
+    sender_stop "${ROLLOVER_KEEP:-0}"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+source "$top/tests/integration/rollover_lib.sh"
+# mxtls's validating resolver: the demo world's, with TTLs capped like the sender's.
+sed "s/cache-max-ttl: .*/cache-max-ttl: $CACHE_TTL/" "$MXTLS_RESOLVER_CONFIG" >"$W/unbound.conf"
+rollover() { # rollover SUBCOMMAND ARGS...: output in $W/out and $W/err, shown
+    local sub=$1; shift
+    local dns=()
+    [[ $sub == stage ]] || dns=(--resolver-config "$W/unbound.conf")
+    "$mxtls" postfix rollover "$sub" --install-dir "$W/certs" "${dns[@]}" "$@" >"$W/out" 2>"$W/err"
+    local rc=$?
+    printf '$ mxtls postfix rollover %s%s  (exit %d)\n' "$sub" "$( (($#)) && printf ' %q' "$@")" "$rc"
+    sed 's/^/  | /' "$W/out"; sed 's/^/  stderr: /' "$W/err"
+    return "$rc"
+}
+reloads() { grep -c 'reload' "$RUN/postfix/dane/maillog" 2>/dev/null; }
+installed_hash() { sha256sum "$W/certs/current.pem" | cut -d' ' -f1; }
+
+OLD=$(spki_hex <"$CA/leaf/dane.pem")
+make_lineage "$W/live/current" "$CA/leaf/dane.key" || die "cannot issue the current certificate"
+start_dane_only_sender || die "the sender did not start"
+
+# --------------------------------------- 0: Postfix reads mxtls's file ----
+RENEWED_LINEAGE=$W/live/current RENEWED_DOMAINS=mx.dane.example "$mxtls" postfix deploy-hook --install-dir "$W/certs" \
+    --config-dir "$DANE_ETC" --resolver-config "$MXTLS_RESOLVER_CONFIG" >/dev/null 2>"$W/hook.err" ||
+    die "installing the current lineage: $(cat "$W/hook.err")"
+INSTALLED=$W/certs/current.pem
+{ postconf -c "$DANE_ETC" -e "smtpd_tls_chain_files = $INSTALLED" && postfix -c "$DANE_ETC" reload >/dev/null 2>&1; } ||
+    die "cannot point the dane instance at $INSTALLED"
+sleep 1
+[[ $(served_spki_hex) == "$OLD" ]] || fail "step 0: the dane instance does not serve the current key"
+
+# -------------------------------------- bad input: a key that does not parse ----
+printf -- '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' >"$W/garbage.key"
+listing_before=$(ls -l "$W/certs" | sha256sum)
+rollover stage --key "$W/garbage.key"; rc=$?
+((rc == 2)) || fail "bad --key: expected exit 2, got $rc"
+grep -q "holds no PEM private key" "$W/err" || fail "bad --key: no clear error"
+[[ $(ls -l "$W/certs" | sha256sum) == "$listing_before" ]] || fail "bad --key: something was written in $W/certs"
+
+# ---------------------------------------------------- 1: stage, not yet ----
+rollover stage --mx-host mx.dane.example; rc=$?
+((rc == 0)) || die "stage: exit $rc"
+NEXT=$(key_spki_hex "$W/certs/rollover-next.key")
+[[ $(stat -c %a "$W/certs/rollover-next.key") == 600 ]] || fail "stage: the key file is not mode 0600"
+openssl pkey -in "$W/certs/rollover-next.key" -noout -text 2>/dev/null | grep -q 'Private-Key: (2048 bit' ||
+    fail "stage: the generated key is not RSA 2048 like the served one"
+grep -qxF "_25._tcp.mx.dane.example. 3600 IN TLSA 3 1 1 $NEXT" "$W/out" || fail "stage: no zone line for the next key"
+grep -qxF "update add _25._tcp.mx.dane.example. 3600 TLSA 3 1 1 $NEXT" "$W/out" || fail "stage: no nsupdate line"
+say "old key 3 1 1 ${OLD:0:16}..., staged next key 3 1 1 ${NEXT:0:16}..."
+rollover stage --mx-host mx.dane.example; rc=$?
+((rc == 2)) && grep -q "already staged" "$W/err" || fail "stage again: expected a refusal (exit 2), got $rc"
+[[ $(key_spki_hex "$W/certs/rollover-next.key") == "$NEXT" ]] || fail "stage again: the staged key was replaced"
+
+openssl req -in "$W/certs/rollover-next.csr" -verify -noout 2>/dev/null || fail "the CSR does not verify"
+issue_leaf "$W/certs/rollover-next.csr" "$W/issued" || die "cannot issue a certificate for the CSR"
+[[ $(spki_hex <"$W/issued/cert.pem") == "$NEXT" ]] || fail "the issued certificate is not for the staged key"
+
+rollover status; rc=$?
+((rc == 1)) && grep -q "^mx.dane.example: publish-next" "$W/out" || fail "status before publishing: expected publish-next (exit 1), got $rc"
+hash_before=$(installed_hash) reloads_before=$(reloads)
+rollover switch --cert "$W/issued/cert.pem" --chain "$CA/intermediate.pem" --config-dir "$DANE_ETC"; rc=$?
+((rc == 1)) || fail "switch before publishing: expected a refusal (exit 1), got $rc"
+[[ $(installed_hash) == "$hash_before" && $(reloads) == "$reloads_before" ]] || fail "refused switch changed something"
+served=$(served_spki_hex)
+[[ $served == "$OLD" ]] || fail "step 1: Postfix serves ${served:0:16}..., not the old key"
+say "step 1: Postfix still serves ${served:0:16}... (openssl s_client -starttls smtp)"
+echo "--- sender maillog, delivery BEFORE the rollover (old key served, old record published)"
+deliver before || fail "step 1: the DANE delivery before the switch was not sent"
+
+# ------------------------------------ 2: publish beside the old, wait ----
+"$top/testbed/zone-set" _25._tcp.mx.dane TLSA "3 1 1 $OLD" "3 1 1 $NEXT" || die "zone-set failed"
+rollover status; rc=$?
+((rc == 1)) && grep -q "^mx.dane.example: waiting" "$W/out" || fail "status after publishing: expected waiting (exit 1), got $rc"
+left=$(sed -n 's/^mx.dane.example: waiting, \([0-9]*\) s left.*/\1/p' "$W/out")
+sleep $((${left:-$((2 * CACHE_TTL))} + 1))
+rollover status --json; rc=$?
+((rc == 0)) || fail "status after the wait: expected ready (exit 0), got $rc"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["phase"]=="ready" and d["hosts"][0]["dnssec"]=="secure", d' \
+    "$W/out" || fail "status --json is not ready/secure"
+
+# ------------------------------- bad input: a certificate for another key ----
+hash_before=$(installed_hash) reloads_before=$(reloads)
+rollover switch --cert "$W/live/current/cert.pem" --chain "$CA/intermediate.pem" --config-dir "$DANE_ETC"; rc=$?
+((rc == 2)) || fail "switch --cert for another key: expected exit 2, got $rc"
+grep -q "is for another key" "$W/err" || fail "switch --cert for another key: no clear error"
+[[ $(installed_hash) == "$hash_before" ]] || fail "switch --cert for another key: the installed file changed"
+[[ $(reloads) == "$reloads_before" ]] || fail "switch --cert for another key: Postfix was reloaded"
+
+# --------------------- a failed reload: the previous file goes back ----
+rollover switch --cert "$W/issued/cert.pem" --chain "$CA/intermediate.pem" --config-dir "$DANE_ETC" --postfix false; rc=$?
+((rc == 2)) || fail "switch with a failing reload: expected exit 2, got $rc"
+grep -q "put the previous .* back" "$W/err" || fail "switch with a failing reload: no word of the rollback"
+[[ $(installed_hash) == "$hash_before" ]] || fail "switch with a failing reload: the previous file is not back"
+
+# ------------------------------------------------------- 3: switch ----
+rollover switch --cert "$W/issued/cert.pem" --chain "$CA/intermediate.pem" --config-dir "$DANE_ETC"; rc=$?
+((rc == 0)) || fail "switch: expected exit 0, got $rc"
+grep -qxF "_25._tcp.mx.dane.example. $CACHE_TTL IN TLSA 3 1 1 $OLD" "$W/out" || fail "switch: the old record to remove is not printed"
+sleep 1
+served=$(served_spki_hex)
+[[ $served == "$NEXT" ]] || fail "step 3: Postfix serves ${served:0:16}..., not the next key"
+say "step 3: Postfix now serves ${served:0:16}..."
+ids=$(check_dane_ids)
+[[ " $ids " == *" dane.valid "* ]] || fail "step 3: mxtls check dane.example: '$ids', expected dane.valid"
+say "step 3: mxtls check dane.example: $ids"
+echo "--- sender maillog, delivery AFTER the switch (next key served)"
+deliver after || fail "step 3: the DANE delivery after the switch was not sent"
+rollover status; rc=$?
+((rc == 2)) || fail "status after the switch: expected not-staged (exit 2), got $rc"
+
+if ((failures)); then
+    echo "--- sender maillog"; tail -30 "$SENDER_LOG"
+    say "$failures failure(s) in $((SECONDS - t_start)) s"
+    exit 1
+fi
+say "staged rollover without an outage: published, waited, switched ($((SECONDS - t_start)) s)"
