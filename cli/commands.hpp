@@ -208,6 +208,7 @@ class PublishCommand {
   uint32_t enforce_max_age_ = 1209600;  // publish::default_enforce_max_age
   std::string tlsrpt_db_;
   std::string reports_since_;
+  bool without_reports_ = false;
   std::string resolver_config_;
   std::string trust_anchor_;
   std::string ca_file_;

@@ -36,10 +36,10 @@ const char* const publish_help =
     "            the file goes (--webroot) and an nginx server block for https://mta-sts.DOMAIN, and the rule for\n"
     "            going to enforce. --sts-mode enforce goes there (max_age --max-age, two weeks by default) only\n"
     "            when nothing shows a sender would then defer mail: every MX host must pass the probe from here\n"
-    "            (STARTTLS, a certificate that verifies and names it: RFC 8461 4.2) and, with --tlsrpt-db, the\n"
-    "            stored TLS reports since --reports-since (default: 14 days ago) must show no failed session\n"
-    "            under an sts or no-policy-found policy. Otherwise it is REFUSED, each reason printed, and the\n"
-    "            policy stays as it is (testing); exit status 1.\n"
+    "            (STARTTLS, a certificate that verifies and names it: RFC 8461 4.2) and the stored TLS reports\n"
+    "            (--tlsrpt-db) since --reports-since (default: 14 days ago) must show no failed session under\n"
+    "            an sts or no-policy-found policy (--without-reports: the probe alone). Otherwise it is REFUSED,\n"
+    "            each reason printed, and the policy stays as it is (testing); exit status 1.\n"
     "  TLS-RPT   _smtp._tls TXT with --rua (default mailto:tlsrpt@DOMAIN), checked by the parser check uses.\n\n"
     "Formats (--format): zone, zone-file lines with ';' comments; nsupdate, input for nsupdate(1) (RFC 2136):\n"
     "`server` (--server), `zone` (--zone), for each RRset `update delete` then `update add` with the TTL, and\n"
@@ -118,6 +118,7 @@ void PublishCommand::add_to(CLI::App& app) {
   cmd->add_option("--max-age", enforce_max_age_, "max_age of the enforce policy, seconds (RFC 8461 3.2: at most a year)")
       ->check(CLI::Range(86400u, 31557600u))->capture_default_str();
   cmd->add_option("--tlsrpt-db", tlsrpt_db_, "With --sts-mode enforce: the TLS report database (mxtls tlsrpt ingest)");
+  cmd->add_flag("--without-reports", without_reports_, "With --sts-mode enforce and no --tlsrpt-db: rely on the probe alone");
   cmd->add_option("--reports-since", reports_since_, "With --tlsrpt-db: reports ending on or after DATE (YYYY-MM-DD "
                                                        "or RFC 3339; default 14 days ago)");
   add_network_options(*cmd);
@@ -206,13 +207,16 @@ int PublishCommand::run() {
     return 3;
   }
   publish::Options options{ttl_, rua_, webroot_, parts_of(only_)};
-  if (sts_mode_ != "enforce" && (!tlsrpt_db_.empty() || !reports_since_.empty())) {
-    std::cerr << "mxtls publish: --tlsrpt-db and --reports-since go with --sts-mode enforce\n";
+  if ((sts_mode_ != "enforce" && (!tlsrpt_db_.empty() || !reports_since_.empty() || without_reports_)) ||
+      (without_reports_ && !tlsrpt_db_.empty())) {
+    std::cerr << "mxtls publish: --tlsrpt-db, --reports-since and --without-reports go with --sts-mode enforce, "
+                 "--without-reports instead of --tlsrpt-db\n";
     return usage_status;
   }
   if (sts_mode_ == "enforce") {
     auto request = enforce_request(enforce_max_age_, tlsrpt_db_, reports_since_, facts.domain);
     if (!request) return request.error().kind == ErrorKind::invalid ? usage_status : 3;
+    request->without_reports = without_reports_;
     options.enforce = std::move(*request);
   }
   auto plan = publish::plan_publication(facts, *keys, options);

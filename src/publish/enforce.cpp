@@ -62,6 +62,10 @@ std::vector<std::string> enforce_blockers(const check::DomainFacts& facts, const
                        " (or could not be tested): under enforce, MTA-STS senders would defer all mail to " +
                        (failing.size() == 1 ? "it" : "them") + " (RFC 8461 4.2); fix the TLS findings of `mxtls check " +
                        facts.domain + "` first");
+  if (!request.reports && !request.without_reports)
+    blockers.push_back("no TLS reports were consulted: the probe from here sees one path to each MX, the reports "
+                       "show what senders elsewhere saw; after at least one max_age in mode testing, give "
+                       "--tlsrpt-db (mxtls tlsrpt ingest), or --without-reports to rely on the probe alone");
   if (request.reports && request.reports->failed_sessions > 0) {
     const auto& r = *request.reports;
     blockers.push_back("the TLS reports since " + format_rfc3339(r.since) + " show " +
@@ -76,8 +80,9 @@ std::vector<std::string> enforce_blockers(const check::DomainFacts& facts, const
 std::vector<std::string> enforce_notes(const EnforceRequest& request) {
   std::vector<std::string> notes;
   if (!request.reports) {
-    notes.push_back("No TLS reports were consulted (--tlsrpt-db): only the probe from here says every MX passes. "
-                    "Senders elsewhere may see a different certificate or path.");
+    if (request.without_reports)
+      notes.push_back("No TLS reports were consulted (--without-reports): only the probe from here says every MX "
+                      "passes. Senders elsewhere may see a different certificate or path.");
     return notes;
   }
   if (request.reports->reports == 0)

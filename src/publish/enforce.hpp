@@ -38,15 +38,18 @@ ReportEvidence summarize_reports(const std::vector<tlsrpt::Report>& reports, con
 
 struct EnforceRequest {
   uint32_t max_age = default_enforce_max_age;
-  std::optional<ReportEvidence> reports;  // none: no report database was given
+  std::optional<ReportEvidence> reports = {};  // none: no report database was given
+  // The operator chose to rely on the probe alone (--without-reports);
+  // otherwise no reports is a reason to refuse: the probe sees one path.
+  bool without_reports = false;
 };
 
 // Why mode enforce would make some sender defer mail now; empty when it
 // would not. Each reason names the hosts or the report numbers.
 std::vector<std::string> enforce_blockers(const check::DomainFacts& facts, const EnforceRequest& request);
 
-// What the operator should know that does not block (no report evidence,
-// DANE failures in the reports).
+// What the operator should know that does not block (the probe alone,
+// no report naming the domain, DANE failures in the reports).
 std::vector<std::string> enforce_notes(const EnforceRequest& request);
 
 }  // namespace mxtls::publish

@@ -355,6 +355,7 @@ TEST(PublishEnforce, AnMxWithoutTrustedTlsRefusesEnforceAndKeepsTesting) {
   facts.mxs.push_back(mx_host("mx2.example.test", plain_address("192.0.2.2")));
   Options options;
   options.enforce = EnforceRequest{};
+  options.enforce->without_reports = true;
   auto plan = plan_publication(facts, {}, options);
   ASSERT_TRUE(plan.mta_sts);
   EXPECT_EQ(plan.mta_sts->policy.mode, sts::Mode::testing);
@@ -396,7 +397,15 @@ TEST(PublishEnforce, ALiveEnforcePolicyKeepsALongerMaxAge) {
   live.mx = {"mx1.example.test"};
   facts.sts_policy = live;
   Options options;
-  options.enforce = EnforceRequest{};
+  options.enforce = EnforceRequest{.without_reports = true};
   auto plan = plan_publication(facts, {}, options);
   EXPECT_EQ(plan.mta_sts->policy.max_age, 31557600u);
+}
+
+TEST(PublishEnforce, WithoutReportsItIsRefusedUnlessTheOperatorReliesOnTheProbeAlone) {
+  auto refused = enforce_blockers(signed_domain(), EnforceRequest{});
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_NE(refused[0].find("--tlsrpt-db"), std::string::npos);
+  EXPECT_TRUE(enforce_blockers(signed_domain(), EnforceRequest{.without_reports = true}).empty());
+  EXPECT_EQ(enforce_notes(EnforceRequest{.without_reports = true}).size(), 1u);
 }

@@ -49,7 +49,7 @@ std::string enforce_comments(const MtaStsPlan& sts) {
   std::string out;
   if (sts.enforce_refused.empty())
     out += commented("Mode enforce: every MX passed the probe from here" +
-                     std::string(sts.enforce_notes.empty() ? " and the TLS reports show no failure." : "."));
+                     std::string(sts.enforce_notes.empty() ? " and the TLS reports show no failed session." : "."));
   else out += commented("Mode enforce refused; the policy stays in mode " + std::string(sts::to_string(sts.policy.mode)) + ":");
   for (const auto& reason : sts.enforce_refused) out += commented("- " + reason);
   for (const auto& note : sts.enforce_notes) out += commented(note);

@@ -194,13 +194,17 @@ rc=$?
 ((rc == 1)) && grep -q '^;   mode: testing' "$work/refused.zone" &&
     grep -q 'show 3 failed session(s) of 43 (certificate-host-mismatch 3)' "$work/refused.zone" ||
     fail "enforce: failed sts sessions in the reports should refuse enforce: exit $rc, $(cat "$work/refused.zone")"
-publish --only mta-sts --sts-mode enforce nostarttls.example >"$work/refused2.zone"
+publish --only mta-sts --sts-mode enforce --without-reports nostarttls.example >"$work/refused2.zone"
 rc=$?
 ((rc == 1)) && grep -q 'mx.nostarttls.example has no STARTTLS' "$work/refused2.zone" ||
     fail "enforce: an MX without STARTTLS should refuse enforce: exit $rc, $(cat "$work/refused2.zone")"
 out=$(publish --only mta-sts --tlsrpt-db "$work/clean.sqlite" sts-testing.example 2>&1)
 rc=$?
 ((rc == 64)) || fail "enforce: --tlsrpt-db without --sts-mode enforce should be a usage error: exit $rc, $out"
+publish --only mta-sts --sts-mode enforce sts-testing.example >"$work/refused3.zone"
+rc=$?
+((rc == 1)) && grep -q 'no TLS reports were consulted' "$work/refused3.zone" ||
+    fail "enforce: without reports (and without --without-reports) enforce should be refused: exit $rc"
 say "enforce: $(grep -h -m1 -A1 'Mode enforce refused' "$work/refused.zone" | tail -1 | cut -c1-110)"
 
 # ------------------------------------------------- bad input ----
