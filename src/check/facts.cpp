@@ -26,6 +26,17 @@ std::vector<std::string> hosts_failing_sts(const DomainFacts& r) {
   return failing;
 }
 
+std::vector<std::string> hosts_not_probed(const DomainFacts& r) {
+  std::vector<std::string> hosts;
+  for (const auto& mx : r.mxs) {
+    bool lookup_failed = mx.address_error && mx.address_error->kind != ErrorKind::not_found;
+    bool address_skipped = std::any_of(mx.addresses.begin(), mx.addresses.end(),
+                                       [](const AddressReport& a) { return a.not_tested.has_value(); });
+    if (mx.not_tested || lookup_failed || address_skipped) hosts.push_back(mx.host);
+  }
+  return hosts;
+}
+
 std::string subject_of(const MxReport& mx, const AddressReport& address) {
   return mx.host + "[" + address.address + "]";
 }

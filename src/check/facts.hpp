@@ -92,6 +92,11 @@ std::string subject_of(const MxReport& mx, const AddressReport& address);
 // STARTTLS with a certificate that verifies and names the host), an address
 // that could not be tested included.
 std::vector<std::string> hosts_failing_sts(const DomainFacts& r);
+
+// The MX hosts of which some part was not probed: beyond the cap, an address
+// lookup that failed (other than "no such record"), an address left out by
+// the deadline. Nothing can be said of their TLS.
+std::vector<std::string> hosts_not_probed(const DomainFacts& r);
 // The "3 1 1" TLSA data of the address's certificate key, or empty.
 std::string actual_311(const AddressReport& address);
 // The TLSA record to publish for this MX: its key's "3 1 1" when known.

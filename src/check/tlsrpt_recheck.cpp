@@ -185,6 +185,23 @@ std::optional<RecheckResult> before_findings(const ReportedFailure& failure, con
 
 }  // namespace
 
+namespace {
+
+// Every address of the host (every MX host when the report names none) was
+// probed and completed TLS: only then can a cured finding say "gone".
+bool fully_probed(const DomainReport& now, const std::string& mx_host) {
+  if (!hosts_not_probed(now).empty() && mx_host.empty()) return false;
+  for (const auto& mx : now.mxs) {
+    if (!mx_host.empty() && to_lower(mx.host) != to_lower(mx_host)) continue;
+    if (mx.not_tested || mx.address_error || mx.addresses.empty()) return false;
+    for (const auto& a : mx.addresses)
+      if (a.not_tested || !a.tls_ok()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 RecheckResult recheck(const ReportedFailure& failure, const DomainReport& now) {
   const RecheckRule* rule = find_recheck_rule(failure.result_type, failure.policy_type);
   if (auto early = before_findings(failure, rule, now)) return *early;
@@ -196,7 +213,7 @@ RecheckResult recheck(const ReportedFailure& failure, const DomainReport& now) {
   // nothing about its certificate: then a cured finding elsewhere is not enough.
   bool some_untested = std::any_of(scope.begin(), scope.end(), [](const Finding* f) {
     return f->id == "smtp.unreachable" || f->id == "starttls.failed";
-  });
+  }) || (!rule->domain_wide && !fully_probed(now, failure.mx_host));
   if (!some_untested)
     for (const auto* finding : scope)
       if (listed(rule->gone, finding->id))

@@ -21,6 +21,11 @@ DomainReport checked(const std::vector<Finding>& findings) {
   for (const char* host : {"mx1.example.org", "mx2.example.org"}) {
     MxReport mx;
     mx.host = host;
+    AddressReport address;  // probed, with TLS: a cured finding may say "gone"
+    address.address = "192.0.2.1";
+    address.session = smtp::Session{};
+    address.session->tls = smtp::TlsInfo{};
+    mx.addresses.push_back(address);
     report.mxs.push_back(mx);
   }
   for (const auto& f : findings) report.findings.add(f.severity, f.id, f.subject, f.what);
@@ -41,6 +46,21 @@ std::string read_text(const std::string& path) {
 }
 
 }  // namespace
+
+TEST(TlsrptRecheck, GoneNeedsEveryAddressOfTheHostProbedWithTls) {
+  auto now = checked({at(Severity::ok, "cert.expiry", "mx1.example.org[192.0.2.1]")});
+  EXPECT_EQ(recheck(failure("certificate-expired", "mx1.example.org"), now).verdict, RecheckVerdict::gone);
+  auto skipped = now;
+  AddressReport late;
+  late.address = "192.0.2.9";
+  late.not_tested = "the deadline had passed";
+  skipped.mxs[0].addresses.push_back(late);
+  EXPECT_EQ(recheck(failure("certificate-expired", "mx1.example.org"), skipped).verdict, RecheckVerdict::unknown);
+  auto lookup_failed = now;
+  lookup_failed.mxs[0].address_error = temporary_error("SERVFAIL");
+  EXPECT_EQ(recheck(failure("certificate-expired", "mx1.example.org"), lookup_failed).verdict,
+            RecheckVerdict::unknown);
+}
 
 TEST(TlsrptRecheck, NameMismatchStillThereAtTheNamedMxOnly) {
   auto now = checked({at(Severity::ok, "cert.name", "mx1.example.org[192.0.2.1]"),

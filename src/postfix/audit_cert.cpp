@@ -232,7 +232,8 @@ void judge_mx_names(const AuditFacts& facts, Findings& f) {
             "; it names " + (leaf.dns_names.empty() ? std::string("no DNS name") : join(leaf.dns_names, ", ")) + ".",
         "Senders that verify the MX name (MTA-STS enforce, 'secure'/'verify' policies, DANE-TA records) defer the "
         "mail to " + mx.domain + "; opportunistic senders and DANE-EE (3 1 1) deliver.",
-        "Add " + join(missing, ", ") + " to the certificate: certbot certonly --expand -d " + join(names, " -d ") +
+        "Add " + join(missing, ", ") + " to the certificate, keeping its key so that a 3 1 1 TLSA record stays "
+            "valid (RFC 7671 8.1): certbot certonly --expand --reuse-key -d " + join(names, " -d ") +
             ", then postfix reload");
 }
 

@@ -26,7 +26,8 @@ bool is_sts_only_resolver(const PolicyMapFacts& map) {
 void judge_answer(const PolicyMapFacts& map, const PolicyProbe& probe, Findings& f) {
   std::string name = table_name(map);
   std::string first = probe.answer.substr(0, probe.answer.find_first_of(" \t"));
-  if (!parse_level(first)) {
+  // Postfix reads the level case-insensitively (tls_level_lookup: name_code).
+  if (!parse_level(to_lower(first))) {
     // smtp(8) refuses a policy whose level it does not know ("invalid TLS
     // level") and defers the mail (postconf(5) smtp_tls_policy_maps).
     f.add(Severity::error, "smtp.policy-answer-invalid", name,
@@ -97,7 +98,9 @@ void judge_policy_probes(const AuditFacts& facts, Findings& f) {
           "key or CA); a domain whose TLSA records are its only valid authentication (DANE-EE with a private CA) "
           "is deferred.",
           "Put a DANE-aware table first (mxtls serve answers dane where TLSA records exist and MTA-STS otherwise): "
-          "postconf -e 'smtp_tls_policy_maps = socketmap:inet:127.0.0.1:8461:policy' instead of " + table_name(map));
+          "start `mxtls serve` (its map is named tls) on a free port (the resolver's 8461 is taken), check that "
+          "`postmap -q example.org socketmap:inet:127.0.0.1:PORT:tls` answers, then postconf -e "
+          "'smtp_tls_policy_maps = socketmap:inet:127.0.0.1:PORT:tls' instead of " + table_name(map));
   }
 }
 

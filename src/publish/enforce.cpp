@@ -62,6 +62,10 @@ std::vector<std::string> enforce_blockers(const check::DomainFacts& facts, const
                        " (or could not be tested): under enforce, MTA-STS senders would defer all mail to " +
                        (failing.size() == 1 ? "it" : "them") + " (RFC 8461 4.2); fix the TLS findings of `mxtls check " +
                        facts.domain + "` first");
+  if (auto untested = check::hosts_not_probed(facts); !untested.empty())
+    blockers.push_back(join(untested) + (untested.size() == 1 ? " was" : " were") +
+                       " not (fully) probed (an address lookup failed, the deadline or the cap on MX hosts): "
+                       "nothing shows MTA-STS senders could deliver there; run it again");
   if (!request.reports && !request.without_reports)
     blockers.push_back("no TLS reports were consulted: the probe from here sees one path to each MX, the reports "
                        "show what senders elsewhere saw; after at least one max_age in mode testing, give "

@@ -409,3 +409,19 @@ TEST(PublishEnforce, WithoutReportsItIsRefusedUnlessTheOperatorReliesOnTheProbeA
   EXPECT_TRUE(enforce_blockers(signed_domain(), EnforceRequest{.without_reports = true}).empty());
   EXPECT_EQ(enforce_notes(EnforceRequest{.without_reports = true}).size(), 1u);
 }
+
+TEST(PublishEnforce, AnMxThatWasNotProbedRefusesEnforce) {
+  auto lookup_failed = signed_domain();
+  MxReport mx;
+  mx.host = "mx2.example.test";
+  mx.address_error = temporary_error("SERVFAIL");
+  lookup_failed.mxs.push_back(mx);
+  auto blockers = enforce_blockers(lookup_failed, EnforceRequest{.without_reports = true});
+  ASSERT_EQ(blockers.size(), 1u);
+  EXPECT_NE(blockers[0].find("mx2.example.test was not (fully) probed"), std::string::npos) << blockers[0];
+  auto capped = signed_domain();
+  capped.mxs.push_back(mx_host("mx3.example.test", tls_address("192.0.2.3", key_a)));
+  capped.mxs.back().addresses.clear();
+  capped.mxs.back().not_tested = "beyond the cap of 10 MX hosts";
+  EXPECT_EQ(enforce_blockers(capped, EnforceRequest{.without_reports = true}).size(), 1u);
+}

@@ -115,7 +115,10 @@ Result<StatusOutcome> rollover_status_now(dns::Resolver& resolver, RolloverFile 
   if (!served) return served.error();
   for (auto& host : file.hosts) {
     auto rrset = read_tlsa_rrset(resolver, host.mx);
-    RolloverFacts facts{host.mx, rrset.security, rrset.error, rrset.tlsa, rrset.ttl ? rrset.ttl : file.ttl,
+    // The resolver's TTL is what is left in its cache, capped by its own
+    // cache-max-ttl: a lower bound on what other caches may hold at most.
+    // The operator's TTL (stage --ttl) is never undercut.
+    RolloverFacts facts{host.mx, rrset.security, rrset.error, rrset.tlsa, std::max(rrset.ttl, file.ttl),
                         served->spki_sha256};
     auto state = observe(state_of(file, host), facts, now);
     host = progress_of(host.mx, state);
@@ -172,9 +175,6 @@ Error roll_back(const SwitchRequest& request, const std::string& path, const std
 }
 
 void forget_staged(RolloverFile& file) {
-  std::error_code ignored;  // the key lives on in the installed file
-  std::filesystem::remove(file.next_key_file, ignored);
-  std::filesystem::remove(file.csr_file, ignored);
   file.current_key = file.next_key;
   file.next_key.clear();
   file.next_key_file.clear();
@@ -202,9 +202,14 @@ Result<SwitchOutcome> switch_rollover(const SwitchRequest& request, const Status
       outcome.old_records.push_back(host.status.record);
       outcome.old_nsupdate.push_back(nsupdate_delete(host.facts.mx, host.facts.current_key));
     }
+  // The state first, then the files: a crash in between leaves stray files,
+  // never a state that names a staged key whose file is gone.
+  auto staged_files = {file.next_key_file, file.csr_file};
   forget_staged(file);
   if (auto saved = save_rollover(request.install_dir, file); !saved)
     return Error{saved.error().kind, "switched and reloaded, but " + saved.error().message};
+  std::error_code ignored;  // the key lives on in the installed file
+  for (const auto& path : staged_files) std::filesystem::remove(path, ignored);
   return outcome;
 }
 

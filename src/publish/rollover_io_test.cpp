@@ -127,9 +127,11 @@ TEST_F(RolloverIoTest, StatusWaitsTwiceTheResolversTtlThenSaysReady) {
   auto seen = rollover_status_now(visible, *load_rollover(certs()), certs(), 2000);
   ASSERT_TRUE(seen);
   EXPECT_EQ(seen->phase, RolloverPhase::waiting);
-  EXPECT_EQ(seen->hosts[0].status.seconds_left, 120);  // twice the resolver's TTL of 60, not the state's 300
+  // Twice the larger of the resolver's TTL (60: what is left in its cache,
+  // capped by its cache-max-ttl) and the operator's (the state's 300).
+  EXPECT_EQ(seen->hosts[0].status.seconds_left, 600);
   EXPECT_EQ(load_rollover(certs())->hosts[0].visible_since, 2000);  // saved
-  auto later = rollover_status_now(visible, *load_rollover(certs()), certs(), 2120);
+  auto later = rollover_status_now(visible, *load_rollover(certs()), certs(), 2600);
   ASSERT_TRUE(later);
   EXPECT_EQ(later->phase, RolloverPhase::ready);
 }
@@ -139,7 +141,7 @@ TEST_F(RolloverIoTest, SwitchChecksTheCertificateInstallsAndRollsBackAFailedRelo
   auto file = *load_rollover(certs());
   auto visible = resolver_with(file, true);
   ASSERT_TRUE(rollover_status_now(visible, file, certs(), 1000));
-  auto ready = rollover_status_now(visible, *load_rollover(certs()), certs(), 1200);
+  auto ready = rollover_status_now(visible, *load_rollover(certs()), certs(), 1700);
   ASSERT_TRUE(ready);
   ASSERT_EQ(ready->phase, RolloverPhase::ready);
   fs::copy_file(file.next_key_file, path("next.key"));
@@ -174,7 +176,7 @@ TEST_F(RolloverIoTest, SwitchChecksTheCertificateInstallsAndRollsBackAFailedRelo
   ASSERT_TRUE(switched) << switched.error().message;
   EXPECT_EQ(slurp(path("certs/mx.pem")), slurp(path("next.key")) + slurp(path("next.pem")) + slurp(path("ca.pem")));
   ASSERT_EQ(switched->old_records.size(), 1u);
-  EXPECT_EQ(switched->old_records[0], tlsa_zone_line("mx.example.test", 60, file.current_key));
+  EXPECT_EQ(switched->old_records[0], tlsa_zone_line("mx.example.test", 300, file.current_key));  // the larger TTL
   auto after = load_rollover(certs());
   ASSERT_TRUE(after);
   EXPECT_EQ(after->current_key, file.next_key);
