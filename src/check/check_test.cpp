@@ -14,12 +14,16 @@
 #include "check/check.hpp"
 #include "support/fakes.hpp"
 #include "support/tls_facts.hpp"
+#include "support/verdicts_doc.hpp"
 #include "check/report.hpp"
 #include "base/text.hpp"
 
 using namespace mxtls;
 using namespace mxtls::check;
 using namespace mxtls::fakes;
+using mxtls::test_support::cited_tests, mxtls::test_support::has_word, mxtls::test_support::ids_in_sources,
+    mxtls::test_support::read_text, mxtls::test_support::source_path, mxtls::test_support::tests_in_the_source_tree,
+    mxtls::test_support::verdict_rows;
 
 namespace {
 
@@ -666,11 +670,6 @@ std::vector<Finding> findings_of_all_scenarios() {
   return all;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 }  // namespace
 
 TEST(CheckFindings, EveryWarningAndErrorSaysWhyAndFix) {
@@ -694,18 +693,8 @@ TEST(CheckFindings, EveryIdIsDocumented) {
 // scenario-driven tests here (and the documentation tests) see every id.
 namespace {
 
-std::string source_path(const std::string& relative) { return std::string(MXTLS_SOURCE_DIR) + "/" + relative; }
-
 std::set<std::string> ids_in_judge_sources() {
-  static const std::regex id_argument(R"re((?:Severity::\w+\s*,|webpki\.add\()\s*"([a-z][a-z0-9.-]*)")re");
-  std::set<std::string> ids;
-  for (const auto& entry : std::filesystem::directory_iterator(source_path("src/check"))) {
-    const std::string name = entry.path().filename().string();
-    if (!name.starts_with("judge") || name.ends_with("_test.cpp") || !name.ends_with(".cpp")) continue;
-    const std::string text = read_text(entry.path().string());
-    for (std::sregex_iterator it(text.begin(), text.end(), id_argument), end; it != end; ++it) ids.insert((*it)[1]);
-  }
-  return ids;
+  return ids_in_sources("check", [](const std::string& name) { return name.starts_with("judge"); }, "webpki\\.add\\(");
 }
 
 }  // namespace
@@ -722,59 +711,6 @@ TEST(CheckFindings, EveryIdTheJudgesEmitHasAScenario) {
 
 // docs/verdicts.md, the verdict table for operators: a row for every id
 // with the severities the judges give it, and only tests that exist.
-namespace {
-
-using Row = std::vector<std::string>;  // the cells of one table row
-
-// The rows of the tables whose first cell names ids in backticks, by id.
-std::map<std::string, Row> verdict_rows(const std::string& doc) {
-  static const std::regex id_in_cell("`([a-z][a-z0-9.-]*)`");
-  std::map<std::string, Row> rows;
-  std::istringstream in(doc);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.starts_with("| `")) continue;
-    Row cells;
-    for (auto cell : split(std::string_view(line).substr(1), '|')) cells.emplace_back(trim(cell));
-    if (!cells.empty() && cells.back().empty()) cells.pop_back();  // after the closing '|'
-    for (std::sregex_iterator it(cells[0].begin(), cells[0].end(), id_in_cell), end; it != end; ++it)
-      rows[(*it)[1]] = cells;
-  }
-  return rows;
-}
-
-// "`Suite.Name`": the GoogleTest names a text cites.
-std::set<std::string> cited_tests(const std::string& text) {
-  static const std::regex cited("`([A-Z][A-Za-z0-9]*\\.[A-Z][A-Za-z0-9_]*)`");
-  std::set<std::string> names;
-  for (std::sregex_iterator it(text.begin(), text.end(), cited), end; it != end; ++it) names.insert((*it)[1]);
-  return names;
-}
-
-void add_tests_defined_in(const std::filesystem::path& file, std::set<std::string>& names) {
-  static const std::regex defined(R"re(\bTEST(?:_F)?\(\s*(\w+)\s*,\s*(\w+)\s*\))re");
-  const std::string text = read_text(file.string());
-  for (std::sregex_iterator it(text.begin(), text.end(), defined), end; it != end; ++it)
-    names.insert((*it)[1].str() + "." + (*it)[2].str());
-}
-
-// Every TEST and TEST_F in src/**/*_test.cpp and tests/integration/*.cpp.
-std::set<std::string> tests_in_the_source_tree() {
-  std::set<std::string> names;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path("src")))
-    if (entry.path().filename().string().ends_with("_test.cpp")) add_tests_defined_in(entry.path(), names);
-  for (const auto& entry : std::filesystem::directory_iterator(source_path("tests/integration")))
-    if (entry.path().extension() == ".cpp") add_tests_defined_in(entry.path(), names);
-  return names;
-}
-
-bool has_word(const std::string& text, const std::string& word) {
-  static const std::regex words("[a-z]+");
-  for (std::sregex_iterator it(text.begin(), text.end(), words), end; it != end; ++it)
-    if ((*it)[0] == word) return true;
-  return false;
-}
-
-}  // namespace
 
 TEST(VerdictsDoc, EveryIdHasARowWithTheSeveritiesTheJudgesGive) {
   const auto rows = verdict_rows(read_text(source_path("docs/verdicts.md")));

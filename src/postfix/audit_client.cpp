@@ -38,7 +38,8 @@ void judge_client_level(const AuditFacts& facts, Level level, Findings& f) {
               postconf_line("smtp_dns_support_level", recommended::dane_dns_support_level) +
               " (or 'may'), and require TLS per domain in smtp_tls_policy_maps (mxtls policy build)");
   } else if (level == Level::none) {
-    f.add(Severity::warning, "smtp.no-tls", "main.cf", "Outgoing mail never uses TLS (smtp_tls_security_level is none).",
+    // An error by the rule of docs/verdicts.md: anyone on the path reads every message sent.
+    f.add(Severity::error, "smtp.no-tls", "main.cf", "Outgoing mail never uses TLS (smtp_tls_security_level is none).",
           "Every message goes out in plaintext, readable and changeable on the way.",
           postconf_line(level_param, recommended::client_level));
   }

@@ -70,9 +70,11 @@ void judge_port_25(const AuditFacts& facts, const Service& s, Findings& f) {
           "defer the mail." + refused_text(facts.inbound_encrypt),
           set_line(s, level_param, recommended::port_25_level) + " (keep encrypt on submission, 587/465, in master.cf)");
   } else if (*level == Level::none) {
-    f.add(Severity::warning, "smtpd.no-starttls", subject_of(s), "Port 25 does not offer STARTTLS.",
-          "Every sender delivers in plaintext; senders that require TLS for your domain (MTA-STS enforce, DANE, "
-          "a local policy) defer the mail.",
+    // An error by the rule of docs/verdicts.md, as mxtls check's starttls.missing:
+    // anyone on the path reads and changes every message (RFC 3207 section 1).
+    f.add(Severity::error, "smtpd.no-starttls", subject_of(s), "Port 25 does not offer STARTTLS.",
+          "Every sender delivers in plaintext, which anyone on the path can read and change; senders that require "
+          "TLS for your domain (MTA-STS enforce, DANE, a local policy) defer the mail.",
           set_line(s, level_param, recommended::port_25_level));
   } else {
     f.add(Severity::ok, "smtpd.level", subject_of(s), "Port 25 offers STARTTLS without requiring it (may).");

@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
+#include <map>
+#include <set>
+
+#include "support/verdicts_doc.hpp"
 
 namespace mxtls::postfix {
 namespace {
@@ -52,6 +57,14 @@ PolicyMapFacts socketmap(std::string source, std::vector<PolicyProbe> probes) {
   return map;
 }
 
+// --domain: the MX set as gathered, for the name judges.
+DomainMxFacts mx_set(std::vector<std::pair<std::string, bool>> hosts) {
+  DomainMxFacts mx;
+  mx.domain = "example.test", mx.local_addresses = {"192.0.2.25"};
+  for (auto& [name, here] : hosts) mx.hosts.push_back({name, {here ? "192.0.2.25" : "198.51.100.7"}, "", here});
+  return mx;
+}
+
 std::vector<std::string> problems(const AuditFacts& facts) {
   std::vector<std::string> out;
   Findings findings = audit(facts);
@@ -93,62 +106,129 @@ TEST_P(OneMistake, IsNamed) {
 
 ServerCertFacts& cert(AuditFacts& f) { return *f.server_cert; }
 
-INSTANTIATE_TEST_SUITE_P(
-    PostfixAudit, OneMistake,
-    testing::Values(
-        Case{"error smtpd.encrypt-on-port-25", [](AuditFacts& f) { f.main["smtpd_tls_security_level"] = "encrypt"; }},
-        Case{"error smtpd.encrypt-on-port-25",
-             [](AuditFacts& f) { f.services[0].overrides["smtpd_tls_security_level"] = "encrypt"; }},
-        Case{"error smtpd.encrypt-on-port-25", [](AuditFacts& f) { f.main["smtpd_enforce_tls"] = "yes", f.main.erase("smtpd_tls_security_level"); }},
-        Case{"error smtpd.level-invalid", [](AuditFacts& f) { f.main["smtpd_tls_security_level"] = "encrypt  # <--- THIS"; }},
-        Case{"warning smtpd.no-starttls", [](AuditFacts& f) { f.main.erase("smtpd_tls_security_level"); }},
-        Case{"error smtpd.no-cert", [](AuditFacts& f) { f.server_cert.reset(); }},
-        Case{"error smtpd.cert-file-missing", [](AuditFacts& f) { cert(f).files[1].exists = cert(f).files[1].readable = false; }},
-        Case{"error smtpd.cert-file-unreadable", [](AuditFacts& f) { cert(f).files[1].readable = false, cert(f).files[1].error = "Permission denied"; }},
-        Case{"error smtpd.cert-file-invalid", [](AuditFacts& f) { cert(f).files[1].error = "truncated or corrupt PEM"; }},
-        Case{"error smtpd.key-world-readable", [](AuditFacts& f) { cert(f).files[0].mode = 0644; }},
-        Case{"warning smtpd.key-group-readable", [](AuditFacts& f) { cert(f).files[0].mode = 0640, cert(f).files[0].group = "ssl-cert"; }},
-        Case{"error smtpd.key-missing", [](AuditFacts& f) { cert(f).key_found = false; }},
-        Case{"error smtpd.key-mismatch", [](AuditFacts& f) { cert(f).key_matches = false; }},
-        Case{"warning smtpd.chain-order", [](AuditFacts& f) { cert(f).chain_ordered = false; }},
-        Case{"error smtpd.chain-incomplete", [](AuditFacts& f) { cert(f).chain_complete = cert(f).trusted = false; }},
-        Case{"warning smtpd.cert-untrusted", [](AuditFacts& f) { cert(f).trusted = false, cert(f).verify_error = "self-signed certificate in certificate chain"; }},
-        Case{"warning smtpd.cert-self-signed", [](AuditFacts& f) { cert(f).chain.front().self_signed = true; }},
-        Case{"error smtpd.cert-expired", [](AuditFacts& f) { cert(f).chain.front().not_after = now - 86400; }},
-        Case{"warning smtpd.cert-expiring", [](AuditFacts& f) { cert(f).chain.front().not_after = now + 5 * 86400; }},
-        Case{"warning smtpd.cert-weak-key", [](AuditFacts& f) { cert(f).chain.front().key_bits = 1024; }},
-        Case{"warning smtpd.cert-sha1", [](AuditFacts& f) { cert(f).chain.front().signature_algorithm = "sha1WithRSAEncryption"; }},
-        Case{"warning smtpd.cert-name", [](AuditFacts& f) { f.myhostname = "other.example.test"; }},
-        Case{"warning smtpd.dh-weak", [](AuditFacts& f) { f.dh = DhFacts{file("/dh.pem", true), 1024}; }},
-        Case{"error smtpd.dh-weak", [](AuditFacts& f) { f.dh = DhFacts{file("/dh.pem", true), 512}; }},
-        Case{"warning smtpd.dh-file", [](AuditFacts& f) { f.dh = DhFacts{file("/dh.pem", false), 0}; }},
-        Case{"warning smtpd.ssl-enabled", [](AuditFacts& f) { f.main["smtpd_tls_protocols"] = "!SSLv2"; }},
-        Case{"warning smtpd.loglevel", [](AuditFacts& f) { f.main.erase("smtpd_tls_loglevel"); }},
-        Case{"info smtpd.received-header", [](AuditFacts& f) { f.main.erase("smtpd_tls_received_header"); }},
-        Case{"error smtp.encrypt-global", [](AuditFacts& f) { f.main["smtp_tls_security_level"] = "encrypt"; }},
-        Case{"error smtp.level-invalid", [](AuditFacts& f) { f.main["smtp_tls_security_level"] = "encrypt  # <--- THIS"; }},
-        Case{"warning smtp.no-tls", [](AuditFacts& f) { f.main.erase("smtp_tls_security_level"); }},
-        Case{"warning smtp.dane-without-dnssec", [](AuditFacts& f) { f.main.erase("smtp_dns_support_level"); }},
-        Case{"warning smtp.no-ca", [](AuditFacts& f) { f.main.erase("smtp_tls_CAfile"); }},
-        Case{"error smtp.no-ca", [](AuditFacts& f) { f.main.erase("smtp_tls_CAfile"), f.main["smtp_tls_policy_maps"] = "socketmap:inet:127.0.0.1:8461:policy"; }},
-        Case{"warning smtp.ca-file-missing", [](AuditFacts& f) { f.ca_files = {file("/nope.crt", false, "smtp_tls_CAfile")}; }},
-        Case{"warning smtp.ssl-enabled", [](AuditFacts& f) { f.main["smtp_tls_protocols"] = "SSLv3, TLSv1"; }},
-        Case{"warning smtp.loglevel", [](AuditFacts& f) { f.main.erase("smtp_tls_loglevel"); }},
-        Case{"info smtp.client-cert", [](AuditFacts& f) { f.main["smtp_tls_cert_file"] = "/c.pem"; }},
-        Case{"error smtp.policy-map-unbuilt", [](AuditFacts& f) { f.policy_maps = {hash_map(false)}; }},
-        Case{"warning smtp.policy-map-stale", [](AuditFacts& f) {
-          PolicyMapFacts map = hash_map(true);
-          map.source_file.modified = now, map.indexed_file.modified = now - 60;
-          f.policy_maps = {map};
-        }},
-        Case{"error version.smtpd_tls_chain_files", [](AuditFacts& f) { f.mail_version = "3.3.2"; }},
-        Case{"warning version.smtp_tlsrpt_enable", [](AuditFacts& f) { f.main["smtp_tlsrpt_enable"] = "yes"; }},
-        Case{"warning version.smtp_tls_enforce_sts_mx_patterns", [](AuditFacts& f) { f.mail_version = "3.10.4", f.main["smtp_tls_enforce_sts_mx_patterns"] = "yes"; }},
-        Case{"error version.servername", [](AuditFacts& f) {
-          f.mail_version = "3.3.0", f.main.erase("smtpd_tls_chain_files");
-          f.policy_maps = {hash_map(true, true)};
-        }},
-        Case{"info version.unknown", [](AuditFacts& f) { f.mail_version.clear(); }}));
+// One mistake each, for OneMistake and for the ids AuditVerdictsDoc collects:
+// the server side (smtpd) here, the client side and the version gates in
+// client_cases(), the facts of the tests further down in more_cases().
+std::vector<Case> server_cases() {
+  return {
+    Case{"error smtpd.encrypt-on-port-25", [](AuditFacts& f) { f.main["smtpd_tls_security_level"] = "encrypt"; }},
+    Case{"error smtpd.encrypt-on-port-25",
+         [](AuditFacts& f) { f.services[0].overrides["smtpd_tls_security_level"] = "encrypt"; }},
+    Case{"error smtpd.encrypt-on-port-25", [](AuditFacts& f) { f.main["smtpd_enforce_tls"] = "yes", f.main.erase("smtpd_tls_security_level"); }},
+    Case{"error smtpd.level-invalid", [](AuditFacts& f) { f.main["smtpd_tls_security_level"] = "encrypt  # <--- THIS"; }},
+    Case{"error smtpd.no-starttls", [](AuditFacts& f) { f.main.erase("smtpd_tls_security_level"); }},
+    Case{"error smtpd.no-cert", [](AuditFacts& f) { f.server_cert.reset(); }},
+    Case{"error smtpd.cert-file-missing", [](AuditFacts& f) { cert(f).files[1].exists = cert(f).files[1].readable = false; }},
+    Case{"error smtpd.cert-file-unreadable", [](AuditFacts& f) { cert(f).files[1].readable = false, cert(f).files[1].error = "Permission denied"; }},
+    Case{"error smtpd.cert-file-invalid", [](AuditFacts& f) { cert(f).files[1].error = "truncated or corrupt PEM"; }},
+    Case{"error smtpd.key-world-readable", [](AuditFacts& f) { cert(f).files[0].mode = 0644; }},
+    Case{"warning smtpd.key-group-readable", [](AuditFacts& f) { cert(f).files[0].mode = 0640, cert(f).files[0].group = "ssl-cert"; }},
+    Case{"error smtpd.key-missing", [](AuditFacts& f) { cert(f).key_found = false; }},
+    Case{"error smtpd.key-mismatch", [](AuditFacts& f) { cert(f).key_matches = false; }},
+    Case{"warning smtpd.chain-order", [](AuditFacts& f) { cert(f).chain_ordered = false; }},
+    Case{"error smtpd.chain-incomplete", [](AuditFacts& f) { cert(f).chain_complete = cert(f).trusted = false; }},
+    Case{"warning smtpd.cert-untrusted", [](AuditFacts& f) { cert(f).trusted = false, cert(f).verify_error = "self-signed certificate in certificate chain"; }},
+    Case{"warning smtpd.cert-self-signed", [](AuditFacts& f) { cert(f).chain.front().self_signed = true; }},
+    Case{"error smtpd.cert-expired", [](AuditFacts& f) { cert(f).chain.front().not_after = now - 86400; }},
+    Case{"warning smtpd.cert-expiring", [](AuditFacts& f) { cert(f).chain.front().not_after = now + 5 * 86400; }},
+    Case{"warning smtpd.cert-weak-key", [](AuditFacts& f) { cert(f).chain.front().key_bits = 1024; }},
+    Case{"warning smtpd.cert-sha1", [](AuditFacts& f) { cert(f).chain.front().signature_algorithm = "sha1WithRSAEncryption"; }},
+    Case{"warning smtpd.cert-name", [](AuditFacts& f) { f.myhostname = "other.example.test"; }},
+    Case{"warning smtpd.dh-weak", [](AuditFacts& f) { f.dh = DhFacts{file("/dh.pem", true), 1024}; }},
+    Case{"error smtpd.dh-weak", [](AuditFacts& f) { f.dh = DhFacts{file("/dh.pem", true), 512}; }},
+    Case{"warning smtpd.dh-file", [](AuditFacts& f) { f.dh = DhFacts{file("/dh.pem", false), 0}; }},
+    Case{"warning smtpd.ssl-enabled", [](AuditFacts& f) { f.main["smtpd_tls_protocols"] = "!SSLv2"; }},
+    Case{"warning smtpd.loglevel", [](AuditFacts& f) { f.main.erase("smtpd_tls_loglevel"); }},
+    Case{"info smtpd.received-header", [](AuditFacts& f) { f.main.erase("smtpd_tls_received_header"); }},
+  };
+}
+
+std::vector<Case> client_cases() {
+  return {
+    Case{"error smtp.encrypt-global", [](AuditFacts& f) { f.main["smtp_tls_security_level"] = "encrypt"; }},
+    Case{"error smtp.level-invalid", [](AuditFacts& f) { f.main["smtp_tls_security_level"] = "encrypt  # <--- THIS"; }},
+    Case{"error smtp.no-tls", [](AuditFacts& f) { f.main.erase("smtp_tls_security_level"); }},
+    Case{"warning smtp.dane-without-dnssec", [](AuditFacts& f) { f.main.erase("smtp_dns_support_level"); }},
+    Case{"warning smtp.no-ca", [](AuditFacts& f) { f.main.erase("smtp_tls_CAfile"); }},
+    Case{"error smtp.no-ca", [](AuditFacts& f) { f.main.erase("smtp_tls_CAfile"), f.main["smtp_tls_policy_maps"] = "socketmap:inet:127.0.0.1:8461:policy"; }},
+    Case{"warning smtp.ca-file-missing", [](AuditFacts& f) { f.ca_files = {file("/nope.crt", false, "smtp_tls_CAfile")}; }},
+    Case{"warning smtp.ssl-enabled", [](AuditFacts& f) { f.main["smtp_tls_protocols"] = "SSLv3, TLSv1"; }},
+    Case{"warning smtp.loglevel", [](AuditFacts& f) { f.main.erase("smtp_tls_loglevel"); }},
+    Case{"info smtp.client-cert", [](AuditFacts& f) { f.main["smtp_tls_cert_file"] = "/c.pem"; }},
+    Case{"error smtp.policy-map-unbuilt", [](AuditFacts& f) { f.policy_maps = {hash_map(false)}; }},
+    Case{"warning smtp.policy-map-stale", [](AuditFacts& f) {
+      PolicyMapFacts map = hash_map(true);
+      map.source_file.modified = now, map.indexed_file.modified = now - 60;
+      f.policy_maps = {map};
+    }},
+    Case{"error version.smtpd_tls_chain_files", [](AuditFacts& f) { f.mail_version = "3.3.2"; }},
+    Case{"warning version.smtp_tlsrpt_enable", [](AuditFacts& f) { f.main["smtp_tlsrpt_enable"] = "yes"; }},
+    Case{"warning version.smtp_tls_enforce_sts_mx_patterns", [](AuditFacts& f) { f.mail_version = "3.10.4", f.main["smtp_tls_enforce_sts_mx_patterns"] = "yes"; }},
+    Case{"error version.servername", [](AuditFacts& f) {
+      f.mail_version = "3.3.0", f.main.erase("smtpd_tls_chain_files");
+      f.policy_maps = {hash_map(true, true)};
+    }},
+    Case{"info version.unknown", [](AuditFacts& f) { f.mail_version.clear(); }},
+    Case{"warning version.smtp_tls_chain_files", [](AuditFacts& f) {
+      f.mail_version = "3.3.2", f.main.erase("smtpd_tls_chain_files");
+      f.main["smtp_tls_chain_files"] = "/k.pem, /c.pem";
+    }},
+    Case{"info smtp.client-cert", [](AuditFacts& f) { f.main["smtp_tls_chain_files"] = "/k.pem, /c.pem"; }},
+  };
+}
+
+std::vector<Case> more_cases() {
+  return {
+    Case{"error smtpd.cert-mx-name",
+         [](AuditFacts& f) { f.domain_mx = mx_set({{"mx.example.test", true}, {"mx2.example.test", true}}); }},
+    Case{"warning smtpd.cert-mx-name",
+         [](AuditFacts& f) { f.domain_mx = mx_set({{"mx.example.test", false}, {"mail.other.test", false}}); }},
+    Case{"info smtpd.mx-elsewhere",  // and ok smtpd.cert-mx-names for the MX that points here
+         [](AuditFacts& f) { f.domain_mx = mx_set({{"mx.example.test", true}, {"backup.elsewhere.test", false}}); }},
+    Case{"warning smtpd.mx-lookup",
+         [](AuditFacts& f) { f.domain_mx = DomainMxFacts{"example.test", "SERVFAIL", {}, {}}; }},
+    Case{"error smtpd.ciphers-excluded", [](AuditFacts& f) { f.main["smtpd_tls_exclude_ciphers"] = "kECDHE, ECDHE, kRSA, kDHE"; }},
+    Case{"error smtpd.ciphers-null", [](AuditFacts& f) { f.main["smtpd_tls_ciphers"] = "null"; }},
+    Case{"warning smtpd.mandatory-ciphers-weak",
+         [](AuditFacts& f) { f.services[1].overrides["smtpd_tls_mandatory_ciphers"] = "export"; }},
+    Case{"info smtpd.cipherlist-override", [](AuditFacts& f) { f.main["tls_high_cipherlist"] = "AES256-SHA"; }},
+    Case{"info smtpd.session-cache", [](AuditFacts& f) { f.main["smtpd_tls_session_cache_timeout"] = "0"; }},
+    Case{"error postscreen.encrypt-on-port-25", [](AuditFacts& f) {
+      f.services[0] = {"smtp", "inet", "postscreen", {{"postscreen_tls_security_level", "encrypt"}}};
+      f.services.push_back({"smtpd", "pass", "smtpd", {}});
+    }},
+    Case{"error smtp.policy-map-unreachable", [](AuditFacts& f) {
+      f.policy_maps = {socketmap("inet:127.0.0.1:8461:policy",
+                                 {{"mxtls-probe.invalid", PolicyProbe::Outcome::failed, "", "Connection refused"}})};
+    }},
+    Case{"warning smtp.policy-map-temporary", [](AuditFacts& f) {
+      f.policy_maps = {socketmap("inet:127.0.0.1:8461:policy",
+                                 {{"example.org", PolicyProbe::Outcome::temporary, "", "temporary error"}})};
+    }},
+    Case{"error smtp.policy-answer-invalid", [](AuditFacts& f) {
+      f.policy_maps = {socketmap("inet:127.0.0.1:8461:policy",
+                                 {{"example.org", PolicyProbe::Outcome::found, "verify-strict", ""}})};
+    }},
+    Case{"error version.tlsrpt-attributes", [](AuditFacts& f) {
+      f.policy_maps = {socketmap("inet:127.0.0.1:8461:policy",
+                                 {{"sts.example", PolicyProbe::Outcome::found, "secure policy_type=sts", ""}})};
+    }},
+    Case{"warning smtp.sts-overrides-dane", [](AuditFacts& f) {  // and ok smtp.policy-map-answers
+      f.policy_maps = {socketmap("inet:127.0.0.1:8461:postfix",
+                                 {{"mxtls-probe.invalid", PolicyProbe::Outcome::not_found, "", ""}})};
+    }}};
+}
+
+const std::vector<Case>& one_mistake_cases() {
+  static const std::vector<Case> cases = [] {
+    std::vector<Case> all = server_cases();
+    for (const auto& part : {client_cases(), more_cases()}) all.insert(all.end(), part.begin(), part.end());
+    return all;
+  }();
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(PostfixAudit, OneMistake, testing::ValuesIn(one_mistake_cases()));
 
 TEST(PostfixAudit, EncryptOnSubmissionAndWrappermodeRaiseNothing) {
   AuditFacts facts = good();
@@ -178,14 +258,6 @@ TEST(PostfixAudit, Rfc3207FindingNamesTheRefusedSendersFromTheLogs) {
   EXPECT_NE(f->why.find("2 messages would have been refused: from tin.it, tiscali.it"), std::string::npos) << f->why;
   EXPECT_EQ(f->fix.substr(0, 44), "postconf -e 'smtpd_tls_security_level = may'");
   EXPECT_EQ(exit_status(findings), 2);
-}
-
-// --domain: the MX set as gathered, for the name judges.
-DomainMxFacts mx_set(std::vector<std::pair<std::string, bool>> hosts) {
-  DomainMxFacts mx;
-  mx.domain = "example.test", mx.local_addresses = {"192.0.2.25"};
-  for (auto& [name, here] : hosts) mx.hosts.push_back({name, {here ? "192.0.2.25" : "198.51.100.7"}, "", here});
-  return mx;
 }
 
 TEST(PostfixAudit, CertificateMustNameTheMxHostsThatPointHere) {
@@ -367,6 +439,74 @@ TEST(PostfixAudit, VersionsAndProtocolLists) {
   EXPECT_TRUE(enables_ssl("!SSLv2"));
   EXPECT_TRUE(enables_ssl(">=SSLv3"));
   EXPECT_TRUE(enables_ssl(""));
+}
+
+// docs/verdicts.md's rule: an error when an attacker can read the mail. Port 25
+// without STARTTLS is check's starttls.missing seen from inside; a client
+// that never uses TLS sends every message readable on the path.
+TEST(PostfixAudit, PlaintextOnEitherSideIsAnError) {
+  AuditFacts facts = good();
+  facts.main.erase("smtpd_tls_security_level");
+  auto findings = audit(facts);
+  const Finding* f = find(findings, "smtpd.no-starttls");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(f->why.find("anyone on the path can read and change"), std::string::npos) << f->why;
+  EXPECT_EQ(f->fix, "postconf -e 'smtpd_tls_security_level = may'");
+  EXPECT_EQ(exit_status(findings), 2);
+  facts = good();
+  facts.main["smtp_tls_security_level"] = "none";
+  findings = audit(facts);
+  ASSERT_TRUE(find(findings, "smtp.no-tls"));
+  EXPECT_EQ(find(findings, "smtp.no-tls")->severity, Severity::error);
+  EXPECT_EQ(exit_status(findings), 2);
+}
+
+// docs/verdicts.md, "Postfix audit": a row for every id the audit gives, with
+// the severities the judges give it, citing tests that exist.
+std::vector<Finding> findings_of_all_cases() {
+  std::vector<Finding> all = audit(good()).all();
+  for (const auto& c : one_mistake_cases()) {
+    AuditFacts facts = good();
+    c.change(facts);
+    const Findings findings = audit(facts);  // kept: all() refers into it
+    all.insert(all.end(), findings.all().begin(), findings.all().end());
+  }
+  return all;
+}
+
+TEST(AuditVerdictsDoc, EveryIdHasARowWithTheSeveritiesTheJudgesGive) {
+  const auto rows = test_support::verdict_rows(test_support::read_text(test_support::source_path("docs/verdicts.md")));
+  const auto defined = test_support::tests_in_the_source_tree();
+  EXPECT_GT(defined.size(), 200u);  // the scan still finds the tests
+  std::map<std::string, std::set<Severity>> severities;
+  for (const auto& f : findings_of_all_cases()) severities[f.id].insert(f.severity);
+  EXPECT_GT(severities.size(), 60u);
+  for (const auto& [id, seen] : severities) {
+    auto row = rows.find(id);
+    if (row == rows.end()) {
+      ADD_FAILURE() << id << " has no row in docs/verdicts.md";
+      continue;
+    }
+    ASSERT_EQ(row->second.size(), 6u) << id << ": a row has six cells";
+    for (auto severity : seen)
+      EXPECT_TRUE(test_support::has_word(row->second[1], std::string(to_string(severity))))
+          << id << " can be " << to_string(severity) << " but its row says: " << row->second[1];
+    auto cited = test_support::cited_tests(row->second.back());
+    EXPECT_TRUE(std::any_of(cited.begin(), cited.end(), [&](const std::string& name) { return defined.count(name); }))
+        << "the row of " << id << " cites no test that exists";
+  }
+}
+
+// A new id in src/postfix/audit*.cpp needs a case above, or the test before
+// this one would not see it.
+TEST(AuditVerdictsDoc, EveryIdTheJudgesWriteComesOutOfACase) {
+  const auto in_source =
+      test_support::ids_in_sources("postfix", [](const std::string& name) { return name.starts_with("audit"); });
+  EXPECT_GT(in_source.size(), 50u);  // the scan still finds the calls
+  std::set<std::string> emitted;
+  for (const auto& f : findings_of_all_cases()) emitted.insert(f.id);
+  for (const auto& id : in_source) EXPECT_TRUE(emitted.count(id)) << id << " is written in src/postfix but no case gives it";
 }
 
 }  // namespace
