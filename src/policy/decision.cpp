@@ -225,7 +225,8 @@ ReportedPolicy reported_policy(const Evidence& e) {
     reported.strings = e.dane.tlsa_records;
   } else if (e.sts.policy && e.sts.policy->mode != sts::Mode::none) {
     reported.type = "sts";
-    for (auto line : split(sts::format_policy(*e.sts.policy), '\n'))
+    std::string text = sts::format_policy(*e.sts.policy);  // split() returns views into it: it must outlive the loop
+    for (auto line : split(text, '\n'))
       if (!line.empty()) reported.strings.emplace_back(line);
     reported.mx_patterns = e.sts.policy->mx;
   }
