@@ -63,7 +63,7 @@ class RecordFilter {
 // The recorded decisions of many files, by domain and time.
 class DecisionHistory {
  public:
-  static constexpr size_t max_decisions = 4000000;
+  static constexpr size_t max_decisions = 1000000;  // some four full files at the default 64 MiB cap
   // Parses a file's text line by line; damaged lines are counted, not fatal.
   void add_text(std::string_view text);
   void add(RecordedDecision decision);
