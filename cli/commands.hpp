@@ -14,6 +14,7 @@ struct SetupOptions;
 
 namespace mxtls::tlsrpt {
 class AttemptsByDay;
+class DecisionHistory;
 class SentLog;
 struct Report;
 struct Overview;
@@ -89,6 +90,7 @@ struct TlsrptGenerateOptions {
   std::string sendmail = "/usr/sbin/sendmail";
   std::string sent_db;
   std::string rua_map;
+  std::vector<std::string> decisions;  // --decisions: serve's decision records
   bool no_policy_lookup = false;
   std::string resolver_config, trust_anchor, ca_file;
   double timeout_seconds = 10;
@@ -120,7 +122,7 @@ class TlsrptCommand {
   int generate();
   int report_all(const tlsrpt::AttemptsByDay& days, std::optional<int64_t> only_day,
                  const std::map<std::string, std::vector<std::string>>* rua_map, policy::OpenService* open,
-                 tlsrpt::SentLog* sent, int status);
+                 const tlsrpt::DecisionHistory& history, tlsrpt::SentLog* sent, int status);
 
   std::string database_;
   std::vector<std::string> inputs_;

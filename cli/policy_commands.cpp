@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "base/text.hpp"
 #include "base/time.hpp"
 #include "policy/explain.hpp"
+#include "socketmap/decision_recorder.hpp"
 #include "socketmap/listen_address.hpp"
 #include "socketmap/server.hpp"
 
@@ -167,6 +169,12 @@ constexpr const char* serve_help_details =
     "decisions (if anything cannot be read, the old configuration stays); other settings need a restart.\n"
     "SIGTERM stops.\n"
     "Logs one line per decision on stderr (--quiet: none).\n\n"
+    "Decision record (for `mxtls tlsrpt generate --decisions`): --record-decisions FILE appends one JSON line\n"
+    "per domain whenever its decision changes, and once an hour while it is asked for: time, domain, answer,\n"
+    "policy, rule, and the policy a TLS report names (policy-type tlsa with the TLSA records, sts with the\n"
+    "MTA-STS policy's lines and mx patterns, or no-policy-found). Lookups that timed out are not recorded. At\n"
+    "--record-max-bytes FILE is renamed FILE.1 (replacing the older one) and a new FILE begins; FILE's directory\n"
+    "must then be writable by --user. Write errors are logged once; serve keeps answering.\n\n"
     "Example:\n"
     "  mxtls serve --listen 127.0.0.1:8461 --map tls --map lenient=dane --rules /etc/mxtls/rules";
 
@@ -203,6 +211,12 @@ void ServeCommand::add_to(CLI::App& app) {
   cmd->add_flag("--tlsrpt-attributes", tlsrpt_attributes_,
                 "Add Postfix 3.10+ TLSRPT attributes (policy_type=sts ...) to MTA-STS answers; Postfix 3.9 and "
                 "older reject them");
+  cmd->add_option("--record-decisions", record_decisions_,
+                  "Append each domain's decision and its TLS-RPT policy evidence to FILE, as JSON lines, when it "
+                  "changes (and hourly), for `mxtls tlsrpt generate --decisions`");
+  cmd->add_option("--record-max-bytes", record_max_bytes_, "Size at which FILE is rotated to FILE.1")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40));
   cmd->callback([this] { exit_status_ = run(); });
 }
 
@@ -233,6 +247,13 @@ int ServeCommand::run() {
   options.workers = workers_;
   buffered_log(options);
   options.log_decisions = !quiet_;
+  std::unique_ptr<socketmap::DecisionRecorder> recorder;
+  if (!record_decisions_.empty()) {
+    recorder = std::make_unique<socketmap::DecisionRecorder>(record_decisions_, record_max_bytes_, options.log);
+    options.on_decision = [&recorder](const std::string& domain, const policy::Decision& d) {
+      recorder->record(domain, d, std::time(nullptr));
+    };
+  }
   auto user = serve_user(user_, allow_root_);
   if (!user) return std::cerr << "mxtls serve: " << user.error().message << "\n", 64;
   if (*user) {

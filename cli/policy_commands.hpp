@@ -68,6 +68,8 @@ class ServeCommand {
   int idle_timeout_seconds_ = 300;
   bool quiet_ = false;
   bool tlsrpt_attributes_ = false;
+  std::string record_decisions_;  // --record-decisions FILE
+  uint64_t record_max_bytes_ = 64ull << 20;
   std::string user_;  // --user: dropped to after binding
   bool allow_root_ = false;
   int exit_status_ = 0;

@@ -15,11 +15,11 @@
 #include "base/text.hpp"
 #include "base/time.hpp"
 #include "commands.hpp"
-#include "dane/tlsa.hpp"
 #include "dns/dns.hpp"
 #include "logs/reader.hpp"
 #include "mta_sts/sts.hpp"
 #include "policy/setup.hpp"
+#include "tlsrpt/decision_record.hpp"
 #include "tlsrpt/deliver.hpp"
 #include "tlsrpt/generate.hpp"
 #include "tlsrpt/record.hpp"
@@ -40,8 +40,10 @@ constexpr const char* generate_help =
     "starttls-not-supported (\"TLS is required, but was not offered\"), certificate-expired,\n"
     "certificate-host-mismatch, certificate-not-trusted (when the log names the cause: smtp_tls_loglevel = 1);\n"
     "otherwise validation-failure, with additional-information saying what the log does not tell. The policy\n"
-    "(tlsa, sts, no-policy-found) is the domain's DANE and MTA-STS state gathered now, as `mxtls policy explain`\n"
-    "does, and additional-information says so: it may differ from what applied at delivery time.\n\n"
+    "(tlsa, sts, no-policy-found) is the one `mxtls serve --record-decisions FILE` recorded for the domain last\n"
+    "before each attempt, with --decisions FILE FILE.1 (a day whose policy changed gets one policies[] entry per\n"
+    "policy); for attempts without one, the domain's DANE and MTA-STS state gathered now, as `mxtls policy\n"
+    "explain` does. additional-information says which: the lookup may differ from what applied at delivery.\n\n"
     "Days: --day, or every complete UTC day the logs hold (not today). Run it daily after midnight UTC.\n\n"
     "Delivery: --out DIR writes SUBMITTER!DOMAIN!BEGIN!END!ID.json.gz (RFC 8460 5.1). --send mails each report\n"
     "to its mailto: rua through sendmail (RFC 8460 5.3: multipart/report; report-type=\"tlsrpt\", the headers\n"
@@ -109,37 +111,36 @@ std::vector<std::string> rua_of(const std::string& domain, const std::map<std::s
   return usable;
 }
 
-std::vector<std::string> tlsa_strings(dns::Resolver& resolver, const std::vector<std::string>& hosts) {
-  std::vector<std::string> strings;
-  for (const auto& host : hosts) {
-    auto answer = resolver.query(dane::tlsa_name(host), dns::Type::TLSA);
-    if (!answer) continue;
-    for (const auto& rdata : answer->rdata)
-      if (auto record = dane::parse_rdata(rdata)) strings.push_back(record->to_text());
-  }
-  return strings;
-}
-
 // The policy from the domain's DANE and MTA-STS state now (RFC 8460 4.4;
-// DANE first, as RFC 8461 2 has it).
+// policy::reported_policy, the one serve records).
 tlsrpt::PolicyFacts policy_now(const std::string& domain, policy::OpenService& open) {
   tlsrpt::PolicyFacts facts;
   facts.policy_domain = domain;
   facts.source = "the domain's DANE and MTA-STS state gathered when the report was generated (" +
                  format_rfc3339(std::time(nullptr)) + "), not a record of each delivery";
-  auto gathered = open.service->gather(domain, *open.tools);
-  const auto& e = gathered.evidence;
-  if (e.dane.tlsa == policy::DaneEvidence::Tlsa::usable) {
-    facts.type = tlsrpt::PolicyType::tlsa;
-    facts.policy_string = tlsa_strings(*open.tools->resolver, e.dane.mx_with_tlsa);
-  } else if (e.sts.policy && e.sts.policy->mode != sts::Mode::none) {
-    facts.type = tlsrpt::PolicyType::sts;
-    std::string text = sts::format_policy(*e.sts.policy);
-    for (auto line : split(text, '\n'))
-      if (!line.empty()) facts.policy_string.emplace_back(line);
-    facts.mx_host = e.sts.policy->mx;
-  }
+  auto reported = policy::reported_policy(open.service->gather(domain, *open.tools).evidence);
+  facts.type = reported.type == "tlsa"  ? tlsrpt::PolicyType::tlsa
+               : reported.type == "sts" ? tlsrpt::PolicyType::sts
+                                        : tlsrpt::PolicyType::no_policy_found;
+  facts.policy_string = std::move(reported.strings);
+  facts.mx_host = std::move(reported.mx_patterns);
   return facts;
+}
+
+// --decisions FILE...: the records of `mxtls serve --record-decisions`.
+bool read_decisions(const std::vector<std::string>& files, tlsrpt::DecisionHistory& history) {
+  constexpr size_t max_file = size_t{1} << 30;
+  for (const auto& file : files) {
+    auto text = read_bounded_file(file, max_file);
+    if (!text) return std::cerr << "mxtls tlsrpt generate: " << text.error().message << "\n", false;
+    uint64_t bad_before = history.bad_lines();
+    history.add_text(*text);
+    if (history.bad_lines() > bad_before)
+      std::cerr << "mxtls tlsrpt generate: " << file << ": " << history.bad_lines() - bad_before
+                << " damaged lines skipped\n";
+  }
+  if (history.dropped()) std::cerr << "mxtls tlsrpt generate: " << history.dropped() << " decisions beyond the cap\n";
+  return true;
 }
 
 // Reads the logs, keeping each outbound attempt by domain and UTC day.
@@ -153,7 +154,7 @@ bool read_attempts(const std::vector<std::string>& files, int year, bool utc, tl
     tlsrpt::AttemptFact fact{a.delivered, a.tls,
                              std::string(a.relay.host), std::string(a.relay.ip),
                              a.delivered ? "" : logs::to_string(a.failure), std::string(a.reason),
-                             std::string(a.tls_detail)};
+                             std::string(a.tls_detail), a.time};
     if (a.delivered && !a.tls_known) return;  // the log cannot tell: neither success nor failure
     days.add(std::string(a.domain), a.time, std::move(fact));
   };
@@ -219,6 +220,19 @@ bool wanted_day(int64_t day, const std::optional<int64_t>& only) {
   return day + 86400 <= now;
 }
 
+// The policy of attempts serve recorded nothing for: the lookup now (once
+// per domain), or none with --no-policy-lookup.
+const tlsrpt::PolicyFacts& fallback_policy(const std::string& domain, policy::OpenService* open,
+                                           std::map<std::string, tlsrpt::PolicyFacts>& known) {
+  auto it = known.find(domain);
+  if (it != known.end()) return it->second;
+  tlsrpt::PolicyFacts policy;
+  policy.policy_domain = domain;
+  policy.source = "not looked up (--no-policy-lookup)";
+  if (open) policy = policy_now(domain, *open);
+  return known.emplace(domain, std::move(policy)).first->second;
+}
+
 }  // namespace
 
 void TlsrptCommand::add_generate(CLI::App& tlsrpt_cmd) {
@@ -238,6 +252,10 @@ void TlsrptCommand::add_generate(CLI::App& tlsrpt_cmd) {
   cmd->add_option("--sendmail", o.sendmail, "The sendmail program for mailto: rua")->capture_default_str();
   cmd->add_option("--sent-db", o.sent_db, "Record of the reports sent (SQLite)")->default_str(tlsrpt::default_sent_database);
   cmd->add_option("--rua-map", o.rua_map, "TLS-RPT rua addresses from FILE (\"DOMAIN RUA...\" lines), not the DNS");
+  cmd->add_option("--decisions", o.decisions,
+                  "Records of `mxtls serve --record-decisions` (FILE FILE.1 ...): each attempt's policy is the one "
+                  "serve recorded for its domain last before it; attempts without one use the lookup")
+      ->expected(1, -1);
   cmd->add_flag("--no-policy-lookup", o.no_policy_lookup,
                 "Do not gather DANE/MTA-STS: every report says no-policy-found (with --rua-map: no network at all)");
   cmd->add_option("--resolver-config", o.resolver_config, "unbound.conf for the validating resolver");
@@ -268,6 +286,8 @@ int TlsrptCommand::generate() {
     if (!map) return std::cerr << "mxtls tlsrpt generate: " << map.error().message << "\n", usage_status;
     rua_map = std::move(*map);
   }
+  tlsrpt::DecisionHistory history;
+  if (!read_decisions(o.decisions, history)) return 1;
   tlsrpt::AttemptsByDay days;
   int status = read_attempts(o.logs, o.year, o.utc, days) ? 0 : 1;
   if (days.dropped()) std::cerr << "mxtls tlsrpt generate: " << days.dropped() << " attempts beyond the caps not counted\n";
@@ -289,32 +309,35 @@ int TlsrptCommand::generate() {
     if (!log) return std::cerr << "mxtls tlsrpt generate: " << log.error().message << "\n", tempfail_status;
     sent = std::move(*log);
   }
-  return report_all(days, only_day, rua_map ? &*rua_map : nullptr, open ? &*open : nullptr, sent.get(), status);
+  return report_all(days, only_day, rua_map ? &*rua_map : nullptr, open ? &*open : nullptr, history, sent.get(),
+                    status);
 }
 
 int TlsrptCommand::report_all(const tlsrpt::AttemptsByDay& days, std::optional<int64_t> only_day,
                               const std::map<std::string, std::vector<std::string>>* rua_map,
-                              policy::OpenService* open, tlsrpt::SentLog* sent, int status) {
+                              policy::OpenService* open, const tlsrpt::DecisionHistory& history,
+                              tlsrpt::SentLog* sent, int status) {
   auto& o = gen_;
   Deliverer deliverer(o, sent);
-  std::map<std::string, std::pair<std::vector<std::string>, tlsrpt::PolicyFacts>> domains;  // looked up once each
+  std::map<std::string, std::vector<std::string>> ruas_of;        // looked up once each
+  std::map<std::string, tlsrpt::PolicyFacts> policy_of;           // looked up once each, when some attempt needs it
   for (const auto& [key, attempts] : days.days()) {
     const auto& [domain, day] = key;
     if (!wanted_day(day, only_day)) continue;
-    auto known = domains.find(domain);
-    if (known == domains.end()) {
+    auto known = ruas_of.find(domain);
+    if (known == ruas_of.end()) {
       std::string note;
-      auto ruas = rua_of(domain, rua_map, open ? open->tools->resolver.get() : nullptr, note);
+      known = ruas_of.emplace(domain, rua_of(domain, rua_map, open ? open->tools->resolver.get() : nullptr, note)).first;
       if (!note.empty()) std::cerr << "mxtls tlsrpt generate: " << domain << ": " << note << "\n";
-      tlsrpt::PolicyFacts policy;
-      policy.policy_domain = domain;
-      policy.source = "not looked up (--no-policy-lookup)";
-      if (!ruas.empty() && open && !o.no_policy_lookup) policy = policy_now(domain, *open);
-      known = domains.emplace(domain, std::make_pair(std::move(ruas), std::move(policy))).first;
     }
-    const auto& [ruas, policy] = known->second;
+    const auto& ruas = known->second;
     if (ruas.empty()) continue;  // no TLS-RPT record: nobody asked for a report
-    auto report = tlsrpt::generate_report({domain, day, policy, attempts}, {o.org, o.contact, o.submitter});
+    tlsrpt::DomainDay facts{domain, day, {}, attempts, {}};
+    tlsrpt::assign_recorded_policies(facts, history);
+    bool needs_lookup = std::any_of(facts.attempts.begin(), facts.attempts.end(),
+                                    [](const tlsrpt::AttemptFact& a) { return a.recorded < 0; });
+    if (needs_lookup || facts.attempts.empty()) facts.policy = fallback_policy(domain, o.no_policy_lookup ? nullptr : open, policy_of);
+    auto report = tlsrpt::generate_report(facts, {o.org, o.contact, o.submitter});
     std::string result = deliverer.deliver(report, domain, ruas, status);
     std::cout << domain << " " << format_rfc3339(day).substr(0, 10) << ": " << report.successful << " successful, "
               << report.failed << " failed sessions: " << result << "\n";

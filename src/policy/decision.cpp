@@ -218,11 +218,27 @@ std::string rules_precedence_text(std::string_view indent, size_t width) {
   return numbered_list(items, indent, width);
 }
 
+ReportedPolicy reported_policy(const Evidence& e) {
+  ReportedPolicy reported;
+  if (e.dane.tlsa == DaneEvidence::Tlsa::usable) {
+    reported.type = "tlsa";
+    reported.strings = e.dane.tlsa_records;
+  } else if (e.sts.policy && e.sts.policy->mode != sts::Mode::none) {
+    reported.type = "sts";
+    std::string text = sts::format_policy(*e.sts.policy);  // split() returns views into it: it must outlive the loop
+    for (auto line : split(text, '\n'))
+      if (!line.empty()) reported.strings.emplace_back(line);
+    reported.mx_patterns = e.sts.policy->mx;
+  }
+  return reported;
+}
+
 Decision decide(const Evidence& evidence, const Options& options) {
   for (const auto& rule : rules()) {
     auto decision = rule.apply(evidence, options);
     if (!decision) continue;
     decision->rule = rule.name;
+    decision->reported = reported_policy(evidence);
     return std::move(*decision);
   }
   return {Answer::notfound, "", Source::none, "no rule answered", "none"};  // unreachable: "none" answers

@@ -27,6 +27,16 @@ const char* to_string(Answer answer);
 enum class Source { dane, mta_sts, preload, local_rule, log_history, none };
 const char* to_string(Source source);
 
+// The policy a TLS report names for a domain (RFC 8460 4.4): DANE's TLSA
+// records when an MX host has usable ones, else an MTA-STS policy in mode
+// enforce or testing, else none (DANE first, RFC 8461 2). What
+// `mxtls serve --record-decisions` records and `mxtls tlsrpt generate` reports.
+struct ReportedPolicy {
+  std::string type = "no-policy-found";  // "tlsa", "sts" or "no-policy-found" (policy-type)
+  std::vector<std::string> strings;      // policy-string: the TLSA records, or the policy's lines
+  std::vector<std::string> mx_patterns;  // mx-host: the MTA-STS policy's mx patterns
+};
+
 struct Decision {
   Answer answer = Answer::notfound;
   std::string policy;  // e.g. "dane-only", "secure match=.example.com servername=hostname"
@@ -35,6 +45,7 @@ struct Decision {
   // The name of the rule that decided (a Rule::name); empty for the service's
   // own TEMP answers (lookup timed out, resolver unavailable).
   std::string rule = {};
+  ReportedPolicy reported = {};  // set by decide()
 };
 
 struct DaneEvidence {
@@ -46,6 +57,7 @@ struct DaneEvidence {
   std::vector<std::string> mx_with_tlsa;     // MX hosts with DNSSEC-secure usable TLSA
   std::vector<std::string> mx_without_tlsa;  // MX hosts without (unusable ones included)
   std::vector<std::string> mx_with_unusable_tlsa;  // secure TLSA, none usable: TLS is still mandatory
+  std::vector<std::string> tlsa_records;  // the records of mx_with_tlsa as text ("3 1 1 ab12..."), for TLS-RPT
   std::string detail;                        // e.g. the SERVFAIL text
 };
 
@@ -132,7 +144,10 @@ std::span<const Rule> rules();
 // summary wrapped at `width` columns with a hanging indent.
 std::string rules_precedence_text(std::string_view indent = "  ", size_t width = 110);
 
-// Walks rules() and records the name of the rule that answered.
+ReportedPolicy reported_policy(const Evidence& evidence);
+
+// Walks rules() and records the name of the rule that answered, and the
+// reported policy.
 Decision decide(const Evidence& evidence, const Options& options = {});
 
 }  // namespace mxtls::policy

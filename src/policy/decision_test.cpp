@@ -489,3 +489,31 @@ TEST(AddMxTlsa, UnusableHostsStillCountAsWithoutAndUsableWins) {
   EXPECT_EQ(dane.tlsa, Tlsa::lookup_failed);
   EXPECT_EQ(dane.detail, "SERVFAIL");
 }
+
+// What a TLS report names for the domain (serve --record-decisions, tlsrpt generate).
+TEST(ReportedPolicy, DaneBeforeMtaStsElseNone) {
+  Evidence e;
+  e.domain = "both.example";
+  EXPECT_EQ(reported_policy(e).type, "no-policy-found");
+  mxtls::sts::Policy sts;
+  sts.mode = mxtls::sts::Mode::enforce;
+  sts.max_age = 86400;
+  sts.mx = {"*.both.example"};
+  e.sts.policy = sts;
+  auto from_sts = reported_policy(e);
+  EXPECT_EQ(from_sts.type, "sts");
+  EXPECT_EQ(from_sts.strings,
+            (std::vector<std::string>{"version: STSv1", "mode: enforce", "mx: *.both.example", "max_age: 86400"}));
+  EXPECT_EQ(from_sts.mx_patterns, std::vector<std::string>{"*.both.example"});
+  e.dane.mx_rrset_secure = true;
+  e.dane.tlsa = DaneEvidence::Tlsa::usable;
+  e.dane.mx_with_tlsa = {"mx.both.example"};
+  e.dane.tlsa_records = {"3 1 1 aabb"};
+  auto from_dane = reported_policy(e);
+  EXPECT_EQ(from_dane.type, "tlsa");
+  EXPECT_EQ(from_dane.strings, std::vector<std::string>{"3 1 1 aabb"});
+  EXPECT_EQ(decide(e).reported.type, "tlsa");
+  e.sts.policy->mode = mxtls::sts::Mode::none;
+  e.dane.tlsa = DaneEvidence::Tlsa::none;
+  EXPECT_EQ(reported_policy(e).type, "no-policy-found");
+}

@@ -8,7 +8,9 @@ namespace {
 using Tlsa = DaneEvidence::Tlsa;
 
 // One MX host's TLSA RRset, classified by classify_tlsa.
-Tlsa tlsa_state(dns::Resolver& resolver, const std::string& mx, std::string& detail) {
+// Its records as text go to `records` (those that parse, usable or not).
+Tlsa tlsa_state(dns::Resolver& resolver, const std::string& mx, std::string& detail,
+                std::vector<std::string>& records) {
   auto answer = resolver.query(dane::tlsa_name(mx), dns::Type::TLSA);
   TlsaLookup lookup;
   if (!answer) {
@@ -22,6 +24,7 @@ Tlsa tlsa_state(dns::Resolver& resolver, const std::string& mx, std::string& det
     lookup.records = answer->rdata.size();
     for (const auto& rdata : answer->rdata) {
       auto record = dane::parse_rdata(rdata);
+      if (record) records.push_back(record->to_text());
       if (record && dane::unusable_reason(*record).empty()) lookup.any_usable = true;
     }
   }
@@ -52,7 +55,10 @@ DaneEvidence gather_dane(dns::Resolver& resolver, const std::string& domain) {
   dane.tlsa = Tlsa::none;
   for (const auto& host : hosts) {
     std::string detail;
-    add_mx_tlsa(dane, host, tlsa_state(resolver, host, detail), detail);
+    std::vector<std::string> records;
+    auto state = tlsa_state(resolver, host, detail, records);
+    add_mx_tlsa(dane, host, state, detail);
+    if (state == Tlsa::usable) dane.tlsa_records.insert(dane.tlsa_records.end(), records.begin(), records.end());
     if (dane.tlsa == Tlsa::lookup_failed) break;
   }
   return dane;

@@ -313,6 +313,7 @@ class Client : public std::enable_shared_from_this<Client> {
            << " us=" << micros << " reason=" << log_text(d.reason);
       shared_.log(line.str());
     }
+    if (shared_.options.on_decision) shared_.options.on_decision(domain, d);
     switch (d.answer) {
       case policy::Answer::ok: return reply(reply_ok(d.policy));
       case policy::Answer::notfound: return reply(reply_notfound());

@@ -34,6 +34,9 @@ struct ServerOptions {
   std::function<void(const std::string&)> log;
   std::function<void()> flush_log;  // optional: log may buffer until this is called
   bool log_decisions = true;
+  // Called with each decision answered (cached ones too), in the server's
+  // thread: `--record-decisions` (DecisionRecorder). Must be quick.
+  std::function<void(const std::string& domain, const policy::Decision&)> on_decision;
   // The MTA-STS policy cache was found lost (empty or gone) at start: why,
   // logged at start and exposed as mxtls_policy_cache_lost 1; "" if not.
   std::string cache_lost;

@@ -1,5 +1,6 @@
 #include "tlsrpt/generate.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <tuple>
@@ -54,18 +55,22 @@ std::string information(const Classification& c, const PolicyFacts& policy) {
   return info;
 }
 
-std::map<DetailKey, uint64_t> failure_details(const DomainDay& facts, uint64_t& successful, uint64_t& failed) {
+// The failure details and counts of the attempts whose policy is `index`
+// (-1: the day's fallback policy).
+std::map<DetailKey, uint64_t> failure_details(const DomainDay& facts, int index, const PolicyFacts& policy,
+                                              uint64_t& successful, uint64_t& failed) {
   std::map<DetailKey, uint64_t> details;
   for (const auto& a : facts.attempts) {
+    if (a.recorded != index) continue;
     if (a.delivered && a.tls) {
       ++successful;
       continue;
     }
     ++failed;
-    auto c = classify_failure(a, facts.policy.type);
+    auto c = classify_failure(a, policy.type);
     // The log's text is whatever the peer or the log writer put there: JSON strings must be UTF-8.
     ++details[{c.result_type, repair_utf8(a.mx_host), repair_utf8(a.ip), reason_code(a),
-               repair_utf8(information(c, facts.policy))}];
+               repair_utf8(information(c, policy))}];
   }
   return details;
 }
@@ -135,20 +140,29 @@ GeneratedReport generate_report(const DomainDay& facts, const ReportOptions& opt
   GeneratedReport out;
   out.start = facts.day_start;
   out.end = facts.day_start + 86399;
-  auto details = failure_details(facts, out.successful, out.failed);
-  ordered_json policy;
-  policy["policy"] = policy_json(facts.policy);
-  policy["summary"] = {{"total-successful-session-count", out.successful},
-                       {"total-failure-session-count", out.failed}};
-  if (!details.empty()) policy["failure-details"] = details_json(details);
-  std::string body = policy.dump();
+  ordered_json policies = ordered_json::array();
+  std::string body;  // what the report-id hashes: with one policy, that policy's entry (as before records)
+  for (int index = -1; index < static_cast<int>(facts.recorded.size()); ++index) {
+    const auto& policy_facts = index < 0 ? facts.policy : facts.recorded[static_cast<size_t>(index)];
+    uint64_t successful = 0, failed = 0;
+    auto details = failure_details(facts, index, policy_facts, successful, failed);
+    bool used = std::any_of(facts.attempts.begin(), facts.attempts.end(), [&](const AttemptFact& a) { return a.recorded == index; });
+    if (!used && (index >= 0 || !facts.recorded.empty())) continue;  // an empty day still has its one entry
+    ordered_json policy;
+    policy["policy"] = policy_json(policy_facts);
+    policy["summary"] = {{"total-successful-session-count", successful}, {"total-failure-session-count", failed}};
+    if (!details.empty()) policy["failure-details"] = details_json(details);
+    body += policy.dump();
+    policies.push_back(std::move(policy));
+    out.successful += successful, out.failed += failed;
+  }
   out.report_id = make_report_id(facts, options, body);
   ordered_json report;
   report["organization-name"] = repair_utf8(options.organization_name);
   report["date-range"] = {{"start-datetime", format_rfc3339(out.start)}, {"end-datetime", format_rfc3339(out.end)}};
   report["contact-info"] = repair_utf8(options.contact_info);
   report["report-id"] = out.report_id = repair_utf8(out.report_id);
-  report["policies"] = ordered_json::array({policy});
+  report["policies"] = std::move(policies);
   out.json = report.dump(2) + "\n";
   return out;
 }

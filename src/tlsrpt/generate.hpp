@@ -24,6 +24,8 @@ struct AttemptFact {
   std::string failure;   // not delivered: the log's TLS cause (logs::to_string(FailureKind): not_offered, not_verified, handshake, other)
   std::string reason;    // the delivery line's text, "Server certificate not verified"
   std::string tls_detail;  // a TLS failure line logged before it, "...: num=10:certificate has expired"
+  int64_t time = 0;        // when it was logged (UTC): which recorded decision applied
+  int recorded = -1;       // index into DomainDay::recorded; -1: DomainDay::policy
 };
 
 // The policy that applied to the domain's mail (RFC 8460 4.4 "policy").
@@ -38,8 +40,12 @@ struct PolicyFacts {
 struct DomainDay {
   std::string domain;
   int64_t day_start = 0;  // 00:00:00 UTC of the day reported
-  PolicyFacts policy;
+  PolicyFacts policy;  // the policy of attempts without a recorded one (the generate-time lookup)
   std::vector<AttemptFact> attempts;
+  // The distinct policies `mxtls serve` recorded for the attempts that have
+  // one (assign_recorded_policies): one policies[] entry each (RFC 8460 4.4
+  // allows several), the counts split by the policy each attempt had.
+  std::vector<PolicyFacts> recorded;
 };
 
 struct ReportOptions {
@@ -65,7 +71,8 @@ struct GeneratedReport {
   uint64_t successful = 0, failed = 0;
 };
 
-// One report for one domain and day. A session succeeds when it delivered
+// One report for one domain and day: one policies[] entry for each policy
+// some attempt had (the fallback first), in the order of day.recorded. A session succeeds when it delivered
 // over TLS; a delivery without TLS counts as a failure (starttls-not-supported,
 // with a note), so that the domain sees it.
 GeneratedReport generate_report(const DomainDay& facts, const ReportOptions& options);

@@ -4,7 +4,12 @@
 # dane.example and sts-enforce.example must be delivered (the last two with a
 # Verified TLS connection), mail to staletlsa.example (DANE TLSA mismatch)
 # and sts-mismatch.example (MX not in the MTA-STS policy) must be deferred.
-# Checked in the sender's own maillog and in serve's decision log.
+# Checked in the sender's own maillog and in serve's decision log. Then
+# serve's decision record (--record-decisions) is the policy source of
+# `mxtls tlsrpt generate --decisions` over the sender's maillog: the reports
+# for dane.example, staletlsa.example (tlsa, the TLSA records in the DNS)
+# and sts-enforce.example (sts, the policy's lines and mx patterns) name the
+# recorded policies, "as mxtls serve answered", with the log's counts.
 #
 # Needs root and the demo world (testbed/up). Usage: serve_delivery_test.sh MXTLS_BINARY
 #
@@ -62,7 +67,7 @@ mkdir -p "$DIR/serve"
 # ---------------------------------------------------------------- serve ----
 "$mxtls" serve --allow-root --listen "127.0.0.1:$port" --cache "$DIR/serve/cache.sqlite" \
     --resolver-config "$MXTLS_RESOLVER_CONFIG" --ca-file "$MXTLS_CA_FILE" --map tls \
-    2>"$DIR/serve/serve.log" &
+    --record-decisions "$DIR/serve/decisions.jsonl" 2>"$DIR/serve/serve.log" &
 serve_pid=$!
 echo "$serve_pid" >"$DIR/serve/serve.pid"
 
@@ -169,6 +174,55 @@ for c in "${CASES[@]}"; do
     detail=$(grep -F "certificate verification failed for ${mx}[" "$LOG" | tail -1 | sed 's/.*\]:25: //')
     [[ $got == deferred && -n $detail ]] && reason+=" [$detail]"
     rows+=("$d|${served:-?}|${got:-none}${tls:+ ($tls TLS)}|${reason:-}")
+done
+
+# ------------------------------------- tlsrpt generate --decisions ----
+# The records name each domain's policy as serve answered it; generate makes
+# the reports from them (no lookup of its own: --no-policy-lookup).
+REPORTS=$DIR/reports
+mkdir -p "$REPORTS"
+printf '%s mailto:tlsrpt@rpt.example\n' dane.example sts-enforce.example staletlsa.example >"$DIR/rua.map"
+"$mxtls" tlsrpt generate --logs "$LOG" --utc --day "$(date -u +%F)" --submitter "$HOST" --rua-map "$DIR/rua.map" \
+    --no-policy-lookup --decisions "$DIR/serve/decisions.jsonl" --out "$REPORTS" >"$DIR/generate.txt" 2>&1 ||
+    fail "tlsrpt generate --decisions: $(cat "$DIR/generate.txt")"
+for d in dane.example sts-enforce.example staletlsa.example; do
+    # the log's counts: sessions that delivered, deferrals (each a failed TLS negotiation here)
+    sent=$(grep -F "to=<policy@$d>" "$LOG" | grep -c 'status=sent')
+    deferred=$(grep -F "to=<policy@$d>" "$LOG" | grep -c 'status=deferred')
+    tlsa=$(dig +short @127.53.0.1 TLSA "_25._tcp.mx.$d" | tr 'A-F' 'a-f' | awk '{s=$4; for (i = 5; i <= NF; ++i) s = s $i; print $1, $2, $3, s}' | sort | paste -sd '|')
+    file=$(ls "$REPORTS"/*"!$d!"*.json.gz 2>/dev/null | head -1)
+    [[ -n $file ]] || { fail "$d: no report from tlsrpt generate --decisions ($(cat "$DIR/generate.txt"))"; continue; }
+    "$mxtls" tlsrpt read "$file" >/dev/null 2>&1 || fail "$d: the report does not read back"
+    verdict=$(python3 - "$file" "$d" "$sent" "$deferred" "$tlsa" <<'PY'
+import gzip, json, sys
+path, domain, sent, deferred, tlsa = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+report = json.load(gzip.open(path))
+policies = report["policies"]
+problems = []
+if len(policies) != 1:
+    problems.append("%d policies, expected 1" % len(policies))
+p = policies[0]["policy"]
+summary = policies[0]["summary"]
+if domain == "sts-enforce.example":
+    if p["policy-type"] != "sts": problems.append("policy-type " + p["policy-type"])
+    lines = p.get("policy-string", [])
+    if "mode: enforce" not in lines or "version: STSv1" not in lines: problems.append("policy-string %r" % lines)
+    if p.get("mx-host") != ["*.sts-enforce.example"]: problems.append("mx-host %r" % p.get("mx-host"))
+else:
+    if p["policy-type"] != "tlsa": problems.append("policy-type " + p["policy-type"])
+    got = "|".join(sorted(s.lower() for s in p.get("policy-string", [])))
+    if got != tlsa: problems.append("policy-string %s, DNS has %s" % (got, tlsa))
+if summary["total-successful-session-count"] != sent:
+    problems.append("%d successful, the log has %d sent" % (summary["total-successful-session-count"], sent))
+if summary["total-failure-session-count"] != deferred:
+    problems.append("%d failed, the log has %d deferred" % (summary["total-failure-session-count"], deferred))
+info = " ".join(f.get("additional-information", "") for f in policies[0].get("failure-details", []))
+if deferred and "Policy: as mxtls serve answered at " not in info: problems.append("additional-information: " + info)
+print("; ".join(problems) if problems else "ok %s %d/%d" % (p["policy-type"], sent, deferred))
+PY
+)
+    [[ $verdict == ok* ]] || fail "$d: generated report: $verdict"
+    say "$d: report from serve's record: $verdict"
 done
 
 # ------------------------------------------------------------- summary ----
