@@ -105,6 +105,7 @@ struct AuditFacts {
   std::string config_dir;
   std::string mail_version;  // "3.7.11"
   std::string myhostname;
+  std::string queue_directory;  // where Postfix's daemons run (relative socketmap paths)
   Parameters main;           // postconf -n -x: what main.cf sets, $names expanded
   std::vector<Service> services;  // postconf -M with their -o overrides (postconf -P)
   std::optional<ServerCertFacts> server_cert;  // nullopt: no certificate configured

@@ -102,7 +102,8 @@ std::vector<std::string> table_names(std::string_view list) {
   return out;
 }
 
-std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps, const GatherOptions& options) {
+std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps, const GatherOptions& options,
+                                             const std::string& queue_directory) {
   std::vector<PolicyMapFacts> out;
   for (const std::string& name : table_names(maps)) {
     std::string_view word = name;
@@ -123,7 +124,8 @@ std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps, const Gath
       }
     }
     if (!map.indexed || map.indexed_file.exists)
-      for (const auto& key : keys) map.probes.push_back(probe_table(options.config_dir, std::string(word), key));
+      for (const auto& key : keys)
+        map.probes.push_back(probe_table(options.config_dir, table_for_postmap(word, queue_directory), key));
     out.push_back(std::move(map));
   }
   return out;
@@ -165,11 +167,12 @@ Result<bool> add_postconf_facts(const GatherOptions& options, AuditFacts& facts)
   if (!overrides) return overrides.error();
   if (auto ok = add_service_overrides(*overrides, *services); !ok) return ok.error();
   facts.services = std::move(*services);
-  auto names = run_postconf(options.config_dir, {"-h", "-x", "mail_version", "myhostname"});
+  auto names = run_postconf(options.config_dir, {"-h", "-x", "mail_version", "myhostname", "queue_directory"});
   if (!names) return names.error();
   auto lines = split(*names, '\n');
   if (!lines.empty()) facts.mail_version = trim(lines[0]);
   if (lines.size() > 1) facts.myhostname = trim(lines[1]);
+  if (lines.size() > 2) facts.queue_directory = trim(lines[2]);
   return true;
 }
 
@@ -192,7 +195,7 @@ Result<AuditFacts> gather_audit_facts(const GatherOptions& options) {
     if (auto it = facts.main.find(name); it != facts.main.end() && !it->second.empty())
       facts.ca_files.push_back(file_facts(name, it->second));
   if (auto maps = facts.main.find("smtp_tls_policy_maps"); maps != facts.main.end())
-    facts.policy_maps = policy_map_facts(maps->second, options);
+    facts.policy_maps = policy_map_facts(maps->second, options, facts.queue_directory);
   if (auto ok = add_log_facts(options.log_files, facts); !ok) return ok.error();
   if (!options.domain.empty() && options.resolver)
     facts.domain_mx = gather_domain_mx(*options.resolver, options.domain, facts);

@@ -97,4 +97,14 @@ int service_port(const Service& service) {
   return port;
 }
 
+std::string table_for_postmap(std::string_view table, std::string_view queue_directory) {
+  constexpr std::string_view unix_socketmap = "socketmap:unix:";
+  if (!table.starts_with(unix_socketmap) || queue_directory.empty()) return std::string(table);
+  std::string_view path = table.substr(unix_socketmap.size());
+  if (path.empty() || path.front() == '/') return std::string(table);
+  std::string dir(queue_directory);
+  if (dir.back() != '/') dir += '/';
+  return std::string(unix_socketmap) + dir + std::string(path);
+}
+
 }  // namespace mxtls::postfix

@@ -43,4 +43,10 @@ Result<bool> add_service_overrides(std::string_view text, std::vector<Service>& 
 // numerically; 0 when unknown.
 int service_port(const Service& service);
 
+// A table name as postmap(1) run from anywhere resolves it: Postfix's
+// daemons run in queue_directory, so a relative unix: socketmap path
+// ("socketmap:unix:private/mxtls:tls", as `mxtls serve --help` recommends)
+// is relative to it (postconf(5) queue_directory). Other tables unchanged.
+std::string table_for_postmap(std::string_view table, std::string_view queue_directory);
+
 }  // namespace mxtls::postfix

@@ -31,3 +31,14 @@ TEST(Postconf, ServicesAndTheirOverrides) {
 
 }  // namespace
 }  // namespace mxtls::postfix
+
+TEST(TableForPostmap, RelativeUnixSocketmapsAreInTheQueueDirectory) {
+  using mxtls::postfix::table_for_postmap;
+  EXPECT_EQ(table_for_postmap("socketmap:unix:private/mxtls:tls", "/var/spool/postfix"),
+            "socketmap:unix:/var/spool/postfix/private/mxtls:tls");
+  EXPECT_EQ(table_for_postmap("socketmap:unix:/run/mxtls.sock:tls", "/var/spool/postfix"),
+            "socketmap:unix:/run/mxtls.sock:tls");
+  EXPECT_EQ(table_for_postmap("socketmap:inet:127.0.0.1:8461:tls", "/var/spool/postfix"),
+            "socketmap:inet:127.0.0.1:8461:tls");
+  EXPECT_EQ(table_for_postmap("hash:/etc/postfix/tls_policy", "/var/spool/postfix"), "hash:/etc/postfix/tls_policy");
+}

@@ -138,6 +138,25 @@ assert [m["table"] for m in maps][0] == "inline:{ example.org=may, example.net=e
 assert all(p["outcome"] in ("found", "not_found") for m in maps for p in m["probes"]), maps' "$work/policy-map-serve.json" &&
   pass "policy-map-serve: the inline: table is one table, asked like the socketmap" ||
   fail "policy-map-serve: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["policy_maps"])' "$work/policy-map-serve.json")"
+# A relative unix socketmap (as `mxtls serve --help` recommends: private/NAME
+# in Postfix's queue directory): postmap is asked with the queue directory's
+# path, as Postfix's daemons (which run there) see it, not from our cwd.
+mkdir -p "$work/cases/policy-map-unix" "$work/queue/private"
+cp "$fixtures/policy-map-serve"/* "$work/cases/policy-map-unix/"
+sed -e "s|@CERTS@|$certs|g" -e "s|socketmap:inet:127.0.0.1:@PORT@:tls|socketmap:unix:private/mxtls:tls|" \
+  "$fixtures/policy-map-serve/main.cf" >"$work/cases/policy-map-unix/main.cf"
+echo "queue_directory = $work/queue" >>"$work/cases/policy-map-unix/main.cf"
+"$mxtls" serve --allow-root --listen none --unix "$work/queue/private/mxtls" --cache "$work/serve-unix.sqlite" \
+  --rules "$work/rules" --map tls --lookup-timeout 3 2>"$work/serve-unix.log" &
+unix_serve_pid=$!
+for _ in $(seq 50); do [ -S "$work/queue/private/mxtls" ] && break; sleep 0.1; done
+(cd / && "$mxtls" postfix audit --config-dir "$work/cases/policy-map-unix" --ca-file "$certs/root.pem" --json \
+  --probe-key probe.example >"$work/policy-map-unix.json" 2>"$work/policy-map-unix.err")
+rc=$?
+kill "$unix_serve_pid" 2>/dev/null; wait "$unix_serve_pid" 2>/dev/null
+[ "$rc" = 0 ] && grep -q 'answers \\"secure match=.mail.protection.outlook.com' "$work/policy-map-unix.json" &&
+  pass "policy-map-unix: the relative unix socketmap is reached in the queue directory" ||
+  fail "policy-map-unix: exit $rc: $(grep -h policy-map "$work/policy-map-unix.json" "$work/policy-map-unix.err" | head -3)"
 audit sts-resolver-first --probe-key probe.example
 [ "$rc" = 1 ] && ids sts-resolver-first | grep -qx "warning smtp.sts-overrides-dane" &&
   pass "sts-resolver-first: warning smtp.sts-overrides-dane" || fail "sts-resolver-first: exit $rc: $(ids sts-resolver-first | tr '\n' ';')"
