@@ -12,6 +12,7 @@
 #include "base/process.hpp"
 #include "base/text.hpp"
 #include "logs/reader.hpp"
+#include "postfix/gather_ciphers.hpp"
 #include "postfix/gather_mx.hpp"
 #include "postfix/gather_pem.hpp"
 
@@ -187,6 +188,7 @@ Result<AuditFacts> gather_audit_facts(const GatherOptions& options) {
   facts.config_dir = options.config_dir;
   facts.now = options.now;
   if (auto ok = add_postconf_facts(options, facts); !ok) return ok.error();
+  if (auto ok = add_cipher_facts(options.config_dir, facts); !ok) return ok.error();
   auto files = server_cert_files(facts.main);
   if (!files.empty()) facts.server_cert = read_server_cert(files, options.ca_file);
   if (auto dh = facts.main.find("smtpd_tls_dh1024_param_file"); dh != facts.main.end() && !dh->second.empty())

@@ -28,7 +28,8 @@ std::string openssl_error() {
 
 struct PemObjects {
   std::vector<X509Ptr> certs;
-  KeyPtr key{nullptr, EVP_PKEY_free};
+  KeyPtr key{nullptr, EVP_PKEY_free};  // the first private key
+  std::vector<std::string> key_types;  // of every private key ("RSA", "EC", "ED25519")
 };
 
 // Every PEM object of the file in order; the error names the first one that
@@ -52,8 +53,10 @@ std::string read_pem_objects(const std::string& text, PemObjects& out) {
     const unsigned char* p = data;
     if (type == "CERTIFICATE" || type == "TRUSTED CERTIFICATE") {
       if (X509* cert = d2i_X509(nullptr, &p, length)) out.certs.emplace_back(cert, X509_free);
-    } else if (type.find("PRIVATE KEY") != std::string::npos && !out.key) {
-      out.key.reset(d2i_AutoPrivateKey(nullptr, &p, length));
+    } else if (type.find("PRIVATE KEY") != std::string::npos) {
+      KeyPtr key(d2i_AutoPrivateKey(nullptr, &p, length), EVP_PKEY_free);
+      if (key) out.key_types.push_back(EVP_PKEY_get0_type_name(key.get()) ? EVP_PKEY_get0_type_name(key.get()) : "");
+      if (key && !out.key) out.key = std::move(key);
     }
     OPENSSL_free(name), OPENSSL_free(header), OPENSSL_free(data);
   }
@@ -101,6 +104,7 @@ ServerCertFacts read_server_cert(const std::vector<std::pair<std::string, std::s
       file.error = text ? read_pem_objects(*text, objects) : text.error().message;
       file.holds_private_key = objects.key != nullptr;
       for (auto& cert : objects.certs) all.certs.push_back(std::move(cert));
+      facts.key_types.insert(facts.key_types.end(), objects.key_types.begin(), objects.key_types.end());
       if (objects.key && !all.key) all.key = std::move(objects.key);
     }
     facts.files.push_back(std::move(file));

@@ -106,6 +106,10 @@ grep -q "postconf -P 'smtp/inet/smtpd_tls_security_level=may'" "$work/encrypt-po
   pass "encrypt-port-25-master: the fix is the postconf -P line" || fail "encrypt-port-25-master: no postconf -P fix"
 
 expect ciphers-excluded 2 "error smtpd.ciphers-excluded"
+expect ciphers-unary 2 "error smtpd.ciphers-excluded"
+audit ciphers-sha256
+[ "$rc" = 0 ] && ! ids ciphers-sha256 | grep -q ciphers-excluded && pass "ciphers-sha256: no finding, exit 0" ||
+  fail "ciphers-sha256: exit $rc: $(ids ciphers-sha256 | tr '\n' ';')"
 expect ciphers-null 2 "error smtpd.ciphers-null"
 expect mandatory-ciphers-export 1 "warning smtpd.mandatory-ciphers-weak"
 expect session-cache-off 0 "info smtpd.session-cache"
