@@ -39,7 +39,9 @@ struct CertificateFacts {
 };
 
 // The server's certificate and key, from smtpd_tls_chain_files or
-// smtpd_tls_cert_file + smtpd_tls_key_file.
+// smtpd_tls_cert_file + smtpd_tls_key_file (+ eccert_file/eckey_file). The
+// first key and its chain; more_chains the others (an ECDSA key beside the
+// RSA one: Postfix serves whichever the sender's signature algorithms fit).
 struct ServerCertFacts {
   std::vector<FileFacts> files;          // each file named, in order
   std::vector<CertificateFacts> chain;   // as the files hold it, leaf first
@@ -50,6 +52,7 @@ struct ServerCertFacts {
   bool chain_complete = false;           // ends at a root, in the file or in the trust store
   bool trusted = false;                  // verifies against the trust store (system CAs, --ca-file)
   std::string verify_error;              // OpenSSL's words when it does not
+  std::vector<ServerCertFacts> more_chains;  // each further key with its chain (files empty)
 };
 
 // What OpenSSL enables for one smtpd service's cipher settings: the string
