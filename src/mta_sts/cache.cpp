@@ -32,9 +32,11 @@ class SqliteStore final : public StsStore {
     int rc = sqlite3_step(st.get());
     if (rc == SQLITE_DONE) return std::optional<CachedSts>();
     if (rc != SQLITE_ROW) return error("load");
-    CachedSts e{domain, text(st.get(), 0), text(st.get(), 1), Seconds(std::chrono::seconds(sqlite3_column_int64(st.get(), 2))),
-                Seconds(std::chrono::seconds(sqlite3_column_int64(st.get(), 3)))};
-    return std::optional<CachedSts>(std::move(e));
+    auto e = checked_entry({domain, text(st.get(), 0), text(st.get(), 1),
+                            Seconds(std::chrono::seconds(sqlite3_column_int64(st.get(), 2))),
+                            Seconds(std::chrono::seconds(sqlite3_column_int64(st.get(), 3)))});
+    if (!e) return e.error();
+    return std::optional<CachedSts>(std::move(*e));
   }
 
   Result<bool> save(const CachedSts& e) override {

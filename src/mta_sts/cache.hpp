@@ -11,19 +11,10 @@
 #include "dns/dns.hpp"
 #include "net/https.hpp"
 #include "base/result.hpp"
+#include "mta_sts/cached.hpp"
 #include "mta_sts/sts.hpp"
 
 namespace mxtls::policy {
-
-using Seconds = std::chrono::sys_seconds;
-
-struct CachedSts {
-  std::string domain;
-  std::string id;    // the TXT id the policy was fetched for
-  std::string body;  // the policy file as served, re-parsed on load
-  Seconds fetched{};
-  Seconds expires{};  // fetched + max_age
-};
 
 // Where cached policies live: SQLite by default (one file), Redis to share
 // one cache across a fleet. Implementations are thread-safe.

@@ -15,8 +15,6 @@ using std::chrono::milliseconds;
 
 // The cache is shared with other machines: whatever comes back is bounded
 // and re-validated as if it came from the network.
-constexpr size_t max_id = 32;         // RFC 8461 3.1: 1 to 32 alphanumerics
-constexpr size_t max_body = 64 * 1024;  // RFC 8461 3.3 suggests 64 KiB
 constexpr auto ttl_grace = std::chrono::hours(1);  // Redis keeps a key a little past `expires`
 constexpr auto retry_after = std::chrono::seconds(1);  // during an outage, fail fast in between
 
@@ -75,10 +73,7 @@ using Reply = std::unique_ptr<redisReply, ReplyFree>;
 
 std::optional<long long> to_seconds(const redisReply* r) {
   if (r->type != REDIS_REPLY_STRING) return std::nullopt;
-  long long v = 0;
-  auto [end, ec] = std::from_chars(r->str, r->str + r->len, v);
-  if (ec != std::errc() || end != r->str + r->len || v < 0) return std::nullopt;
-  return v;
+  return parse_epoch_seconds(std::string_view(r->str, r->len));
 }
 
 class RedisStore final : public StsStore {
@@ -186,12 +181,14 @@ class RedisStore final : public StsStore {
     if (absent) return std::optional<CachedSts>();
     const auto *id = r->element[0], *body = r->element[1];
     auto fetched = to_seconds(r->element[2]), expires = to_seconds(r->element[3]);
-    if (id->type != REDIS_REPLY_STRING || id->len == 0 || id->len > max_id || body->type != REDIS_REPLY_STRING ||
-        body->len > max_body || !fetched || !expires || *fetched > *expires)
+    // Bounded before copying: hiredis has read the reply, the check below sees only what fits.
+    if (id->type != REDIS_REPLY_STRING || id->len > max_cached_id || body->type != REDIS_REPLY_STRING ||
+        body->len > max_cached_body || !fetched || !expires)
       return invalid_error("redis policy cache: malformed entry for " + domain);
-    return std::optional<CachedSts>(CachedSts{domain, std::string(id->str, id->len), std::string(body->str, body->len),
-                                              Seconds(std::chrono::seconds(*fetched)),
-                                              Seconds(std::chrono::seconds(*expires))});
+    auto entry = checked_entry({domain, std::string(id->str, id->len), std::string(body->str, body->len),
+                                Seconds(std::chrono::seconds(*fetched)), Seconds(std::chrono::seconds(*expires))});
+    if (!entry) return entry.error();
+    return std::optional<CachedSts>(std::move(*entry));
   }
 
   const Target target_;
