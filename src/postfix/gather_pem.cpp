@@ -59,6 +59,16 @@ std::string read_pem_objects(const std::string& text, PemObjects& out) {
   }
 }
 
+template <typename T, typename Encode>
+std::string der_of(T* object, Encode encode) {
+  unsigned char* der = nullptr;
+  int length = encode(object, &der);
+  if (length <= 0) return {};
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(length));
+  OPENSSL_free(der);
+  return out;
+}
+
 CertificateFacts certificate_facts(X509* cert) {
   smtp::Certificate c = smtp::describe_certificate(cert);
   return {c.subject, c.issuer, c.dns_names, c.not_before, c.not_after, c.key_type, c.key_bits,
@@ -111,6 +121,8 @@ ServerCertFacts read_server_cert(const std::vector<std::pair<std::string, std::s
   facts.key_found = all.key != nullptr;
   if (!all.certs.empty()) {
     facts.key_matches = all.key && X509_check_private_key(all.certs.front().get(), all.key.get()) == 1;
+    facts.leaf_der = der_of(all.certs.front().get(), i2d_X509);
+    facts.leaf_spki_der = der_of(X509_get_X509_PUBKEY(all.certs.front().get()), i2d_X509_PUBKEY);
     verify_chain(all.certs, ca_file, facts);
   }
   ERR_clear_error();
