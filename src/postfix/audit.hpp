@@ -22,11 +22,11 @@ struct FileFacts {
   std::string path;
   bool exists = false, readable = false;
   std::string error;  // why it could not be read or parsed ("" when it could)
-  int error_number = 0;  // errno of stat(2)/access(2) when it could not (EACCES: permission)
   uint32_t mode = 0;  // st_mode & 07777
   std::string owner, group;
   std::time_t modified = 0;
   bool holds_private_key = false;  // a private key was read from it
+  int error_number = 0;  // errno of stat(2)/access(2) when they failed (EACCES: permission)
 };
 
 struct CertificateFacts {

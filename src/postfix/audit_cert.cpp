@@ -141,13 +141,26 @@ DaneEe served_key_dane(const AuditFacts& facts) {
   return all ? DaneEe::matches : DaneEe::absent;
 }
 
+// A new certificate usually brings a new key (certbot makes one unless told
+// --reuse-key); where a DANE-EE record pins the current key, that new key
+// makes every DANE sender defer until its record is published (RFC 7671
+// 8.1). So the fixes say so wherever such a record exists or may exist.
+std::string new_key_note(DaneEe dane) {
+  if (dane == DaneEe::absent) return {};
+  return std::string(dane == DaneEe::matches ? " The DANE-EE record pins the current key: "
+                                             : " If a DANE-EE (3 1 1) TLSA record pins the current key: ") +
+         "keep it (certbot --reuse-key), or publish the new key's 3 1 1 record beside the current one and switch "
+         "only after twice its TTL (RFC 7671 8.1); otherwise DANE senders defer all mail.";
+}
+
 // The WebPKI failures of the server certificate, by check's rule (base/webpki.hpp).
 struct WebPki {
   Findings& findings;
   DaneEe dane;
+  std::string key_note;  // new_key_note(dane), for fixes that bring a new certificate
   void add(std::string id, const std::string& subject, std::string what, std::string why, std::string fix) {
-    add_webpki_failure(findings, dane, std::move(id), subject, std::move(what), std::move(why), std::move(fix),
-                       how_to_know_dane);
+    add_webpki_failure(findings, dane, std::move(id), subject, std::move(what), std::move(why),
+                       std::move(fix) + key_note, how_to_know_dane);
   }
 };
 
@@ -185,7 +198,8 @@ void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Fi
           "RFC 8446 4.4.2 lets senders reject a chain out of order; some older TLS stacks do.", chain_fix);
   // The same rule as mxtls check's cert.* findings: an error, a warning when
   // DANE-EE pins the key (RFC 7672 3.1.1).
-  WebPki webpki{f, served_key_dane(facts)};
+  DaneEe dane = served_key_dane(facts);
+  WebPki webpki{f, dane, new_key_note(dane)};
   judge_trust(cert, webpki);
   double days = std::difftime(leaf.not_after, facts.now) / 86400.0;
   if (days < 0)
@@ -293,7 +307,7 @@ void missing_mx_names(const AuditFacts& facts, const std::vector<std::string>& m
                     ", then postfix reload";
   if (dane == DaneEe::unknown)
     return f.add(Severity::warning, "smtpd.cert-mx-name", mx.domain, what, why, fix);
-  WebPki webpki{f, dane};
+  WebPki webpki{f, dane, ""};  // the fix keeps the key already
   webpki.add("smtpd.cert-mx-name", mx.domain, what, why, fix);
 }
 

@@ -63,7 +63,11 @@ PolicyMapFacts socketmap(std::string source, std::vector<PolicyProbe> probes) {
 DomainMxFacts mx_set(std::vector<std::pair<std::string, bool>> hosts) {
   DomainMxFacts mx;
   mx.domain = "example.test", mx.local_addresses = {"192.0.2.25"};
-  for (auto& [name, here] : hosts) mx.hosts.push_back({name, {here ? "192.0.2.25" : "198.51.100.7"}, "", here});
+  for (auto& [name, here] : hosts) {
+    MxHostFacts host;
+    host.host = name, host.addresses = {here ? "192.0.2.25" : "198.51.100.7"}, host.here = here;
+    mx.hosts.push_back(host);
+  }
   return mx;
 }
 
@@ -238,6 +242,12 @@ std::vector<Case> more_cases() {
       f.services[0] = {"smtp", "inet", "postscreen", {{"postscreen_tls_security_level", "encrypt"}}};
       f.services.push_back({"smtpd", "pass", "smtpd", {}});
     }},
+  };
+}
+
+// The tables of smtp_tls_policy_maps, as postmap -q answered (or could not).
+std::vector<Case> map_cases() {
+  return {
     Case{"error smtp.policy-map-unreachable", [](AuditFacts& f) {
       f.policy_maps = {socketmap("inet:127.0.0.1:8461:policy",
                                  {{"mxtls-probe.invalid", PolicyProbe::Outcome::failed, "", "Connection refused"}})};
@@ -274,13 +284,14 @@ std::vector<Case> more_cases() {
     Case{"warning smtp.sts-overrides-dane", [](AuditFacts& f) {  // and ok smtp.policy-map-answers
       f.policy_maps = {socketmap("inet:127.0.0.1:8461:postfix",
                                  {{"mxtls-probe.invalid", PolicyProbe::Outcome::not_found, "", ""}})};
-    }}};
+    }}
+  };
 }
 
 const std::vector<Case>& one_mistake_cases() {
   static const std::vector<Case> cases = [] {
     std::vector<Case> all = server_cases();
-    for (const auto& part : {client_cases(), more_cases()}) all.insert(all.end(), part.begin(), part.end());
+    for (const auto& part : {client_cases(), more_cases(), map_cases()}) all.insert(all.end(), part.begin(), part.end());
     return all;
   }();
   return cases;
