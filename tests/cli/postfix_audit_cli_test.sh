@@ -126,7 +126,7 @@ started=$SECONDS
 expect proxy-map-postfix-stopped 0 "info smtp.policy-map-proxy-down"
 [ $((SECONDS - started)) -lt 60 ] && pass "proxy-map-postfix-stopped: no 100-second proxymap retry" ||
   fail "proxy-map-postfix-stopped: took $((SECONDS - started)) s"
-grep -q 'answers \"encrypt\" for example.org' "$work/proxy-map-postfix-stopped.json" &&
+grep -q 'answers \\"encrypt\\" for example.org' "$work/proxy-map-postfix-stopped.json" &&
   pass "proxy-map-postfix-stopped: the table's own answer judged" ||
   fail "proxy-map-postfix-stopped: $(grep policy-map "$work/proxy-map-postfix-stopped.json")"
 # A stale socket nobody accepts on (Postfix killed): the same.
