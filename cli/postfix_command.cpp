@@ -184,8 +184,8 @@ void PostfixCommand::add_setup(CLI::App& postfix) {
   cmd->add_option("--config-dir", config_dir_, "Postfix configuration directory (postconf -c)")->capture_default_str();
   cmd->add_option("--domain", domain_, "After the handshake, run mxtls check on this domain (its MX is this server)");
   cmd->add_option("--ca-file", ca_file_, "Also trust these CA certificates (PEM): a private CA")->check(CLI::ExistingFile);
-  cmd->add_option("--resolver-config", resolver_config_, "An unbound.conf for --domain's mxtls check (default: the "
-                  "system resolver, the root trust anchor)")->check(CLI::ExistingFile);
+  cmd->add_option("--resolver-config", resolver_config_, "An unbound.conf for --domain's mxtls check and the certbot "
+                  "hook's DANE lookups (default: the system resolver, the root trust anchor)")->check(CLI::ExistingFile);
   cmd->add_option("--resolv-conf", resolv_conf_, "The resolver Postfix uses, judged for DANE (a chrooted smtp(8) reads "
                   "/var/spool/postfix/etc/resolv.conf)")->capture_default_str();
   auto* hook = cmd->add_flag("--certbot-hook", certbot_hook_, "Also install the certbot deploy hook (HOOKS_DIR/mxtls, "
@@ -244,11 +244,12 @@ int PostfixCommand::add_certbot_hook(postfix::SetupOptions& options) {
   }
   std::string install_dir = fs::absolute(install_dir_).lexically_normal().string();
   std::string config_dir = fs::absolute(config_dir_).lexically_normal().string();
+  std::string resolver_config = resolver_config_.empty() ? "" : fs::absolute(resolver_config_).lexically_normal().string();
   options.managed_chain_file = publish::installed_chain_path(install_dir, lineage);
   options.files.push_back({options.managed_chain_file, *chain, 0600, "the key and chain the deploy hook manages"});
   options.files.push_back({fs::absolute(hooks_dir_).lexically_normal().string() + "/mxtls",
                            postfix::certbot_hook_script(ec ? std::string("mxtls") : self.string(), lineage, install_dir,
-                                                        config_dir),
+                                                        config_dir, resolver_config),
                            0755, "the certbot deploy hook: mxtls postfix deploy-hook after each renewal"});
   return 0;
 }

@@ -31,8 +31,18 @@ DomainReport judge_domain(DomainFacts facts, const JudgeSettings& settings);
 
 // The parts, each adding its findings.
 void judge_mx(const DomainFacts& facts, Findings& findings);  // the MX answer (or the implicit MX)
-void judge_addresses(const MxReport& mx, const JudgeSettings& settings, Findings& findings);
-void judge_tls(const MxReport& mx, const AddressReport& address, const JudgeSettings& settings, Findings& findings);
+// The addresses that answered SMTP, as subject_of() names them. RFC 5321
+// 5.1: a sender that cannot reach one MX address tries the next, so an
+// unreachable or addressless MX beside one of these costs senders a
+// connection timeout, not the mail (a warning); with none, mail waits in
+// their queues and finally bounces (an error).
+std::vector<std::string> reachable_addresses(const DomainFacts& facts);
+// The "why" of such a warning: where senders deliver instead.
+std::string elsewhere(const std::vector<std::string>& reachable);
+void judge_addresses(const MxReport& mx, const JudgeSettings& settings, Findings& findings,
+                     const std::vector<std::string>& reachable = {});
+void judge_tls(const MxReport& mx, const AddressReport& address, const JudgeSettings& settings, Findings& findings,
+               const std::vector<std::string>& reachable = {});
 void judge_dane(const MxReport& mx, Findings& findings);
 void judge_sts(const DomainFacts& facts, Findings& findings);
 void judge_tlsrpt(const DomainFacts& facts, Findings& findings);

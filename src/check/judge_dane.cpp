@@ -78,6 +78,10 @@ void judge_matches(const MxReport& mx, Findings& f) {
     }
     if (judge_ta_not_sent(mx, a, s, f)) continue;
     std::string actual = actual_311(a);
+    // An error even when the domain's MX RRset is unsigned (dane.mx-unsigned):
+    // RFC 7672 2.2.1 lets a DANE client use the TLSA records of an MX host in
+    // a signed zone reached through an insecure MX RRset ("hosted domains that
+    // are not signed may still benefit"), and such a client defers here.
     f.add(Severity::error, "dane.mismatch", s,
           "No TLSA record at " + tlsa_name(mx) + " matches the server's certificate. Published: " + published +
               ". The server's key is " + actual + ".",

@@ -126,7 +126,8 @@ void judge_mx_target(const MxReport& mx, Findings& findings) {
 
 }  // namespace
 
-void judge_addresses(const MxReport& mx, const JudgeSettings& settings, Findings& findings) {
+void judge_addresses(const MxReport& mx, const JudgeSettings& settings, Findings& findings,
+                     const std::vector<std::string>& reachable) {
   if (is_ip_literal(mx.host)) {
     findings.add(Severity::error, "dns.mx.ip-literal", mx.host,
                  "The MX target " + mx.host + " is an IP address, not a host name.",
@@ -138,13 +139,15 @@ void judge_addresses(const MxReport& mx, const JudgeSettings& settings, Findings
   }
   judge_mx_target(mx, findings);
   if (mx.address_error) {
-    findings.add(Severity::error, "dns.mx.address", mx.host,
+    findings.add(reachable.empty() ? Severity::error : Severity::warning, "dns.mx.address", mx.host,
                  "The MX host " + mx.host + " has no usable address: " + mx.address_error->message,
-                 "Senders cannot deliver through this MX; if it is the only one, mail is deferred and then bounced.",
+                 "Senders cannot deliver through this MX; " +
+                     (reachable.empty() ? std::string("no other MX answered either, so mail is deferred and then bounced.")
+                                        : elsewhere(reachable)),
                  "Publish an A (and AAAA) record for " + mx.host + ", or remove it from the MX set.");
     return;
   }
-  for (const auto& address : mx.addresses) judge_tls(mx, address, settings, findings);
+  for (const auto& address : mx.addresses) judge_tls(mx, address, settings, findings, reachable);
 }
 
 // Info: nothing is wrong with the domain, but the verdicts and the peer

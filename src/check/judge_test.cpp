@@ -575,3 +575,49 @@ TEST(JudgeAdviceSafety, TlsaInAnUnsignedZoneIsCheckedBeforeSigning) {
             std::string::npos)
       << f->fix;
 }
+
+namespace mxtls::check {
+namespace {
+
+// RFC 5321 5.1: a sender that cannot reach one MX address tries the next.
+// An unreachable or addressless MX beside a working one delays mail; only
+// when nothing answers is the mail deferred and finally bounced.
+TEST(JudgeReachability, AnUnreachableMxBesideAWorkingOneIsAWarning) {
+  DomainFacts facts = signed_domain("two.test");
+  facts.mxs.push_back(signed_mx("mx2.two.test", std::string(32, 'k')));
+  facts.mxs[1].preference = 20;
+  facts.mxs[0].addresses[0].session.reset();
+  facts.mxs[0].addresses[0].connect_error = "connection refused";
+  auto report = judge_domain(facts, {now, 21});
+  const Finding* f = find(report.findings, "smtp.unreachable");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->why.find("mx2.two.test[192.0.2.1]"), std::string::npos) << f->why;
+  EXPECT_NE(f->why.find("RFC 5321 5.1"), std::string::npos) << f->why;
+  facts.mxs[1].addresses[0].session.reset();  // nothing answers now
+  facts.mxs[1].addresses[0].connect_error = "timed out";
+  report = judge_domain(facts, {now, 21});
+  for (const auto& finding : report.findings.all())
+    if (finding.id == "smtp.unreachable") {
+      EXPECT_EQ(finding.severity, Severity::error) << finding.subject;
+    }
+}
+
+TEST(JudgeReachability, AnAddresslessMxBesideAWorkingOneIsAWarning) {
+  DomainFacts facts = signed_domain("two.test");
+  MxReport ghost;
+  ghost.host = "ghost.two.test", ghost.preference = 5;
+  ghost.address_error = not_found_error("ghost.two.test has no A or AAAA record");
+  facts.mxs.insert(facts.mxs.begin(), ghost);
+  auto report = judge_domain(facts, {now, 21});
+  const Finding* f = find(report.findings, "dns.mx.address");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->why.find("mx.two.test[192.0.2.1]"), std::string::npos) << f->why;
+  facts.mxs.pop_back();  // the ghost alone
+  report = judge_domain(facts, {now, 21});
+  EXPECT_EQ(find(report.findings, "dns.mx.address")->severity, Severity::error);
+}
+
+}  // namespace
+}  // namespace mxtls::check

@@ -206,11 +206,16 @@ void judge_key(const std::string& s, const smtp::Certificate& leaf, const std::s
 
 }  // namespace
 
-void judge_tls(const MxReport& mx, const AddressReport& a, const JudgeSettings& settings, Findings& f) {
+void judge_tls(const MxReport& mx, const AddressReport& a, const JudgeSettings& settings, Findings& f,
+               const std::vector<std::string>& reachable) {
   const std::string s = subject_of(mx, a);
   if (a.connect_error) {
-    f.add(Severity::error, "smtp.unreachable", s, "The SMTP conversation failed: " + *a.connect_error + ".",
-          "Senders cannot deliver through this address; mail waits in their queues or goes to another MX.",
+    f.add(reachable.empty() ? Severity::error : Severity::warning, "smtp.unreachable", s,
+          "The SMTP conversation failed: " + *a.connect_error + ".",
+          "Senders cannot deliver through this address; " +
+              (reachable.empty() ? std::string("no other MX address answered either, so mail waits in their queues "
+                                               "and finally bounces.")
+                                 : elsewhere(reachable)),
           "Check that the server listens on port 25 of " + a.address +
               ", that no firewall blocks it, and that it answers with a \"220\" greeting promptly.");
     return;

@@ -59,11 +59,16 @@ std::vector<std::pair<std::string, std::string>> server_cert_files(const Paramet
         if (!trim(word).empty()) files.emplace_back("smtpd_tls_chain_files", std::string(trim(word)));
     return files;
   }
-  std::string cert = get("smtpd_tls_cert_file");
-  if (cert.empty()) return files;
-  files.emplace_back("smtpd_tls_cert_file", cert);
-  std::string key = get("smtpd_tls_key_file");
-  if (!key.empty() && key != cert && key != "$smtpd_tls_cert_file") files.emplace_back("smtpd_tls_key_file", key);
+  // The legacy pairs: RSA (cert_file, key_file) and ECDSA (eccert_file, eckey_file); each key
+  // file defaults to its certificate file.
+  for (auto [cert_name, key_name] : {std::pair{"smtpd_tls_cert_file", "smtpd_tls_key_file"},
+                                     std::pair{"smtpd_tls_eccert_file", "smtpd_tls_eckey_file"}}) {
+    std::string cert = get(cert_name);
+    if (cert.empty()) continue;
+    files.emplace_back(cert_name, cert);
+    std::string key = get(key_name);
+    if (!key.empty() && key != cert && key != "$" + std::string(cert_name)) files.emplace_back(key_name, key);
+  }
   return files;
 }
 

@@ -40,11 +40,14 @@ struct CertificateFacts {
 };
 
 // The server's certificate and key, from smtpd_tls_chain_files or
-// smtpd_tls_cert_file + smtpd_tls_key_file.
+// smtpd_tls_cert_file + smtpd_tls_key_file (+ eccert_file/eckey_file). The
+// first key and its chain; more_chains the others (an ECDSA key beside the
+// RSA one: Postfix serves whichever the sender's signature algorithms fit).
 struct ServerCertFacts {
   std::vector<FileFacts> files;          // each file named, in order
   std::vector<CertificateFacts> chain;   // as the files hold it, leaf first
   bool key_found = false;                // a private key was read
+  std::vector<std::string> key_types;    // of every private key read ("RSA", "EC", "ED25519"): dual-key setups have two
   bool key_matches = false;              // it belongs to the leaf (X509_check_private_key)
   bool chain_ordered = true;             // each certificate is issued by the next
   bool chain_complete = false;           // ends at a root, in the file or in the trust store
@@ -52,6 +55,16 @@ struct ServerCertFacts {
   std::string verify_error;              // OpenSSL's words when it does not
   // The leaf's DER and its SubjectPublicKeyInfo's (for matching TLSA records, gather_mx).
   std::string leaf_der, leaf_spki_der;
+  std::vector<ServerCertFacts> more_chains;  // each further key with its chain (files empty)
+};
+
+// What OpenSSL enables for one smtpd service's cipher settings: the string
+// Postfix builds (ciphers.hpp) given to SSL_CTX_set_cipher_list().
+struct CipherFacts {
+  std::string service;             // "smtp/inet", as master.cf names it
+  std::string cipherlist;          // what Postfix hands OpenSSL
+  std::vector<std::string> tls12;  // OpenSSL's names of the TLS 1.2-and-older suites it enables
+  std::string error;               // Postfix or OpenSSL refuses the list: no TLS on that service
 };
 
 struct DhFacts {
@@ -124,6 +137,7 @@ struct AuditFacts {
   std::vector<Service> services;  // postconf -M with their -o overrides (postconf -P)
   std::optional<ServerCertFacts> server_cert;  // nullopt: no certificate configured
   std::optional<DhFacts> dh;
+  std::vector<CipherFacts> ciphers;  // per smtpd service on port 25, 587 or 465
   std::vector<PolicyMapFacts> policy_maps;
   std::vector<FileFacts> ca_files;  // smtp_tls_CAfile, smtp_tls_CApath
   std::optional<DomainMxFacts> domain_mx;  // only with --domain

@@ -1,64 +1,51 @@
 // Cipher settings, the session cache and postscreen's TLS level of
 // `mxtls postfix audit` (Postfix TLS_README "Server-side cipher controls",
 // postconf(5)).
+#include <algorithm>
+
 #include "base/text.hpp"
 #include "postfix/audit_judges.hpp"
+#include "postfix/ciphers.hpp"
 
 namespace mxtls::postfix {
 namespace {
 
 // A TLS 1.2 cipher that common senders offer (OpenSSL's default list, the
-// large providers, Exchange), with the OpenSSL names and aliases that
-// select it (ciphers(1): kECDHE/EECDH, aRSA, AESGCM, HIGH...).
+// large providers, Exchange), by OpenSSL's name, and the certificate key it
+// needs ("RSA" or "ECDSA": Ed25519 and Ed448 keys sign in ECDSA suites,
+// RFC 8422 5.1.1).
 struct CommonCipher {
-  std::string_view name, kx, au, enc, mac;
+  std::string_view name, au;
 };
 constexpr CommonCipher common_ciphers[] = {
-    {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE", "ECDSA", "AES128GCM", "SHA256"},
-    {"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE", "RSA", "AES128GCM", "SHA256"},
-    {"ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE", "ECDSA", "AES256GCM", "SHA384"},
-    {"ECDHE-RSA-AES256-GCM-SHA384", "ECDHE", "RSA", "AES256GCM", "SHA384"},
-    {"ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE", "ECDSA", "CHACHA20", "AEAD"},
-    {"ECDHE-RSA-CHACHA20-POLY1305", "ECDHE", "RSA", "CHACHA20", "AEAD"},
-    {"DHE-RSA-AES128-GCM-SHA256", "DHE", "RSA", "AES128GCM", "SHA256"},
-    {"DHE-RSA-AES256-GCM-SHA384", "DHE", "RSA", "AES256GCM", "SHA384"},
-    {"AES128-GCM-SHA256", "RSA", "RSA", "AES128GCM", "SHA256"},
-    {"AES256-GCM-SHA384", "RSA", "RSA", "AES256GCM", "SHA384"},
-    {"ECDHE-ECDSA-AES128-SHA", "ECDHE", "ECDSA", "AES128", "SHA1"},
-    {"ECDHE-RSA-AES128-SHA", "ECDHE", "RSA", "AES128", "SHA1"},
-    {"AES128-SHA", "RSA", "RSA", "AES128", "SHA1"},
+    {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDSA"}, {"ECDHE-RSA-AES128-GCM-SHA256", "RSA"},
+    {"ECDHE-ECDSA-AES256-GCM-SHA384", "ECDSA"}, {"ECDHE-RSA-AES256-GCM-SHA384", "RSA"},
+    {"ECDHE-ECDSA-CHACHA20-POLY1305", "ECDSA"}, {"ECDHE-RSA-CHACHA20-POLY1305", "RSA"},
+    {"DHE-RSA-AES128-GCM-SHA256", "RSA"},       {"DHE-RSA-AES256-GCM-SHA384", "RSA"},
+    {"AES128-GCM-SHA256", "RSA"},               {"AES256-GCM-SHA384", "RSA"},
+    {"ECDHE-ECDSA-AES128-SHA", "ECDSA"},        {"ECDHE-RSA-AES128-SHA", "RSA"},
+    {"AES128-SHA", "RSA"},
 };
 
-// Does one OpenSSL cipher-string word (case as OpenSSL: exact) select c?
-bool selects(std::string_view word, const CommonCipher& c) {
-  if (word == c.name || word == "ALL" || word == "DEFAULT" || word == "HIGH") return true;
-  if (c.kx == "ECDHE" && (word == "kECDHE" || word == "ECDHE" || word == "EECDH" || word == "kEECDH")) return true;
-  if (c.kx == "DHE" && (word == "kDHE" || word == "DHE" || word == "EDH" || word == "kEDH")) return true;
-  if (c.kx == "RSA" && (word == "kRSA" || word == "RSA")) return true;
-  if (c.au == "RSA" && word == "aRSA") return true;
-  if (c.au == "ECDSA" && (word == "aECDSA" || word == "ECDSA")) return true;
-  bool gcm = c.enc.ends_with("GCM");
-  if (c.enc.starts_with("AES") && (word == "AES" || (gcm && word == "AESGCM") || word == c.enc.substr(0, 6))) return true;
-  if (c.enc == "CHACHA20" && word == "CHACHA20") return true;
-  if (c.mac == word || ((c.mac == "SHA1") && (word == "SHA" || word == "SSLv3")) ||
-      ((c.mac != "SHA1") && (word == "AEAD" || word == "TLSv1.2")))
-    return true;
-  return false;
+// The suites' authentications the server's keys can serve; empty: unknown (any).
+std::vector<std::string_view> key_authentications(const AuditFacts& facts) {
+  std::vector<std::string_view> out;
+  if (!facts.server_cert) return out;
+  for (const auto& type : facts.server_cert->key_types) {
+    if (type == "RSA" || type == "RSA-PSS") out.push_back("RSA");
+    else if (type == "EC" || type == "ED25519" || type == "ED448") out.push_back("ECDSA");
+  }
+  return out;
 }
 
-// smtpd_tls_exclude_ciphers: words separated by spaces or commas; "A+B"
-// selects what both select (ciphers(1)).
-bool excluded(std::string_view list, const CommonCipher& c) {
-  std::string text(list);
-  for (char& ch : text)
-    if (ch == ',' || ch == ':' || ch == '\t') ch = ' ';
-  for (auto word : split(text, ' ')) {
-    if (word.empty()) continue;
-    bool all = true;
-    for (auto part : split(word, '+')) all = all && selects(part, c);
-    if (all) return true;
+// The common ciphers OpenSSL enables for the service that the keys can serve.
+size_t usable_common_ciphers(const CipherFacts& c, const std::vector<std::string_view>& auths) {
+  size_t usable = 0;
+  for (const auto& common : common_ciphers) {
+    bool key_ok = auths.empty() || std::find(auths.begin(), auths.end(), common.au) != auths.end();
+    usable += key_ok && std::find(c.tls12.begin(), c.tls12.end(), common.name) != c.tls12.end();
   }
-  return false;
+  return usable;
 }
 
 // Does a protocol setting leave TLS 1.3 on? (">=TLSv1.2", "!TLSv1.3",
@@ -82,27 +69,39 @@ std::string where(const Service& s, std::string_view a, std::string_view b) {
   return own ? "master.cf " + s.name + "/" + s.type : "main.cf (master.cf " + s.name + "/" + s.type + ")";
 }
 
-// The common ciphers a service's exclusions leave, for its certificate's key.
+const CipherFacts* cipher_facts(const AuditFacts& facts, const Service& s) {
+  for (const auto& c : facts.ciphers)
+    if (c.service == s.name + "/" + s.type) return &c;
+  return nullptr;
+}
+
+// The common ciphers OpenSSL enables for the service (its grade's list and
+// exclusions, as Postfix builds them: ciphers.hpp), for the server's keys.
 void judge_exclusions(const AuditFacts& facts, const Service& s, bool mandatory, Findings& f) {
-  std::string list = parameter(facts, s, "smtpd_tls_exclude_ciphers");
-  if (mandatory) list += " " + parameter(facts, s, "smtpd_tls_mandatory_exclude_ciphers");
-  if (trim(list).empty()) return;
-  std::string key = facts.server_cert && !facts.server_cert->chain.empty() ? facts.server_cert->chain[0].key_type : "";
-  std::string_view au = key == "EC" ? "ECDSA" : key == "RSA" ? "RSA" : "";
-  size_t usable = 0;
-  for (const auto& c : common_ciphers) usable += (au.empty() || c.au == au) && !excluded(list, c);
-  if (usable > 0) return;
+  const CipherFacts* c = cipher_facts(facts, s);
+  CipherSetting setting = cipher_setting(facts, s);
+  if (!c || setting.grade == "null") return;  // not gathered; null: smtpd.ciphers-null
+  auto auths = key_authentications(facts);
+  if (usable_common_ciphers(*c, auths) > 0) return;
+  std::string list(trim(setting.exclusions));
   bool tls13 = allows_tls13(parameter(facts, s, mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"));
+  std::string keys = facts.server_cert ? join(facts.server_cert->key_types, "+") : "";
+  std::string what = !c->error.empty() ? c->error + "."
+                     : "The cipher settings (" + (list.empty() ? std::string("no exclusions") : "exclusions: " + list) +
+                           ") leave none of the TLS 1.2 ciphers common senders offer" +
+                           (auths.empty() ? "" : " with this " + keys + " key") + ".";
+  std::string grade_fix = "postconf -X " + grade_cipherlist_parameter(setting.grade);
   // TLS_README: the exclusions apply to TLS 1.2 and older; TLS 1.3 suites are separate.
   f.add(Severity::error, "smtpd.ciphers-excluded", where(s, "smtpd_tls_exclude_ciphers", "smtpd_tls_mandatory_exclude_ciphers"),
-        "The cipher exclusions (" + std::string(trim(list)) + ") leave none of the TLS 1.2 ciphers common senders "
-            "offer" + (au.empty() ? "" : " with this " + key + " certificate") + ".",
-        std::string(tls13 ? "Senders without TLS 1.3 (many appliances, older Exchange and Postfix) fail the handshake: "
-                          : "TLS 1.3 is off too, so every sender fails the handshake: ") +
+        what,
+        std::string(tls13 && c->error.empty() ? "Senders without TLS 1.3 (many appliances, older Exchange and Postfix) fail the handshake: "
+                                             : "Every sender fails the handshake: ") +
             "opportunistic ones deliver in plaintext (RFC 3207, RFC 7435: any cipher beats plaintext), those that "
             "require TLS (MTA-STS enforce, DANE) defer.",
-        postconf_line("smtpd_tls_exclude_ciphers", "") + " and " + postconf_line("smtpd_tls_mandatory_exclude_ciphers", "") +
-            " (Postfix's defaults already leave out what is broken)");
+        list.empty() ? grade_fix + " (Postfix's own list for the grade has the common ciphers)"
+                     : postconf_line("smtpd_tls_exclude_ciphers", "") + " and " +
+                           postconf_line("smtpd_tls_mandatory_exclude_ciphers", "") +
+                           " (Postfix's defaults already leave out what is broken)");
 }
 
 void judge_grades(const AuditFacts& facts, const Service& s, bool mandatory, Findings& f) {

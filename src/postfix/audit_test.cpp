@@ -42,7 +42,14 @@ AuditFacts good() {
                  "sha256WithRSAEncryption", false},
                 {"CN=Int", "CN=Root", {}, now - 86400, now + 900 * 86400, "RSA", 2048, "sha256WithRSAEncryption", false}};
   cert.key_found = cert.key_matches = cert.chain_complete = cert.trusted = true;
+  cert.key_types = {"RSA"};
   f.server_cert = cert;
+  // What OpenSSL enables for Postfix's medium grade (gather_ciphers_test.cpp has the real thing).
+  std::vector<std::string> medium = {"ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+                                     "DHE-RSA-AES256-GCM-SHA384",     "ECDHE-RSA-AES128-GCM-SHA256",
+                                     "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA", "AES128-SHA"};
+  f.ciphers = {{"smtp/inet", "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH", medium, ""},
+               {"submission/inet", "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH", medium, ""}};
   return f;
 }
 
@@ -227,7 +234,8 @@ std::vector<Case> more_cases() {
          [](AuditFacts& f) { f.domain_mx = mx_set({{"mx.example.test", true}, {"backup.elsewhere.test", false}}); }},
     Case{"warning smtpd.mx-lookup",
          [](AuditFacts& f) { f.domain_mx = DomainMxFacts{"example.test", "SERVFAIL", {}, {}}; }},
-    Case{"error smtpd.ciphers-excluded", [](AuditFacts& f) { f.main["smtpd_tls_exclude_ciphers"] = "kECDHE, ECDHE, kRSA, kDHE"; }},
+    Case{"error smtpd.ciphers-excluded",
+         [](AuditFacts& f) { f.main["smtpd_tls_exclude_ciphers"] = "kECDHE, ECDHE, kRSA, kDHE", f.ciphers[0].tls12 = {}; }},
     Case{"error smtpd.ciphers-null", [](AuditFacts& f) { f.main["smtpd_tls_ciphers"] = "null"; }},
     Case{"warning smtpd.mandatory-ciphers-weak",
          [](AuditFacts& f) { f.services[1].overrides["smtpd_tls_mandatory_ciphers"] = "export"; }},
@@ -457,8 +465,10 @@ TEST(PostfixAudit, CipherExclusionsThatLeaveNoCommonCipherAreAnError) {
   AuditFacts facts = good();
   // The demo world's weakdh server: DHE only, for an RSA certificate.
   facts.main["smtpd_tls_exclude_ciphers"] = "kECDHE, ECDHE, kRSA, aNULL, kPSK, kSRP";
-  EXPECT_EQ(problems(facts), std::vector<std::string>{});  // DHE-RSA-AES*-GCM are left
+  facts.ciphers[0].tls12 = {"DHE-RSA-AES256-GCM-SHA384", "DHE-RSA-AES128-GCM-SHA256"};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{});
   facts.main["smtpd_tls_exclude_ciphers"] = "kECDHE, ECDHE, kRSA, kDHE";
+  facts.ciphers[0].tls12 = {"DHE-PSK-AES256-GCM-SHA384"};  // what is left serves no common sender
   auto findings = audit(facts);
   const Finding* f = find(findings, "smtpd.ciphers-excluded");
   ASSERT_TRUE(f);
@@ -466,15 +476,37 @@ TEST(PostfixAudit, CipherExclusionsThatLeaveNoCommonCipherAreAnError) {
   EXPECT_NE(f->why.find("Senders without TLS 1.3"), std::string::npos) << f->why;
   EXPECT_EQ(f->subject, "main.cf (master.cf smtp/inet)");
   facts.main["smtpd_tls_protocols"] = ">=TLSv1.2, <=TLSv1.2";
-  EXPECT_NE(find(audit(facts), "smtpd.ciphers-excluded")->why.find("TLS 1.3 is off too"), std::string::npos);
-  facts.main["smtpd_tls_exclude_ciphers"] = "aRSA";  // an RSA certificate: nothing left
-  EXPECT_TRUE(audit(facts).has("smtpd.ciphers-excluded"));
-  facts.server_cert->chain[0].key_type = "EC";  // ECDSA ciphers remain
+  EXPECT_NE(find(audit(facts), "smtpd.ciphers-excluded")->why.find("Every sender fails"), std::string::npos);
+}
+
+TEST(PostfixAudit, CipherJudgementUsesEveryKeyOfADualCertificateSetup) {
+  AuditFacts facts = good();
+  facts.main["smtpd_tls_exclude_ciphers"] = "aRSA";
+  facts.ciphers[0].tls12 = {"ECDHE-ECDSA-AES128-GCM-SHA256"};  // only ECDSA suites are left
+  EXPECT_TRUE(audit(facts).has("smtpd.ciphers-excluded"));      // an RSA key cannot use them
+  EXPECT_NE(find(audit(facts), "smtpd.ciphers-excluded")->what.find("RSA key"), std::string::npos);
+  facts.server_cert->key_types = {"RSA", "EC"};  // smtpd_tls_chain_files with an RSA and an ECDSA key
   EXPECT_FALSE(audit(facts).has("smtpd.ciphers-excluded"));
-  facts.main["smtpd_tls_exclude_ciphers"] = "AESGCM+ECDHE CHACHA20 DHE RSA";  // AES-CBC with ECDHE is left
+  facts.server_cert->key_types = {"ED25519"};  // RFC 8422 5.1.1: EdDSA signs in ECDSA suites
   EXPECT_FALSE(audit(facts).has("smtpd.ciphers-excluded"));
-  facts.main["smtpd_tls_exclude_ciphers"] = "AES, CHACHA20";
-  EXPECT_TRUE(audit(facts).has("smtpd.ciphers-excluded"));
+}
+
+TEST(PostfixAudit, ACipherListPostfixOrOpenSslRefusesIsAnError) {
+  AuditFacts facts = good();
+  facts.ciphers[0].tls12 = {};
+  facts.ciphers[0].error = "Postfix refuses the cipher exclusion \"!aNULL\" (invalid unary '!+-@'): TLS fails";
+  Findings findings = audit(facts);
+  const Finding* f = find(findings, "smtpd.ciphers-excluded");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->what.find("invalid unary"), std::string::npos) << f->what;
+  EXPECT_NE(f->why.find("Every sender fails"), std::string::npos) << f->why;
+  facts = good();
+  facts.main["tls_medium_cipherlist"] = "PSK";  // a copied list without the common ciphers, no exclusions
+  facts.ciphers[0].tls12 = {"PSK-AES128-GCM-SHA256"};
+  findings = audit(facts);
+  f = find(findings, "smtpd.ciphers-excluded");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fix.substr(0, 33), "postconf -X tls_medium_cipherlist");
 }
 
 TEST(PostfixAudit, CipherGradesNullAndWeakMandatory) {

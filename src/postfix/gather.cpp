@@ -14,6 +14,7 @@
 #include "base/process.hpp"
 #include "base/text.hpp"
 #include "logs/reader.hpp"
+#include "postfix/gather_ciphers.hpp"
 #include "postfix/gather_mx.hpp"
 #include "postfix/gather_pem.hpp"
 
@@ -218,6 +219,7 @@ Result<AuditFacts> gather_audit_facts(const GatherOptions& options) {
   facts.now = options.now;
   facts.as_root = ::geteuid() == 0;
   if (auto ok = add_postconf_facts(options, facts); !ok) return ok.error();
+  if (auto ok = add_cipher_facts(options.config_dir, facts); !ok) return ok.error();
   auto files = server_cert_files(facts.main);
   if (!files.empty()) facts.server_cert = read_server_cert(files, options.ca_file);
   if (auto dh = facts.main.find("smtpd_tls_dh1024_param_file"); dh != facts.main.end() && !dh->second.empty())

@@ -26,14 +26,39 @@ std::string openssl_error() {
   return text;
 }
 
-struct PemObjects {
-  std::vector<X509Ptr> certs;
+// One private key and its certificate chain, leaf first.
+struct KeyChain {
   KeyPtr key{nullptr, EVP_PKEY_free};
+  std::vector<X509Ptr> certs;
 };
 
-// Every PEM object of the file in order; the error names the first one that
-// does not decode (a truncated file ends in the middle of one).
-std::string read_pem_objects(const std::string& text, PemObjects& out) {
+// The PEM objects of the files in order, grouped as Postfix loads them:
+// postconf(5) smtpd_tls_chain_files, "each holding one or more private keys
+// directly followed by a corresponding certificate chain" (a second key, e.g.
+// ECDSA beside RSA, starts a second chain); the legacy smtpd_tls_cert_file
+// and key_file (and eccert_file/eckey_file) put each chain before its key.
+struct PemObjects {
+  std::vector<KeyChain> groups;
+  bool last_was_key = false;
+  std::vector<std::string> key_types;  // of every private key ("RSA", "EC", "ED25519")
+
+  void add_key(KeyPtr key) {
+    key_types.push_back(EVP_PKEY_get0_type_name(key.get()) ? EVP_PKEY_get0_type_name(key.get()) : "");
+    if (groups.empty() || groups.back().key) groups.emplace_back();
+    groups.back().key = std::move(key);
+    last_was_key = true;
+  }
+  void add_cert(X509Ptr cert) {
+    // A certificate right after a key whose group already has its chain starts the next group.
+    if (groups.empty() || (last_was_key && groups.back().key && !groups.back().certs.empty())) groups.emplace_back();
+    groups.back().certs.push_back(std::move(cert));
+    last_was_key = false;
+  }
+};
+
+// Every PEM object of the file in order into out; the error names the first
+// one that does not decode (a truncated file ends in the middle of one).
+std::string read_pem_objects(const std::string& text, PemObjects& out, bool& holds_key) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())), BIO_free);
   ERR_clear_error();
   for (int objects = 0;; ++objects) {
@@ -51,9 +76,9 @@ std::string read_pem_objects(const std::string& text, PemObjects& out) {
     std::string type = name;
     const unsigned char* p = data;
     if (type == "CERTIFICATE" || type == "TRUSTED CERTIFICATE") {
-      if (X509* cert = d2i_X509(nullptr, &p, length)) out.certs.emplace_back(cert, X509_free);
-    } else if (type.find("PRIVATE KEY") != std::string::npos && !out.key) {
-      out.key.reset(d2i_AutoPrivateKey(nullptr, &p, length));
+      if (X509* cert = d2i_X509(nullptr, &p, length)) out.add_cert(X509Ptr(cert, X509_free));
+    } else if (type.find("PRIVATE KEY") != std::string::npos) {
+      if (EVP_PKEY* key = d2i_AutoPrivateKey(nullptr, &p, length)) out.add_key(KeyPtr(key, EVP_PKEY_free)), holds_key = true;
     }
     OPENSSL_free(name), OPENSSL_free(header), OPENSSL_free(data);
   }
@@ -99,33 +124,43 @@ void verify_chain(const std::vector<X509Ptr>& certs, const std::string& ca_file,
 
 }  // namespace
 
+namespace {
+
+// The facts of one key and its chain (files, key_types: the caller's).
+ServerCertFacts chain_facts(const KeyChain& group, const std::string& ca_file) {
+  ServerCertFacts facts;
+  for (const auto& cert : group.certs) facts.chain.push_back(certificate_facts(cert.get()));
+  for (size_t i = 0; i + 1 < group.certs.size(); ++i)
+    if (X509_check_issued(group.certs[i + 1].get(), group.certs[i].get()) != X509_V_OK) facts.chain_ordered = false;
+  facts.key_found = group.key != nullptr;
+  if (!group.certs.empty()) {
+    facts.key_matches = group.key && X509_check_private_key(group.certs.front().get(), group.key.get()) == 1;
+    facts.leaf_der = der_of(group.certs.front().get(), i2d_X509);
+    facts.leaf_spki_der = der_of(X509_get_X509_PUBKEY(group.certs.front().get()), i2d_X509_PUBKEY);
+    verify_chain(group.certs, ca_file, facts);
+  }
+  ERR_clear_error();
+  return facts;
+}
+
+}  // namespace
+
 ServerCertFacts read_server_cert(const std::vector<std::pair<std::string, std::string>>& files,
                                  const std::string& ca_file) {
-  ServerCertFacts facts;
+  std::vector<FileFacts> file_list;
   PemObjects all;
   for (const auto& [parameter, path] : files) {
     FileFacts file = file_facts(parameter, path);
     if (file.readable) {
       auto text = read_bounded_file(path, max_pem_file);
-      PemObjects objects;
-      file.error = text ? read_pem_objects(*text, objects) : text.error().message;
-      file.holds_private_key = objects.key != nullptr;
-      for (auto& cert : objects.certs) all.certs.push_back(std::move(cert));
-      if (objects.key && !all.key) all.key = std::move(objects.key);
+      file.error = text ? read_pem_objects(*text, all, file.holds_private_key) : text.error().message;
     }
-    facts.files.push_back(std::move(file));
+    file_list.push_back(std::move(file));
   }
-  for (const auto& cert : all.certs) facts.chain.push_back(certificate_facts(cert.get()));
-  for (size_t i = 0; i + 1 < all.certs.size(); ++i)
-    if (X509_check_issued(all.certs[i + 1].get(), all.certs[i].get()) != X509_V_OK) facts.chain_ordered = false;
-  facts.key_found = all.key != nullptr;
-  if (!all.certs.empty()) {
-    facts.key_matches = all.key && X509_check_private_key(all.certs.front().get(), all.key.get()) == 1;
-    facts.leaf_der = der_of(all.certs.front().get(), i2d_X509);
-    facts.leaf_spki_der = der_of(X509_get_X509_PUBKEY(all.certs.front().get()), i2d_X509_PUBKEY);
-    verify_chain(all.certs, ca_file, facts);
-  }
-  ERR_clear_error();
+  ServerCertFacts facts = all.groups.empty() ? ServerCertFacts{} : chain_facts(all.groups.front(), ca_file);
+  for (size_t i = 1; i < all.groups.size(); ++i) facts.more_chains.push_back(chain_facts(all.groups[i], ca_file));
+  facts.files = std::move(file_list);
+  facts.key_types = std::move(all.key_types);
   return facts;
 }
 

@@ -275,14 +275,15 @@ std::string sh_quoted(std::string_view text) {
 }  // namespace
 
 std::string certbot_hook_script(const std::string& mxtls, const std::string& lineage, const std::string& install_dir,
-                                const std::string& config_dir) {
+                                const std::string& config_dir, const std::string& resolver_config) {
   return "#!/bin/sh\n"
          "# Written by mxtls postfix setup --certbot-hook. certbot runs every file in this directory after each\n"
          "# successful renewal; this one acts for " + lineage + " only and lets mxtls decide whether Postfix serves\n"
          "# the renewed certificate (mxtls postfix deploy-hook --help).\n"
          "[ \"$RENEWED_LINEAGE\" = " + sh_quoted(lineage) + " ] || exit 0\n"
          "exec " + sh_quoted(mxtls) + " postfix deploy-hook --install-dir " + sh_quoted(install_dir) +
-         " --config-dir " + sh_quoted(config_dir) + "\n";
+         " --config-dir " + sh_quoted(config_dir) +
+         (resolver_config.empty() ? "" : " --resolver-config " + sh_quoted(resolver_config)) + "\n";
 }
 
 Findings certificate_findings(const AuditFacts& predicted) {

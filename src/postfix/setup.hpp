@@ -59,10 +59,12 @@ std::vector<std::string> postconf_p_arguments(const SetupPlan& plan);
 // The certbot deploy hook `setup --certbot-hook` installs (README "Renew
 // safely"): a /bin/sh script that acts only for `lineage` (certbot runs
 // every hook after every renewal, RENEWED_LINEAGE names the renewed one)
-// and execs `MXTLS postfix deploy-hook` with the install and config dirs.
-// Every path single-quoted for sh.
+// and execs `MXTLS postfix deploy-hook` with the install and config dirs
+// (and the validating resolver's unbound.conf setup was given, so that the
+// hook's DANE lookups ask the same resolver; "": the system's). Every path
+// single-quoted for sh.
 std::string certbot_hook_script(const std::string& mxtls, const std::string& lineage, const std::string& install_dir,
-                                const std::string& config_dir);
+                                const std::string& config_dir, const std::string& resolver_config = "");
 
 // The audit's errors about the certificate and key setup is about to
 // configure (predicted facts with the new server_cert): setup refuses to

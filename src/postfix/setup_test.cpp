@@ -197,6 +197,9 @@ TEST(PostfixSetup, CertbotHookReadsTheManagedFile) {
   EXPECT_NE(hook.find("[ \"$RENEWED_LINEAGE\" = '/etc/letsencrypt/live/it'\\''s' ] || exit 0\n"), std::string::npos) << hook;
   EXPECT_NE(hook.find("\nexec '/usr/bin/mxtls' postfix deploy-hook --install-dir '/etc/mxtls/certs' --config-dir "
                       "'/etc/postfix'\n"), std::string::npos) << hook;
+  hook = certbot_hook_script("/usr/bin/mxtls", "/l", "/i", "/etc/postfix", "/etc/mxtls/unbound.conf");
+  EXPECT_NE(hook.find(" --config-dir '/etc/postfix' --resolver-config '/etc/mxtls/unbound.conf'\n"), std::string::npos)
+      << hook;
 }
 
 }  // namespace

@@ -35,10 +35,14 @@ make_certs() {
   printf 'subjectAltName=DNS:mx.example.test\nextendedKeyUsage=serverAuth\n' >leaf.ext
   openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key -CAcreateserial -out leaf.pem -days 365 -extfile leaf.ext
   cat leaf.pem int.pem >fullchain.pem
+  # A second, ECDSA key for the same name (dual-key setups: RSA and ECDSA chains side by side).
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ecleaf.key -out ecleaf.csr -subj "/CN=mx.example.test"
+  openssl x509 -req -in ecleaf.csr -CA int.pem -CAkey int.key -CAcreateserial -out ecleaf.pem -days 365 -extfile leaf.ext
+  cat ecleaf.pem int.pem >ecfullchain.pem
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.key
   head -c 1500 fullchain.pem >truncated.pem
   cp leaf.key open.key
-  chmod 600 leaf.key other.key && chmod 644 open.key
+  chmod 600 leaf.key other.key ecleaf.key && chmod 644 open.key
   openssl dhparam -dsaparam -out dh1024.pem 1024
   printf 'example.org encrypt\n' >tls_policy && postmap "hash:$certs/tls_policy"
   printf 'example.net encrypt\n' >unbuilt_policy  # no postmap
@@ -108,6 +112,17 @@ grep -q "postconf -P 'smtp/inet/smtpd_tls_security_level=may'" "$work/encrypt-po
   pass "encrypt-port-25-master: the fix is the postconf -P line" || fail "encrypt-port-25-master: no postconf -P fix"
 
 expect ciphers-excluded 2 "error smtpd.ciphers-excluded"
+expect ciphers-unary 2 "error smtpd.ciphers-excluded"
+# Two keys, each with its chain (smtpd_tls_chain_files; the legacy cert_file + eccert_file pairs):
+# no chain-order warning, and with aRSA excluded the ECDSA key still has the common ECDSA suites.
+for name in dual-keys dual-keys-legacy; do
+  audit "$name"
+  bad=$(ids "$name" | grep -E '^(error|warning) ')
+  [ "$rc" = 0 ] && [ -z "$bad" ] && pass "$name: exit 0, no error, no warning" || fail "$name: exit $rc: $bad"
+done
+audit ciphers-sha256
+[ "$rc" = 0 ] && ! ids ciphers-sha256 | grep -q ciphers-excluded && pass "ciphers-sha256: no finding, exit 0" ||
+  fail "ciphers-sha256: exit $rc: $(ids ciphers-sha256 | tr '\n' ';')"
 expect ciphers-null 2 "error smtpd.ciphers-null"
 expect mandatory-ciphers-export 1 "warning smtpd.mandatory-ciphers-weak"
 expect session-cache-off 0 "info smtpd.session-cache"

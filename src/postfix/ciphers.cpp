@@ -1,0 +1,39 @@
+#include "postfix/ciphers.hpp"
+
+#include "base/text.hpp"
+#include "postfix/audit.hpp"
+
+namespace mxtls::postfix {
+
+CipherSetting cipher_setting(const AuditFacts& facts, const Service& service) {
+  int port = service_port(service);
+  CipherSetting setting;
+  setting.mandatory = port == 587 || port == 465;
+  setting.grade = to_lower(trim(parameter(facts, service, setting.mandatory ? "smtpd_tls_mandatory_ciphers"
+                                                                            : "smtpd_tls_ciphers")));
+  setting.exclusions = parameter(facts, service, "smtpd_tls_exclude_ciphers");
+  if (setting.mandatory) setting.exclusions += " " + parameter(facts, service, "smtpd_tls_mandatory_exclude_ciphers");
+  return setting;
+}
+
+Result<std::string> postfix_cipherlist(std::string_view grade_list, std::string_view exclusions) {
+  std::string list(trim(grade_list)), words(exclusions);
+  for (char& c : words)
+    if (c == ',' || c == ':' || c == '\t' || c == '\n' || c == '\r') c = ' ';
+  for (auto word : split(words, ' ')) {
+    if (word.empty()) continue;
+    if (std::string_view("!+-@").find(word.front()) != std::string_view::npos)
+      return invalid_error("Postfix refuses the cipher exclusion \"" + std::string(word) +
+                           "\" (invalid unary '!+-@'): TLS fails");
+    list += ":!" + std::string(word);
+  }
+  return list;
+}
+
+std::string grade_cipherlist_parameter(std::string_view grade) {
+  for (std::string_view known : {"high", "medium", "low", "export", "null"})
+    if (grade == known) return "tls_" + std::string(known) + "_cipherlist";
+  return "";
+}
+
+}  // namespace mxtls::postfix
