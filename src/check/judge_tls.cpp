@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "base/text.hpp"
+#include "base/webpki.hpp"
 #include "check/judge.hpp"
 #include "check/x509_codes.hpp"
 
@@ -108,26 +109,17 @@ std::string new_key_note(const MxReport& mx) {
   return {};
 }
 
-// RFC 7672 3.1.1: with a matching DANE-EE (3 x x) record, DANE senders check
-// neither the name, the expiry nor the issuer: what fails the WebPKI then
-// fails only senders that verify that way (a local 'verify'/'secure' policy;
-// MTA-STS, reported by sts.enforce-untrusted), so it is a warning that says
-// so, not an error.
+// What fails the WebPKI, judged by the rule check and postfix audit share
+// (base/webpki.hpp, RFC 7672 3.1.1): an error, a warning when a matching
+// DANE-EE (3 x x) record lets DANE senders deliver.
 struct WebPkiFindings {
   Findings& findings;
   bool dane_ee = false;
   std::string key_note;  // new_key_note: each fix here brings a new certificate
 
   void add(std::string id, const std::string& subject, std::string what, std::string why, std::string fix) {
-    fix += key_note;
-    // With DANE-EE, `why` (written for senders that verify the WebPKI) is
-    // replaced by who is affected then.
-    if (!dane_ee) return findings.add(Severity::error, std::move(id), subject, std::move(what), std::move(why), std::move(fix));
-    findings.add(Severity::warning, std::move(id), subject, std::move(what),
-                 "DANE senders authenticate this server by its DANE-EE TLSA record, which checks neither name, "
-                 "expiry nor issuer (RFC 7672 3.1.1), and deliver; opportunistic senders deliver too. Only senders "
-                 "that verify through the WebPKI (a local 'verify'/'secure' policy, MTA-STS) refuse it.",
-                 "Only for those senders: " + fix);
+    add_webpki_failure(findings, dane_ee ? DaneEe::matches : DaneEe::absent, std::move(id), subject, std::move(what),
+                       std::move(why), std::move(fix) + key_note);
   }
 };
 

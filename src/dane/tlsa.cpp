@@ -86,6 +86,12 @@ std::string unusable_reason(const Tlsa& record) {
   return {};
 }
 
+bool matches(const Tlsa& record, const CertificateAssociations& cert) {
+  if (record.selector > 1 || record.mtype > 2) return false;
+  const std::string& data = cert.data[record.selector][record.mtype];
+  return !data.empty() && data == record.data;
+}
+
 std::string tlsa_name(std::string_view host, uint16_t port) {
   return "_" + std::to_string(port) + "._tcp." + std::string(host);
 }

@@ -31,4 +31,16 @@ std::string tlsa_name(std::string_view host, uint16_t port = 25);
 // if it can. PKIX usages (0, 1) are unusable for SMTP.
 std::string unusable_reason(const Tlsa& record);
 
+// What one certificate offers a TLSA record to match (RFC 6698 2.1.2,
+// 2.1.3): by selector (0 the full certificate, 1 its SubjectPublicKeyInfo)
+// and matching type (0 the DER itself, 1 its SHA-256, 2 its SHA-512). The
+// caller computes them (OpenSSL, outside this pure library).
+struct CertificateAssociations {
+  std::string data[2][3];
+};
+
+// The record's association data is the certificate's for its selector and
+// matching type; false for a selector or matching type RFC 6698 does not define.
+bool matches(const Tlsa& record, const CertificateAssociations& cert);
+
 }  // namespace mxtls::dane

@@ -39,3 +39,18 @@ TEST(Tlsa, ExplainsUnusableRecords) {
   EXPECT_NE(unusable_reason(*parse_text("3 2 1 " + std::string(64, 'a'))).find("selector"), std::string::npos);
   EXPECT_NE(unusable_reason(*parse_text("3 1 9 aa")).find("matching type"), std::string::npos);
 }
+
+TEST(Tlsa, MatchesByItsSelectorAndMatchingType) {
+  CertificateAssociations cert;
+  cert.data[0][0] = "full-der", cert.data[1][0] = "spki-der";
+  cert.data[0][1] = std::string(32, 'c'), cert.data[1][1] = std::string(32, 's');
+  cert.data[0][2] = std::string(64, 'C'), cert.data[1][2] = std::string(64, 'S');
+  EXPECT_TRUE(matches({3, 1, 1, std::string(32, 's')}, cert));
+  EXPECT_FALSE(matches({3, 0, 1, std::string(32, 's')}, cert));  // the certificate's digest is another
+  EXPECT_TRUE(matches({3, 0, 1, std::string(32, 'c')}, cert));
+  EXPECT_TRUE(matches({3, 1, 2, std::string(64, 'S')}, cert));
+  EXPECT_TRUE(matches({3, 0, 0, "full-der"}, cert));
+  EXPECT_TRUE(matches({3, 1, 0, "spki-der"}, cert));
+  EXPECT_FALSE(matches({3, 2, 1, std::string(32, 's')}, cert));  // no selector 2
+  EXPECT_FALSE(matches({3, 1, 1, ""}, CertificateAssociations{}));
+}

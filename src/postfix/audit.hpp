@@ -26,6 +26,7 @@ struct FileFacts {
   std::string owner, group;
   std::time_t modified = 0;
   bool holds_private_key = false;  // a private key was read from it
+  int error_number = 0;  // errno of stat(2)/access(2) when they failed (EACCES: permission)
 };
 
 struct CertificateFacts {
@@ -52,6 +53,8 @@ struct ServerCertFacts {
   bool chain_complete = false;           // ends at a root, in the file or in the trust store
   bool trusted = false;                  // verifies against the trust store (system CAs, --ca-file)
   std::string verify_error;              // OpenSSL's words when it does not
+  // The leaf's DER and its SubjectPublicKeyInfo's (for matching TLSA records, gather_mx).
+  std::string leaf_der, leaf_spki_der;
   std::vector<ServerCertFacts> more_chains;  // each further key with its chain (files empty)
 };
 
@@ -87,6 +90,11 @@ struct PolicyMapFacts {
   FileFacts source_file, indexed_file;
   bool uses_servername = false;  // the source has a servername= attribute
   bool indexed = true;           // source_file/indexed_file were looked at
+  // proxy:TYPE:NAME: type and source are the table proxymap opens. When
+  // proxymap did not answer (proxy_error: Postfix stopped, or its socket not
+  // ours to connect to), the probes asked TYPE:NAME directly, as proxymap would.
+  bool proxied = false;
+  std::string proxy_error;
   std::vector<PolicyProbe> probes;
 };
 
@@ -105,6 +113,12 @@ struct MxHostFacts {
   std::vector<std::string> addresses;  // A and AAAA
   std::string error;                   // the address lookup failed ("" when it did not)
   bool here = false;                   // an address is one of local_addresses
+  // _25._tcp.<host> (RFC 7672 2.2), only when the MX and TLSA answers are
+  // DNSSEC-validated: a usable DANE-EE (3 x x) record matches the key the
+  // certificate files hold (dane_ee_record, its presentation form).
+  bool dane_ee_matches = false;
+  std::string dane_ee_record;
+  std::string tlsa_error;  // the TLSA lookup failed or was bogus
 };
 
 struct DomainMxFacts {
@@ -130,6 +144,9 @@ struct AuditFacts {
   LogWhatIf inbound_encrypt;        // smtpd_tls_security_level = encrypt would have refused
   LogWhatIf outbound_encrypt;       // smtp_tls_security_level = encrypt would have deferred
   std::time_t now = 0;
+  // geteuid() == 0: files and tables Postfix reads as root are judged
+  // unreadable only then (as another user, EACCES proves nothing).
+  bool as_root = true;
 };
 
 struct AuditSettings {

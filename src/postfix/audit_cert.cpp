@@ -1,7 +1,9 @@
 // The server certificate, key and DH parameters of `mxtls postfix audit`.
+#include <cerrno>
 #include <cmath>
 
 #include "base/text.hpp"
+#include "base/webpki.hpp"
 #include "postfix/audit_judges.hpp"
 
 namespace mxtls::postfix {
@@ -33,14 +35,21 @@ void judge_key_file(const FileFacts& file, Findings& f) {
           "chmod 600 " + file.path);
 }
 
-void judge_one_file(const FileFacts& file, Findings& f) {
+void judge_one_file(const FileFacts& file, bool as_root, Findings& f) {
   // smtpd(8) without its certificate or key logs "cannot get RSA certificate from file ...:
   // disabling TLS support" (libpostfix-tls) and offers no STARTTLS (or refuses mail at encrypt).
   std::string why = "smtpd cannot load it: STARTTLS is not offered (at encrypt, no mail is accepted), and senders "
                     "that require TLS for you (MTA-STS enforce, DANE) defer the mail.";
-  if (!file.exists)
+  if (!file.exists && !denied_to_user(file, as_root))
     f.add(Severity::error, "smtpd.cert-file-missing", file.path, file.parameter + " names " + file.path +
           ", which does not exist.", why, "Install the file, or point Postfix at the right one: " + std::string(chain_fix));
+  else if (denied_to_user(file, as_root))
+    f.add(Severity::warning, "smtpd.cert-file-unchecked", file.path,
+          file.parameter + " names " + file.path + ", which this audit, not running as root, may not read: " +
+              file.error + ".",
+          "Postfix reads it as root, so this proves nothing: the file, the certificate it holds and its key were "
+          "not checked.",
+          "Run the audit as root to check this file: sudo mxtls postfix audit");
   else if (!file.readable)
     f.add(Severity::error, "smtpd.cert-file-unreadable", file.path,
           file.parameter + " names " + file.path + ", which cannot be read: " + file.error + ".", why,
@@ -77,6 +86,10 @@ bool tls_wanted(const AuditFacts& facts) {
 
 }  // namespace
 
+bool denied_to_user(const FileFacts& file, bool as_root) {
+  return !file.readable && file.error_number == EACCES && !as_root;
+}
+
 void judge_cert_files(const AuditFacts& facts, Findings& f) {
   if (!facts.server_cert) {
     if (!tls_wanted(facts)) return;  // smtpd.no-starttls says it
@@ -86,7 +99,7 @@ void judge_cert_files(const AuditFacts& facts, Findings& f) {
           chain_fix);
     return;
   }
-  for (const auto& file : facts.server_cert->files) judge_one_file(file, f);
+  for (const auto& file : facts.server_cert->files) judge_one_file(file, facts.as_root, f);
   const auto& cert = *facts.server_cert;
   bool files_ok = std::all_of(cert.files.begin(), cert.files.end(),
                               [](const FileFacts& file) { return file.exists && file.readable && file.error.empty(); });
@@ -102,6 +115,79 @@ void judge_cert_files(const AuditFacts& facts, Findings& f) {
               std::string(chain_fix));
 }
 
+namespace {
+
+constexpr std::string_view how_to_know_dane =
+    " Run the audit with --domain YOUR.DOMAIN: it looks up the TLSA records of the MX hosts that point here.";
+
+// The MX hosts that serve this certificate: those that point here, or every
+// one when none does (behind NAT or a proxy).
+std::vector<const MxHostFacts*> serving_hosts(const DomainMxFacts& mx) {
+  std::vector<const MxHostFacts*> here, all;
+  for (const auto& host : mx.hosts) {
+    all.push_back(&host);
+    if (host.here) here.push_back(&host);
+  }
+  return here.empty() ? all : here;
+}
+
+// Whether DANE-EE records pin the served key (base/webpki.hpp): known only
+// with --domain, and only when each MX host serving it has a usable,
+// validated DANE-EE record that matches.
+DaneEe served_key_dane(const AuditFacts& facts) {
+  if (!facts.domain_mx || !facts.domain_mx->error.empty() || facts.domain_mx->hosts.empty()) return DaneEe::unknown;
+  auto hosts = serving_hosts(*facts.domain_mx);
+  bool all = std::all_of(hosts.begin(), hosts.end(), [](const MxHostFacts* h) { return h->dane_ee_matches; });
+  return all ? DaneEe::matches : DaneEe::absent;
+}
+
+// A new certificate usually brings a new key (certbot makes one unless told
+// --reuse-key); where a DANE-EE record pins the current key, that new key
+// makes every DANE sender defer until its record is published (RFC 7671
+// 8.1). So the fixes say so wherever such a record exists or may exist.
+std::string new_key_note(DaneEe dane) {
+  if (dane == DaneEe::absent) return {};
+  return std::string(dane == DaneEe::matches ? " The DANE-EE record pins the current key: "
+                                             : " If a DANE-EE (3 1 1) TLSA record pins the current key: ") +
+         "keep it (certbot --reuse-key), or publish the new key's 3 1 1 record beside the current one and switch "
+         "only after twice its TTL (RFC 7671 8.1); otherwise DANE senders defer all mail.";
+}
+
+// The WebPKI failures of the server certificate, by check's rule (base/webpki.hpp).
+struct WebPki {
+  Findings& findings;
+  DaneEe dane;
+  std::string key_note;  // new_key_note(dane), for fixes that bring a new certificate
+  void add(std::string id, const std::string& subject, std::string what, std::string why, std::string fix) {
+    add_webpki_failure(findings, dane, std::move(id), subject, std::move(what), std::move(why),
+                       std::move(fix) + key_note, how_to_know_dane);
+  }
+};
+
+void judge_trust(const ServerCertFacts& cert, WebPki& webpki) {
+  const auto& leaf = cert.chain.front();
+  const std::string& s = leaf.subject;
+  if (leaf.self_signed)
+    webpki.add("smtpd.cert-self-signed", s, "The certificate is self-signed.",
+               "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies) cannot build a path to a trusted "
+               "root and defer the mail (RFC 8461 4.2); opportunistic senders deliver.",
+               chain_fix);
+  else if (!cert.chain_complete)
+    webpki.add("smtpd.chain-incomplete", s,
+               "The files hold the certificate without the intermediate CA certificate that issued it (issuer: " +
+                   leaf.issuer + ").",
+               "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies, DANE-TA) cannot build a path to a "
+               "trusted root and defer the mail (RFC 8461 4.2, RFC 5246 7.4.2).",
+               std::string(chain_fix) + " (fullchain.pem, not cert.pem)");
+  else if (!cert.trusted)
+    webpki.add("smtpd.cert-untrusted", s, "The chain does not verify against the trust store: " + cert.verify_error + ".",
+               "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies) defer the mail unless they trust "
+               "that CA (RFC 8461 4.2).",
+               "Use a certificate from a public CA, or pass the private CA with --ca-file if senders trust it.");
+}
+
+}  // namespace
+
 void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Findings& f) {
   if (!facts.server_cert || facts.server_cert->chain.empty()) return;
   const auto& cert = *facts.server_cert;
@@ -110,29 +196,17 @@ void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Fi
   if (!cert.chain_ordered)
     f.add(Severity::warning, "smtpd.chain-order", s, "The certificates are not in order (leaf, then its issuer...).",
           "RFC 8446 4.4.2 lets senders reject a chain out of order; some older TLS stacks do.", chain_fix);
-  if (leaf.self_signed)
-    f.add(Severity::warning, "smtpd.cert-self-signed", s, "The certificate is self-signed.",
-          "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies) defer the mail unless you publish "
-          "a DANE-EE (3 1 1) TLSA record; opportunistic senders deliver. mxtls check tells which applies.",
-          chain_fix);
-  else if (!cert.chain_complete)
-    f.add(Severity::error, "smtpd.chain-incomplete", s,
-          "The files hold the certificate without the intermediate CA certificate that issued it (issuer: " +
-              leaf.issuer + ").",
-          "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies, DANE-TA) cannot build a path to a "
-          "trusted root and defer the mail (RFC 8461 4.2, RFC 5246 7.4.2).",
-          std::string(chain_fix) + " (fullchain.pem, not cert.pem)");
-  else if (!cert.trusted)
-    f.add(Severity::warning, "smtpd.cert-untrusted", s,
-          "The chain does not verify against the trust store: " + cert.verify_error + ".",
-          "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies) defer the mail.",
-          "Use a certificate from a public CA, or pass the private CA with --ca-file if senders trust it.");
+  // The same rule as mxtls check's cert.* findings: an error, a warning when
+  // DANE-EE pins the key (RFC 7672 3.1.1).
+  DaneEe dane = served_key_dane(facts);
+  WebPki webpki{f, dane, new_key_note(dane)};
+  judge_trust(cert, webpki);
   double days = std::difftime(leaf.not_after, facts.now) / 86400.0;
   if (days < 0)
-    f.add(Severity::error, "smtpd.cert-expired", s,
-          "The certificate expired " + std::to_string(static_cast<long>(-days)) + " days ago.",
-          "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies) defer the mail.",
-          "certbot renew && postfix reload");
+    webpki.add("smtpd.cert-expired", s, "The certificate expired " + std::to_string(static_cast<long>(-days)) + " days ago.",
+               "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies) defer the mail (RFC 8461 4.2, "
+               "RFC 5280 4.1.2.5).",
+               "certbot renew && postfix reload");
   else if (days < settings.expiry_warning_days)
     f.add(Severity::warning, "smtpd.cert-expiring", s,
           "The certificate expires in " + std::to_string(static_cast<long>(days)) + " days.",
@@ -140,6 +214,12 @@ void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Fi
   else
     f.add(Severity::ok, "smtpd.cert-expiry", s,
           "The certificate is valid for " + std::to_string(static_cast<long>(days)) + " more days.");
+  if (std::difftime(leaf.not_before, facts.now) > 0)
+    webpki.add("smtpd.cert-not-yet-valid", s, "The certificate is not valid yet.",
+               "Senders that verify (MTA-STS enforce, 'verify'/'secure' policies) refuse it and defer the mail until "
+               "its start date (RFC 5280 4.1.2.5).",
+               "Install a certificate that is valid now (keep the previous one until the new one starts), then "
+               "postfix reload; if the start date looks right, check this machine's clock.");
   judge_cert_strength(facts, f);
 }
 
@@ -194,6 +274,43 @@ std::vector<std::string> mx_names_to_cover(const DomainMxFacts& mx, Findings& f)
   return here.empty() ? elsewhere : here;
 }
 
+bool dane_ee_of(const DomainMxFacts& mx, const std::string& name) {
+  for (const auto& host : mx.hosts)
+    if (host.host == name) return host.dane_ee_matches;
+  return false;
+}
+
+// smtpd.cert-mx-name for these MX names: check's cert.name-mismatch rule
+// (base/webpki.hpp). dane: absent for names that point here, matches for
+// names whose DANE-EE record pins the key, unknown when no MX name points
+// here (perhaps NAT, perhaps another server): a warning then.
+void missing_mx_names(const AuditFacts& facts, const std::vector<std::string>& missing, DaneEe dane, Findings& f) {
+  const DomainMxFacts& mx = *facts.domain_mx;
+  const auto& leaf = facts.server_cert->chain.front();
+  std::vector<std::string> names = leaf.dns_names;
+  for (const auto& name : missing) names.push_back(name);
+  if (!facts.myhostname.empty() && std::find(names.begin(), names.end(), facts.myhostname) == names.end())
+    names.push_back(facts.myhostname);
+  bool plural = missing.size() > 1;
+  std::string what = "The certificate does not name the MX host" + std::string(plural ? "s " : " ") +
+                     join(missing, ", ") +
+                     (dane == DaneEe::unknown ? " (whether they point here is unclear)"
+                                              : ", which point" + std::string(plural ? "" : "s") + " at this server") +
+                     "; it names " + (leaf.dns_names.empty() ? std::string("no DNS name") : join(leaf.dns_names, ", ")) +
+                     ".";
+  // RFC 7672 3.2.2 and RFC 8461 4.1: a verifying sender (MTA-STS enforce,
+  // 'secure'/'verify' policies, DANE-TA) matches the MX host name it looked up.
+  std::string why = "Senders that verify the MX name (MTA-STS enforce, 'secure'/'verify' policies, DANE-TA records) "
+                    "defer the mail to " + mx.domain + "; opportunistic senders and DANE-EE (3 1 1) deliver.";
+  std::string fix = "Add " + join(missing, ", ") + " to the certificate, keeping its key so that a 3 1 1 TLSA record "
+                    "stays valid (RFC 7671 8.1): certbot certonly --expand --reuse-key -d " + join(names, " -d ") +
+                    ", then postfix reload";
+  if (dane == DaneEe::unknown)
+    return f.add(Severity::warning, "smtpd.cert-mx-name", mx.domain, what, why, fix);
+  WebPki webpki{f, dane, ""};  // the fix keeps the key already
+  webpki.add("smtpd.cert-mx-name", mx.domain, what, why, fix);
+}
+
 }  // namespace
 
 void judge_mx_names(const AuditFacts& facts, Findings& f) {
@@ -208,33 +325,20 @@ void judge_mx_names(const AuditFacts& facts, Findings& f) {
   if (!facts.server_cert || facts.server_cert->chain.empty()) return;  // smtpd.no-cert or a file finding says it
   const auto& leaf = facts.server_cert->chain.front();
   bool confirmed = std::any_of(mx.hosts.begin(), mx.hosts.end(), [](const MxHostFacts& h) { return h.here; });
-  std::vector<std::string> missing, covered;
-  for (const auto& name : mx_names_to_cover(mx, f))
-    (std::any_of(leaf.dns_names.begin(), leaf.dns_names.end(),
-                 [&](const std::string& pattern) { return name_matches(pattern, name); })
-         ? covered
-         : missing)
-        .push_back(name);
-  if (missing.empty()) {
+  std::vector<std::string> missing, pinned, covered;  // pinned: missing, but a DANE-EE record matches the key
+  for (const auto& name : mx_names_to_cover(mx, f)) {
+    if (std::any_of(leaf.dns_names.begin(), leaf.dns_names.end(),
+                    [&](const std::string& pattern) { return name_matches(pattern, name); }))
+      covered.push_back(name);
+    else
+      (dane_ee_of(mx, name) ? pinned : missing).push_back(name);
+  }
+  if (missing.empty() && pinned.empty()) {
     f.add(Severity::ok, "smtpd.cert-mx-names", mx.domain, "The certificate names the MX hosts: " + join(covered, ", ") + ".");
     return;
   }
-  std::vector<std::string> names = leaf.dns_names;
-  for (const auto& name : missing) names.push_back(name);
-  if (!facts.myhostname.empty() && std::find(names.begin(), names.end(), facts.myhostname) == names.end())
-    names.push_back(facts.myhostname);
-  // RFC 7672 3.2.2 and RFC 8461 4.1: a verifying sender (MTA-STS enforce,
-  // 'secure'/'verify' policies, DANE-TA) matches the MX host name it looked up.
-  f.add(confirmed ? Severity::error : Severity::warning, "smtpd.cert-mx-name", mx.domain,
-        "The certificate does not name the MX host" + std::string(missing.size() > 1 ? "s " : " ") + join(missing, ", ") +
-            (confirmed ? ", which point" + std::string(missing.size() > 1 ? "" : "s") + " at this server"
-                       : " (whether they point here is unclear)") +
-            "; it names " + (leaf.dns_names.empty() ? std::string("no DNS name") : join(leaf.dns_names, ", ")) + ".",
-        "Senders that verify the MX name (MTA-STS enforce, 'secure'/'verify' policies, DANE-TA records) defer the "
-        "mail to " + mx.domain + "; opportunistic senders and DANE-EE (3 1 1) deliver.",
-        "Add " + join(missing, ", ") + " to the certificate, keeping its key so that a 3 1 1 TLSA record stays "
-            "valid (RFC 7671 8.1): certbot certonly --expand --reuse-key -d " + join(names, " -d ") +
-            ", then postfix reload");
+  if (!missing.empty()) missing_mx_names(facts, missing, confirmed ? DaneEe::absent : DaneEe::unknown, f);
+  if (!pinned.empty()) missing_mx_names(facts, pinned, DaneEe::matches, f);
 }
 
 void judge_dh(const AuditFacts& facts, Findings& f) {

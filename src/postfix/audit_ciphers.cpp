@@ -165,6 +165,22 @@ void judge_session_cache(const AuditFacts& facts, Findings& f) {
   }
 }
 
+namespace {
+
+// POSTSCREEN_README "After-220 tests": postscreen's own SMTP engine talks to
+// the sender (and can refuse it for want of STARTTLS) only while a deep
+// protocol test is on; otherwise it hands the connection to smtpd after the
+// greeting, and smtpd's level applies.
+std::vector<std::string> deep_tests_on(const AuditFacts& facts, const Service& s) {
+  std::vector<std::string> on;
+  for (const char* name : {"postscreen_pipelining_enable", "postscreen_non_smtp_command_enable",
+                           "postscreen_bare_newline_enable"})
+    if (to_lower(parameter(facts, s, name)) == "yes") on.push_back(name);
+  return on;
+}
+
+}  // namespace
+
 void judge_postscreen(const AuditFacts& facts, Findings& f) {
   for (const auto& s : facts.services) {
     if (s.command != "postscreen" || s.type != "inet" || service_port(s) != 25) continue;
@@ -177,12 +193,26 @@ void judge_postscreen(const AuditFacts& facts, Findings& f) {
     auto effective = level.level ? level.level : level.intended;
     if (!effective || *effective < Level::encrypt) continue;
     std::string subject = own ? "master.cf " + s.name + "/" + s.type : "main.cf (master.cf " + s.name + "/inet)";
+    std::string fix = own ? "postconf -P '" + s.name + "/" + s.type + "/postscreen_tls_security_level=may'"
+                          : postconf_line("postscreen_tls_security_level", "may");
+    std::string what = "postscreen, in front of port 25, requires STARTTLS (postscreen_tls_security_level = " + value + ")";
+    auto deep = deep_tests_on(facts, s);
+    if (deep.empty()) {
+      f.add(Severity::warning, "postscreen.encrypt-on-port-25", subject,
+            what + "; no after-220 test is on, so postscreen hands every sender to smtpd before it would ask.",
+            "Nobody is refused today (POSTSCREEN_README \"After-220 tests\"). The day someone turns on a deep "
+            "protocol test (postscreen_pipelining_enable, postscreen_non_smtp_command_enable, "
+            "postscreen_bare_newline_enable), postscreen answers senders without STARTTLS \"530 Must issue a "
+            "STARTTLS command first\", against RFC 3207 section 4.",
+            fix);
+      continue;
+    }
+    // RFC 3207 section 4: a publicly-referenced SMTP server MUST NOT require STARTTLS.
     f.add(Severity::error, "postscreen.encrypt-on-port-25", subject,
-          "postscreen, in front of port 25, requires STARTTLS (postscreen_tls_security_level = " + value + ").",
+          what + ", and its own SMTP engine talks to senders (" + join(deep, ", ") + " = yes).",
           "RFC 3207 section 4: a publicly-referenced SMTP server MUST NOT require STARTTLS. postscreen answers "
           "\"530 Must issue a STARTTLS command first\" before smtpd sees the sender, which bounces or defers the mail.",
-          own ? "postconf -P '" + s.name + "/" + s.type + "/postscreen_tls_security_level=may'"
-              : postconf_line("postscreen_tls_security_level", "may"));
+          fix);
   }
 }
 

@@ -12,6 +12,11 @@ namespace mxtls::postfix {
 void judge_server(const AuditFacts& facts, const AuditSettings& settings, Findings& findings);
 // The server certificate, its key and files (audit_cert.cpp), and the DH parameters.
 void judge_cert_files(const AuditFacts& facts, Findings& findings);
+// An audit that does not run as root cannot read what Postfix reads as root
+// (TLS_README "Server-side certificate and private key configuration": the
+// files are opened before smtpd drops privileges), so EACCES then proves
+// nothing. As root it does (NFS root squash, a MAC policy): smtpd fails too.
+bool denied_to_user(const FileFacts& file, bool as_root);
 void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Findings& findings);
 void judge_cert_strength(const AuditFacts& facts, Findings& findings);  // key size, SHA-1, name
 // --domain: the certificate names every MX host name that points here.

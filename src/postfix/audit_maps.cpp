@@ -15,7 +15,17 @@ using Outcome = PolicyProbe::Outcome;
 constexpr std::string_view tlsrpt_attributes[] = {"policy_type=",   "policy_domain=",  "policy_ttl=",
                                                   "policy_string=", "policy_failure=", "mx_host_pattern="};
 
-std::string table_name(const PolicyMapFacts& map) { return map.type + ":" + map.source; }
+std::string table_name(const PolicyMapFacts& map) { return (map.proxied ? "proxy:" : "") + map.type + ":" + map.source; }
+
+// A lookup this audit was not allowed to make: as another user than root,
+// postmap may not read an indexed file or connect to a socket that Postfix's
+// daemons, started as root, can (TLS_README: tables are opened before the
+// daemons drop privileges). That proves nothing about smtp(8).
+bool denied_to_us(const AuditFacts& facts, const PolicyMapFacts& map, const PolicyProbe& probe) {
+  if (facts.as_root) return false;
+  return probe.error.find("Permission denied") != std::string::npos ||
+         (map.indexed && map.indexed_file.exists && denied_to_user(map.indexed_file, facts.as_root));
+}
 
 // postfix-mta-sts-resolver's documented table: socketmap:inet:127.0.0.1:8461:postfix.
 // It answers MTA-STS policies only and knows nothing of DANE.
@@ -41,8 +51,14 @@ void judge_answer(const PolicyMapFacts& map, const PolicyProbe& probe, Findings&
   f.add(Severity::ok, "smtp.policy-map-answers", name, name + " answers \"" + probe.answer + "\" for " + probe.key + ".");
 }
 
-void judge_probe(const PolicyMapFacts& map, const PolicyProbe& probe, Findings& f) {
+void judge_probe(const AuditFacts& facts, const PolicyMapFacts& map, const PolicyProbe& probe, Findings& f) {
   std::string name = table_name(map);
+  if (probe.outcome == Outcome::failed && denied_to_us(facts, map, probe))
+    return f.add(Severity::warning, "smtp.policy-map-unchecked", name,
+                 "postmap -q " + probe.key + " " + name + " fails: " + probe.error + ".",
+                 "This audit does not run as root, and Postfix opens its tables as root: the table's answers were not "
+                 "checked.",
+                 "Run the audit as root to check this table: sudo mxtls postfix audit");
   switch (probe.outcome) {
     case Outcome::found: judge_answer(map, probe, f); return;
     case Outcome::not_found:
@@ -82,7 +98,17 @@ void judge_policy_probes(const AuditFacts& facts, Findings& f) {
   for (size_t i = 0; i < facts.policy_maps.size(); ++i) {
     const auto& map = facts.policy_maps[i];
     if (map.indexed && !map.indexed_file.exists) continue;  // smtp.policy-map-unbuilt says it
-    for (const auto& probe : map.probes) judge_probe(map, probe, f);
+    if (map.proxied && !map.proxy_error.empty())
+      // proxymap(8): smtp(8) asks proxy: tables through it; while Postfix is
+      // stopped nothing listens, and postmap -q would retry for 100 seconds.
+      f.add(Severity::info, "smtp.policy-map-proxy-down", table_name(map),
+            "proxymap(8) does not answer (" + map.proxy_error + "): " + map.type + ":" + map.source +
+                " was asked directly, as proxymap would.",
+            "Nobody fails because of it: Postfix is not running (or this audit may not connect to proxymap), and "
+            "smtp(8) asks the table through proxymap once it does. What proxymap adds, that the table is listed in "
+            "proxy_read_maps, was not checked.",
+            "postfix start, then run the audit again to ask the table through proxymap.");
+    for (const auto& probe : map.probes) judge_probe(facts, map, probe, f);
     if (!is_sts_only_resolver(map)) continue;
     auto level = policy_level(parameter(facts, "smtp_tls_security_level"));
     bool dane_default = level && (*level == Level::dane || *level == Level::dane_only);

@@ -24,7 +24,9 @@ json domain_json(const std::optional<DomainMxFacts>& mx) {
   if (!mx) return nullptr;
   json hosts = json::array();
   for (const auto& h : mx->hosts)
-    hosts.push_back({{"host", h.host}, {"addresses", h.addresses}, {"here", h.here}, {"error", h.error}});
+    hosts.push_back({{"host", h.host}, {"addresses", h.addresses}, {"here", h.here}, {"error", h.error},
+                     {"dane_ee_matches", h.dane_ee_matches}, {"dane_ee_record", h.dane_ee_record},
+                     {"tlsa_error", h.tlsa_error}});
   return {{"domain", mx->domain}, {"error", mx->error}, {"local_addresses", mx->local_addresses}, {"mx", hosts}};
 }
 
@@ -36,7 +38,8 @@ json policy_maps_json(const std::vector<PolicyMapFacts>& maps) {
     for (const auto& p : map.probes)
       probes.push_back({{"key", p.key}, {"outcome", outcomes[static_cast<int>(p.outcome)]}, {"answer", p.answer},
                         {"error", p.error}});
-    out.push_back({{"table", map.type + ":" + map.source}, {"probes", probes}});
+    out.push_back({{"table", (map.proxied ? "proxy:" : "") + map.type + ":" + map.source},
+                   {"proxy_error", map.proxy_error}, {"probes", probes}});
   }
   return out;
 }

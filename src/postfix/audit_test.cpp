@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -68,8 +70,25 @@ PolicyMapFacts socketmap(std::string source, std::vector<PolicyProbe> probes) {
 DomainMxFacts mx_set(std::vector<std::pair<std::string, bool>> hosts) {
   DomainMxFacts mx;
   mx.domain = "example.test", mx.local_addresses = {"192.0.2.25"};
-  for (auto& [name, here] : hosts) mx.hosts.push_back({name, {here ? "192.0.2.25" : "198.51.100.7"}, "", here});
+  for (auto& [name, here] : hosts) {
+    MxHostFacts host;
+    host.host = name, host.addresses = {here ? "192.0.2.25" : "198.51.100.7"}, host.here = here;
+    mx.hosts.push_back(host);
+  }
   return mx;
+}
+
+// The same, each host with a validated DANE-EE record that matches the served key.
+DomainMxFacts dane_mx_set(std::vector<std::pair<std::string, bool>> hosts) {
+  DomainMxFacts mx = mx_set(std::move(hosts));
+  for (auto& host : mx.hosts) host.dane_ee_matches = true, host.dane_ee_record = "3 1 1 " + std::string(64, 'a');
+  return mx;
+}
+
+// A file this audit, not running as root, may not read.
+void denied(AuditFacts& f, FileFacts& file) {
+  f.as_root = false;
+  file.readable = false, file.error = "Permission denied", file.error_number = EACCES;
 }
 
 std::vector<std::string> problems(const AuditFacts& facts) {
@@ -127,6 +146,8 @@ std::vector<Case> server_cases() {
     Case{"error smtpd.no-cert", [](AuditFacts& f) { f.server_cert.reset(); }},
     Case{"error smtpd.cert-file-missing", [](AuditFacts& f) { cert(f).files[1].exists = cert(f).files[1].readable = false; }},
     Case{"error smtpd.cert-file-unreadable", [](AuditFacts& f) { cert(f).files[1].readable = false, cert(f).files[1].error = "Permission denied"; }},
+    Case{"error smtpd.cert-file-unreadable", [](AuditFacts& f) { denied(f, cert(f).files[0]), f.as_root = true; }},
+    Case{"warning smtpd.cert-file-unchecked", [](AuditFacts& f) { denied(f, cert(f).files[0]); }},
     Case{"error smtpd.cert-file-invalid", [](AuditFacts& f) { cert(f).files[1].error = "truncated or corrupt PEM"; }},
     Case{"error smtpd.key-world-readable", [](AuditFacts& f) { cert(f).files[0].mode = 0644; }},
     Case{"warning smtpd.key-group-readable", [](AuditFacts& f) { cert(f).files[0].mode = 0640, cert(f).files[0].group = "ssl-cert"; }},
@@ -134,9 +155,26 @@ std::vector<Case> server_cases() {
     Case{"error smtpd.key-mismatch", [](AuditFacts& f) { cert(f).key_matches = false; }},
     Case{"warning smtpd.chain-order", [](AuditFacts& f) { cert(f).chain_ordered = false; }},
     Case{"error smtpd.chain-incomplete", [](AuditFacts& f) { cert(f).chain_complete = cert(f).trusted = false; }},
-    Case{"warning smtpd.cert-untrusted", [](AuditFacts& f) { cert(f).trusted = false, cert(f).verify_error = "self-signed certificate in certificate chain"; }},
-    Case{"warning smtpd.cert-self-signed", [](AuditFacts& f) { cert(f).chain.front().self_signed = true; }},
+    Case{"error smtpd.cert-untrusted", [](AuditFacts& f) { cert(f).trusted = false, cert(f).verify_error = "self-signed certificate in certificate chain"; }},
+    Case{"error smtpd.cert-self-signed", [](AuditFacts& f) { cert(f).chain.front().self_signed = true; }},
     Case{"error smtpd.cert-expired", [](AuditFacts& f) { cert(f).chain.front().not_after = now - 86400; }},
+    Case{"error smtpd.cert-not-yet-valid", [](AuditFacts& f) { cert(f).chain.front().not_before = now + 86400; }},
+    // RFC 7672 3.1.1: with a matching DANE-EE record, only WebPKI-verifying senders refuse it.
+    Case{"warning smtpd.chain-incomplete", [](AuditFacts& f) {
+      cert(f).chain_complete = cert(f).trusted = false, f.domain_mx = dane_mx_set({{"mx.example.test", true}});
+    }},
+    Case{"warning smtpd.cert-untrusted", [](AuditFacts& f) {
+      cert(f).trusted = false, f.domain_mx = dane_mx_set({{"mx.example.test", true}});
+    }},
+    Case{"warning smtpd.cert-self-signed", [](AuditFacts& f) {
+      cert(f).chain.front().self_signed = true, f.domain_mx = dane_mx_set({{"mx.example.test", true}});
+    }},
+    Case{"warning smtpd.cert-expired", [](AuditFacts& f) {
+      cert(f).chain.front().not_after = now - 86400, f.domain_mx = dane_mx_set({{"mx.example.test", true}});
+    }},
+    Case{"warning smtpd.cert-not-yet-valid", [](AuditFacts& f) {
+      cert(f).chain.front().not_before = now + 86400, f.domain_mx = dane_mx_set({{"mx.example.test", true}});
+    }},
     Case{"warning smtpd.cert-expiring", [](AuditFacts& f) { cert(f).chain.front().not_after = now + 5 * 86400; }},
     Case{"warning smtpd.cert-weak-key", [](AuditFacts& f) { cert(f).chain.front().key_bits = 1024; }},
     Case{"warning smtpd.cert-sha1", [](AuditFacts& f) { cert(f).chain.front().signature_algorithm = "sha1WithRSAEncryption"; }},
@@ -190,6 +228,8 @@ std::vector<Case> more_cases() {
          [](AuditFacts& f) { f.domain_mx = mx_set({{"mx.example.test", true}, {"mx2.example.test", true}}); }},
     Case{"warning smtpd.cert-mx-name",
          [](AuditFacts& f) { f.domain_mx = mx_set({{"mx.example.test", false}, {"mail.other.test", false}}); }},
+    Case{"warning smtpd.cert-mx-name",  // RFC 7672 3.1.1: DANE-EE does not check the name
+         [](AuditFacts& f) { f.domain_mx = dane_mx_set({{"mx.example.test", true}, {"mx2.example.test", true}}); }},
     Case{"info smtpd.mx-elsewhere",  // and ok smtpd.cert-mx-names for the MX that points here
          [](AuditFacts& f) { f.domain_mx = mx_set({{"mx.example.test", true}, {"backup.elsewhere.test", false}}); }},
     Case{"warning smtpd.mx-lookup",
@@ -204,10 +244,38 @@ std::vector<Case> more_cases() {
     Case{"error postscreen.encrypt-on-port-25", [](AuditFacts& f) {
       f.services[0] = {"smtp", "inet", "postscreen", {{"postscreen_tls_security_level", "encrypt"}}};
       f.services.push_back({"smtpd", "pass", "smtpd", {}});
+      f.main["postscreen_pipelining_enable"] = "yes";
     }},
+    Case{"warning postscreen.encrypt-on-port-25", [](AuditFacts& f) {  // no after-220 test: latent
+      f.services[0] = {"smtp", "inet", "postscreen", {{"postscreen_tls_security_level", "encrypt"}}};
+      f.services.push_back({"smtpd", "pass", "smtpd", {}});
+    }},
+  };
+}
+
+// The tables of smtp_tls_policy_maps, as postmap -q answered (or could not).
+std::vector<Case> map_cases() {
+  return {
     Case{"error smtp.policy-map-unreachable", [](AuditFacts& f) {
       f.policy_maps = {socketmap("inet:127.0.0.1:8461:policy",
                                  {{"mxtls-probe.invalid", PolicyProbe::Outcome::failed, "", "Connection refused"}})};
+    }},
+    Case{"warning smtp.policy-map-unchecked", [](AuditFacts& f) {
+      f.as_root = false;
+      f.policy_maps = {socketmap("unix:/var/spool/postfix/private/mxtls:tls",
+                                 {{"mxtls-probe.invalid", PolicyProbe::Outcome::failed, "",
+                                   "postmap: fatal: connect to private/mxtls: Permission denied"}})};
+    }},
+    Case{"warning smtp.policy-map-unchecked", [](AuditFacts& f) {  // a directory not ours to search
+      PolicyMapFacts map = hash_map(false);
+      map.indexed_file.error = "Permission denied", map.indexed_file.error_number = EACCES;
+      f.as_root = false, f.policy_maps = {map};
+    }},
+    Case{"info smtp.policy-map-proxy-down", [](AuditFacts& f) {
+      PolicyMapFacts map = hash_map(true);
+      map.proxied = true, map.proxy_error = "/var/spool/postfix/private/proxymap: No such file or directory";
+      map.probes = {{"example.org", PolicyProbe::Outcome::found, "encrypt", ""}};
+      f.policy_maps = {map};
     }},
     Case{"warning smtp.policy-map-temporary", [](AuditFacts& f) {
       f.policy_maps = {socketmap("inet:127.0.0.1:8461:policy",
@@ -224,13 +292,14 @@ std::vector<Case> more_cases() {
     Case{"warning smtp.sts-overrides-dane", [](AuditFacts& f) {  // and ok smtp.policy-map-answers
       f.policy_maps = {socketmap("inet:127.0.0.1:8461:postfix",
                                  {{"mxtls-probe.invalid", PolicyProbe::Outcome::not_found, "", ""}})};
-    }}};
+    }}
+  };
 }
 
 const std::vector<Case>& one_mistake_cases() {
   static const std::vector<Case> cases = [] {
     std::vector<Case> all = server_cases();
-    for (const auto& part : {client_cases(), more_cases()}) all.insert(all.end(), part.begin(), part.end());
+    for (const auto& part : {client_cases(), more_cases(), map_cases()}) all.insert(all.end(), part.begin(), part.end());
     return all;
   }();
   return cases;
@@ -301,6 +370,88 @@ TEST(PostfixAudit, WhenNoMxPointsHereEveryMxNameIsCompared) {
   facts.domain_mx = mx_set({{"mx.example.test", true}});
   facts.domain_mx->hosts[0].host = "MX.example.test";  // names compare without case
   facts.server_cert->chain[0].dns_names = {"*.EXAMPLE.test"};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{});
+}
+
+// check's rule (base/webpki.hpp, RFC 7672 3.1.1): a WebPKI failure is an
+// error unless every MX host serving the key has a matching DANE-EE record.
+TEST(PostfixAudit, WebPkiFailuresFollowChecksDaneEeRule) {
+  AuditFacts facts = good();
+  facts.server_cert->chain.front().self_signed = true;
+  const Finding* f = nullptr;
+  Findings findings = audit(facts);  // no --domain: DANE unknown
+  ASSERT_TRUE(f = find(findings, "smtpd.cert-self-signed"));
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(f->why.find("was not looked up"), std::string::npos) << f->why;
+  EXPECT_NE(f->why.find("--domain"), std::string::npos) << f->why;
+  facts.domain_mx = mx_set({{"mx.example.test", true}});  // looked up: no DANE-EE
+  findings = audit(facts);
+  ASSERT_TRUE(f = find(findings, "smtpd.cert-self-signed"));
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_EQ(f->why.find("was not looked up"), std::string::npos) << f->why;
+  facts.domain_mx = dane_mx_set({{"mx.example.test", true}});
+  findings = audit(facts);
+  ASSERT_TRUE(f = find(findings, "smtpd.cert-self-signed"));
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->why.find("Only senders that verify through the WebPKI"), std::string::npos) << f->why;
+  EXPECT_EQ(f->fix.substr(0, 24), "Only for those senders: ");
+  EXPECT_EQ(exit_status(findings), 1);
+  facts.domain_mx = dane_mx_set({{"mx.example.test", true}, {"mx2.example.test", true}});
+  facts.domain_mx->hosts[1].dane_ee_matches = false;  // mx2 points here too, without DANE
+  facts.server_cert->chain.front().dns_names = {"mx.example.test", "mx2.example.test"};
+  EXPECT_EQ(find(audit(facts), "smtpd.cert-self-signed")->severity, Severity::error);
+  facts.domain_mx->hosts[1].here = false;  // another server's: its TLSA records are not about this key
+  EXPECT_EQ(find(audit(facts), "smtpd.cert-self-signed")->severity, Severity::warning);
+}
+
+TEST(PostfixAudit, AMissingMxNameWithDaneEeIsAWarningForThatHostOnly) {
+  AuditFacts facts = good();
+  facts.domain_mx = mx_set({{"mx.example.test", true}, {"mx2.example.test", true}, {"mx3.example.test", true}});
+  facts.domain_mx->hosts[2].dane_ee_matches = true;
+  std::vector<const Finding*> found;
+  Findings findings = audit(facts);
+  for (const auto& f : findings.all())
+    if (f.id == "smtpd.cert-mx-name") found.push_back(&f);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0]->severity, Severity::error);
+  EXPECT_NE(found[0]->what.find("mx2.example.test, which points"), std::string::npos) << found[0]->what;
+  EXPECT_EQ(found[0]->what.find("mx3"), std::string::npos) << found[0]->what;
+  EXPECT_EQ(found[1]->severity, Severity::warning);
+  EXPECT_NE(found[1]->what.find("mx3.example.test, which points"), std::string::npos) << found[1]->what;
+  EXPECT_NE(found[1]->why.find("RFC 7672 3.1.1"), std::string::npos) << found[1]->why;
+  EXPECT_NE(found[1]->fix.find("--reuse-key"), std::string::npos) << found[1]->fix;
+}
+
+// Postfix reads its certificate and key as root: as another user EACCES
+// proves nothing, as root it does.
+TEST(PostfixAudit, AnUnprivilegedAuditDoesNotCallTheKeyUnreadable) {
+  AuditFacts facts = good();
+  denied(facts, facts.server_cert->files[0]);
+  facts.server_cert->chain.clear(), facts.server_cert->key_found = false;
+  Findings findings = audit(facts);
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"warning smtpd.cert-file-unchecked"});
+  EXPECT_NE(find(findings, "smtpd.cert-file-unchecked")->fix.find("Run the audit as root"), std::string::npos);
+  EXPECT_EQ(exit_status(findings), 1);
+  facts.as_root = true;  // root squash, a MAC policy: smtpd is refused too
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"error smtpd.cert-file-unreadable"});
+  facts.as_root = false, facts.server_cert->files[0].error_number = EIO;  // not a permission: smtpd fails too
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"error smtpd.cert-file-unreadable"});
+}
+
+TEST(PostfixAudit, AProxyTableWhileProxymapIsDownIsAskedDirectly) {
+  AuditFacts facts = good();
+  PolicyMapFacts map = hash_map(true);
+  map.proxied = true, map.proxy_error = "/var/spool/postfix/private/proxymap: No such file or directory";
+  map.probes = {{"example.org", PolicyProbe::Outcome::found, "encrypt", ""}};
+  facts.policy_maps = {map};
+  Findings findings = audit(facts);
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"info smtp.policy-map-proxy-down"});
+  EXPECT_NE(find(findings, "smtp.policy-map-answers")->subject.find("proxy:hash:/p"), std::string::npos);
+  facts.policy_maps[0].probes = {{"example.org", PolicyProbe::Outcome::found, "verify-strict", ""}};
+  auto found = problems(facts);  // the direct answer is judged as smtp(8) would get it through proxymap
+  EXPECT_NE(std::find(found.begin(), found.end(), "error smtp.policy-answer-invalid"), found.end());
+  facts.policy_maps[0].proxy_error.clear();  // proxymap answered: asked through it, no note
+  facts.policy_maps[0].probes = {{"example.org", PolicyProbe::Outcome::found, "encrypt", ""}};
   EXPECT_EQ(problems(facts), std::vector<std::string>{});
 }
 
@@ -397,15 +548,37 @@ TEST(PostfixAudit, PostscreenRequiringTlsOnPort25IsTheRfc3207Error) {
   facts.services.push_back({"smtpd", "pass", "smtpd", {}});
   EXPECT_EQ(problems(facts), std::vector<std::string>{});
   facts.main["postscreen_tls_security_level"] = "encrypt";
+  facts.main["postscreen_bare_newline_enable"] = "yes";  // an after-220 test: postscreen talks SMTP itself
   auto findings = audit(facts);
   const Finding* f = find(findings, "postscreen.encrypt-on-port-25");
   ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(f->what.find("postscreen_bare_newline_enable = yes"), std::string::npos) << f->what;
   EXPECT_NE(f->why.find("RFC 3207 section 4"), std::string::npos);
   EXPECT_EQ(f->fix, "postconf -e 'postscreen_tls_security_level = may'");
   facts.main.erase("postscreen_tls_security_level");
   facts.services[0].overrides["postscreen_tls_security_level"] = "encrypt";
   EXPECT_EQ(find(audit(facts), "postscreen.encrypt-on-port-25")->fix,
             "postconf -P 'smtp/inet/postscreen_tls_security_level=may'");
+}
+
+// POSTSCREEN_README "After-220 tests": only with a deep protocol test on does
+// postscreen's own SMTP engine talk to the sender and refuse it without TLS.
+TEST(PostfixAudit, PostscreenEncryptIsLatentWithoutDeepProtocolTests) {
+  AuditFacts facts = good();
+  facts.services[0] = {"smtp", "inet", "postscreen", {}};
+  facts.services.push_back({"smtpd", "pass", "smtpd", {}});
+  facts.main["postscreen_tls_security_level"] = "encrypt";
+  Findings findings = audit(facts);
+  const Finding* f = find(findings, "postscreen.encrypt-on-port-25");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->why.find("After-220 tests"), std::string::npos) << f->why;
+  EXPECT_EQ(f->fix, "postconf -e 'postscreen_tls_security_level = may'");
+  facts.main["postscreen_pipelining_enable"] = "no";
+  EXPECT_EQ(find(audit(facts), "postscreen.encrypt-on-port-25")->severity, Severity::warning);
+  facts.services[0].overrides["postscreen_non_smtp_command_enable"] = "yes";  // master.cf -o
+  EXPECT_EQ(find(audit(facts), "postscreen.encrypt-on-port-25")->severity, Severity::error);
 }
 
 TEST(PostfixAudit, PolicyTablesAreAskedAndTheirAnswersJudged) {
@@ -534,7 +707,8 @@ TEST(AuditVerdictsDoc, EveryIdHasARowWithTheSeveritiesTheJudgesGive) {
 // this one would not see it.
 TEST(AuditVerdictsDoc, EveryIdTheJudgesWriteComesOutOfACase) {
   const auto in_source =
-      test_support::ids_in_sources("postfix", [](const std::string& name) { return name.starts_with("audit"); });
+      test_support::ids_in_sources("postfix", [](const std::string& name) { return name.starts_with("audit"); },
+                                   "webpki\\.add\\(");
   EXPECT_GT(in_source.size(), 50u);  // the scan still finds the calls
   std::set<std::string> emitted;
   for (const auto& f : findings_of_all_cases()) emitted.insert(f.id);

@@ -2,7 +2,9 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,6 +37,7 @@ FileFacts file_facts(const std::string& parameter, const std::string& path) {
   file.parameter = parameter, file.path = path;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
+    file.error_number = errno;
     file.error = std::strerror(errno);
     return file;
   }
@@ -46,7 +49,7 @@ FileFacts file_facts(const std::string& parameter, const std::string& path) {
   file.owner = pw ? pw->pw_name : std::to_string(st.st_uid);
   file.group = gr ? gr->gr_name : std::to_string(st.st_gid);
   file.readable = ::access(path.c_str(), R_OK) == 0;
-  if (!file.readable) file.error = std::strerror(errno);
+  if (!file.readable) file.error_number = errno, file.error = std::strerror(errno);
   return file;
 }
 
@@ -103,14 +106,37 @@ std::vector<std::string> table_names(std::string_view list) {
   return out;
 }
 
+// Whether proxymap(8) answers on queue_directory/private/proxymap: "" when
+// a connection is accepted, else why not (no such file: Postfix is not
+// running; connection refused: a stale socket; permission denied: not root).
+// postmap -q proxy:... retries a missing proxymap for 100 seconds.
+std::string proxymap_down(const std::string& queue_directory) {
+  std::string path = queue_directory + "/private/proxymap";
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (queue_directory.empty() || path.size() >= sizeof address.sun_path) return "no socket path for proxymap";
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::strerror(errno);
+  bool connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  std::string error = connected ? "" : path + ": " + std::strerror(errno);
+  ::close(fd);
+  return error;
+}
+
 std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps, const GatherOptions& options,
                                              const std::string& queue_directory) {
   std::vector<PolicyMapFacts> out;
   for (const std::string& name : table_names(maps)) {
     std::string_view word = name;
+    PolicyMapFacts map;
+    if (word.starts_with("proxy:")) {
+      // proxy:TYPE:NAME (proxymap(8)): the table proxymap opens is TYPE:NAME.
+      map.proxied = true, word.remove_prefix(6);
+      map.proxy_error = proxymap_down(queue_directory);
+    }
     size_t colon = word.find(':');
     if (colon == std::string_view::npos) continue;
-    PolicyMapFacts map;
     map.type = word.substr(0, colon), map.source = word.substr(colon + 1);
     std::string suffix = map.type == "hash" || map.type == "btree" ? ".db" : map.type == "lmdb" ? ".lmdb" : map.type == "cdb" ? ".cdb" : "";
     if (map.source.empty()) continue;
@@ -126,7 +152,11 @@ std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps, const Gath
     }
     if (!map.indexed || map.indexed_file.exists)
       for (const auto& key : keys)
-        map.probes.push_back(probe_table(options.config_dir, table_for_postmap(word, queue_directory), key));
+        // Through proxymap when it answers; otherwise TYPE:NAME, as proxymap would open it.
+        map.probes.push_back(probe_table(options.config_dir,
+                                         map.proxied && map.proxy_error.empty() ? name
+                                                                                : table_for_postmap(word, queue_directory),
+                                         key));
     out.push_back(std::move(map));
   }
   return out;
@@ -187,6 +217,7 @@ Result<AuditFacts> gather_audit_facts(const GatherOptions& options) {
   AuditFacts facts;
   facts.config_dir = options.config_dir;
   facts.now = options.now;
+  facts.as_root = ::geteuid() == 0;
   if (auto ok = add_postconf_facts(options, facts); !ok) return ok.error();
   if (auto ok = add_cipher_facts(options.config_dir, facts); !ok) return ok.error();
   auto files = server_cert_files(facts.main);

@@ -4,10 +4,12 @@
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 
 #include "base/text.hpp"
+#include "dane/tlsa.hpp"
 
 namespace mxtls::postfix {
 namespace {
@@ -44,6 +46,51 @@ void add_resolved(const std::string& name, std::vector<std::string>& out) {
 std::string strip_brackets(std::string host) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') return host.substr(1, host.size() - 2);
   return host;
+}
+
+std::string digest(const std::string& data, const EVP_MD* md) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (data.empty() || EVP_Digest(data.data(), data.size(), out, &length, md, nullptr) != 1) return {};
+  return std::string(reinterpret_cast<char*>(out), length);
+}
+
+// What the served leaf offers a TLSA record (RFC 6698 2.1): the DER of the
+// certificate (selector 0) and of its SubjectPublicKeyInfo (1), each as is,
+// SHA-256 and SHA-512.
+dane::CertificateAssociations associations(const ServerCertFacts& cert) {
+  dane::CertificateAssociations out;
+  const std::string* der[2] = {&cert.leaf_der, &cert.leaf_spki_der};
+  for (int selector = 0; selector < 2; ++selector) {
+    out.data[selector][0] = *der[selector];
+    out.data[selector][1] = digest(*der[selector], EVP_sha256());
+    out.data[selector][2] = digest(*der[selector], EVP_sha512());
+  }
+  return out;
+}
+
+// RFC 7672 2.2: the TLSA RRset of the MX host, trusted only when validated
+// (an insecure or bogus answer is no DANE); 3.1.1: a usable DANE-EE record
+// authenticates the server by its key (or certificate) alone.
+void add_dane_ee(dns::Resolver& resolver, const dane::CertificateAssociations& served, MxHostFacts& host) {
+  auto answer = resolver.query(dane::tlsa_name(host.host), dns::Type::TLSA);
+  if (!answer) {
+    if (answer.error().kind != ErrorKind::not_found) host.tlsa_error = answer.error().message;
+    return;
+  }
+  if (answer->security == dns::Security::bogus) {
+    host.tlsa_error = "DNSSEC validation failed: " + answer->why_bogus;
+    return;
+  }
+  if (answer->security != dns::Security::secure) return;
+  for (const auto& rdata : answer->rdata) {
+    auto record = dane::parse_rdata(rdata);
+    if (!record || record->usage != 3 || !dane::unusable_reason(*record).empty()) continue;
+    if (dane::matches(*record, served)) {
+      host.dane_ee_matches = true, host.dane_ee_record = record->to_text();
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -94,6 +141,11 @@ DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domai
     mx.error = answer->nxdomain ? "the domain does not exist" : "it has no MX record (or only the null MX \".\")";
     return mx;
   }
+  // RFC 7672 2.2.1: DANE applies only to an MX RRset that validates.
+  bool dane_applies = answer->security == dns::Security::secure && facts.server_cert &&
+                      !facts.server_cert->leaf_der.empty();
+  dane::CertificateAssociations served;
+  if (dane_applies) served = associations(*facts.server_cert);
   for (const auto& record : records) {
     MxHostFacts host;
     host.host = record.host;
@@ -101,6 +153,7 @@ DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domai
     else host.error = addresses.error().message;
     for (const auto& address : host.addresses)
       host.here = host.here || std::binary_search(mx.local_addresses.begin(), mx.local_addresses.end(), address);
+    if (dane_applies) add_dane_ee(resolver, served, host);
     mx.hosts.push_back(std::move(host));
   }
   return mx;

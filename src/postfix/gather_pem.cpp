@@ -84,6 +84,16 @@ std::string read_pem_objects(const std::string& text, PemObjects& out, bool& hol
   }
 }
 
+template <typename T, typename Encode>
+std::string der_of(T* object, Encode encode) {
+  unsigned char* der = nullptr;
+  int length = encode(object, &der);
+  if (length <= 0) return {};
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(length));
+  OPENSSL_free(der);
+  return out;
+}
+
 CertificateFacts certificate_facts(X509* cert) {
   smtp::Certificate c = smtp::describe_certificate(cert);
   return {c.subject, c.issuer, c.dns_names, c.not_before, c.not_after, c.key_type, c.key_bits,
@@ -125,6 +135,8 @@ ServerCertFacts chain_facts(const KeyChain& group, const std::string& ca_file) {
   facts.key_found = group.key != nullptr;
   if (!group.certs.empty()) {
     facts.key_matches = group.key && X509_check_private_key(group.certs.front().get(), group.key.get()) == 1;
+    facts.leaf_der = der_of(group.certs.front().get(), i2d_X509);
+    facts.leaf_spki_der = der_of(X509_get_X509_PUBKEY(group.certs.front().get()), i2d_X509_PUBKEY);
     verify_chain(group.certs, ca_file, facts);
   }
   ERR_clear_error();

@@ -46,6 +46,8 @@ make_certs() {
   openssl dhparam -dsaparam -out dh1024.pem 1024
   printf 'example.org encrypt\n' >tls_policy && postmap "hash:$certs/tls_policy"
   printf 'example.net encrypt\n' >unbuilt_policy  # no postmap
+  printf 'example.org encrypt\n' >proxy_policy && postmap "hash:$certs/proxy_policy"
+  mkdir -p queue/private  # a queue directory where Postfix is not running: no proxymap socket
   touch -d '+1 minute' tls_policy  # edited after the last postmap
 }
 (make_certs) >"$work/openssl.log" 2>&1 || { cat "$work/openssl.log"; exit 1; }
@@ -130,6 +132,44 @@ assert f and f[0]["severity"] == "ok" and "no smtpd_tls_session_cache_database i
 expect postscreen-encrypt 2 "error postscreen.encrypt-on-port-25"
 grep -q "postconf -e 'postscreen_tls_security_level = may'" "$work/postscreen-encrypt.json" &&
   pass "postscreen-encrypt: the postconf -e fix" || fail "postscreen-encrypt: no fix"
+# No after-220 test: postscreen hands every sender to smtpd before it would ask (POSTSCREEN_README).
+expect postscreen-encrypt-latent 1 "warning postscreen.encrypt-on-port-25"
+
+# A proxy: table while Postfix is stopped (no proxymap socket): postmap -q
+# proxy:... would retry for 100 s and fail; the table is asked directly.
+started=$SECONDS
+expect proxy-map-postfix-stopped 0 "info smtp.policy-map-proxy-down"
+[ $((SECONDS - started)) -lt 60 ] && pass "proxy-map-postfix-stopped: no 100-second proxymap retry" ||
+  fail "proxy-map-postfix-stopped: took $((SECONDS - started)) s"
+grep -q 'answers \\"encrypt\\" for example.org' "$work/proxy-map-postfix-stopped.json" &&
+  pass "proxy-map-postfix-stopped: the table's own answer judged" ||
+  fail "proxy-map-postfix-stopped: $(grep policy-map "$work/proxy-map-postfix-stopped.json")"
+# A stale socket nobody accepts on (Postfix killed): the same.
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$certs/queue/private/proxymap"
+expect proxy-map-postfix-stopped 0 "info smtp.policy-map-proxy-down"
+grep -q "Connection refused" "$work/proxy-map-postfix-stopped.json" && pass "proxy-map-postfix-stopped: stale socket" ||
+  fail "proxy-map-postfix-stopped: $(grep proxy-down -A2 "$work/proxy-map-postfix-stopped.json")"
+rm -f "$certs/queue/private/proxymap"
+
+# As nobody (root runs this test): the key (0600 root) cannot be read, which
+# proves nothing about Postfix (it reads it as root): a warning, not an error.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+  mkdir -p "$work/cases/unprivileged"
+  cp "$fixtures/unprivileged"/* "$work/cases/unprivileged/"
+  sed -i -e "s|@CERTS@|$certs|g" "$work/cases/unprivileged/main.cf"
+  chmod 755 "$work" "$work/cases" "$work/cases/unprivileged" "$certs"
+  chmod 644 "$work/cases/unprivileged"/* "$certs/root.pem" "$certs/fullchain.pem"
+  (cd / && setpriv --reuid=nobody --regid=nogroup --clear-groups "$mxtls" postfix audit --config-dir     "$work/cases/unprivileged" --ca-file "$certs/root.pem" --json >"$work/unprivileged.json" 2>"$work/unprivileged.err")
+  rc=$?
+  [ "$rc" = 1 ] && ids unprivileged | grep -qx "warning smtpd.cert-file-unchecked" &&
+    ! ids unprivileged | grep -q "^error " && pass "unprivileged: warning smtpd.cert-file-unchecked, no error" ||
+    fail "unprivileged: exit $rc: $(ids unprivileged | tr '\n' ';') $(cat "$work/unprivileged.err")"
+  audit unprivileged  # the same configuration as root: the key is read and fine
+  [ "$rc" = 0 ] && pass "unprivileged as root: exit 0" || fail "unprivileged as root: exit $rc: $(ids unprivileged | tr '\n' ';')"
+  chmod 700 "$work"
+else
+  echo "skipped: the unprivileged audit (needs root, setpriv and the user nobody)"
+fi
 
 # Policy tables through the real postmap -q.
 expect policy-map-unreachable 2 "error smtp.policy-map-unreachable"

@@ -434,4 +434,26 @@ TEST(PostfixAuditWorld, MissingMxNameIsAnErrorWithTheNameToAdd) {
   EXPECT_NE((*f)["fix"].get<std::string>().find("Add mail.aliasmx.example"), std::string::npos) << (*f)["fix"];
 }
 
+// RFC 7672 3.1.1, the rule of mxtls check (base/webpki.hpp): daneself.example's
+// MX is the selfsigned instance, pinned by a DANE-EE 3 1 1 record, so the
+// self-signed certificate and the MX name it lacks are warnings; for
+// selfsigned.example (no TLSA record) the same certificate is an error.
+TEST(PostfixAuditWorld, DaneEeMakesTheSelfSignedCertificateAWarning) {
+  json doc = audit_domain("selfsigned", "daneself.example");
+  const json* f = finding(doc, "smtpd.cert-self-signed");
+  ASSERT_TRUE(f) << doc.dump(2);
+  EXPECT_EQ((*f)["severity"], "warning") << doc.dump(2);
+  EXPECT_NE((*f)["why"].get<std::string>().find("RFC 7672 3.1.1"), std::string::npos) << (*f)["why"];
+  f = finding(doc, "smtpd.cert-mx-name");
+  ASSERT_TRUE(f) << doc.dump(2);
+  EXPECT_EQ((*f)["severity"], "warning");
+  EXPECT_NE((*f)["what"].get<std::string>().find("mx.daneself.example"), std::string::npos) << (*f)["what"];
+  doc = audit_domain("selfsigned", "selfsigned.example");
+  f = finding(doc, "smtpd.cert-self-signed");
+  ASSERT_TRUE(f) << doc.dump(2);
+  EXPECT_EQ((*f)["severity"], "error");
+  EXPECT_EQ((*f)["why"].get<std::string>().find("not looked up"), std::string::npos) << (*f)["why"];
+  EXPECT_EQ(doc["exit_status"], 2);
+}
+
 }  // namespace
