@@ -286,6 +286,27 @@ std::string certbot_hook_script(const std::string& mxtls, const std::string& lin
          (resolver_config.empty() ? "" : " --resolver-config " + sh_quoted(resolver_config)) + "\n";
 }
 
+namespace {
+
+constexpr std::string_view webpki_failures[] = {"smtpd.cert-self-signed", "smtpd.chain-incomplete",
+                                                "smtpd.cert-untrusted", "smtpd.cert-expired",
+                                                "smtpd.cert-not-yet-valid"};
+
+bool is_webpki_failure(std::string_view id) {
+  return std::find(std::begin(webpki_failures), std::end(webpki_failures), id) != std::end(webpki_failures);
+}
+
+}  // namespace
+
+bool refuses_setup(const Finding& error, const AuditFacts& current) {
+  if (!is_webpki_failure(error.id)) return true;
+  if (!current.server_cert || current.server_cert->chain.empty()) return false;  // nothing verifying senders accept
+  Findings now = certificate_findings(current);
+  for (const auto& f : now.all())
+    if (f.severity == Severity::error) return false;  // what is served now fails them too (or cannot be loaded)
+  return true;
+}
+
 Findings certificate_findings(const AuditFacts& predicted) {
   Findings out, findings = audit(predicted);
   for (const auto& f : findings.all())

@@ -305,8 +305,14 @@ Result<Prepared> prepare(const SetupOptions& o, std::ostream& out) {
   Findings cert = certificate_findings(with_certificate(p.facts, p.plan, p.inputs, o.ca_file));
   std::vector<std::string> refused;
   for (const auto& f : cert.all()) {
-    (f.severity == Severity::error ? refused : p.plan.notes)
-        .push_back(f.id + ": " + f.what + (f.severity == Severity::error ? " " + f.why : ""));
+    bool refuses = f.severity == Severity::error && refuses_setup(f, p.facts);
+    (refuses ? refused : p.plan.notes)
+        .push_back(f.id + ": " + f.what +
+                   (refuses ? " " + f.why
+                    : f.severity == Severity::error
+                        ? " Installed anyway: no certificate senders that verify accept is served now, so they defer "
+                          "today as they will after; opportunistic senders start to encrypt. " + f.fix
+                        : ""));
   }
   if (!refused.empty())
     return invalid_error("the certificate and key are not usable, nothing was changed:\n  " + join(refused, "\n  "));

@@ -173,6 +173,28 @@ TEST(PostfixSetup, TheCertificateIsJudgedByTheAudit) {
   EXPECT_TRUE(certificate_findings(facts).has("smtpd.chain-incomplete"));
 }
 
+// never make delivery worse: a self-signed certificate where none is served
+// now only adds encryption; in place of a trusted one it makes MTA-STS
+// senders defer.
+TEST(PostfixSetup, AWebPkiFailureRefusesOnlyWhereItMakesDeliveryWorse) {
+  AuditFacts predicted = after(fresh(), plan_setup(fresh(), inputs()));
+  predicted.server_cert->chain[0].self_signed = true;
+  Findings findings = certificate_findings(predicted);
+  ASSERT_TRUE(findings.has("smtpd.cert-self-signed"));
+  const Finding* self_signed = nullptr;
+  for (const auto& f : findings.all())
+    if (f.id == "smtpd.cert-self-signed") self_signed = &f;
+  ASSERT_EQ(self_signed->severity, Severity::error);
+  EXPECT_FALSE(refuses_setup(*self_signed, fresh()));  // no STARTTLS now
+  AuditFacts trusted_now = after(fresh(), plan_setup(fresh(), inputs()));
+  EXPECT_TRUE(refuses_setup(*self_signed, trusted_now));  // a trusted certificate is served now
+  AuditFacts expired_now = trusted_now;
+  expired_now.server_cert->chain[0].not_after = now - 86400;
+  EXPECT_FALSE(refuses_setup(*self_signed, expired_now));  // verifying senders defer already
+  Finding mismatch{Severity::error, "smtpd.key-mismatch", "main.cf", "", "", ""};
+  EXPECT_TRUE(refuses_setup(mismatch, fresh()));
+}
+
 TEST(PostfixSetup, TheDiffShowsOldAndNew) {
   AuditFacts facts = fresh();
   facts.main["smtpd_tls_loglevel"] = "0";
