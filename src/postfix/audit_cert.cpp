@@ -223,6 +223,30 @@ void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Fi
   judge_cert_strength(facts, f);
 }
 
+// With an RSA and an ECDSA key, smtpd serves whichever chain fits the
+// sender's signature algorithms (TLS_README "Server-side certificate and
+// private key configuration"), so each chain must be right on its own. The
+// DANE-EE facts gathered are of the first key's certificate: for the others
+// the WebPKI failures stay errors (a DANE sender served that key needs its
+// own 3 1 1 record). Subjects name the chain by its key type.
+void judge_more_chains(const AuditFacts& facts, const AuditSettings& settings, Findings& f) {
+  if (!facts.server_cert) return;
+  for (const auto& chain : facts.server_cert->more_chains) {
+    if (chain.chain.empty()) continue;  // a key without certificates: Postfix refuses the file (key-missing of the pair)
+    AuditFacts one = facts;
+    one.server_cert = chain;
+    one.server_cert->files.clear(), one.server_cert->more_chains.clear();
+    if (one.domain_mx)
+      for (auto& host : one.domain_mx->hosts) host.dane_ee_matches = false;
+    Findings sub;
+    judge_cert_files(one, sub);
+    judge_cert_chain(one, settings, sub);
+    for (const auto& x : sub.all())
+      if (x.severity != Severity::ok)
+        f.add(x.severity, x.id, x.subject + " (" + chain.chain.front().key_type + " key)", x.what, x.why, x.fix);
+  }
+}
+
 // Key size, signature algorithm and name of the server certificate.
 void judge_cert_strength(const AuditFacts& facts, Findings& f) {
   const auto& cert = *facts.server_cert;

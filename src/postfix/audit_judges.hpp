@@ -19,6 +19,8 @@ void judge_cert_files(const AuditFacts& facts, Findings& findings);
 bool denied_to_user(const FileFacts& file, bool as_root);
 void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Findings& findings);
 void judge_cert_strength(const AuditFacts& facts, Findings& findings);  // key size, SHA-1, name
+// Each further key with its chain (ServerCertFacts::more_chains) judged as the first one.
+void judge_more_chains(const AuditFacts& facts, const AuditSettings& settings, Findings& findings);
 // --domain: the certificate names every MX host name that points here.
 void judge_mx_names(const AuditFacts& facts, Findings& findings);
 // Cipher grades and exclusions per service, cipher-list overrides

@@ -109,6 +109,7 @@ void judge_server(const AuditFacts& facts, const AuditSettings& settings, Findin
   }
   judge_cert_files(facts, f);
   judge_cert_chain(facts, settings, f);
+  judge_more_chains(facts, settings, f);
   judge_mx_names(facts, f);
   judge_dh(facts, f);
   judge_ciphers(facts, f);

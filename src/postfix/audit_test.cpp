@@ -717,3 +717,29 @@ TEST(AuditVerdictsDoc, EveryIdTheJudgesWriteComesOutOfACase) {
 
 }  // namespace
 }  // namespace mxtls::postfix
+
+namespace mxtls::postfix {
+namespace {
+
+// smtpd_tls_chain_files with an RSA and an ECDSA key: each chain is judged.
+TEST(PostfixAudit, EachKeyOfADualKeySetupIsJudged) {
+  AuditFacts facts = good();
+  ServerCertFacts ec = *facts.server_cert;
+  ec.files.clear();
+  ec.chain[0].key_type = "EC", ec.chain[0].key_bits = 256;
+  facts.server_cert->more_chains = {ec};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{});
+  facts.server_cert->more_chains[0].key_matches = false;
+  facts.server_cert->more_chains[0].chain[0].not_after = now - 86400;
+  Findings findings = audit(facts);
+  const Finding* mismatch = find(findings, "smtpd.key-mismatch");
+  ASSERT_TRUE(mismatch);
+  EXPECT_EQ(mismatch->severity, Severity::error);
+  EXPECT_NE(mismatch->subject.find("(EC key)"), std::string::npos) << mismatch->subject;
+  const Finding* expired = find(findings, "smtpd.cert-expired");
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->subject, "CN=mx.example.test (EC key)");
+}
+
+}  // namespace
+}  // namespace mxtls::postfix
