@@ -165,8 +165,8 @@ class PostfixCommand {
   unsigned ttl_ = 3600;
   double timeout_seconds_ = 10;
   // rollover (cli/postfix_rollover.cpp; also the deploy hook's options above)
-  std::string rollover_key_, rollover_chain_file_, rollover_cert_, rollover_chain_;
-  bool force_ = false;
+  std::string rollover_key_, rollover_chain_file_, rollover_cert_, rollover_chain_, rollover_domain_;
+  bool force_ = false, allow_untrusted_ = false;
   // setup
   std::string cert_dir_, cert_file_, key_file_, domain_, resolv_conf_ = "/etc/resolv.conf";
   std::string audit_domain_;  // audit --domain

@@ -1,5 +1,7 @@
 #include "dns/dns.hpp"
 
+#include <algorithm>
+
 namespace mxtls::dns {
 namespace {
 
@@ -24,6 +26,23 @@ Result<std::vector<std::string>> lookup_addresses(Resolver& resolver, std::strin
   if (security) *security = combined;
   if (addresses.empty()) return not_found_error(std::string(name) + " has no A or AAAA record");
   return addresses;
+}
+
+Result<std::vector<NameServer>> lookup_name_servers(Resolver& resolver, std::string_view zone) {
+  auto answer = resolver.query(zone, Type::NS);
+  if (!answer) return answer.error();
+  if (answer->security == Security::bogus)
+    return permanent_error("DNSSEC validation failed for the NS records of " + std::string(zone) + ": " +
+                           answer->why_bogus);
+  std::vector<NameServer> servers;
+  for (const auto& rdata : answer->rdata)
+    if (auto name = decode_ns(rdata)) servers.push_back({std::move(*name), {}, ""});
+  if (servers.empty()) return not_found_error("no NS records at " + std::string(zone));
+  std::sort(servers.begin(), servers.end(), [](const NameServer& a, const NameServer& b) { return a.name < b.name; });
+  for (auto& server : servers)
+    if (auto addresses = lookup_addresses(resolver, server.name)) server.addresses = std::move(*addresses);
+    else server.error = addresses.error().message;
+  return servers;
 }
 
 Result<std::vector<std::string>> lookup_txt(Resolver& resolver, std::string_view name, Security* security) {

@@ -47,6 +47,15 @@ Result<Mx> decode_mx(std::string_view rdata) {
   return mx;
 }
 
+Result<std::string> decode_ns(std::string_view rdata) {
+  size_t pos = 0;
+  auto host = read_name(rdata, pos);
+  if (!host) return host.error();
+  if (pos != rdata.size()) return invalid_error("NS RDATA longer than its name");
+  if (host->empty()) return invalid_error("NS RDATA names the root");
+  return host;
+}
+
 Result<std::string> decode_txt(std::string_view rdata) {
   std::string text;
   size_t pos = 0;

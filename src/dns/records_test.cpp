@@ -54,3 +54,12 @@ TEST(DnsTaggedTxt, ExactlyOneRecordWithTheTag) {
 }
 
 }  // namespace mxtls::dns
+
+TEST(DnsRecords, DecodesNs) {
+  auto ns = decode_ns(std::string("\x03ns2\x07" "Example\x03" "org\x00", 17));
+  ASSERT_TRUE(ns) << ns.error().message;
+  EXPECT_EQ(*ns, "ns2.example.org");
+  EXPECT_FALSE(decode_ns(std::string("\x00", 1)));              // the root
+  EXPECT_FALSE(decode_ns(std::string("\x03ns2\x00junk", 9)));   // trailing bytes
+  EXPECT_FALSE(decode_ns(std::string("\xc0\x0c", 2)));          // compressed
+}

@@ -8,6 +8,7 @@
 
 #include "base/text.hpp"
 #include "dns/dns.hpp"
+#include "dns/message.hpp"
 
 namespace mxtls::dns {
 namespace {
@@ -25,6 +26,13 @@ void on_result(void* arg, int error, ub_result* result) {
   pending->done = true;
   pending->error = error;
   pending->result = result;
+}
+
+// libunbound's configuration reader is a flex scanner with global state:
+// two threads setting up contexts at once crash it.
+std::mutex& setup_mutex() {
+  static std::mutex mutex;
+  return mutex;
 }
 
 class UnboundResolver final : public Resolver {
@@ -74,6 +82,13 @@ class UnboundResolver final : public Resolver {
     if (result->havedata)
       for (int i = 0; result->data[i]; ++i) answer.rdata.emplace_back(result->data[i], result->len[i]);
     if (!answer.rdata.empty() && result->ttl > 0) answer.ttl = static_cast<uint32_t>(result->ttl);
+    // libunbound asks with the DO bit (its libworker's EDNS), so a signed
+    // answer packet carries the RRSIGs with the zone's original TTL.
+    if (!answer.rdata.empty() && result->answer_packet && result->answer_len > 0)
+      if (auto sig = signed_ttl(std::string_view(static_cast<const char*>(result->answer_packet),
+                                                 static_cast<size_t>(result->answer_len)),
+                                result->canonname ? result->canonname : name, static_cast<Type>(result->qtype)))
+        answer.original_ttl = sig->original_ttl, answer.signer = sig->signer;
     return answer;
   }
 
@@ -84,10 +99,7 @@ class UnboundResolver final : public Resolver {
 }  // namespace
 
 Result<std::unique_ptr<Resolver>> make_unbound_resolver(const ResolverOptions& options) {
-  // libunbound's configuration reader is a flex scanner with global state:
-  // two threads setting up contexts at once crash it.
-  static std::mutex setup_mutex;
-  std::lock_guard lock(setup_mutex);
+  std::lock_guard lock(setup_mutex());
   ub_ctx* ctx = ub_ctx_create();
   if (!ctx) return temporary_error("cannot create a libunbound context");
   // By default libunbound forks a helper process for async queries; forking
@@ -116,6 +128,25 @@ Result<std::unique_ptr<Resolver>> make_unbound_resolver(const ResolverOptions& o
   if (!anchor.empty())
     if (int rc = ub_ctx_add_ta_file(ctx, anchor.c_str())) return fail("cannot read trust anchor " + anchor, rc);
   return std::unique_ptr<Resolver>(std::make_unique<UnboundResolver>(ctx, options.timeout));
+}
+
+Result<std::unique_ptr<Resolver>> make_direct_resolver(const std::string& zone, const std::string& address,
+                                                       std::chrono::milliseconds timeout) {
+  std::lock_guard lock(setup_mutex());
+  ub_ctx* ctx = ub_ctx_create();
+  if (!ctx) return temporary_error("cannot create a libunbound context");
+  ub_ctx_async(ctx, 1);
+  auto fail = [ctx](const std::string& what, int rc) -> Error {
+    ub_ctx_delete(ctx);
+    return invalid_error(what + ": " + ub_strerror(rc));
+  };
+  // Authoritative servers may listen on loopback (the demo world's do).
+  if (int rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no")) return fail("libunbound option", rc);
+  if (int rc = ub_ctx_set_option(ctx, "harden-referral-path:", "no")) return fail("libunbound option", rc);
+  // A stub zone: queries for names in it go to `address` with RD clear.
+  if (int rc = ub_ctx_set_stub(ctx, zone.c_str(), address.c_str(), 0))
+    return fail("cannot ask " + address + " for " + zone, rc);
+  return std::unique_ptr<Resolver>(std::make_unique<UnboundResolver>(ctx, timeout));
 }
 
 }  // namespace mxtls::dns

@@ -24,6 +24,8 @@ TlsaRRset read_tlsa_rrset(dns::Resolver& resolver, const std::string& mx) {
   }
   rrset.security = answer->security;
   rrset.ttl = answer->ttl;
+  rrset.original_ttl = answer->original_ttl;
+  rrset.signer = answer->signer;
   if (answer->security == dns::Security::bogus) {
     rrset.error = temporary_error("bogus (" + answer->why_bogus + ")");
     return rrset;

@@ -23,6 +23,8 @@ struct TlsaRRset {
   std::optional<Error> error;
   std::vector<dane::Tlsa> tlsa;
   uint32_t ttl = 0;
+  uint32_t original_ttl = 0;  // its RRSIG's (RFC 4034 3.1.4): the zone's TTL; 0 when unsigned or unknown
+  std::string signer;         // its RRSIG's signer: the zone it is in
 };
 TlsaRRset read_tlsa_rrset(dns::Resolver& resolver, const std::string& mx);
 

@@ -21,20 +21,64 @@ std::string nsupdate_delete(const std::string& mx, const std::string& key) {
 
 namespace {
 
-bool published(const RolloverFacts& facts, const std::string& key) {
-  return !key.empty() && std::any_of(facts.tlsa.begin(), facts.tlsa.end(), [&](const dane::Tlsa& r) {
+bool has_key(const std::vector<dane::Tlsa>& tlsa, const std::string& key) {
+  return !key.empty() && std::any_of(tlsa.begin(), tlsa.end(), [&](const dane::Tlsa& r) {
            return r.usage == 3 && r.selector == 1 && r.mtype == 1 && r.data == key;
          });
+}
+
+bool published(const RolloverFacts& facts, const std::string& key) { return has_key(facts.tlsa, key); }
+
+std::string zone_line(const RolloverFacts& facts, const std::string& key) {
+  return tlsa_zone_line(facts.mx, facts.ttl, key);
+}
+
+// The servers that answered without the key's record, and those that did
+// not answer (a not_found answer is an answer: no TLSA records there).
+struct Servers {
+  std::vector<std::string> lacking, silent;
+};
+std::string server_text(const ServerView& server) { return server.name + " (" + server.address + ")"; }
+Servers servers_for(const RolloverFacts& facts, const std::string& key) {
+  Servers out;
+  for (const auto& server : facts.servers)
+    if (server.error && server.error->kind != ErrorKind::not_found)
+      out.silent.push_back(server_text(server) + ": " + server.error->message);
+    else if (!has_key(server.tlsa, key))
+      out.lacking.push_back(server_text(server));
+  return out;
+}
+
+// Where the authoritative servers keep status from going on: cannot_tell
+// or publish_next with its message, or nothing.
+std::optional<RolloverStatus> servers_block(const RolloverFacts& facts, const std::string& key) {
+  if (facts.servers_error || facts.servers.empty())
+    return RolloverStatus{RolloverPhase::cannot_tell, 0,
+                          "The authoritative servers of " + (facts.zone.empty() ? std::string("the zone") : facts.zone) +
+                              " could not be asked (" +
+                              (facts.servers_error ? facts.servers_error->message : std::string("none found")) +
+                              "): a validating resolver's view does not show that every secondary serves the new "
+                              "RRset (RFC 7671 8.1); nothing changes.",
+                          ""};
+  auto servers = servers_for(facts, key);
+  if (!servers.silent.empty())
+    return RolloverStatus{RolloverPhase::cannot_tell, 0,
+                          "Authoritative servers did not answer: " + join(servers.silent, "; ") +
+                              ": a resolver that asks them may cache the old RRset; nothing changes.",
+                          ""};
+  if (!servers.lacking.empty())
+    return RolloverStatus{RolloverPhase::publish_next, 0,
+                          "The next key's record is not yet served by " + join(servers.lacking, ", ") +
+                              " (a secondary that has not loaded the zone's new version?): resolvers that ask it "
+                              "cache the old RRset for a full TTL; the wait starts when every server has it.",
+                          zone_line(facts, key)};
+  return std::nullopt;
 }
 
 // The resolver's answer can be trusted to say what DANE senders see.
 bool validated(const RolloverFacts& facts) {
   return facts.security == dns::Security::secure &&
          (!facts.error || facts.error->kind == ErrorKind::not_found);
-}
-
-std::string zone_line(const RolloverFacts& facts, const std::string& key) {
-  return tlsa_zone_line(facts.mx, facts.ttl, key);
 }
 
 RolloverStatus cannot_tell(const RolloverFacts& facts) {
@@ -51,7 +95,10 @@ RolloverStatus cannot_tell(const RolloverFacts& facts) {
 
 RolloverState observe(RolloverState state, const RolloverFacts& facts, int64_t now) {
   if (state.next_key.empty() || !validated(facts)) return state;
-  if (!published(facts, state.next_key)) {
+  auto servers = servers_for(facts, state.next_key);
+  bool servers_known = !facts.servers_error && !facts.servers.empty() && servers.silent.empty();
+  if (published(facts, state.next_key) && !servers_known) return state;  // cannot tell: as it was
+  if (!published(facts, state.next_key) || !servers.lacking.empty()) {
     state.visible_since = 0;  // withdrawn: the wait starts again when it is back
     return state;
   }
@@ -67,6 +114,8 @@ RolloverStatus rollover_status(const RolloverState& state, const RolloverFacts& 
   if (state.next_key.empty())
     return {RolloverPhase::not_staged, 0, "No next key is staged: run mxtls postfix rollover stage.", ""};
   if (!validated(facts)) return cannot_tell(facts);
+  if (published(facts, state.next_key))
+    if (auto blocked = servers_block(facts, state.next_key)) return *blocked;
   if (!published(facts, state.next_key) || state.visible_since == 0)
     return {RolloverPhase::publish_next, 0,
             "The next key's record is not visible through the validating resolver: publish it beside the current "

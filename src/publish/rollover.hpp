@@ -23,14 +23,30 @@ struct RolloverState {
   uint32_t ttl = 0;           // the TTL of the RRset then (what caches may hold)
 };
 
-// What the validating resolver says now about _25._tcp.<mx>.
+// What one authoritative server of the zone serves at _25._tcp.<mx>, asked
+// directly (no recursion, no cache): a secondary that has not loaded the
+// zone's new version still serves the old RRset, and a resolver that asks
+// it caches that for a full TTL.
+struct ServerView {
+  std::string name;                 // the NS name
+  std::string address;              // the address asked
+  std::optional<Error> error;       // no answer (not_found: it serves no TLSA records there)
+  std::vector<dane::Tlsa> tlsa;
+};
+
+// What the validating resolver says now about _25._tcp.<mx>, and what each
+// authoritative server of its zone serves.
 struct RolloverFacts {
   std::string mx;
   dns::Security security = dns::Security::indeterminate;
   std::optional<Error> error;       // the lookup failed (not_found: no records)
   std::vector<dane::Tlsa> tlsa;
-  uint32_t ttl = 3600;              // of that RRset (or the operator's, when unknown)
+  uint32_t ttl = 3600;              // what caches may hold the RRset for (the zone's TTL, never under stage's --ttl)
   std::string current_key;          // what Postfix serves now
+  std::string zone;                 // the zone the RRset is in (its RRSIG's signer)
+  uint32_t zone_ttl = 0;            // its RRSIG's original TTL (RFC 4034 3.1.4); 0: unknown
+  std::optional<Error> servers_error;  // its authoritative servers could not be found
+  std::vector<ServerView> servers;  // each authoritative server's answer
 };
 
 enum class RolloverPhase {
@@ -49,7 +65,9 @@ struct RolloverStatus {
 };
 
 // The state after this observation: visible_since is set the first time the
-// next key's record is seen validated, and cleared if it disappears.
+// next key's record is seen validated AND served by every authoritative
+// server (RFC 7671 8.1: visible everywhere), and cleared if it disappears
+// from either; a server that does not answer leaves the state as it was.
 RolloverState observe(RolloverState state, const RolloverFacts& facts, int64_t now);
 
 // Where the rollover stands (after observe). `switch` may run only in ready.

@@ -1,6 +1,13 @@
 #include "publish/rollover_io.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "base/files.hpp"
 #include "base/text.hpp"
@@ -46,17 +53,50 @@ Result<std::string> next_key_text(const StageRequest& request, const ServedKey& 
   return text;
 }
 
-std::vector<HostProgress> hosts_of(const StageRequest& request, const ServedKey& served) {
+// The names whose _25._tcp TLSA records status watches: the MX hosts that
+// point here (RFC 7672 3.1: the record is at the MX host's name). Taken
+// from the certificate only when it names hosts: a wildcard names none.
+}  // namespace
+
+Result<std::vector<HostProgress>> stage_hosts(const StageRequest& request, const ServedKey& served) {
   std::vector<HostProgress> hosts;
+  if (request.mx_hosts.empty())
+    for (const auto& name : served.dns_names)
+      if (!name.empty() && name.front() == '*')
+        return invalid_error("the certificate names " + name +
+                             ", a wildcard, not the MX hosts whose TLSA records change: give them with --mx-host "
+                             "(or --domain, for its MX hosts that point at this server)");
   for (const auto& name : request.mx_hosts.empty() ? served.dns_names : request.mx_hosts)
-    if (!name.empty() && name.front() != '*') hosts.push_back({normalize_domain(name), 0, 0});
+    if (!name.empty()) hosts.push_back({normalize_domain(name), 0, 0});
+  if (hosts.empty()) return invalid_error("no MX host name: the certificate names none; give --mx-host");
   return hosts;
 }
 
-}  // namespace
-
 RolloverPaths rollover_paths(const std::string& install_dir) {
   return {install_dir + "/rollover.state", install_dir + "/rollover-next.key", install_dir + "/rollover-next.csr"};
+}
+
+RolloverLock::~RolloverLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+Result<RolloverLock> lock_rollover(const std::string& install_dir) {
+  const auto& path = install_dir;
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    int error = errno;
+    auto message = "cannot open the install dir " + path + ": " + std::strerror(error);
+    return error == ENOENT ? not_found_error(message) : permanent_error(message);
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK)
+      return temporary_error("another `mxtls postfix rollover` is running in " + install_dir +
+                             " (it holds the lock on the directory): try again when it is done");
+    return permanent_error("cannot lock " + path + ": " + std::strerror(error));
+  }
+  return RolloverLock(fd);
 }
 
 Result<RolloverFile> load_rollover(const std::string& install_dir) {
@@ -97,10 +137,10 @@ Result<StageOutcome> stage_rollover(const StageRequest& request) {
   if (!csr) return csr.error();
   auto next_key = private_key_spki(*key, paths.next_key);
   if (!next_key) return next_key.error();
+  auto hosts = stage_hosts(request, *served);
+  if (!hosts) return hosts.error();
   auto& file = outcome.file;
-  file = RolloverFile{*chain_file, served->spki_sha256, *next_key, paths.next_key, paths.csr, request.ttl,
-                      hosts_of(request, *served)};
-  if (file.hosts.empty()) return invalid_error("no MX host name: the certificate names none; give --mx-host");
+  file = RolloverFile{*chain_file, served->spki_sha256, *next_key, paths.next_key, paths.csr, request.ttl, *hosts};
   auto written = write_file_atomically(paths.next_key, *key, 0600);
   if (written) written = write_file_atomically(paths.csr, *csr, 0644);
   if (written) written = save_rollover(request.install_dir, file);
@@ -108,18 +148,76 @@ Result<StageOutcome> stage_rollover(const StageRequest& request) {
   return outcome;
 }
 
-Result<StatusOutcome> rollover_status_now(dns::Resolver& resolver, RolloverFile file, const std::string& install_dir,
-                                          int64_t now) {
+namespace {
+
+// The authoritative servers of one zone, asked once per status run.
+struct ZoneServers {
+  std::optional<Error> error;
+  std::vector<dns::NameServer> servers;
+};
+
+ZoneServers zone_servers(dns::Resolver& resolver, const std::string& zone) {
+  if (zone.empty()) return {not_found_error("the answer carried no RRSIG naming the zone"), {}};
+  auto servers = dns::lookup_name_servers(resolver, zone);
+  if (!servers) return {servers.error(), {}};
+  return {std::nullopt, std::move(*servers)};
+}
+
+// Each authoritative server's own answer for _25._tcp.<mx> (RFC 7671 8.1:
+// the new RRset must be visible everywhere, and a resolver may ask any of
+// them); `ttl` grows to the largest TTL a server gave.
+std::vector<ServerView> ask_servers(const ZoneServers& zone, const std::string& zone_name, const std::string& mx,
+                                    const DirectResolvers& direct, uint32_t& ttl) {
+  std::vector<ServerView> views;
+  for (const auto& server : zone.servers) {
+    if (server.addresses.empty()) views.push_back({server.name, "no address", temporary_error(server.error), {}});
+    for (const auto& address : server.addresses) {
+      ServerView view{server.name, address, std::nullopt, {}};
+      auto resolver = direct(zone_name, address);
+      if (!resolver) view.error = resolver.error();
+      else {
+        auto rrset = read_tlsa_rrset(**resolver, mx);
+        view.error = rrset.error, view.tlsa = rrset.tlsa;
+        ttl = std::max(ttl, rrset.ttl);
+      }
+      views.push_back(std::move(view));
+    }
+  }
+  return views;
+}
+
+RolloverFacts host_facts(dns::Resolver& resolver, const DirectResolvers& direct, const RolloverFile& file,
+                         const std::string& mx, const std::string& served_key,
+                         std::map<std::string, ZoneServers>& zones) {
+  auto rrset = read_tlsa_rrset(resolver, mx);
+  // The resolver's TTL is what is left in its cache, capped by its own
+  // cache-max-ttl; the RRSIG's original TTL is the zone's (RFC 4034 3.1.4),
+  // what any cache may have been given. The operator's TTL (stage --ttl)
+  // is never undercut.
+  uint32_t ttl = std::max(rrset.original_ttl ? rrset.original_ttl : rrset.ttl, file.ttl);
+  RolloverFacts facts{mx,         rrset.security, rrset.error,        rrset.tlsa, ttl,
+                      served_key, rrset.signer,   rrset.original_ttl, std::nullopt, {}};
+  if (rrset.security != dns::Security::secure || (rrset.error && rrset.error->kind != ErrorKind::not_found))
+    return facts;  // cannot tell already; no zone to ask
+  auto zone = zones.find(rrset.signer);
+  if (zone == zones.end()) zone = zones.emplace(rrset.signer, zone_servers(resolver, rrset.signer)).first;
+  facts.servers_error = zone->second.error;
+  facts.servers = ask_servers(zone->second, rrset.signer, mx, direct, facts.ttl);
+  return facts;
+}
+
+}  // namespace
+
+Result<StatusOutcome> rollover_status_now(dns::Resolver& resolver, const DirectResolvers& direct, RolloverFile file,
+                                          const std::string& install_dir, int64_t now) {
+  if (auto sane = check_sightings(file, now); !sane)
+    return invalid_error(rollover_paths(install_dir).state + ": " + sane.error().message);
   StatusOutcome outcome;
   auto served = read_served_key(file.chain_file);
   if (!served) return served.error();
+  std::map<std::string, ZoneServers> zones;
   for (auto& host : file.hosts) {
-    auto rrset = read_tlsa_rrset(resolver, host.mx);
-    // The resolver's TTL is what is left in its cache, capped by its own
-    // cache-max-ttl: a lower bound on what other caches may hold at most.
-    // The operator's TTL (stage --ttl) is never undercut.
-    RolloverFacts facts{host.mx, rrset.security, rrset.error, rrset.tlsa, std::max(rrset.ttl, file.ttl),
-                        served->spki_sha256};
+    auto facts = host_facts(resolver, direct, file, host.mx, served->spki_sha256, zones);
     auto state = observe(state_of(file, host), facts, now);
     host = progress_of(host.mx, state);
     outcome.hosts.push_back({facts, rollover_status(state, facts, now)});
@@ -174,6 +272,28 @@ Error roll_back(const SwitchRequest& request, const std::string& path, const std
                          "the current key, the rollover stays ready");
 }
 
+// MTA-STS senders verify the chain against the WebPKI (RFC 8461 4.2) and
+// defer when it fails: a served chain that verifies is never replaced by
+// one that does not. --allow-untrusted only where nothing can get worse.
+Result<bool> check_webpki(const SwitchRequest& request, const RolloverFile& file, const std::string& served,
+                          const std::string& next) {
+  std::vector<std::string> hosts;
+  for (const auto& host : file.hosts) hosts.push_back(host.mx);
+  auto next_ok = webpki_verifies(next, hosts);
+  if (next_ok) return true;
+  auto served_ok = webpki_verifies(served, hosts);
+  std::string why = "the new chain does not verify against the system trust store (" + next_ok.error().message + ")";
+  if (served_ok)
+    return invalid_error(why + ", while the one Postfix serves (" + file.chain_file +
+                         ") does: MTA-STS senders would defer mail to this server (RFC 8461 4.2); nothing installed"
+                         " (--allow-untrusted does not apply: get a certificate from a publicly trusted CA)");
+  if (!request.allow_untrusted)
+    return invalid_error(why + "; neither does the one Postfix serves (" + served_ok.error().message +
+                         "), so --allow-untrusted may install it (DANE senders check the TLSA record, not the CA); "
+                         "nothing installed");
+  return true;
+}
+
 void forget_staged(RolloverFile& file) {
   file.current_key = file.next_key;
   file.next_key.clear();
@@ -192,6 +312,7 @@ Result<SwitchOutcome> switch_rollover(const SwitchRequest& request, const Status
   if (!text) return text.error();
   auto previous = read_bounded_file(file.chain_file, max_pem_size);
   if (!previous) return previous.error();
+  if (auto trusted = check_webpki(request, file, *previous, *text); !trusted) return trusted.error();
   auto installed = install_chain(file.chain_file, *text);
   if (!installed) return installed.error();
   if (auto reloaded = reload_postfix(request.postfix_program, request.config_dir); !reloaded)

@@ -176,4 +176,25 @@ Result<std::string> switchable_chain(const std::string& key_pem, const std::stri
   return text + cert_pem;
 }
 
+Result<bool> webpki_verifies(const std::string& pem_text, const std::vector<std::string>& hosts) {
+  auto chain = pem::read_certificates(pem_text);
+  if (chain.empty()) return invalid_error("no certificate");
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
+  auto free_stack = [](STACK_OF(X509)* stack) { sk_X509_free(stack); };  // the certificates stay `chain`'s
+  std::unique_ptr<STACK_OF(X509), decltype(free_stack)> untrusted(sk_X509_new_null(), free_stack);
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
+  if (!store || !untrusted || !ctx || !X509_STORE_set_default_paths(store.get()))
+    return permanent_error("OpenSSL could not load the system trust store");
+  for (size_t i = 1; i < chain.size(); ++i) sk_X509_push(untrusted.get(), chain[i].get());
+  if (!X509_STORE_CTX_init(ctx.get(), store.get(), chain.front().get(), untrusted.get()))
+    return permanent_error("OpenSSL could not set up the verification");
+  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
+  if (X509_verify_cert(ctx.get()) != 1)
+    return invalid_error(X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
+  for (const auto& host : hosts)
+    if (X509_check_host(chain.front().get(), host.c_str(), host.size(), 0, nullptr) != 1)
+      return invalid_error("it does not name " + host);
+  return true;
+}
+
 }  // namespace mxtls::publish

@@ -45,4 +45,11 @@ Result<std::string> switchable_chain(const std::string& key_pem, const std::stri
                                      const std::string& cert_pem, const std::string& cert_source,
                                      const std::vector<std::string>& mx_hosts);
 
+// Whether the chain in `pem_text` (leaf first; a key in the text is
+// ignored) verifies against the system trust store (OpenSSL's default
+// paths; SSL_CERT_FILE and SSL_CERT_DIR when set) as a TLS server
+// certificate for every one of `hosts`: what an MTA-STS sender checks
+// (RFC 8461 4.2) and a WebPKI-verifying one. invalid with OpenSSL's reason.
+Result<bool> webpki_verifies(const std::string& pem_text, const std::vector<std::string>& hosts);
+
 }  // namespace mxtls::publish

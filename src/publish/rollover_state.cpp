@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "base/text.hpp"
+#include "base/time.hpp"
 #include "dane/tlsa.hpp"
 
 namespace mxtls::publish {
@@ -98,6 +99,17 @@ Result<RolloverFile> parse_rollover_file(std::string_view text) {
   if (!seen_magic) return invalid_error("not an mxtls rollover state file (empty)");
   if (file.chain_file.empty()) return invalid_error("the rollover state file names no chain-file");
   return file;
+}
+
+Result<bool> check_sightings(const RolloverFile& file, int64_t now) {
+  for (const auto& host : file.hosts)
+    if (host.visible_since > now)
+      return invalid_error("host " + host.mx + ": the next key's record was first seen at " +
+                           format_rfc3339(host.visible_since) + ", which is after now (" + format_rfc3339(now) +
+                           "): the clock went back or the state file was edited; nothing changed. To count the "
+                           "wait again from now, set that line's second field to 0 (`host " + host.mx + " 0 " +
+                           std::to_string(host.ttl) + "`) and run status");
+  return true;
 }
 
 RolloverState state_of(const RolloverFile& file, const HostProgress& host) {

@@ -38,6 +38,13 @@ std::string format_rollover_file(const RolloverFile& file);
 // invalid, naming the line, for anything else than what format writes.
 Result<RolloverFile> parse_rollover_file(std::string_view text);
 
+// invalid when a host's first sighting (visible_since) lies after `now`:
+// the clock went back, or the file was edited. Counting the wait from a
+// time to come would be wrong either way, and taking `now` instead would
+// hide it: the message names the host and both times and says how to
+// restart the wait (RFC 7671 8.1: the wait is never shortened).
+Result<bool> check_sightings(const RolloverFile& file, int64_t now);
+
 // The state machine's view of one host, and the host's progress after it.
 RolloverState state_of(const RolloverFile& file, const HostProgress& host);
 HostProgress progress_of(const std::string& mx, const RolloverState& state);

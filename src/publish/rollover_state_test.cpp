@@ -99,3 +99,17 @@ TEST(RolloverCombined, TheLeastAdvancedHostDecides) {
   EXPECT_EQ(rollover_exit_status(RolloverPhase::not_staged), 2);
   EXPECT_EQ(rollover_exit_status(RolloverPhase::cannot_tell), 3);
 }
+
+TEST(RolloverState, AFirstSightingInTheFutureIsRefusedNamingTheHost) {
+  RolloverFile file;
+  file.chain_file = "/etc/mxtls/certs/mx.pem";
+  file.hosts = {{"mx1.example.test", 900, 300}, {"mx2.example.test", 5000, 300}, {"mx3.example.test", 0, 0}};
+  auto checked = check_sightings(file, 1000);
+  ASSERT_FALSE(checked);
+  EXPECT_EQ(checked.error().kind, ErrorKind::invalid);
+  EXPECT_NE(checked.error().message.find("host mx2.example.test"), std::string::npos) << checked.error().message;
+  EXPECT_NE(checked.error().message.find("1970-01-01T01:23:20Z"), std::string::npos) << checked.error().message;
+  EXPECT_NE(checked.error().message.find("clock went back"), std::string::npos);
+  EXPECT_NE(checked.error().message.find("host mx2.example.test 0 300"), std::string::npos);
+  EXPECT_TRUE(check_sightings(file, 5000));  // now is not the future
+}

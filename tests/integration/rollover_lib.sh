@@ -1,6 +1,46 @@
 # Sourced by rollover_outage_test.sh and rollover_staged_test.sh (issue 13),
-# after $mxtls, $CA (testbed/run/ca), $W (the work directory) and the
-# sender (dane_sender.sh) are set: what both tests look at on dane.example.
+# after $mxtls and $top (the source tree) are set: the preamble both run
+# (rollover_prepare) and what both look at on dane.example.
+
+# rollover_prepare NAME: say/die/fail (prefixed NAME), the checks that the
+# demo world is up with dane.example's Postfix, $RUN, $CA, $DANE_ETC, a
+# claimed sender slot (dane_sender.sh) whose directory is $W, the dane
+# instance's main.cf and the zone saved, and the exit trap that restores
+# them and stops the sender. CACHE_TTL is the sender's unbound's cap.
+rollover_prepare() {
+    ROLLOVER_NAME=$1
+    RUN=$top/testbed/run
+    CA=$RUN/ca
+    CACHE_TTL=2
+    t_start=$SECONDS
+    failures=0
+    say() { printf '%s: %s\n' "$ROLLOVER_NAME" "$*"; }
+    die() { printf '%s: error: %s\n' "$ROLLOVER_NAME" "$*" >&2; exit 1; }
+    fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
+    [[ $(id -u) == 0 ]] || die "must be run as root"
+    [[ -f $RUN/env && -f $RUN/nsd/nsd.pid ]] || die "the demo world is not up: run testbed/up"
+    source "$RUN/env"
+    DANE_ETC=$RUN/postfix/dane/etc
+    [[ -f $DANE_ETC/main.cf && -n $(ss -Hlnt "src 127.0.1.9:25") ]] || die "no dane.example Postfix on 127.0.1.9:25"
+    source "$top/tests/integration/dane_sender.sh"
+    sender_claim "${ROLLOVER_NAME//_/-}" "${ROLLOVER_NAME}_test" || die "cannot claim a sender slot"
+    W=$SENDER_DIR
+    mkdir -p "$W/saved" "$W/certs" "$W/live"
+    cp "$DANE_ETC/main.cf" "$W/saved/main.cf"
+    "$top/testbed/zone-set" --save "$W/saved/example.zone" || die "cannot save the zone"
+    trap rollover_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+rollover_cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    { cp "$W/saved/main.cf" "$DANE_ETC/main.cf" && postfix -c "$DANE_ETC" reload >/dev/null 2>&1; } ||
+        echo "$ROLLOVER_NAME: could not restore $DANE_ETC/main.cf" >&2
+    "$top/testbed/zone-set" --restore "$W/saved/example.zone" || echo "$ROLLOVER_NAME: could not restore the zone" >&2
+    sender_stop "${ROLLOVER_KEEP:-0}"
+    exit "$rc"
+}
 
 # The 3 1 1 digest (hex) of the certificate on stdin.
 spki_hex() { openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }

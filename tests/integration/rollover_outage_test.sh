@@ -24,44 +24,10 @@
 set -uo pipefail
 mxtls=$(realpath "${1:?usage: rollover_outage_test.sh MXTLS_BINARY}")
 top=$(cd "$(dirname "$0")/../.." && pwd)
-RUN=$top/testbed/run
-CA=$RUN/ca
-CACHE_TTL=2
-t_start=$SECONDS
-
-say() { printf 'rollover_outage: %s\n' "$*"; }
-die() { printf 'rollover_outage: error: %s\n' "$*" >&2; exit 1; }
-failures=0
-fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
-
-[[ $(id -u) == 0 ]] || die "must be run as root"
-[[ -f $RUN/env && -f $RUN/nsd/nsd.pid ]] || die "the demo world is not up: run testbed/up"
-source "$RUN/env"
-DANE_ETC=$RUN/postfix/dane/etc
-[[ -f $DANE_ETC/main.cf && -n $(ss -Hlnt "src 127.0.1.9:25") ]] || die "no dane.example Postfix on 127.0.1.9:25"
-
-source "$top/tests/integration/dane_sender.sh"
-sender_claim rollover-outage rollover_outage_test || die "cannot claim a sender slot"
-W=$SENDER_DIR
-mkdir -p "$W/saved" "$W/certs" "$W/live"
-cp "$DANE_ETC/main.cf" "$W/saved/main.cf"
-"$top/testbed/zone-set" --save "$W/saved/example.zone" || die "cannot save the zone"
-
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    { cp "$W/saved/main.cf" "$DANE_ETC/main.cf" && postfix -c "$DANE_ETC" reload >/dev/null 2>&1; } ||
-        echo "rollover_outage: could not restore $DANE_ETC/main.cf" >&2
-    "$top/testbed/zone-set" --restore "$W/saved/example.zone" || echo "rollover_outage: could not restore the zone" >&2
-    sender_stop "${ROLLOVER_KEEP:-0}"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$top/tests/integration/rollover_lib.sh"
+rollover_prepare rollover_outage
 
 # ------------------------------------------------------------- helpers ----
-source "$top/tests/integration/rollover_lib.sh"
 hook() { # hook LINEAGE: the deploy hook as certbot runs it (environment); output in $W/hook.{out,err}
     RENEWED_LINEAGE=$1 RENEWED_DOMAINS=mx.dane.example "$mxtls" postfix deploy-hook --install-dir "$W/certs" \
         --config-dir "$DANE_ETC" --resolver-config "$MXTLS_RESOLVER_CONFIG" >"$W/hook.out" 2>"$W/hook.err"

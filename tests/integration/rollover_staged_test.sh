@@ -5,18 +5,26 @@
 #   0. the dane instance reads the file the deploy hook manages;
 #   bad input: stage --key with a key that does not parse: exit 2, a clear
 #      error, nothing written;
-#   1. stage generates the next key (like the served one), its CSR and the
-#      record to publish; a certificate is issued for the CSR by the demo
+#   1. stage --domain dane.example generates the next key (like the served
+#      one), its CSR and the record to publish at the MX host that points at
+#      this Postfix (as postfix audit --domain finds it); a certificate is
+#      issued for the CSR by the demo
 #      intermediate CA; status says publish-next (exit 1); switch is refused
 #      (exit 1) and the real handshake still shows the old key; the sender
 #      delivers;
-#   2. the printed record is published beside the old one; status says
-#      waiting (exit 1), then ready (exit 0) after twice the TTL (mxtls's
-#      and the sender's resolvers cap TTLs at CACHE_TTL seconds);
+#   2. the printed record is published beside the old one with TTL 70 (more
+#      than stage's --ttl 60); status says waiting (exit 1) for twice the
+#      zone's TTL (the RRSIG's original TTL: mxtls's and the sender's
+#      resolvers cap what they return at CACHE_TTL seconds), after asking
+#      NSD, the zone's authoritative server, directly; a status while
+#      another run holds the lock: exit 3, nothing done; then ready (exit 0);
 #   bad input: switch --cert with a certificate for another key: exit 2,
 #      nothing installed (hash before/after), Postfix not reloaded;
 #   bad input: a reload that fails (--postfix false): the previous file is
 #      put back (hash), exit 2;
+#   bad input: a self-signed certificate for the staged key while the served
+#      chain verifies against the trust store (the demo CA as SSL_CERT_FILE):
+#      exit 2 (MTA-STS senders would defer), nothing installed;
 #   3. switch installs, reloads and prints the old record to remove; the
 #      handshake shows the new key, `mxtls check` says dane.valid, the sender
 #      delivers.
@@ -28,50 +36,17 @@
 set -uo pipefail
 mxtls=$(realpath "${1:?usage: rollover_staged_test.sh MXTLS_BINARY}")
 top=$(cd "$(dirname "$0")/../.." && pwd)
-RUN=$top/testbed/run
-CA=$RUN/ca
-CACHE_TTL=2
-t_start=$SECONDS
-
-say() { printf 'rollover_staged: %s\n' "$*"; }
-die() { printf 'rollover_staged: error: %s\n' "$*" >&2; exit 1; }
-failures=0
-fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
-
-[[ $(id -u) == 0 ]] || die "must be run as root"
-[[ -f $RUN/env && -f $RUN/nsd/nsd.pid ]] || die "the demo world is not up: run testbed/up"
-source "$RUN/env"
-DANE_ETC=$RUN/postfix/dane/etc
-[[ -f $DANE_ETC/main.cf && -n $(ss -Hlnt "src 127.0.1.9:25") ]] || die "no dane.example Postfix on 127.0.1.9:25"
-
-source "$top/tests/integration/dane_sender.sh"
-sender_claim rollover-staged rollover_staged_test || die "cannot claim a sender slot"
-W=$SENDER_DIR
-mkdir -p "$W/saved" "$W/certs" "$W/live" "$W/issued"
-cp "$DANE_ETC/main.cf" "$W/saved/main.cf"
-"$top/testbed/zone-set" --save "$W/saved/example.zone" || die "cannot save the zone"
-
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    { cp "$W/saved/main.cf" "$DANE_ETC/main.cf" && postfix -c "$DANE_ETC" reload >/dev/null 2>&1; } ||
-        echo "rollover_staged: could not restore $DANE_ETC/main.cf" >&2
-    "$top/testbed/zone-set" --restore "$W/saved/example.zone" || echo "rollover_staged: could not restore the zone" >&2
-    sender_stop "${ROLLOVER_KEEP:-0}"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 source "$top/tests/integration/rollover_lib.sh"
+rollover_prepare rollover_staged
+mkdir -p "$W/issued"
+
 # mxtls's validating resolver: the demo world's, with TTLs capped like the sender's.
 sed "s/cache-max-ttl: .*/cache-max-ttl: $CACHE_TTL/" "$MXTLS_RESOLVER_CONFIG" >"$W/unbound.conf"
 rollover() { # rollover SUBCOMMAND ARGS...: output in $W/out and $W/err, shown
     local sub=$1; shift
-    local dns=()
-    [[ $sub == stage ]] || dns=(--resolver-config "$W/unbound.conf")
-    "$mxtls" postfix rollover "$sub" --install-dir "$W/certs" "${dns[@]}" "$@" >"$W/out" 2>"$W/err"
+    # The demo CA stands for the system trust store (switch's WebPKI check).
+    SSL_CERT_FILE=$MXTLS_CA_FILE "$mxtls" postfix rollover "$sub" --install-dir "$W/certs" \
+        --resolver-config "$W/unbound.conf" "$@" >"$W/out" 2>"$W/err"
     local rc=$?
     printf '$ mxtls postfix rollover %s%s  (exit %d)\n' "$sub" "$( (($#)) && printf ' %q' "$@")" "$rc"
     sed 's/^/  | /' "$W/out"; sed 's/^/  stderr: /' "$W/err"
@@ -103,9 +78,9 @@ grep -q "holds no PEM private key" "$W/err" || fail "bad --key: no clear error"
 [[ $(ls -l "$W/certs" | sha256sum) == "$listing_before" ]] || fail "bad --key: something was written in $W/certs"
 
 # ---------------------------------------------------- 1: stage, not yet ----
-# --ttl 60, the smallest: status waits twice the larger of it and the TTL the
-# resolver reports (capped at CACHE_TTL here), so two minutes.
-rollover stage --mx-host mx.dane.example --ttl 60; rc=$?
+# --ttl 60, the smallest: status waits twice the larger of it and the zone's
+# TTL (70 below, from the RRSIG; the resolver returns at most CACHE_TTL).
+rollover stage --domain dane.example --config-dir "$DANE_ETC" --ttl 60; rc=$?
 ((rc == 0)) || die "stage: exit $rc"
 NEXT=$(key_spki_hex "$W/certs/rollover-next.key")
 [[ $(stat -c %a "$W/certs/rollover-next.key") == 600 ]] || fail "stage: the key file is not mode 0600"
@@ -135,11 +110,26 @@ echo "--- sender maillog, delivery BEFORE the rollover (old key served, old reco
 deliver before || fail "step 1: the DANE delivery before the switch was not sent"
 
 # ------------------------------------ 2: publish beside the old, wait ----
-"$top/testbed/zone-set" _25._tcp.mx.dane TLSA "3 1 1 $OLD" "3 1 1 $NEXT" || die "zone-set failed"
-rollover status; rc=$?
-((rc == 1)) && grep -q "^mx.dane.example: waiting" "$W/out" || fail "status after publishing: expected waiting (exit 1), got $rc"
-left=$(sed -n 's/^mx.dane.example: waiting, \([0-9]*\) s left.*/\1/p' "$W/out")
-sleep $((${left:-$((2 * CACHE_TTL))} + 1))
+ZONE_TTL=70
+"$top/testbed/zone-set" --ttl $ZONE_TTL _25._tcp.mx.dane TLSA "3 1 1 $OLD" "3 1 1 $NEXT" || die "zone-set failed"
+rollover status --json; rc=$?
+((rc == 1)) || fail "status after publishing: expected waiting (exit 1), got $rc"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1])); h = d["hosts"][0]; ttl = int(sys.argv[2])
+assert d["phase"] == "waiting" and h["phase"] == "waiting", d
+assert h["ttl"] == ttl and h["zone_ttl"] == ttl and h["zone"] == "example", h        # the RRSIG, not the cap
+assert 2 * 60 < h["seconds_left"] <= 2 * ttl, h                                      # not stage --ttl either
+assert [(s["name"], s["address"], s["has_next"]) for s in h["servers"]] == [("ns.example", "127.53.0.1", True)], h
+' "$W/out" "$ZONE_TTL" || fail "status --json after publishing: not waiting twice the zone TTL with NSD asked"
+left=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["hosts"][0]["seconds_left"])' "$W/out")
+say "waiting ${left} s: twice the zone's TTL ($ZONE_TTL s, the RRSIG's), NSD (127.53.0.1) serves the record"
+state_before=$(sha256sum <"$W/certs/rollover.state")
+flock "$W/certs" "$mxtls" postfix rollover status --install-dir "$W/certs" --resolver-config "$W/unbound.conf" \
+    >"$W/out" 2>"$W/err"; rc=$?
+((rc == 3)) && grep -q "another .mxtls postfix rollover. is running" "$W/err" ||
+    fail "status while another run holds the lock: expected exit 3, got $rc: $(cat "$W/err")"
+[[ $(sha256sum <"$W/certs/rollover.state") == "$state_before" ]] || fail "status under another's lock wrote the state"
+sleep $((${left:-$((2 * ZONE_TTL))} + 1))
 rollover status --json; rc=$?
 ((rc == 0)) || fail "status after the wait: expected ready (exit 0), got $rc"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["phase"]=="ready" and d["hosts"][0]["dnssec"]=="secure", d' \
@@ -159,10 +149,21 @@ rollover switch --cert "$W/issued/cert.pem" --chain "$CA/intermediate.pem" --con
 grep -q "put the previous .* back" "$W/err" || fail "switch with a failing reload: no word of the rollback"
 [[ $(installed_hash) == "$hash_before" ]] || fail "switch with a failing reload: the previous file is not back"
 
+# ------------- bad input: an untrusted chain while the served one verifies ----
+openssl req -x509 -new -key "$W/certs/rollover-next.key" -subj /CN=mx.dane.example -days 2 \
+    -addext subjectAltName=DNS:mx.dane.example -out "$W/issued/selfsigned.pem" 2>/dev/null ||
+    die "cannot make a self-signed certificate"
+hash_before=$(installed_hash) reloads_before=$(reloads)
+rollover switch --cert "$W/issued/selfsigned.pem" --config-dir "$DANE_ETC" --allow-untrusted; rc=$?
+((rc == 2)) || fail "switch with an untrusted chain: expected exit 2, got $rc"
+grep -q "MTA-STS senders would defer" "$W/err" || fail "switch with an untrusted chain: no clear error"
+[[ $(installed_hash) == "$hash_before" && $(reloads) == "$reloads_before" ]] ||
+    fail "switch with an untrusted chain: something was installed or reloaded"
+
 # ------------------------------------------------------- 3: switch ----
 rollover switch --cert "$W/issued/cert.pem" --chain "$CA/intermediate.pem" --config-dir "$DANE_ETC"; rc=$?
 ((rc == 0)) || fail "switch: expected exit 0, got $rc"
-grep -qxF "_25._tcp.mx.dane.example. 60 IN TLSA 3 1 1 $OLD" "$W/out" || fail "switch: the old record to remove is not printed"
+grep -qxF "_25._tcp.mx.dane.example. $ZONE_TTL IN TLSA 3 1 1 $OLD" "$W/out" || fail "switch: the old record to remove is not printed"
 sleep 1
 served=$(served_spki_hex)
 [[ $served == "$NEXT" ]] || fail "step 3: Postfix serves ${served:0:16}..., not the next key"
