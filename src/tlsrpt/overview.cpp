@@ -130,7 +130,7 @@ std::string dkim_text(const ReportRow& r) {
     case DkimStatus::unsigned_mail: return "unsigned: may be forged";
     case DkimStatus::not_checked: break;
   }
-  return "not checked (not read from a mail)";
+  return "not checked (not read from a mail, or --no-dkim)";
 }
 
 void write_policy_text(const PolicyRow& p, std::string& out) {

@@ -174,7 +174,7 @@ TEST(TlsRptOverview, EachReportsDkimVerdict) {  // RFC 8460 3
                       "  2023-11-15 Google Inc. g2: failed, d=google.com (the body hash did not verify (the body was "
                       "changed)): may be forged\n"
                       "  2023-11-15 Other o1: unsigned: may be forged\n"
-                      "  2023-11-15 Other o2: not checked (not read from a mail)\n"
+                      "  2023-11-15 Other o2: not checked (not read from a mail, or --no-dkim)\n"
                       "  2023-11-15 Google Inc. g3: temperror, d=google.com (temporary: the key x._domainkey.google.com "
                       "TXT: SERVFAIL): not verified yet, may be forged\n"
                       "  2023-11-15 Other o3: over-limit (31 DKIM-Signature headers: only the first 5 are verified): "

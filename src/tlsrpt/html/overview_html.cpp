@@ -177,7 +177,7 @@ std::string dkim_cells(const ReportRow& r) {
   if (r.dkim.status == DkimStatus::unsigned_mail) note += "Unsigned: may be forged.";
   if (r.dkim.status == DkimStatus::temperror) note += esc(r.dkim.detail) + ": not verified yet, may be forged.";
   if (r.dkim.status == DkimStatus::over_limit) note += esc(r.dkim.detail) + ": not verified, may be forged.";
-  if (r.dkim.status == DkimStatus::not_checked) note += "Not read from a mail.";
+  if (r.dkim.status == DkimStatus::not_checked) note += "Not read from a mail, or --no-dkim.";
   return "<td data-col=\"dkim\">" + esc(status == "not-checked" ? "not checked" : status) +
          "</td><td data-col=\"signer\">" + signer + "</td><td data-col=\"note\">" + note + "</td>";
 }
