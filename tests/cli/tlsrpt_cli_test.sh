@@ -125,10 +125,15 @@ done
 run check_opts tlsrpt read --deadline 5 "$corpus/parsedmarc__rfc8460.json"
 [ $rc = 64 ] && pass "read --deadline without --check: usage (64)" || fail "read --deadline without --check: exit $rc"
 printf 'server:\n  no-such-option: 1\n' >"$work/bad-unbound.conf"
-run check_bad tlsrpt read --check --resolver-config "$work/bad-unbound.conf" "$corpus/parsedmarc__rfc8460.json"
+run check_bad tlsrpt read --no-dkim --check --resolver-config "$work/bad-unbound.conf" "$corpus/parsedmarc__rfc8460.json"
 [ $rc = 3 ] && grep -q "^mxtls tlsrpt read: --check: " "$work/check_bad.err" &&
   pass "read --check with an unusable resolver config: exit 3, said why" ||
   fail "read --check with an unusable resolver config: exit $rc: $(cat "$work/check_bad.err")"
+# read FILE verifies DKIM with the same --resolver-config: one it cannot use is "could not start" (3) too.
+run dkim_bad tlsrpt read --resolver-config "$work/bad-unbound.conf" "$eml"
+[ $rc = 3 ] && grep -q "^mxtls tlsrpt read: DKIM verification: " "$work/dkim_bad.err" &&
+  pass "read FILE with an unusable resolver config: exit 3, said why" ||
+  fail "read FILE with an unusable resolver config: exit $rc: $(cat "$work/dkim_bad.err")"
 
 [ $failures = 0 ] && echo "all passed" || echo "$failures failed"
 [ $failures = 0 ]
