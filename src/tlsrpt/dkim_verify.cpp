@@ -64,10 +64,13 @@ DKIM_CBSTAT lookup_key(DKIM* dkim, DKIM_SIGINFO* sig, u_char* buf, size_t buflen
     context.over_budget = context.over_budget || over_budget;
     // RFC 6376 6.1.2: a key query that fails to respond is TEMPFAIL (the
     // verifier may try later); a key record that does not exist is PERMFAIL.
-    if (txt.error().kind != ErrorKind::temporary) return DKIM_CBSTAT_NOTFOUND;
-    context.temporary = txt.error().message;
-    context.temporary_domain = printable(text_of(dkim_sig_getdomain(sig)), 253);
-    return DKIM_CBSTAT_TRYAGAIN;
+    // Both are NOTFOUND to libopendkim, which stops at TRYAGAIN without
+    // trying the other signatures; the verdict comes from this context.
+    if (txt.error().kind == ErrorKind::temporary) {
+      context.temporary = txt.error().message;
+      context.temporary_domain = printable(text_of(dkim_sig_getdomain(sig)), 253);
+    }
+    return DKIM_CBSTAT_NOTFOUND;
   }
   std::string key = accept_tlsrpt_service(*txt);
   if (key.size() >= buflen) {
@@ -120,6 +123,17 @@ DkimResult unverified(DKIM_SIGINFO* sig, DKIM_STAT status, const LookupContext& 
                 std::to_string(context.max_signatures) + " are verified (RFC 6376 6.1), and none of them did (" + why +
                 ")"};
   return {DkimStatus::failed, std::move(domain), why};
+}
+
+// A signature that verified, whatever libopendkim chose to report (RFC 6376
+// 6.1: one that verifies is enough).
+DKIM_SIGINFO* verified_signature(DKIM* dkim) {
+  DKIM_SIGINFO** sigs = nullptr;
+  int count = 0;
+  if (dkim_getsiglist(dkim, &sigs, &count) != DKIM_STAT_OK || !sigs) return nullptr;
+  for (int i = 0; i < count; ++i)
+    if (sigs[i] && DKIM_SIG_CHECK(sigs[i])) return sigs[i];
+  return nullptr;
 }
 
 struct Handle {
@@ -185,9 +199,10 @@ DkimResult DkimVerifier::verify(std::string_view message) {
   if (status == DKIM_STAT_OK) status = dkim_chunk(handle.dkim, nullptr, 0);
   if (status == DKIM_STAT_OK) status = dkim_eom(handle.dkim, nullptr);
   if (status == DKIM_STAT_NOSIG) return {DkimStatus::unsigned_mail, "", ""};
+  if (DKIM_SIGINFO* good = verified_signature(handle.dkim))
+    return {DkimStatus::verified, printable(text_of(dkim_sig_getdomain(good)), 253), ""};
   DKIM_SIGINFO* sig = dkim_getsignature(handle.dkim);
   std::string domain = sig ? printable(text_of(dkim_sig_getdomain(sig)), 253) : "";
-  if (status == DKIM_STAT_OK && sig && DKIM_SIG_CHECK(sig)) return {DkimStatus::verified, domain, ""};
   return unverified(sig, status, context, domain);
 }
 

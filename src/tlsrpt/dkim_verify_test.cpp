@@ -144,6 +144,16 @@ TEST(TlsrptDkimLimits, AtMostFiveSignaturesOfAMailAreVerified) {
   EXPECT_EQ((*fresh)->verify(with_signatures(5)).status, DkimStatus::over_limit);  // sel1 is the sixth: not tried
 }
 
+// One signature that verifies is enough (RFC 6376 6.1), even when the key of
+// another one could not be had for now.
+TEST_F(TlsrptDkimVerify, AGoodSignatureBesideATemperrorVerifies) {
+  publish(std::string("v=DKIM1; k=rsa; p=") + public_key);
+  resolver.failures["sel2._domainkey.reporter.example"] = temporary_error("SERVFAIL");
+  auto result = verify(with_signatures(1));  // sel2 (SERVFAIL) first, then sel1
+  EXPECT_EQ(result.status, DkimStatus::verified) << result.detail;
+  EXPECT_EQ(result.domain, "reporter.example");
+}
+
 TEST(TlsrptDkimLimits, NoKeyLookupStartsAfterTheMessagesTimeBudget) {
   CountingResolver resolver;
   SteppingClock clock;  // 10 s per reading: the second lookup would start at 30 s, after the 15 s budget
