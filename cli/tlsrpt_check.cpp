@@ -19,9 +19,11 @@ void TlsrptCommand::add_check_options(CLI::App& read) {
                               "Check each policy domain the failures name again (as mxtls check does) and say, per "
                               "failure type and MX host, whether the problem is still there");
   auto needs_check = [&](CLI::Option* option) { option->needs(check); };
-  needs_check(read.add_option("--resolver-config", check_.resolver_config,
-                              "With --check: an unbound.conf for the validating resolver (as mxtls check)")
-                  ->check(CLI::ExistingFile));
+  // Not only --check's: read FILE... looks up the DKIM keys of mailed reports with it too.
+  read.add_option("--resolver-config", check_.resolver_config,
+                  "An unbound.conf for the resolver: the DKIM keys of mailed reports in FILE... and --check's lookups "
+                  "(default: /etc/resolv.conf)")
+      ->check(CLI::ExistingFile);
   needs_check(read.add_option("--trust-anchor", check_.trust_anchor, "With --check: DNSSEC trust anchor file")
                   ->check(CLI::ExistingFile));
   needs_check(read.add_option("--ca-file", check_.ca_file, "With --check: trust these CA certificates (PEM)")

@@ -7,7 +7,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 
 #include "base/text.hpp"
 #include "base/time.hpp"
@@ -42,21 +41,28 @@ constexpr const char* ingest_help =
     "5.3; MIME parsed by GMime), an mbox, a Maildir directory (cur/ and new/), '-' for standard input.\n"
     "Limits: 64 MiB per input, 16 MiB of JSON per report (a gzip bomb is refused, the rest of the batch is read).\n"
     "Reports are kept by organisation and report-id (RFC 8460 4.4: the id is unique per reporter): one delivered\n"
-    "twice counts once (\"duplicate\").\n\n"
-    "One line per report found: \"INPUT: stored REPORT-ID (ORGANISATION, START to END)\", \"INPUT: duplicate\n"
-    "REPORT-ID\", \"INPUT: skipped: WHY\" (a mail that holds no report: spam to the report address is not\n"
-    "bounced, which would send backscatter to a forged sender) or \"INPUT: error: WHY\".\n\n"
+    "twice counts once (\"duplicate\"), except that a copy whose DKIM verdict is more trustworthy replaces the\n"
+    "stored one (\"replaced\"; the order, lowest first: failed or over-limit; unsigned or not-checked; temperror;\n"
+    "verified by an unrelated d=; verified by a d= that speaks for the report), so a forged copy that arrives\n"
+    "first cannot shut out the signed one.\n\n"
+    "One line per report found: \"INPUT: stored REPORT-ID (ORGANISATION, START to END)\", \"INPUT: replaced ...\",\n"
+    "\"INPUT: duplicate REPORT-ID\", \"INPUT: skipped: WHY\" (a mail that holds no report: spam to the report\n"
+    "address is not bounced, which would send backscatter to a forged sender) or \"INPUT: error: WHY\".\n\n"
     "DKIM (RFC 8460 3: reporters sign their mail, RFC 6376): each mail's signature is verified (libopendkim, the\n"
     "key looked up through --resolver-config or /etc/resolv.conf) and stored with its reports: verified (and the\n"
-    "d= domain), failed (and why) or unsigned; \"unrelated to the report\" when d= is neither the mail's\n"
-    "TLS-Report-Submitter nor the contact-info's domain. Such reports are stored all the same (evidence, flagged);\n"
-    "--require-dkim refuses them instead.\n\n"
+    "d= domain), unsigned, temperror (the key could not be had for now: a DNS timeout or SERVFAIL, RFC 6376\n"
+    "6.1.2 TEMPFAIL), over-limit (more than 5 DKIM-Signature headers, of which only the first 5 are tried, or the\n"
+    "time budget of 15 s per mail ran out, RFC 6376 6.1) or failed (and why: no key record, a changed body...);\n"
+    "\"unrelated to the report\" when d= is neither the mail's TLS-Report-Submitter nor the contact-info's domain.\n"
+    "Unverified reports are stored all the same (evidence, flagged); --require-dkim refuses them instead. Key\n"
+    "lookups of one run stop after 120 s in all (the rest are temperror), so no input stalls ingest.\n\n"
     "Exit status (sysexits.h, which a Postfix pipe(8) transport maps to the delivery status): 0 every input read\n"
-    "(stored, duplicate or skipped); 65 EX_DATAERR some report could not be read (a gzip bomb, broken JSON: the\n"
-    "others are stored, and Postfix returns the mail to its sender as \"5.6.0 data format error\" with this\n"
-    "output, so the reporter learns); 77 EX_NOPERM --require-dkim refused a report (5.7.0); 64 usage; 75\n"
-    "EX_TEMPFAIL the database could not be opened or written, or (--require-dkim) the key lookup failed for\n"
-    "now: Postfix defers the mail and delivers it again later, so no report is lost.\n\n"
+    "(stored, replaced, duplicate or skipped); 65 EX_DATAERR some report could not be read (a gzip bomb, broken\n"
+    "JSON: the others are stored, and Postfix returns the mail to its sender as \"5.6.0 data format error\" with\n"
+    "this output, so the reporter learns); 77 EX_NOPERM --require-dkim refused a report (5.7.0); 64 usage; 75\n"
+    "EX_TEMPFAIL the database could not be opened or written, or a DKIM temperror: Postfix defers the mail and\n"
+    "delivers it again later, so no report is lost and its signature is verified again (without --require-dkim\n"
+    "the report is stored meanwhile, as temperror, and the verified copy replaces it). 75 wins over 77 and 65.\n\n"
     "Postfix, straight from the mail (see the README): /etc/aliases\n"
     "  tlsrpt: \"|/usr/local/bin/mxtls tlsrpt ingest --db /var/lib/mxtls/tlsrpt.sqlite -\"\n"
     "or a master.cf transport\n"
@@ -70,7 +76,10 @@ constexpr const char* ingest_help =
 
 constexpr const char* read_help =
     "\nWithout FILE, reads the database (--db); with FILE..., reads those inputs directly (the same kinds as\n"
-    "`ingest`), storing nothing. A report seen twice (same organisation and report-id) counts once.\n\n"
+    "`ingest`), storing nothing, and verifies each mail's DKIM signature as `ingest` does (the key looked up\n"
+    "through --resolver-config or /etc/resolv.conf; --no-dkim: not-checked). A report seen twice (same\n"
+    "organisation and report-id) counts once, the copy with the more trustworthy DKIM verdict (as `ingest`).\n"
+    "Each report's DKIM verdict is listed under \"Reports\" (text) and in report_list[].dkim (JSON).\n\n"
     "The report, per reporting organisation, per policy (sts, tlsa, no-policy-found; and its domain), per\n"
     "receiving MX host: sessions, failed sessions and their share, and for each failure type (RFC 8460 4.3):\n"
     "the sessions, the sending addresses, the sender's failure-reason-code, what it means for you and the fix\n"
@@ -82,8 +91,8 @@ constexpr const char* read_help =
     "--resolver-config, --ca-file, --timeout, --deadline), and says per failure type and MX host \"still\" (the\n"
     "check finds the problem, naming its finding), \"gone\" (it finds the opposite) or \"cannot tell\" (and why).\n\n"
     "Exit status: 0 all read, 1 some input (or stored row) could not be read or there is no database, 2 the\n"
-    "--html file could not be written, 3 --check could not start (resolver), 64 usage, 75 the database could\n"
-    "not be opened.\n\n"
+    "--html file could not be written, 3 --check or the DKIM verification of FILE... could not start (resolver),\n"
+    "64 usage, 75 the database could not be opened.\n\n"
     "Examples:\n"
     "  mxtls tlsrpt read\n"
     "  mxtls tlsrpt read --since 2026-11-01 --json > tlsrpt.json\n"
@@ -120,6 +129,8 @@ void TlsrptCommand::add_to(CLI::App& app) {
   db->excludes(files);
   read->add_flag("--json", json_, "Print one JSON document (schema: docs/tlsrpt-json.md) instead of the text");
   read->add_option("--html", html_file_, "Also write a self-contained HTML page to FILE (failure share per day as a chart)");
+  auto* read_no_dkim = read->add_flag("--no-dkim", no_dkim_, "With FILE...: do not verify the DKIM signatures of mailed reports (not-checked)");
+  read_no_dkim->needs(files);
   read->add_option("--since", since_, "Only reports whose period ends on or after DATE (YYYY-MM-DD, UTC, or RFC 3339)");
   add_check_options(*read);
   read->callback([this, read] { exit_status_ = this->read(*read); });
@@ -131,20 +142,51 @@ namespace {
 // The DKIM verdict on ingest's line (RFC 8460 3); "" for reports that came in no mail.
 std::string dkim_note(const tlsrpt::Report& report) {
   const auto& dkim = report.dkim;
-  std::string domain = " d=" + printable(dkim.domain, 120);
+  std::string domain = dkim.domain.empty() ? "" : " d=" + printable(dkim.domain, 120);
   std::string unrelated =
       tlsrpt::dkim_domain_related(dkim.domain, report.submitter, report.contact_info) ? "" : ", unrelated to the report";
+  std::string why = " (" + printable(dkim.detail, 300) + ")";
   switch (dkim.status) {
     case tlsrpt::DkimStatus::not_checked: return "";
     case tlsrpt::DkimStatus::unsigned_mail: return ", DKIM: unsigned";
     case tlsrpt::DkimStatus::verified: return ", DKIM: verified" + domain + unrelated;
+    case tlsrpt::DkimStatus::temperror: return ", DKIM: temperror" + domain + why;
+    case tlsrpt::DkimStatus::over_limit: return ", DKIM: over-limit" + domain + why;
     case tlsrpt::DkimStatus::failed: break;
   }
-  return ", DKIM: failed" + (dkim.domain.empty() ? "" : domain) + " (" + printable(dkim.detail, 200) + ")";
+  return ", DKIM: failed" + domain + why;
+}
+
+// Which of two exit statuses a batch ends with: a deferral first (Postfix
+// tries the whole mail again: nothing is lost, and the key lookup is
+// repeated), then a refusal, then a data error.
+int worse_status(int a, int b) {
+  auto rank = [](int status) {
+    return status == tempfail_status ? 3 : status == refused_status ? 2 : status == data_error_status ? 1 : 0;
+  };
+  return rank(b) > rank(a) ? b : a;
+}
+
+// ingest's line for a report it stored, kept as a duplicate or stored over a less trustworthy copy.
+std::string added_line(tlsrpt::ReportStore::Added added, const tlsrpt::Report& report) {
+  switch (added) {
+    case tlsrpt::ReportStore::Added::stored: return ": stored " + describe(report) + dkim_note(report);
+    case tlsrpt::ReportStore::Added::replaced:
+      return ": replaced " + describe(report) + dkim_note(report) +
+             " (the stored copy's DKIM verdict was less trustworthy)";
+    case tlsrpt::ReportStore::Added::duplicate: break;
+  }
+  return ": duplicate " + printable(report.report_id, 120) + " (already stored)";
 }
 
 // One report found by ingest, stored unless it is unreadable or refused; the
 // exit status it asks for (0, or data_error, refused, tempfail).
+//
+// A DKIM temperror (the key could not be had for now, RFC 6376 6.1.2
+// TEMPFAIL) stores the report (flagged, so nothing is lost) and asks for
+// EX_TEMPFAIL: a pipe(8) transport defers the mail (Postfix pipe(8):
+// "75 ... temporary failure"), delivers it again later, and that copy,
+// once its signature verifies, replaces the stored one (ReportStore::add).
 int store_received(tlsrpt::Received& item, tlsrpt::ReportStore& store, bool require_dkim) {
   std::string origin = printable(item.origin, 300);
   if (!item.report && item.report.error().kind == ErrorKind::not_found) {
@@ -156,8 +198,8 @@ int store_received(tlsrpt::Received& item, tlsrpt::ReportStore& store, bool requ
     return data_error_status;
   }
   const auto& dkim = item.report->dkim;
+  bool later = dkim.status == tlsrpt::DkimStatus::temperror;
   if (require_dkim && dkim.status != tlsrpt::DkimStatus::verified) {
-    bool later = dkim.detail.starts_with("temporary:");  // the key may be had later: defer, lose nothing
     std::cout << origin << ": refused (--require-dkim) " << printable(item.report->report_id, 120) << dkim_note(*item.report)
               << (dkim.status == tlsrpt::DkimStatus::not_checked ? ", DKIM: not a mail" : "") << "\n";
     return later ? tempfail_status : refused_status;
@@ -167,29 +209,43 @@ int store_received(tlsrpt::Received& item, tlsrpt::ReportStore& store, bool requ
     std::cerr << "mxtls tlsrpt ingest: " << added.error().message << "\n";
     return tempfail_status;
   }
-  bool stored = *added == tlsrpt::ReportStore::Added::stored;
-  std::cout << origin
-            << (stored ? ": stored " + describe(*item.report) + dkim_note(*item.report)
-                       : ": duplicate " + printable(item.report->report_id, 120) + " (already stored)")
-            << "\n";
-  return 0;
+  std::cout << origin << added_line(*added, *item.report)
+            << (later ? "; deferred (EX_TEMPFAIL) so the signature is verified again on redelivery" : "") << "\n";
+  return later ? tempfail_status : 0;
+}
+
+}  // namespace
+
+namespace {
+
+// The DKIM verifier of ingest and read FILE... (one code path, RFC 8460 3)
+// with its resolver (--resolver-config, else /etc/resolv.conf).
+struct Dkim {
+  std::unique_ptr<dns::Resolver> resolver;
+  std::unique_ptr<tlsrpt::DkimVerifier> verifier;
+};
+
+Result<Dkim> start_dkim(const std::string& resolver_config) {
+  auto made = dns::make_unbound_resolver({resolver_config, {}, std::chrono::seconds(5)});
+  if (!made) return made.error();
+  auto verifier = tlsrpt::DkimVerifier::create(**made);
+  if (!verifier) return verifier.error();
+  return Dkim{std::move(*made), std::move(*verifier)};
 }
 
 }  // namespace
 
 int TlsrptCommand::ingest() {
-  std::unique_ptr<dns::Resolver> resolver;
-  std::unique_ptr<tlsrpt::DkimVerifier> verifier;
+  Dkim dkim;
   if (!no_dkim_) {
-    auto made = dns::make_unbound_resolver({resolver_config_, {}, std::chrono::seconds(5)});
-    auto dkim = made ? tlsrpt::DkimVerifier::create(**made) : Result<std::unique_ptr<tlsrpt::DkimVerifier>>(made.error());
-    if (!dkim) {
-      std::cerr << "mxtls tlsrpt ingest: DKIM verification: " << dkim.error().message << "\n";
+    auto started = start_dkim(resolver_config_);
+    if (!started) {
+      std::cerr << "mxtls tlsrpt ingest: DKIM verification: " << started.error().message << "\n";
       return tempfail_status;
     }
-    resolver = std::move(*made);
-    verifier = std::move(*dkim);
+    dkim = std::move(*started);
   }
+  auto* verifier = dkim.verifier.get();
   auto store = tlsrpt::ReportStore::open(database_.empty() ? tlsrpt::default_database : database_);
   if (!store) {
     std::cerr << "mxtls tlsrpt ingest: " << store.error().message << "\n";
@@ -197,10 +253,9 @@ int TlsrptCommand::ingest() {
   }
   int status = 0;
   for (const auto& input : inputs_)
-    for (auto& item : tlsrpt::read_input(input, verifier.get())) {
+    for (auto& item : tlsrpt::read_input(input, verifier)) {
       int result = store_received(item, **store, require_dkim_);
-      if (result == tempfail_status) return tempfail_status;
-      status = std::max(status, result);
+      status = worse_status(status, result);
     }
   return status;
 }
@@ -227,19 +282,26 @@ std::optional<int> load_database(const std::string& path, int64_t since, std::ve
   return std::nullopt;
 }
 
-// The reports in the inputs ending on or after since, each once; true when some input could not be read.
-bool load_inputs(const std::vector<std::string>& inputs, int64_t since, std::vector<tlsrpt::Report>& reports) {
+// The reports in the inputs ending on or after since, each once (of two
+// copies the more trustworthy, the rule of the database: ReportStore::add);
+// true when some input could not be read. With a verifier, each mail's DKIM
+// signature is verified as ingest does.
+bool load_inputs(const std::vector<std::string>& inputs, int64_t since, tlsrpt::DkimVerifier* verifier,
+                 std::vector<tlsrpt::Report>& reports) {
   bool some_failed = false;
-  std::set<std::string> seen;  // organisation and report-id: the same rule as the database
+  std::map<std::string, size_t> seen;  // organisation and report-id -> its index in reports
   for (const auto& input : inputs)
-    for (auto& item : tlsrpt::read_input(input)) {
+    for (auto& item : tlsrpt::read_input(input, verifier)) {
       if (!item.report) {
         std::cerr << "mxtls tlsrpt read: " << printable(item.origin, 300) << ": " << item.report.error().message << "\n";
         some_failed = true;
-      } else if (item.report->end >= since &&
-                 seen.insert(item.report->organization_name + '\n' + item.report->report_id).second) {
-        reports.push_back(std::move(*item.report));
+        continue;
       }
+      if (item.report->end < since) continue;
+      auto [at, fresh] = seen.emplace(item.report->organization_name + '\n' + item.report->report_id, reports.size());
+      if (fresh) reports.push_back(std::move(*item.report));
+      else if (tlsrpt::dkim_trust(*item.report) > tlsrpt::dkim_trust(reports[at->second]))
+        reports[at->second] = std::move(*item.report);
     }
   return some_failed;
 }
@@ -259,7 +321,16 @@ int TlsrptCommand::read(const CLI::App& cmd) {
     std::string path = database_.empty() ? tlsrpt::default_database : database_;
     if (auto status = load_database(path, since.value_or(INT64_MIN), reports, some_failed)) return *status;
   } else {
-    some_failed = load_inputs(inputs_, since.value_or(INT64_MIN), reports);
+    Dkim dkim;
+    if (!no_dkim_) {
+      auto started = start_dkim(check_.resolver_config);
+      if (!started) {
+        std::cerr << "mxtls tlsrpt read: DKIM verification: " << started.error().message << "\n";
+        return 3;
+      }
+      dkim = std::move(*started);
+    }
+    some_failed = load_inputs(inputs_, since.value_or(INT64_MIN), dkim.verifier.get(), reports);
   }
   auto overview = tlsrpt::build_overview(reports);
   if (!html_file_.empty()) {

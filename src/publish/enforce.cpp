@@ -2,6 +2,7 @@
 
 #include "base/text.hpp"
 #include "base/time.hpp"
+#include "tlsrpt/explain.hpp"
 
 namespace mxtls::publish {
 namespace {
@@ -13,19 +14,35 @@ bool counts_for_enforce(tlsrpt::PolicyType type) {
   return type == tlsrpt::PolicyType::sts || type == tlsrpt::PolicyType::no_policy_found;
 }
 
-void add_policy(ReportEvidence& evidence, const tlsrpt::PolicyResult& policy) {
-  evidence.successful_sessions += policy.successful_sessions;
+// One policy's failures: by their result type's effect under enforce (the
+// table of tlsrpt/explain); sessions without details count as deferrals.
+void add_failures(ReportEvidence& evidence, const tlsrpt::PolicyResult& policy, bool authentic) {
+  uint64_t detailed = 0, deferring = 0;
+  for (const auto& failure : policy.failures) {
+    std::string type = failure.result_type.empty() ? "unspecified" : failure.result_type;
+    detailed += failure.failed_session_count;
+    if (tlsrpt::under_enforce(failure.result_type) != tlsrpt::UnderEnforce::defers) {
+      evidence.other_failures[type] += failure.failed_session_count;
+      continue;
+    }
+    evidence.failures[type] += failure.failed_session_count;
+    deferring += failure.failed_session_count;
+  }
+  if (policy.failed_sessions > detailed) {
+    evidence.failures["without details"] += policy.failed_sessions - detailed;
+    deferring += policy.failed_sessions - detailed;
+  }
+  evidence.failed_sessions += deferring;
+  if (!authentic) evidence.unauthenticated_failed_sessions += deferring;
+}
+
+void add_policy(ReportEvidence& evidence, const tlsrpt::PolicyResult& policy, bool authentic) {
+  if (authentic) evidence.successful_sessions += policy.successful_sessions;
   if (!counts_for_enforce(policy.type)) {
     evidence.dane_failed_sessions += policy.failed_sessions;
     return;
   }
-  evidence.failed_sessions += policy.failed_sessions;
-  uint64_t detailed = 0;
-  for (const auto& failure : policy.failures) {
-    evidence.failures[failure.result_type.empty() ? "unspecified" : failure.result_type] += failure.failed_session_count;
-    detailed += failure.failed_session_count;
-  }
-  if (policy.failed_sessions > detailed) evidence.failures["without details"] += policy.failed_sessions - detailed;
+  add_failures(evidence, policy, authentic);
 }
 
 std::string failure_list(const std::map<std::string, uint64_t>& failures) {
@@ -33,6 +50,51 @@ std::string failure_list(const std::map<std::string, uint64_t>& failures) {
   for (const auto& [type, sessions] : failures)
     if (sessions > 0) parts.push_back(type + " " + std::to_string(sessions));
   return join(parts);
+}
+
+// Why reports of this trust are no evidence of clean delivery.
+std::string ignored_reason(tlsrpt::DkimTrust trust) {
+  switch (trust) {
+    case tlsrpt::DkimTrust::broken: return "whose DKIM signature failed or went over the verifier's limits (may be forged)";
+    case tlsrpt::DkimTrust::unauthenticated:
+      return "unsigned or never checked (a file, an HTTPS POST, --no-dkim, or stored before mxtls verified DKIM: "
+             "anyone could have made them)";
+    case tlsrpt::DkimTrust::pending: return "whose DKIM key could not be had yet (temperror)";
+    case tlsrpt::DkimTrust::foreign: return "verified, but signed by a d= that does not speak for the submitter";
+    case tlsrpt::DkimTrust::authentic: break;
+  }
+  return "authentic";
+}
+
+// The note on the reports left out as evidence; "" when none was.
+std::string ignored_note(const ReportEvidence& evidence) {
+  size_t total = 0;
+  std::vector<std::string> parts;
+  for (const auto& [trust, count] : evidence.ignored) {
+    total += count;
+    parts.push_back(std::to_string(count) + " " + ignored_reason(trust));
+  }
+  if (total == 0) return {};
+  return std::to_string(total) + " TLS report(s) naming this domain were not counted as evidence of clean delivery, "
+         "since no DKIM signature of the reporter vouches for them (RFC 8460 3): " + join(parts, "; ") +
+         ". Their failed sessions are counted all the same: a failure can only make this more careful.";
+}
+
+// "3 failed session(s) of 103 (certificate-expired 3)"; when some reports
+// were no evidence, the successes are only the authentic reports', so it
+// says that instead of a total.
+std::string failed_sessions_text(const ReportEvidence& r) {
+  std::string types = " (" + failure_list(r.failures) + ")";
+  if (r.ignored.empty())
+    return std::to_string(r.failed_sessions) + " failed session(s) of " +
+           std::to_string(r.failed_sessions + r.successful_sessions) + types;
+  std::string unauthenticated = r.unauthenticated_failed_sessions == 0
+                                    ? ""
+                                    : std::to_string(r.unauthenticated_failed_sessions) +
+                                          " of them in reports no DKIM signature vouches for, counted all the same; ";
+  return std::to_string(r.failed_sessions) + " failed session(s)" + types + " (" + unauthenticated +
+         "successful sessions are counted from authenticated reports only: " + std::to_string(r.successful_sessions) +
+         ")";
 }
 
 }  // namespace
@@ -43,13 +105,16 @@ ReportEvidence summarize_reports(const std::vector<tlsrpt::Report>& reports, con
   evidence.since = since;
   for (const auto& report : reports) {
     if (report.end < since) continue;
+    auto trust = tlsrpt::dkim_trust(report);
+    bool authentic = trust == tlsrpt::DkimTrust::authentic;
     bool names_domain = false;
     for (const auto& policy : report.policies) {
       if (to_lower(policy.policy_domain) != to_lower(domain)) continue;
       names_domain = true;
-      add_policy(evidence, policy);
+      add_policy(evidence, policy, authentic);
     }
-    if (names_domain) ++evidence.reports;
+    if (names_domain && authentic) ++evidence.reports;
+    else if (names_domain) ++evidence.ignored[trust];
   }
   return evidence;
 }
@@ -72,10 +137,8 @@ std::vector<std::string> enforce_blockers(const check::DomainFacts& facts, const
                        "--tlsrpt-db (mxtls tlsrpt ingest), or --without-reports to rely on the probe alone");
   if (request.reports && request.reports->failed_sessions > 0) {
     const auto& r = *request.reports;
-    blockers.push_back("the TLS reports since " + format_rfc3339(r.since) + " show " +
-                       std::to_string(r.failed_sessions) + " failed session(s) of " +
-                       std::to_string(r.failed_sessions + r.successful_sessions) + " (" + failure_list(r.failures) +
-                       "): under enforce those senders would have deferred the mail; `mxtls tlsrpt read --since " +
+    blockers.push_back("the TLS reports since " + format_rfc3339(r.since) + " show " + failed_sessions_text(r) + ": " +
+                       std::string(tlsrpt::describe(tlsrpt::UnderEnforce::defers)) + "; `mxtls tlsrpt read --since " +
                        format_rfc3339(r.since).substr(0, 10) + "` says what each means and its fix");
   }
   return blockers;
@@ -89,11 +152,22 @@ std::vector<std::string> enforce_notes(const EnforceRequest& request) {
                       "passes. Senders elsewhere may see a different certificate or path.");
     return notes;
   }
-  if (request.reports->reports == 0)
-    notes.push_back("No TLS report since " + format_rfc3339(request.reports->since) +
-                    " names this domain: nothing from other senders confirms the probe.");
-  if (request.reports->dane_failed_sessions > 0)
-    notes.push_back(std::to_string(request.reports->dane_failed_sessions) +
+  const auto& r = *request.reports;
+  if (auto ignored = ignored_note(r); !ignored.empty()) notes.push_back(ignored);
+  if (r.reports == 0)
+    notes.push_back("No " + std::string(r.ignored.empty() ? "" : "authenticated ") + "TLS report since " +
+                    format_rfc3339(r.since) + " names this domain: nothing from other senders confirms the probe.");
+  for (auto effect : {tlsrpt::UnderEnforce::no_policy, tlsrpt::UnderEnforce::dane}) {
+    std::map<std::string, uint64_t> of_effect;
+    for (const auto& [type, sessions] : r.other_failures)
+      if (tlsrpt::under_enforce(type) == effect) of_effect[type] = sessions;
+    if (!of_effect.empty())
+      notes.push_back("Failed sessions in the reports (" + failure_list(of_effect) +
+                      ") that are no reason against enforce: " + std::string(tlsrpt::describe(effect)) +
+                      "; see `mxtls tlsrpt read`.");
+  }
+  if (r.dane_failed_sessions > 0)
+    notes.push_back(std::to_string(r.dane_failed_sessions) +
                     " session(s) failed under DANE (tlsa policies) in the reports: not a reason against MTA-STS "
                     "enforce, but DANE senders deferred them; see `mxtls tlsrpt read`.");
   return notes;

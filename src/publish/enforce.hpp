@@ -24,13 +24,32 @@ constexpr uint32_t default_enforce_max_age = 1209600;
 constexpr uint32_t max_sts_max_age = 31557600;
 
 // What the stored TLS reports say about one domain over a period.
+//
+// Only reports a DKIM signature vouches for (tlsrpt::DkimTrust::authentic:
+// verified, and d= speaks for the submitter or the contact-info, RFC 8460 3)
+// are evidence that delivery is clean: a forged "every session succeeded"
+// must not help grant enforce. The others (failed, over-limit, temperror,
+// unsigned, not-checked, a foreign d=) are counted in `ignored` and their
+// successes left out; their failures are counted all the same, since a
+// failure can only make the decision more careful. not-checked (a report
+// read from a file, posted over HTTPS, which RFC 8460 3 does not
+// authenticate, ingested with --no-dkim, or stored before mxtls verified
+// DKIM) is unauthenticated: anyone could have made it.
 struct ReportEvidence {
   int64_t since = 0;  // reports whose date-range ends at or after this
-  size_t reports = 0;  // of them, those with a policy for the domain
-  uint64_t successful_sessions = 0;
-  uint64_t failed_sessions = 0;  // under sts and no-policy-found policies: what enforce would make refusals
+  size_t reports = 0;  // authentic reports with a policy for the domain: the evidence
+  std::map<tlsrpt::DkimTrust, size_t> ignored;  // the other reports naming the domain, by their trust
+  uint64_t successful_sessions = 0;  // in the authentic reports
+  // Failed sessions under sts and no-policy-found policies whose result
+  // type defers under enforce (tlsrpt::under_enforce): what enforce would
+  // make deferrals. In all reports naming the domain.
+  uint64_t failed_sessions = 0;
+  uint64_t unauthenticated_failed_sessions = 0;  // of failed_sessions, those in reports not authentic
+  std::map<std::string, uint64_t> failures;  // result-type -> failed sessions of failed_sessions
+  // Failures under sts and no-policy-found whose type does not defer under
+  // enforce (a policy that could not be fetched, a DANE type): noted.
+  std::map<std::string, uint64_t> other_failures;
   uint64_t dane_failed_sessions = 0;  // under tlsa policies: DANE's problem, noted, not a reason here
-  std::map<std::string, uint64_t> failures;  // result-type -> failed sessions (sts, no-policy-found)
 };
 
 ReportEvidence summarize_reports(const std::vector<tlsrpt::Report>& reports, const std::string& domain,

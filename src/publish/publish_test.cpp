@@ -309,10 +309,15 @@ TEST(PublishVerify, BogusTlsaIsAnError) {
 
 namespace {
 
+// A report mailed and signed by its reporter (DKIM verified, d= its
+// submitter): evidence; `dkim` changes the verdict.
 tlsrpt::Report report_for(const std::string& domain, tlsrpt::PolicyType type, uint64_t ok, uint64_t failed,
-                          const std::string& result_type = "") {
+                          const std::string& result_type = "",
+                          tlsrpt::DkimResult dkim = {tlsrpt::DkimStatus::verified, "reporter.example", ""}) {
   tlsrpt::Report report;
   report.organization_name = "Reporter";
+  report.submitter = "reporter.example";
+  report.dkim = std::move(dkim);
   report.report_id = domain + "-" + std::to_string(ok) + "-" + std::to_string(failed);
   report.start = now - 86400;
   report.end = now;
@@ -387,6 +392,89 @@ TEST(PublishEnforce, FailedStsSessionsInTheReportsRefuseEnforceDaneFailuresOnlyA
   EXPECT_NE(notes[0].find("2 session(s) failed under DANE"), std::string::npos);
   // Reports that ended before the period do not count.
   EXPECT_EQ(summarize_reports(reports, "example.test", now + 1).reports, 0u);
+}
+
+// A forged "every session succeeded" must not help grant enforce: only
+// reports a DKIM signature of the reporter vouches for are evidence of clean
+// delivery; the failures of the others count all the same (more careful).
+TEST(PublishEnforce, OnlyAuthenticReportsAreEvidenceOfCleanDelivery) {
+  using tlsrpt::DkimStatus;
+  std::vector<tlsrpt::Report> reports = {
+      report_for("example.test", tlsrpt::PolicyType::sts, 1000, 0, "", {DkimStatus::failed, "reporter.example", "body hash"}),
+      report_for("example.test", tlsrpt::PolicyType::sts, 500, 0, "", {DkimStatus::unsigned_mail, "", ""}),
+      report_for("example.test", tlsrpt::PolicyType::sts, 400, 0, "", {DkimStatus::not_checked, "", ""}),
+      report_for("example.test", tlsrpt::PolicyType::sts, 300, 0, "", {DkimStatus::temperror, "reporter.example", "t"}),
+      report_for("example.test", tlsrpt::PolicyType::sts, 200, 0, "", {DkimStatus::verified, "evil.example", ""}),
+      report_for("example.test", tlsrpt::PolicyType::sts, 100, 0, "", {DkimStatus::over_limit, "", "31 headers"})};
+  auto evidence = summarize_reports(reports, "example.test", now - 14 * 86400);
+  EXPECT_EQ(evidence.reports, 0u);
+  EXPECT_EQ(evidence.successful_sessions, 0u);
+  EXPECT_EQ(evidence.ignored.at(tlsrpt::DkimTrust::broken), 2u);
+  EXPECT_EQ(evidence.ignored.at(tlsrpt::DkimTrust::unauthenticated), 2u);
+  EXPECT_EQ(evidence.ignored.at(tlsrpt::DkimTrust::pending), 1u);
+  EXPECT_EQ(evidence.ignored.at(tlsrpt::DkimTrust::foreign), 1u);
+  EnforceRequest request;
+  request.reports = evidence;
+  auto notes = enforce_notes(request);
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_NE(notes[0].find("6 TLS report(s) naming this domain were not counted as evidence of clean delivery"),
+            std::string::npos)
+      << notes[0];
+  EXPECT_NE(notes[0].find("2 whose DKIM signature failed"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("2 unsigned or never checked (a file, an HTTPS POST"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("1 whose DKIM key could not be had yet (temperror)"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("1 verified, but signed by a d= that does not speak for the submitter"), std::string::npos);
+  EXPECT_NE(notes[1].find("No authenticated TLS report since"), std::string::npos) << notes[1];
+  // A forged report's failures refuse enforce all the same, and say so.
+  reports.push_back(report_for("example.test", tlsrpt::PolicyType::sts, 0, 4, "certificate-expired",
+                               {DkimStatus::unsigned_mail, "", ""}));
+  reports.push_back(report_for("example.test", tlsrpt::PolicyType::sts, 60, 1, "starttls-not-supported"));
+  request.reports = summarize_reports(reports, "example.test", now - 14 * 86400);
+  EXPECT_EQ(request.reports->reports, 1u);
+  EXPECT_EQ(request.reports->successful_sessions, 60u);
+  auto blockers = enforce_blockers(signed_domain(), request);
+  ASSERT_EQ(blockers.size(), 1u);
+  EXPECT_NE(blockers[0].find("show 5 failed session(s) (certificate-expired 4, starttls-not-supported 1) (4 of them in "
+                             "reports no DKIM signature vouches for, counted all the same; successful sessions are "
+                             "counted from authenticated reports only: 60): under enforce those senders would have "
+                             "deferred the mail"),
+            std::string::npos)
+      << blockers[0];
+}
+
+// RFC 8461 3.3, 5: a sender that cannot fetch a (valid) policy has none and
+// delivers as before: sts-policy-* failures do not defer mail under enforce.
+// The effect of each result type is a column of tlsrpt/explain's table.
+TEST(PublishEnforce, PolicyFetchFailuresAreNoteNotDeferrals) {
+  std::vector<tlsrpt::Report> reports = {
+      report_for("example.test", tlsrpt::PolicyType::no_policy_found, 50, 7, "sts-policy-fetch-error"),
+      report_for("example.test", tlsrpt::PolicyType::sts, 50, 2, "sts-webpki-invalid"),
+      report_for("example.test", tlsrpt::PolicyType::sts, 50, 1, "dnssec-invalid")};
+  EnforceRequest request;
+  request.reports = summarize_reports(reports, "example.test", now - 14 * 86400);
+  EXPECT_EQ(request.reports->failed_sessions, 0u);
+  EXPECT_EQ(request.reports->other_failures.at("sts-policy-fetch-error"), 7u);
+  EXPECT_TRUE(enforce_blockers(signed_domain(), request).empty());
+  auto notes = enforce_notes(request);
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_NE(notes[0].find("(sts-policy-fetch-error 7, sts-webpki-invalid 2) that are no reason against enforce: "
+                          "those senders got no valid MTA-STS policy, and a sender without one delivers as before "
+                          "(RFC 8461 3.3, 5)"),
+            std::string::npos)
+      << notes[0];
+  EXPECT_EQ(notes[0].find("would have deferred"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[1].find("(dnssec-invalid 1) that are no reason against enforce: DANE failures"), std::string::npos)
+      << notes[1];
+  // A type the table does not know, or none, counts against enforce (careful).
+  reports.push_back(report_for("example.test", tlsrpt::PolicyType::sts, 0, 3, "new-kind-of-failure"));
+  reports.push_back(report_for("example.test", tlsrpt::PolicyType::sts, 0, 2));
+  request.reports = summarize_reports(reports, "example.test", now - 14 * 86400);
+  auto blockers = enforce_blockers(signed_domain(), request);
+  ASSERT_EQ(blockers.size(), 1u);
+  EXPECT_NE(blockers[0].find("(new-kind-of-failure 3, without details 2): under enforce those senders would have "
+                             "deferred the mail"),
+            std::string::npos)
+      << blockers[0];
 }
 
 TEST(PublishEnforce, ALiveEnforcePolicyKeepsALongerMaxAge) {

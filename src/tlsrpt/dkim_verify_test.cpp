@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
+
 #include "support/fakes.hpp"
 #include "tlsrpt/inputs.hpp"
 
@@ -33,6 +36,33 @@ std::string replaced(std::string text, const std::string& from, const std::strin
   auto at = text.find(from);
   return at == std::string::npos ? text : text.replace(at, from.size(), to);
 }
+
+// signed_message with `count` more copies of its DKIM-Signature header on
+// top, for the selectors sel2, sel3, ... (no key published for them).
+std::string with_signatures(size_t count) {
+  std::string header = signed_message.substr(0, signed_message.find("From: "));
+  std::string out;
+  for (size_t i = 0; i < count; ++i) out += replaced(header, "s=sel1;", "s=sel" + std::to_string(i + 2) + ";");
+  return out + signed_message;
+}
+
+// The fake resolver, counting the DKIM key queries.
+struct CountingResolver : fakes::FakeResolver {
+  size_t key_queries = 0;
+  Result<dns::Answer> query(std::string_view name, dns::Type type) override {
+    if (name.find("._domainkey.") != std::string_view::npos) ++key_queries;
+    return FakeResolver::query(name, type);
+  }
+};
+
+// A clock that moves on by `step` each time it is read: time budgets without timing.
+struct SteppingClock {
+  std::chrono::steady_clock::time_point now{};
+  std::chrono::seconds step{10};
+  std::function<std::chrono::steady_clock::time_point()> function() {
+    return [this] { return now += step; };
+  }
+};
 
 class TlsrptDkimVerify : public ::testing::Test {
  protected:
@@ -76,14 +106,76 @@ TEST_F(TlsrptDkimVerify, ChangedBodyOrHeaderFails) {
   EXPECT_FALSE(header.detail.empty());
 }
 
-TEST_F(TlsrptDkimVerify, NoKeyOrDnsTroubleFails) {
+// RFC 6376 6.1.2: no key record is PERMFAIL (failed); a key query that
+// fails to respond is TEMPFAIL (temperror: the mail may verify later).
+TEST_F(TlsrptDkimVerify, NoKeyFailsDnsTroubleIsATemperror) {
   auto none = verify(signed_message);
   EXPECT_EQ(none.status, DkimStatus::failed);
   EXPECT_NE(none.detail.find(key_name), std::string::npos) << none.detail;
   resolver.failures[key_name] = temporary_error("SERVFAIL");
   auto temporary = verify(signed_message);
-  EXPECT_EQ(temporary.status, DkimStatus::failed);
+  EXPECT_EQ(temporary.status, DkimStatus::temperror);
+  EXPECT_EQ(temporary.domain, "reporter.example");
   EXPECT_TRUE(temporary.detail.starts_with("temporary:")) << temporary.detail;
+  EXPECT_NE(temporary.detail.find("SERVFAIL"), std::string::npos) << temporary.detail;
+  resolver.failures[key_name] = not_found_error("NXDOMAIN");
+  EXPECT_EQ(verify(signed_message).status, DkimStatus::failed);
+}
+
+// RFC 6376 6.1: a verifier may limit the signatures it tries. At most 5
+// (max_dkim_signatures) key lookups per mail, whatever it carries.
+TEST(TlsrptDkimLimits, AtMostFiveSignaturesOfAMailAreVerified) {
+  CountingResolver resolver;
+  auto verifier = DkimVerifier::create(resolver);
+  ASSERT_TRUE(verifier.ok());
+  auto result = (*verifier)->verify(with_signatures(30));
+  EXPECT_EQ(result.status, DkimStatus::over_limit);
+  EXPECT_NE(result.detail.find("31 DKIM-Signature headers: only the first 5 are verified"), std::string::npos)
+      << result.detail;
+  EXPECT_EQ(resolver.key_queries, 5u);
+  // The keys asked for are remembered: the same mail again asks DNS nothing.
+  EXPECT_EQ((*verifier)->verify(with_signatures(30)).status, DkimStatus::over_limit);
+  EXPECT_EQ(resolver.key_queries, 5u);
+  // Within the cap, a good signature among failing ones verifies.
+  resolver.add(key_name, dns::Type::TXT, fakes::txt_rdata(std::string("v=DKIM1; k=rsa; p=") + public_key));
+  auto fresh = DkimVerifier::create(resolver);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ((*fresh)->verify(with_signatures(3)).status, DkimStatus::verified);
+  EXPECT_EQ((*fresh)->verify(with_signatures(5)).status, DkimStatus::over_limit);  // sel1 is the sixth: not tried
+}
+
+// One signature that verifies is enough (RFC 6376 6.1), even when the key of
+// another one could not be had for now.
+TEST_F(TlsrptDkimVerify, AGoodSignatureBesideATemperrorVerifies) {
+  publish(std::string("v=DKIM1; k=rsa; p=") + public_key);
+  resolver.failures["sel2._domainkey.reporter.example"] = temporary_error("SERVFAIL");
+  auto result = verify(with_signatures(1));  // sel2 (SERVFAIL) first, then sel1
+  EXPECT_EQ(result.status, DkimStatus::verified) << result.detail;
+  EXPECT_EQ(result.domain, "reporter.example");
+}
+
+TEST(TlsrptDkimLimits, NoKeyLookupStartsAfterTheMessagesTimeBudget) {
+  CountingResolver resolver;
+  SteppingClock clock;  // 10 s per reading: the second lookup would start at 30 s, after the 15 s budget
+  auto verifier = DkimVerifier::create(resolver, {.message_budget = std::chrono::seconds(15), .now = clock.function()});
+  ASSERT_TRUE(verifier.ok());
+  auto result = (*verifier)->verify(with_signatures(3));
+  EXPECT_EQ(result.status, DkimStatus::over_limit);
+  EXPECT_NE(result.detail.find("time budget"), std::string::npos) << result.detail;
+  EXPECT_EQ(resolver.key_queries, 1u);
+}
+
+TEST(TlsrptDkimLimits, OnceTheRunsBudgetIsSpentTheRestIsATemperror) {
+  CountingResolver resolver;
+  SteppingClock clock;  // each lookup takes 10 s by this clock
+  auto verifier = DkimVerifier::create(
+      resolver, {.message_budget = std::chrono::hours(1), .run_budget = std::chrono::seconds(15), .now = clock.function()});
+  ASSERT_TRUE(verifier.ok());
+  EXPECT_EQ((*verifier)->verify(with_signatures(1)).status, DkimStatus::failed);  // two lookups, 20 s
+  auto later = (*verifier)->verify(replaced(signed_message, "s=sel1;", "s=other;"));
+  EXPECT_EQ(later.status, DkimStatus::temperror);  // not looked up: a later run may verify it
+  EXPECT_NE(later.detail.find("this run's DKIM time budget"), std::string::npos) << later.detail;
+  EXPECT_EQ(resolver.key_queries, 2u);
 }
 
 TEST_F(TlsrptDkimVerify, BogusKeyFails) {

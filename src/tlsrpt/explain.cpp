@@ -39,32 +39,32 @@ constexpr std::array<ResultTypeInfo, 11> table{{
      "DANE senders do not deliver to it.",
      "Publish TLSA records at _25._tcp.{mx} that match the certificate {mx} serves now (3 1 1 and the SHA-256 of "
      "its public key); on a key change publish the new record first and switch after two TTLs (RFC 7671 8.1). "
-     "`mxtls check {domain}` prints the record to publish."},
+     "`mxtls check {domain}` prints the record to publish.", UnderEnforce::dane},
     {"dnssec-invalid", "RFC 8460 4.3.2.1",
      "DNSSEC validation failed for the records the sender needed (MX, TLSA or addresses of {mx}): a bogus or "
      "expired signature, or a DS record at the parent that matches no key.",
      "Fix the signing of the zone: re-sign it (expired RRSIGs), make the DS record at the registrar match the "
-     "current key signing key, then test with `delv` and run `mxtls check {domain}`."},
+     "current key signing key, then test with `delv` and run `mxtls check {domain}`.", UnderEnforce::dane},
     {"dane-required", "RFC 8460 4.3.2.1",
      "The sender requires DANE for {domain} (by agreement, RFC 7672 6) but found no DNSSEC-validated TLSA records "
      "for {mx}.",
      "Publish TLSA records at _25._tcp.{mx} in a DNSSEC-signed zone, or ask the sender to drop the requirement. "
-     "`mxtls check {domain}` shows what is published."},
+     "`mxtls check {domain}` shows what is published.", UnderEnforce::dane},
     {"sts-policy-fetch-error", "RFC 8460 4.3.2.2",
      "The sender could not fetch the MTA-STS policy of {domain} from "
      "https://mta-sts.{domain}/.well-known/mta-sts.txt (DNS, connection, TLS or HTTP error; the "
      "failure-reason-code often has the HTTP status).",
      "Make https://mta-sts.{domain}/.well-known/mta-sts.txt answer 200 with the policy as text/plain, without "
-     "redirects (RFC 8461 3.3), from a host whose address resolves; then run `mxtls check {domain}`."},
+     "redirects (RFC 8461 3.3), from a host whose address resolves; then run `mxtls check {domain}`.", UnderEnforce::no_policy},
     {"sts-policy-invalid", "RFC 8460 4.3.2.2",
      "The MTA-STS policy of {domain} was fetched but is not a valid policy (RFC 8461 3.2).",
      "Fix https://mta-sts.{domain}/.well-known/mta-sts.txt: \"version: STSv1\", \"mode:\", one \"mx:\" line per MX "
-     "pattern and \"max_age:\", one per line; `mxtls check {domain}` shows what it reads."},
+     "pattern and \"max_age:\", one per line; `mxtls check {domain}` shows what it reads.", UnderEnforce::no_policy},
     {"sts-webpki-invalid", "RFC 8460 4.3.2.2",
      "The certificate of the policy host mta-sts.{domain} failed WebPKI validation (expired, wrong name or "
      "untrusted), so the sender could not trust the MTA-STS policy.",
      "Serve mta-sts.{domain} with a publicly trusted certificate for that name and its full chain, then run "
-     "`mxtls check {domain}`."},
+     "`mxtls check {domain}`.", UnderEnforce::no_policy},
 }};
 
 std::string fill(std::string_view text, std::string_view domain, std::string_view mx) {
@@ -91,6 +91,26 @@ std::string fill(std::string_view text, std::string_view domain, std::string_vie
 }  // namespace
 
 std::span<const ResultTypeInfo> result_types() { return table; }
+
+UnderEnforce under_enforce(std::string_view result_type) {
+  for (const auto& row : table)
+    if (row.name == result_type) return row.under_enforce;
+  return UnderEnforce::defers;
+}
+
+std::string_view describe(UnderEnforce effect) {
+  switch (effect) {
+    case UnderEnforce::no_policy:
+      return "those senders got no valid MTA-STS policy, and a sender without one delivers as before (RFC 8461 3.3, "
+             "5): enforce would not defer their mail, nor protect it until the policy host is fixed";
+    case UnderEnforce::dane:
+      return "DANE failures (RFC 7672): DANE senders defer that mail in any MTA-STS mode, so enforce changes nothing "
+             "for them";
+    case UnderEnforce::defers: break;
+  }
+  return "under enforce those senders would have deferred the mail: a sender with the policy delivers only to an "
+         "MX host that passes its validation (RFC 8461 4.2, 5)";
+}
 
 Explanation explain_failure(std::string_view result_type, std::string_view policy_domain, std::string_view mx_host) {
   for (const auto& row : table)

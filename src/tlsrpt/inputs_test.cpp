@@ -208,3 +208,78 @@ TEST(TlsRptStore, AReportDeliveredTwiceCountsOnce) {
   EXPECT_EQ((*store)->load(all->reports[1].end + 1)->reports.size(), 0u);
   EXPECT_FALSE(ReportStore::open((dir.path / "no/such/dir/x.sqlite").string()));
 }
+
+namespace {
+
+// A copy of one report-id as a delivery brings it: its successful sessions
+// (so the test tells which copy's JSON is kept), the mail's DKIM verdict.
+struct Copy {
+  Report report;
+  std::string json;
+};
+
+Copy copy_of(uint64_t successful, DkimStatus status, std::string signer = "example.net") {
+  std::string json = R"({"organization-name": "Example Net", "report-id": "twice",)"
+                     R"( "contact-info": "tlsrpt@example.net",)"
+                     R"( "date-range": {"start-datetime": "2024-05-01T00:00:00Z", "end-datetime": "2024-05-01T23:59:59Z"},)"
+                     R"( "policies": [{"policy": {"policy-type": "sts", "policy-domain": "example.org"},)"
+                     R"( "summary": {"total-successful-session-count": )" +
+                     std::to_string(successful) + R"(, "total-failure-session-count": 0}}]})";
+  auto report = parse_report(json);
+  EXPECT_TRUE(report) << report.error().message;
+  report->submitter = "example.net";
+  report->dkim = {status, status == DkimStatus::unsigned_mail || status == DkimStatus::not_checked ? "" : signer,
+                  status == DkimStatus::verified ? "" : "why"};
+  return {*report, json};
+}
+
+}  // namespace
+
+// RFC 8460 3: a forged copy (failed or no signature) that arrives first must
+// not shut out the signed one; a signed one is never replaced by a worse copy.
+TEST(TlsRptStore, TheMoreTrustworthyCopyOfAReportWins) {
+  auto store = ReportStore::open(":memory:");
+  ASSERT_TRUE(store) << store.error().message;
+  auto add = [&](const Copy& copy) { return *(*store)->add(copy.report, copy.json, 1); };
+  auto kept = [&] {
+    auto loaded = (*store)->load();
+    EXPECT_TRUE(loaded && loaded->reports.size() == 1u);
+    return loaded->reports.at(0);
+  };
+  EXPECT_EQ(add(copy_of(1, DkimStatus::failed)), ReportStore::Added::stored);
+  EXPECT_EQ(add(copy_of(2, DkimStatus::failed)), ReportStore::Added::duplicate);  // equal: the first stays
+  EXPECT_EQ(add(copy_of(3, DkimStatus::unsigned_mail)), ReportStore::Added::replaced);
+  EXPECT_EQ(add(copy_of(4, DkimStatus::not_checked)), ReportStore::Added::duplicate);  // as unauthenticated
+  EXPECT_EQ(add(copy_of(5, DkimStatus::temperror)), ReportStore::Added::replaced);
+  EXPECT_EQ(kept().successful_sessions(), 5u);
+  EXPECT_EQ(kept().dkim.status, DkimStatus::temperror);
+  EXPECT_EQ(add(copy_of(6, DkimStatus::verified, "unrelated.example")), ReportStore::Added::replaced);
+  EXPECT_EQ(add(copy_of(7, DkimStatus::verified)), ReportStore::Added::replaced);  // d= speaks for the report
+  for (auto worse : {DkimStatus::failed, DkimStatus::over_limit, DkimStatus::unsigned_mail, DkimStatus::not_checked,
+                     DkimStatus::temperror, DkimStatus::verified})
+    EXPECT_EQ(add(copy_of(8, worse, "unrelated.example")), ReportStore::Added::duplicate) << to_string(worse);
+  EXPECT_EQ(add(copy_of(9, DkimStatus::verified)), ReportStore::Added::duplicate);
+  auto report = kept();
+  EXPECT_EQ(report.successful_sessions(), 7u);  // the verified copy's JSON, not only its verdict
+  EXPECT_EQ(report.dkim.status, DkimStatus::verified);
+  EXPECT_EQ(report.dkim.domain, "example.net");
+  EXPECT_EQ(dkim_trust(report), DkimTrust::authentic);
+}
+
+TEST(TlsRptStore, AVerifiedCopyReplacesARowStoredBeforeDkimWasChecked) {
+  TempDir dir;
+  auto path = (dir.path / "tlsrpt.sqlite").string();
+  {
+    auto store = ReportStore::open(path);
+    ASSERT_TRUE(store);
+    auto old = copy_of(1, DkimStatus::not_checked);
+    EXPECT_EQ(*(*store)->add(old.report, old.json, 1), ReportStore::Added::stored);
+  }
+  auto store = ReportStore::open(path);
+  ASSERT_TRUE(store);
+  auto signed_copy = copy_of(2, DkimStatus::verified);
+  EXPECT_EQ(*(*store)->add(signed_copy.report, signed_copy.json, 2), ReportStore::Added::replaced);
+  auto loaded = (*store)->load();
+  ASSERT_TRUE(loaded && loaded->reports.size() == 1u);
+  EXPECT_EQ(loaded->reports[0].successful_sessions(), 2u);
+}

@@ -123,10 +123,14 @@ std::string dkim_text(const ReportRow& r) {
   switch (r.dkim.status) {
     case DkimStatus::verified: return "verified" + domain + unrelated;
     case DkimStatus::failed: return "failed" + domain + unrelated + " (" + printable(r.dkim.detail, 200) + "): may be forged";
+    case DkimStatus::temperror:
+      return "temperror" + domain + " (" + printable(r.dkim.detail, 200) + "): not verified yet, may be forged";
+    case DkimStatus::over_limit:
+      return "over-limit" + domain + " (" + printable(r.dkim.detail, 200) + "): not verified, may be forged";
     case DkimStatus::unsigned_mail: return "unsigned: may be forged";
     case DkimStatus::not_checked: break;
   }
-  return "not checked (not read from a mail)";
+  return "not checked (not read from a mail, or --no-dkim)";
 }
 
 void write_policy_text(const PolicyRow& p, std::string& out) {
@@ -162,7 +166,8 @@ Overview build_overview(const std::vector<Report>& reports) {
     for (const auto& policy : report.policies) add_policy(policy, org.policies[{policy.type_name, policy.policy_domain}]);
     overview.report_list.push_back({report.organization_name, report.report_id, report.submitter, report.start, report.end,
                                     report.dkim,
-                                    dkim_domain_related(report.dkim.domain, report.submitter, report.contact_info)});
+                                    dkim_domain_related(report.dkim.domain, report.submitter, report.contact_info),
+                                    dkim_trust(report)});
     for (const auto& warning : report.warnings)
       overview.warnings.push_back("report " + printable(report.report_id, 100) + " from " +
                                   printable(report.organization_name, 100) + ": " + printable(warning, 300));
@@ -242,6 +247,7 @@ nlohmann::json overview_json(const Overview& overview) {
                            {"dkim", {{"status", to_string(r.dkim.status)},
                                      {"domain", r.dkim.domain},
                                      {"related", r.dkim_related},
+                                     {"trust", to_string(r.trust)},
                                      {"detail", r.dkim.detail}}}});
   nlohmann::json doc = {{"reports", overview.reports},
                         {"successful_sessions", overview.successful_sessions},

@@ -60,6 +60,7 @@ struct ReportRow {
   int64_t start = 0, end = 0;
   DkimResult dkim;
   bool dkim_related = false;  // d= is the TLS-Report-Submitter's or the contact-info's domain (dkim_domain_related)
+  DkimTrust trust = DkimTrust::unauthenticated;  // dkim_trust(): only authentic vouches for the report
 };
 
 struct Overview {

@@ -157,8 +157,13 @@ TEST(TlsRptOverview, EachReportsDkimVerdict) {  // RFC 8460 3
   auto unsigned_report = report("Other", "o1", 1700086400, {sts(10, {})});
   unsigned_report.dkim.status = DkimStatus::unsigned_mail;
   auto file = report("Other", "o2", 1700086400, {sts(10, {})});
-  auto o = build_overview({verified, unrelated, failed, unsigned_report, file});
-  ASSERT_EQ(o.report_list.size(), 5u);
+  auto temperror = report("Google Inc.", "g3", 1700086400, {sts(10, {})});
+  temperror.submitter = "google.com";
+  temperror.dkim = {DkimStatus::temperror, "google.com", "temporary: the key x._domainkey.google.com TXT: SERVFAIL"};
+  auto over = report("Other", "o3", 1700086400, {sts(10, {})});
+  over.dkim = {DkimStatus::over_limit, "", "31 DKIM-Signature headers: only the first 5 are verified"};
+  auto o = build_overview({verified, unrelated, failed, unsigned_report, file, temperror, over});
+  ASSERT_EQ(o.report_list.size(), 7u);
   EXPECT_TRUE(o.report_list[0].dkim_related);
   EXPECT_FALSE(o.report_list[1].dkim_related);
   auto text = render_text(o);
@@ -169,11 +174,15 @@ TEST(TlsRptOverview, EachReportsDkimVerdict) {  // RFC 8460 3
                       "  2023-11-15 Google Inc. g2: failed, d=google.com (the body hash did not verify (the body was "
                       "changed)): may be forged\n"
                       "  2023-11-15 Other o1: unsigned: may be forged\n"
-                      "  2023-11-15 Other o2: not checked (not read from a mail)\n"),
+                      "  2023-11-15 Other o2: not checked (not read from a mail, or --no-dkim)\n"
+                      "  2023-11-15 Google Inc. g3: temperror, d=google.com (temporary: the key x._domainkey.google.com "
+                      "TXT: SERVFAIL): not verified yet, may be forged\n"
+                      "  2023-11-15 Other o3: over-limit (31 DKIM-Signature headers: only the first 5 are verified): "
+                      "not verified, may be forged\n"),
             std::string::npos)
       << text;
   auto doc = nlohmann::json::parse(render_json(o));
-  ASSERT_EQ(doc["report_list"].size(), 5u);
+  ASSERT_EQ(doc["report_list"].size(), 7u);
   EXPECT_EQ(doc["report_list"][0]["report_id"], "g1");
   EXPECT_EQ(doc["report_list"][0]["submitter"], "google.com");
   EXPECT_EQ(doc["report_list"][0]["dkim"]["status"], "verified");
@@ -182,4 +191,11 @@ TEST(TlsRptOverview, EachReportsDkimVerdict) {  // RFC 8460 3
   EXPECT_EQ(doc["report_list"][2]["dkim"]["status"], "failed");
   EXPECT_EQ(doc["report_list"][3]["dkim"]["status"], "unsigned");
   EXPECT_EQ(doc["report_list"][4]["dkim"]["status"], "not-checked");
+  EXPECT_EQ(doc["report_list"][5]["dkim"]["status"], "temperror");
+  EXPECT_EQ(doc["report_list"][6]["dkim"]["status"], "over-limit");
+  EXPECT_EQ(doc["report_list"][0]["dkim"]["trust"], "authentic");
+  EXPECT_EQ(doc["report_list"][1]["dkim"]["trust"], "foreign");
+  EXPECT_EQ(doc["report_list"][2]["dkim"]["trust"], "broken");
+  EXPECT_EQ(doc["report_list"][4]["dkim"]["trust"], "unauthenticated");
+  EXPECT_EQ(doc["report_list"][5]["dkim"]["trust"], "pending");
 }

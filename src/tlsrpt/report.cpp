@@ -238,4 +238,8 @@ std::string_view to_string(PolicyType type) {
   return "other";
 }
 
+DkimTrust dkim_trust(const Report& report) {
+  return dkim_trust(report.dkim, report.submitter, report.contact_info);
+}
+
 }  // namespace mxtls::tlsrpt

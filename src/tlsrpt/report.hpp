@@ -75,4 +75,8 @@ Result<Report> parse_report(std::string_view json);
 
 std::string_view to_string(PolicyType type);
 
+// How far the report's delivery vouches for it (dkim.hpp's order), from its
+// DKIM verdict, its submitter and its contact-info.
+DkimTrust dkim_trust(const Report& report);
+
 }  // namespace mxtls::tlsrpt

@@ -170,3 +170,20 @@ TEST(TlsRptExplain, FixesNameTheMxAndThePolicyUrl) {
   EXPECT_NE(unknown.meaning.find("Not a result type of RFC 8460 4.3"), std::string::npos);
   EXPECT_NE(unknown.fix.find("mxtls check example.org"), std::string::npos);
 }
+
+// What each type's senders do under MTA-STS enforce (RFC 8461 5): one column
+// of THE table, read by `mxtls publish --sts-mode enforce`.
+TEST(TlsRptExplain, WhatEachTypeDoesUnderEnforce) {
+  for (const char* type : {"starttls-not-supported", "certificate-host-mismatch", "certificate-expired",
+                           "certificate-not-trusted", "validation-failure"})
+    EXPECT_EQ(under_enforce(type), UnderEnforce::defers) << type;
+  for (const char* type : {"sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid"})
+    EXPECT_EQ(under_enforce(type), UnderEnforce::no_policy) << type;
+  for (const char* type : {"tlsa-invalid", "dnssec-invalid", "dane-required"})
+    EXPECT_EQ(under_enforce(type), UnderEnforce::dane) << type;
+  EXPECT_EQ(under_enforce("cosmic-rays"), UnderEnforce::defers);  // unknown: careful
+  EXPECT_EQ(under_enforce(""), UnderEnforce::defers);
+  EXPECT_NE(describe(UnderEnforce::defers).find("would have deferred"), std::string::npos);
+  EXPECT_EQ(describe(UnderEnforce::no_policy).find("would have deferred"), std::string::npos);
+  EXPECT_NE(describe(UnderEnforce::no_policy).find("delivers as before (RFC 8461 3.3, 5)"), std::string::npos);
+}

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <optional>
+
 #include "base/sqlite.hpp"
 #include "base/text.hpp"
 
@@ -17,26 +19,16 @@ class SqliteReportStore final : public ReportStore {
   SqliteReportStore(const SqliteReportStore&) = delete;
   SqliteReportStore& operator=(const SqliteReportStore&) = delete;
 
-  // The first delivery of a report-id is kept, with its DKIM result: a later
-  // copy (signed or not) changes nothing.
   Result<Added> add(const Report& report, std::string_view json, int64_t received_at) override {
-    Statement st(db_,
-                 "INSERT INTO tlsrpt_report (report_id, organization, period_start, period_end, received, json,"
-                 " submitter, dkim, dkim_domain, dkim_detail)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(organization, report_id) DO NOTHING");
-    if (!st) return error("prepare");
-    bind(st, 1, report.report_id);
-    bind(st, 2, report.organization_name);
-    sqlite3_bind_int64(st.get(), 3, report.start);
-    sqlite3_bind_int64(st.get(), 4, report.end);
-    sqlite3_bind_int64(st.get(), 5, received_at);
-    bind(st, 6, json);
-    bind(st, 7, report.submitter);
-    bind(st, 8, to_string(report.dkim.status));
-    bind(st, 9, report.dkim.domain);
-    bind(st, 10, report.dkim.detail);
-    if (sqlite3_step(st.get()) != SQLITE_DONE) return error("store a report in");
-    return sqlite3_changes(db_) == 1 ? Added::stored : Added::duplicate;
+    // IMMEDIATE: the read of the stored copy and the write that may replace
+    // it are one step, whatever other deliveries do at the same time.
+    if (!exec("BEGIN IMMEDIATE")) return error("lock");
+    auto added = add_locked(report, json, received_at);
+    if (!exec(added ? "COMMIT" : "ROLLBACK") && added) {
+      exec("ROLLBACK");
+      return error("commit to");
+    }
+    return added;
   }
 
   Result<StoredReports> load(int64_t since) override {
@@ -63,6 +55,54 @@ class SqliteReportStore final : public ReportStore {
   }
 
  private:
+  // The trust of the stored copy of the report's id; nullopt for none. A
+  // row that no longer parses is broken: any readable copy replaces it.
+  Result<std::optional<DkimTrust>> stored_trust(const Report& report) {
+    Statement st(db_,
+                 "SELECT json, submitter, dkim, dkim_domain, dkim_detail FROM tlsrpt_report"
+                 " WHERE organization = ?1 AND report_id = ?2");
+    if (!st) return error("prepare");
+    bind(st, 1, report.organization_name);
+    bind(st, 2, report.report_id);
+    int rc = sqlite3_step(st.get());
+    if (rc == SQLITE_DONE) return std::optional<DkimTrust>();
+    if (rc != SQLITE_ROW) return error("read");
+    auto stored = parse_report(column(st.get(), 0));
+    if (!stored) return std::optional<DkimTrust>(DkimTrust::broken);
+    stored->submitter = column(st.get(), 1);
+    stored->dkim = {parse_dkim_status(column(st.get(), 2)).value_or(DkimStatus::not_checked), column(st.get(), 3),
+                    column(st.get(), 4)};
+    return std::optional<DkimTrust>(dkim_trust(*stored));
+  }
+
+  Result<Added> add_locked(const Report& report, std::string_view json, int64_t received_at) {
+    auto stored = stored_trust(report);
+    if (!stored) return stored.error();
+    if (*stored && **stored >= dkim_trust(report)) return Added::duplicate;
+    const char* sql = *stored
+                          ? "UPDATE tlsrpt_report SET period_start = ?3, period_end = ?4, received = ?5, json = ?6,"
+                            " submitter = ?7, dkim = ?8, dkim_domain = ?9, dkim_detail = ?10"
+                            " WHERE report_id = ?1 AND organization = ?2"
+                          : "INSERT INTO tlsrpt_report (report_id, organization, period_start, period_end, received,"
+                            " json, submitter, dkim, dkim_domain, dkim_detail)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    Statement st(db_, sql);
+    if (!st) return error("prepare");
+    bind(st, 1, report.report_id);
+    bind(st, 2, report.organization_name);
+    sqlite3_bind_int64(st.get(), 3, report.start);
+    sqlite3_bind_int64(st.get(), 4, report.end);
+    sqlite3_bind_int64(st.get(), 5, received_at);
+    bind(st, 6, json);
+    bind(st, 7, report.submitter);
+    bind(st, 8, to_string(report.dkim.status));
+    bind(st, 9, report.dkim.domain);
+    bind(st, 10, report.dkim.detail);
+    if (sqlite3_step(st.get()) != SQLITE_DONE) return error("store a report in");
+    return *stored ? Added::replaced : Added::stored;
+  }
+
+  bool exec(const char* sql) { return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
   static std::string column(sqlite3_stmt* st, int index) { return sqlite::text(st, index); }
   static void bind(const Statement& st, int index, std::string_view text) {
     sqlite3_bind_text(st.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);

@@ -1,6 +1,9 @@
 // The TLS report database (I/O, mxtls_tlsrpt_io): SQLite, one row per
 // report-id, so a report delivered twice (a sender's retry, the same mail
-// in two mailboxes) counts once. Each row keeps the JSON as received and is
+// in two mailboxes) counts once. Of two copies the more trustworthy one is
+// kept (dkim.hpp's DkimTrust order): a copy whose signature verifies
+// replaces one that failed, was unsigned or never checked, so a forgery
+// that arrives first cannot shut the real report out. Each row keeps the JSON as received and is
 // parsed again when read, so the parser stays the one reader of reports.
 #pragma once
 
@@ -31,8 +34,10 @@ class ReportStore {
   static Result<std::unique_ptr<ReportStore>> open(const std::string& path);
   virtual ~ReportStore() = default;
 
-  enum class Added { stored, duplicate };
-  // Stores the report unless one with its report-id is there already.
+  enum class Added { stored, duplicate, replaced };
+  // Stores the report unless one with its organisation and report-id is
+  // there already; replaces that one (JSON, DKIM, submitter, received) when
+  // this copy's dkim_trust() is higher; an equal or lower copy is a duplicate.
   virtual Result<Added> add(const Report& report, std::string_view json, int64_t received_at) = 0;
   // The reports whose date-range ends at or after `since`, oldest first.
   virtual Result<StoredReports> load(int64_t since = std::numeric_limits<int64_t>::min()) = 0;

@@ -159,7 +159,9 @@ fi
 
 # ------------------------------------------------- mode enforce ----
 # --sts-mode enforce: granted for sts-testing.example (its MX passes) with
-# clean reports, refused with a report of failed sts sessions, refused for
+# clean reports (read from files: not-checked, so ignored as evidence of
+# clean delivery, and the notes say so), refused with a report of failed sts
+# sessions (counted though unauthenticated), refused for
 # nostarttls.example (its MX has no STARTTLS); a refusal keeps mode testing
 # and exits 1.
 # report_json ID FAILED: an RFC 8460 report for sts-testing.example ending now.
@@ -186,13 +188,18 @@ publish --only mta-sts --sts-mode enforce --tlsrpt-db "$work/clean.sqlite" sts-t
 rc=$?
 ((rc == 0)) && grep -q '^;   mode: enforce' "$work/enforce.zone" && grep -q '^;   max_age: 1209600' "$work/enforce.zone" ||
     fail "enforce: sts-testing with clean reports should get mode enforce: exit $rc, $(cat "$work/enforce.zone")"
+# The clean report came from a file (not-checked): granted on the probe, but
+# not counted as evidence of clean delivery, and the comment says so.
+grep -q '1 TLS report(s) naming this domain were not counted as evidence of clean delivery' "$work/enforce.zone" &&
+    grep -q 'No authenticated TLS report since' "$work/enforce.zone" ||
+    fail "enforce: the unauthenticated clean report should be named as ignored: $(cat "$work/enforce.zone")"
 cp "$work/clean.sqlite" "$work/failing.sqlite"   # the clean report (20 sessions) and a failing one (20 + 3)
 report_json failing-1 3 >"$work/failing.json"
 "$mxtls" tlsrpt ingest --db "$work/failing.sqlite" "$work/failing.json" >/dev/null || fail "enforce: ingest failing report"
 publish --only mta-sts --sts-mode enforce --tlsrpt-db "$work/failing.sqlite" sts-testing.example >"$work/refused.zone"
 rc=$?
 ((rc == 1)) && grep -q '^;   mode: testing' "$work/refused.zone" &&
-    grep -q 'show 3 failed session(s) of 43 (certificate-host-mismatch 3)' "$work/refused.zone" ||
+    grep -q 'show 3 failed session(s) (certificate-host-mismatch 3) (3 of them in reports no DKIM signature vouches for, counted all the same; successful sessions are counted from authenticated reports only: 0): under enforce those senders would have deferred the mail' "$work/refused.zone" ||
     fail "enforce: failed sts sessions in the reports should refuse enforce: exit $rc, $(cat "$work/refused.zone")"
 publish --only mta-sts --sts-mode enforce --without-reports nostarttls.example >"$work/refused2.zone"
 rc=$?

@@ -24,7 +24,12 @@
 # (bounced with the reason), and a good signed report whose d= is unrelated
 # to its submitter. `ingest --require-dkim` refuses the tampered and unsigned
 # ones. Then the database is made unwritable: the next report is deferred
-# (EX_TEMPFAIL), and delivered once it is writable again.
+# (EX_TEMPFAIL), and delivered once it is writable again. The tampered report
+# resent with a good signature replaces the failed copy (and the tampered one
+# again is a duplicate). A report signed by slow.reporter.example, whose
+# name server is dead (SERVFAIL: DKIM temperror), is stored as temperror and
+# deferred; once the key resolves, the retry verifies and replaces it. `read
+# FILE` verifies DKIM as ingest does.
 # TLSRPT_PIPE_KEEP=1 keeps the slot directory (maillog, database) after the run.
 set -uo pipefail
 mxtls=$(realpath "${1:?usage: tlsrpt_pipe_test.sh MXTLS_BINARY}")
@@ -137,8 +142,8 @@ def report_mail(name, payload, media, submitter, subject):
     msg.replace_header("Content-Type", 'multipart/report; report-type="tlsrpt"; boundary="%s"' % msg.get_boundary())
     return msg.as_bytes()
 
-def signed(raw):
-    sig = dkim.sign(raw, b"sel1", b"reporter.example", key, canonicalize=(b"relaxed", b"simple"),
+def signed(raw, domain=b"reporter.example"):
+    sig = dkim.sign(raw, b"sel1", domain, key, canonicalize=(b"relaxed", b"simple"),
                     include_headers=[b"from", b"to", b"subject", b"date", b"message-id", b"tls-report-domain",
                                      b"tls-report-submitter", b"mime-version", b"content-type"])
     return sig + raw
@@ -166,7 +171,14 @@ write("7-badjson", signed(report_mail("bad!x!1!2.json", b'{"organization-name": 
 write("8-unrelated", signed(report_mail("mail.ru!x.json.gz", gz(corpus + "/parsedmarc__mail.ru.json"),
                                         "application/tlsrpt+gzip", "mail.ru", "Report Domain: mail.ru")))
 write("9-later", signed(report_mail("company-x!x.json", open(corpus + "/mox__report_test.reportJSON.json", "rb").read(),
-                                    "application/tlsrpt+json", "reporter.example", "Report Domain: later")))
+                                    "application/tlsrpt+json", "reporter.example", "Report Domain: later")))# The tampered report again, signed as it should be: replaces the failed copy.
+write("10-resent", signed(report_mail("example.com!tlsrpt.json.gz", gz(corpus + "/parsedmarc__smtp_tls.json"),
+                                      "application/tlsrpt+gzip", "reporter.example", "Report Domain: example.com")))
+# Signed by slow.reporter.example, whose key lookup SERVFAILs at first (a dead name server).
+slow = json.load(open(corpus + "/parsedmarc__rfc8460.json"))
+slow["report-id"] = "temperror-1"
+write("11-temperror", signed(report_mail("slow!x.json", json.dumps(slow).encode(), "application/tlsrpt+json",
+                                         "slow.reporter.example", "Report Domain: slow"), b"slow.reporter.example"))
 PY
 
 # send FILE...: one SMTP transaction each, from a reporter's bounce address.
@@ -261,6 +273,60 @@ wait_for_statuses 9 && statuses | tail -1 | grep -q 'status=sent' &&
     pass "writable again: the deferred report is delivered" || fail "after the deferral: $(statuses | tail -1)"
 "$mxtls" tlsrpt read --db "$db" --json | "$PY" -c 'import json,sys; sys.exit(json.load(sys.stdin)["reports"] != 6)' &&
     pass "6 reports after the deferred one" || fail "the deferred report is not in the database"
+
+# ------------------------- the same report again, now signed: replaced ----
+send "$DIR/mail/10-resent.eml" || die "SMTP to $ADDR:25 failed"
+wait_for_statuses 10 && statuses | tail -1 | grep -q 'status=sent' &&
+    pass "the tampered report, resent signed: delivered" || fail "resent: $(statuses | tail -1)"
+# What the pipe printed is not in the maillog for a success; the database says it.
+dkim_of() { # REPORT-ID: the stored copy's dkim.status
+    "$mxtls" tlsrpt read --db "$db" --json |
+        "$PY" -c 'import json,sys; print([r["dkim"]["status"] for r in json.load(sys.stdin)["report_list"] if r["report_id"] == sys.argv[1]])' "$1"
+}
+[[ $(dkim_of 2024-01-09T00:00:00Z_example.com) == "['verified']" ]] &&
+    pass "the verified copy replaced the failed one (one row, verified)" ||
+    fail "after the signed copy: $(dkim_of 2024-01-09T00:00:00Z_example.com)"
+"$mxtls" tlsrpt ingest --db "$db" --resolver-config "$DIR/dns/unbound.conf" "$DIR/mail/4-tampered.eml" >"$DIR/again.out" 2>&1 &&
+    grep -q ': duplicate 2024-01-09T00:00:00Z_example.com' "$DIR/again.out" &&
+    [[ $(dkim_of 2024-01-09T00:00:00Z_example.com) == "['verified']" ]] &&
+    pass "the tampered copy again: a duplicate, the verified copy stays" || fail "tampered again: $(cat "$DIR/again.out")"
+
+# ------------- DKIM temperror: deferred (EX_TEMPFAIL), verified on retry ----
+# slow.reporter.example is delegated to 127.0.2.250, where no name server
+# listens: the key lookup SERVFAILs (RFC 6376 6.1.2 TEMPFAIL).
+"$top/testbed/zone-set" ns.slow.reporter A 127.0.2.250 >/dev/null &&
+    "$top/testbed/zone-set" slow.reporter NS ns.slow.reporter.example. >/dev/null || die "zone-set (slow) failed"
+deferred_before=$(grep -ac "to=<$RCPT>.*status=deferred" "$LOG")
+send "$DIR/mail/11-temperror.eml" || die "SMTP to $ADDR:25 failed"
+for ((i = 0; i < 300; i++)); do
+    (($(grep -ac "to=<$RCPT>.*status=deferred" "$LOG") > deferred_before)) && break
+    sleep 0.1
+done
+grep -a "to=<$RCPT>.*status=deferred" "$LOG" | tail -1 |
+    grep -q 'dsn=4.3.0.*temporary failure. Command output: standard input, part slow!x.json: stored temperror-1 .*DKIM: temperror d=slow.reporter.example (temporary: .*deferred (EX_TEMPFAIL)' &&
+    pass "DKIM temperror: stored as temperror and deferred (EX_TEMPFAIL), the reason in the log" ||
+    fail "temperror: $(grep -a "to=<$RCPT>" "$LOG" | tail -2)"
+[[ $(dkim_of temperror-1) == "['temperror']" ]] && pass "meanwhile the report is stored, as temperror" ||
+    fail "temperror row: $(dkim_of temperror-1)"
+# The name server is back (the key in example. itself): the retry verifies and replaces it.
+"$top/testbed/zone-set" slow.reporter NS >/dev/null && "$top/testbed/zone-set" ns.slow.reporter A >/dev/null &&
+    "$top/testbed/zone-set" sel1._domainkey.slow.reporter TXT "$txt" >/dev/null || die "zone-set (slow key) failed"
+postqueue -c "$ETC" -f
+wait_for_statuses 11 && statuses | tail -1 | grep -q 'status=sent' &&
+    pass "DNS back: the deferred report is delivered" || fail "after the temperror: $(statuses | tail -1)"
+[[ $(dkim_of temperror-1) == "['verified']" ]] && pass "the retried copy verified and replaced the temperror one" ||
+    fail "after the retry: $(dkim_of temperror-1)"
+"$mxtls" tlsrpt read --db "$db" --json | "$PY" -c 'import json,sys; sys.exit(json.load(sys.stdin)["reports"] != 7)' &&
+    pass "7 reports in the end (the replaced ones once)" || fail "not 7 reports at the end"
+
+# ---------------------------- read FILE verifies DKIM as ingest does ----
+"$mxtls" tlsrpt read --json --resolver-config "$DIR/dns/unbound.conf" "$DIR/mail/2-signed.eml" "$DIR/mail/4-tampered.eml" \
+    >"$DIR/readfile.json" 2>"$DIR/readfile.err" || fail "read FILE: $(cat "$DIR/readfile.err")"
+"$PY" -c 'import json,sys; d={r["report_id"]: r["dkim"]["status"] for r in json.load(open(sys.argv[1]))["report_list"]}; sys.exit(d != {"2020-01-01T00:00:00Z_example.com": "verified", "2024-01-09T00:00:00Z_example.com": "failed"})' \
+    "$DIR/readfile.json" && pass "read FILE: verified and failed, as ingest says" || fail "read FILE: $(cat "$DIR/readfile.json")"
+"$mxtls" tlsrpt read --resolver-config "$DIR/dns/unbound.conf" "$DIR/mail/4-tampered.eml" "$DIR/mail/10-resent.eml" 2>&1 |
+    grep -q '2024-01-09T00:00:00Z_example.com: verified, d=reporter.example' &&
+    pass "read FILE: of two copies, the verified one is shown" || fail "read FILE, two copies"
 
 [[ $failures == 0 ]] && echo "all passed" || echo "$failures failed"
 exit $((failures > 0))

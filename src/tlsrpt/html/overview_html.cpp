@@ -19,7 +19,7 @@
 //     table.policies tr[data-policy-type][data-policy-domain] > td[data-col=sessions|successful|failed|failure-share]
 //     table.failures tr[data-policy-type][data-policy-domain][data-mx][data-result-type]
 //       > td[data-col=sessions|sending-ips|reason|meaning|fix]
-//   table#report-table tr[data-report-id][data-organisation][data-dkim=verified|failed|unsigned|not-checked]
+//   table#report-table tr[data-report-id][data-organisation][data-dkim=verified|failed|unsigned|not-checked|temperror|over-limit]
 //     > td[data-col=dkim|signer|note]
 //   #warnings li
 //   script#overview-data: the --json document (docs/tlsrpt-json.md)
@@ -175,7 +175,9 @@ std::string dkim_cells(const ReportRow& r) {
     note = "d= unrelated to the report (TLS-Report-Submitter " + esc(r.submitter.empty() ? "absent" : r.submitter) + "). ";
   if (r.dkim.status == DkimStatus::failed) note += esc(r.dkim.detail) + ": may be forged.";
   if (r.dkim.status == DkimStatus::unsigned_mail) note += "Unsigned: may be forged.";
-  if (r.dkim.status == DkimStatus::not_checked) note += "Not read from a mail.";
+  if (r.dkim.status == DkimStatus::temperror) note += esc(r.dkim.detail) + ": not verified yet, may be forged.";
+  if (r.dkim.status == DkimStatus::over_limit) note += esc(r.dkim.detail) + ": not verified, may be forged.";
+  if (r.dkim.status == DkimStatus::not_checked) note += "Not read from a mail, or --no-dkim.";
   return "<td data-col=\"dkim\">" + esc(status == "not-checked" ? "not checked" : status) +
          "</td><td data-col=\"signer\">" + signer + "</td><td data-col=\"note\">" + note + "</td>";
 }
@@ -187,7 +189,7 @@ void write_report_list(std::string& out, const Overview& o) {
          "<table id=\"report-table\" class=\"sortable\">\n" +
          table_head({{"Period start (UTC)"}, {"Organisation"}, {"Report-id"}, {"DKIM"}, {"Signer"}, {"Note"}});
   for (const auto& r : o.report_list) {
-    bool trusted = r.dkim.status == DkimStatus::verified && r.dkim_related;
+    bool trusted = r.trust == DkimTrust::authentic;
     out += open_tag("tr", {{"class", trusted ? "plain" : "partial"}, {"data-report-id", r.report_id},
                            {"data-organisation", r.organisation}, {"data-dkim", std::string(to_string(r.dkim.status))}}) +
            "<th scope=\"row\" data-col=\"start\">" + date(r.start) + "</th><td data-col=\"organisation\">" +
