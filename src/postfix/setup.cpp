@@ -288,18 +288,21 @@ std::string certbot_hook_script(const std::string& mxtls, const std::string& lin
 
 namespace {
 
-constexpr std::string_view webpki_failures[] = {"smtpd.cert-self-signed", "smtpd.chain-incomplete",
-                                                "smtpd.cert-untrusted", "smtpd.cert-expired",
-                                                "smtpd.cert-not-yet-valid"};
+// The WebPKI failures an operator may choose: a self-signed key or a private
+// CA for DANE-EE (3 1 1) senders. An incomplete chain, an expired or not yet
+// valid certificate are mistakes with a fix at hand (fullchain.pem, renew):
+// those refuse.
+constexpr std::string_view chosen_webpki_failures[] = {"smtpd.cert-self-signed", "smtpd.cert-untrusted"};
 
-bool is_webpki_failure(std::string_view id) {
-  return std::find(std::begin(webpki_failures), std::end(webpki_failures), id) != std::end(webpki_failures);
+bool is_chosen_webpki_failure(std::string_view id) {
+  return std::find(std::begin(chosen_webpki_failures), std::end(chosen_webpki_failures), id) !=
+         std::end(chosen_webpki_failures);
 }
 
 }  // namespace
 
 bool refuses_setup(const Finding& error, const AuditFacts& current) {
-  if (!is_webpki_failure(error.id)) return true;
+  if (!is_chosen_webpki_failure(error.id)) return true;
   if (!current.server_cert || current.server_cert->chain.empty()) return false;  // nothing verifying senders accept
   Findings now = certificate_findings(current);
   for (const auto& f : now.all())

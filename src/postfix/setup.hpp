@@ -73,15 +73,16 @@ std::string certbot_hook_script(const std::string& mxtls, const std::string& lin
 Findings certificate_findings(const AuditFacts& predicted);
 
 // Whether an error of certificate_findings refuses setup, given the
-// configuration as it is now. A WebPKI failure (self-signed, untrusted,
-// chain incomplete, expired, not yet valid: base/webpki.hpp) stops only
+// configuration as it is now. A WebPKI failure an operator may choose
+// (self-signed, a private CA: for DANE-EE senders; base/webpki.hpp) stops only
 // senders that verify through the WebPKI (MTA-STS enforce, 'verify'/'secure'),
 // and they already defer when the server serves no certificate they accept
 // (no STARTTLS, as on a fresh Postfix, or a certificate failing too): there
 // it makes nobody's delivery worse and opportunistic senders start to
 // encrypt (RFC 7435), so it is shown, not refused. Replacing a certificate
 // they accept with one they refuse is refused; so is every other error (a
-// key that does not match: smtpd would disable TLS).
+// key that does not match: smtpd would disable TLS; an incomplete chain or
+// an expired certificate, mistakes whose fix is at hand).
 bool refuses_setup(const Finding& error, const AuditFacts& current);
 
 }  // namespace mxtls::postfix

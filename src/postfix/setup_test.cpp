@@ -193,6 +193,8 @@ TEST(PostfixSetup, AWebPkiFailureRefusesOnlyWhereItMakesDeliveryWorse) {
   EXPECT_FALSE(refuses_setup(*self_signed, expired_now));  // verifying senders defer already
   Finding mismatch{Severity::error, "smtpd.key-mismatch", "main.cf", "", "", ""};
   EXPECT_TRUE(refuses_setup(mismatch, fresh()));
+  Finding incomplete{Severity::error, "smtpd.chain-incomplete", "CN=mx", "", "", ""};  // cert.pem for fullchain.pem
+  EXPECT_TRUE(refuses_setup(incomplete, fresh()));
 }
 
 TEST(PostfixSetup, TheDiffShowsOldAndNew) {
