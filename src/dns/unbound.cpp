@@ -96,19 +96,28 @@ class UnboundResolver final : public Resolver {
   std::chrono::milliseconds timeout_;
 };
 
+// A new context for async queries (callers hold setup_mutex()).
+ub_ctx* new_async_context() {
+  ub_ctx* ctx = ub_ctx_create();
+  // By default libunbound forks a helper process for async queries; forking
+  // a multi-threaded program is unsafe, so ask for a thread instead.
+  if (ctx) ub_ctx_async(ctx, 1);
+  return ctx;
+}
+
+// Deletes the context being set up and says which step failed.
+Error setup_failed(ub_ctx* ctx, const std::string& what, int rc) {
+  ub_ctx_delete(ctx);
+  return invalid_error(what + ": " + ub_strerror(rc));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Resolver>> make_unbound_resolver(const ResolverOptions& options) {
   std::lock_guard lock(setup_mutex());
-  ub_ctx* ctx = ub_ctx_create();
+  ub_ctx* ctx = new_async_context();
   if (!ctx) return temporary_error("cannot create a libunbound context");
-  // By default libunbound forks a helper process for async queries; forking
-  // a multi-threaded program is unsafe, so ask for a thread instead.
-  ub_ctx_async(ctx, 1);
-  auto fail = [ctx](const std::string& what, int rc) -> Error {
-    ub_ctx_delete(ctx);
-    return invalid_error(what + ": " + ub_strerror(rc));
-  };
+  auto fail = [ctx](const std::string& what, int rc) { return setup_failed(ctx, what, rc); };
   if (!options.config_file.empty()) {
     // Absolute, because a "directory:" line in the file changes the working directory.
     auto path = std::filesystem::absolute(options.config_file).string();
@@ -133,13 +142,9 @@ Result<std::unique_ptr<Resolver>> make_unbound_resolver(const ResolverOptions& o
 Result<std::unique_ptr<Resolver>> make_direct_resolver(const std::string& zone, const std::string& address,
                                                        std::chrono::milliseconds timeout) {
   std::lock_guard lock(setup_mutex());
-  ub_ctx* ctx = ub_ctx_create();
+  ub_ctx* ctx = new_async_context();
   if (!ctx) return temporary_error("cannot create a libunbound context");
-  ub_ctx_async(ctx, 1);
-  auto fail = [ctx](const std::string& what, int rc) -> Error {
-    ub_ctx_delete(ctx);
-    return invalid_error(what + ": " + ub_strerror(rc));
-  };
+  auto fail = [ctx](const std::string& what, int rc) { return setup_failed(ctx, what, rc); };
   // Authoritative servers may listen on loopback (the demo world's do).
   if (int rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no")) return fail("libunbound option", rc);
   if (int rc = ub_ctx_set_option(ctx, "harden-referral-path:", "no")) return fail("libunbound option", rc);
