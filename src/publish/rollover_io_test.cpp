@@ -77,6 +77,17 @@ class RolloverIoTest : public ::testing::Test {
     server_ = resolver;  // the one authoritative server serves the same
     return resolver;
   }
+  // Stages, sees the next key's record at t=1000 and again at 1900 (past
+  // twice the zone's TTL of 450 s): the status switch needs. `file` is the
+  // state as staged.
+  Result<StatusOutcome> staged_and_ready(RolloverFile& file) {
+    auto staged = stage_rollover(stage_request());
+    if (!staged) return staged.error();
+    file = *load_rollover(certs());
+    auto visible = resolver_with(file, true);
+    if (auto seen = rollover_status_now(visible, direct(), file, certs(), 1000); !seen) return seen.error();
+    return rollover_status_now(visible, direct(), *load_rollover(certs()), certs(), 1900);
+  }
   // What status asks each authoritative server through: the copy in server_.
   DirectResolvers direct() {
     return [this](const std::string& zone, const std::string& address) -> Result<std::unique_ptr<dns::Resolver>> {
@@ -169,12 +180,9 @@ TEST_F(RolloverIoTest, StatusWaitsTwiceTheZonesTtlFromTheRrsigThenSaysReady) {
 }
 
 TEST_F(RolloverIoTest, SwitchChecksTheCertificateInstallsAndRollsBackAFailedReload) {
-  ASSERT_TRUE(stage_rollover(stage_request()));
-  auto file = *load_rollover(certs());
-  auto visible = resolver_with(file, true);
-  ASSERT_TRUE(rollover_status_now(visible, direct(), file, certs(), 1000));
-  auto ready = rollover_status_now(visible, direct(), *load_rollover(certs()), certs(), 1900);
-  ASSERT_TRUE(ready);
+  RolloverFile file;
+  auto ready = staged_and_ready(file);
+  ASSERT_TRUE(ready) << ready.error().message;
   ASSERT_EQ(ready->phase, RolloverPhase::ready);
   EnvGuard trust("SSL_CERT_FILE", path("ca.pem"));  // the test CA as the system trust store
   fs::copy_file(file.next_key_file, path("next.key"));
@@ -218,12 +226,9 @@ TEST_F(RolloverIoTest, SwitchChecksTheCertificateInstallsAndRollsBackAFailedRelo
 }
 
 TEST_F(RolloverIoTest, SwitchNeverTradesAWebpkiValidChainForOneThatIsNot) {
-  ASSERT_TRUE(stage_rollover(stage_request()));
-  auto file = *load_rollover(certs());
-  auto visible = resolver_with(file, true);
-  ASSERT_TRUE(rollover_status_now(visible, direct(), file, certs(), 1000));
-  auto ready = rollover_status_now(visible, direct(), *load_rollover(certs()), certs(), 1900);
-  ASSERT_TRUE(ready);
+  RolloverFile file;
+  auto ready = staged_and_ready(file);
+  ASSERT_TRUE(ready) << ready.error().message;
   ASSERT_EQ(ready->phase, RolloverPhase::ready);
   // A self-signed certificate for the staged key: right key, right name, no CA.
   run("openssl req -x509 -new -key " + file.next_key_file + " -subj /CN=mx.example.test -days 2 -addext "
