@@ -77,14 +77,14 @@ const CipherFacts* cipher_facts(const AuditFacts& facts, const Service& s) {
 
 // The common ciphers OpenSSL enables for the service (its grade's list and
 // exclusions, as Postfix builds them: ciphers.hpp), for the server's keys.
-void judge_exclusions(const AuditFacts& facts, const Service& s, bool mandatory, Findings& f) {
+void judge_exclusions(const AuditFacts& facts, const Service& s, Findings& f) {
   const CipherFacts* c = cipher_facts(facts, s);
   CipherSetting setting = cipher_setting(facts, s);
   if (!c || setting.grade == "null") return;  // not gathered; null: smtpd.ciphers-null
   auto auths = key_authentications(facts);
   if (usable_common_ciphers(*c, auths) > 0) return;
   std::string list(trim(setting.exclusions));
-  bool tls13 = allows_tls13(parameter(facts, s, mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"));
+  bool tls13 = allows_tls13(parameter(facts, s, setting.mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols"));
   std::string keys = facts.server_cert ? join(facts.server_cert->key_types, "+") : "";
   std::string what = !c->error.empty() ? c->error + "."
                      : "The cipher settings (" + (list.empty() ? std::string("no exclusions") : "exclusions: " + list) +
@@ -126,12 +126,9 @@ void judge_grades(const AuditFacts& facts, const Service& s, bool mandatory, Fin
 
 void judge_ciphers(const AuditFacts& facts, Findings& f) {
   for (const auto& s : facts.services) {
-    if (!is_smtpd(s)) continue;
-    int port = service_port(s);
-    bool port_25 = on_port_25(facts, s), submission = port == 587 || port == 465;
-    if (!port_25 && !submission) continue;
-    judge_grades(facts, s, submission, f);
-    judge_exclusions(facts, s, submission, f);
+    if (!ciphers_judged(facts, s)) continue;
+    judge_grades(facts, s, cipher_setting(facts, s).mandatory, f);
+    judge_exclusions(facts, s, f);
   }
   for (const char* grade : {"tls_high_cipherlist", "tls_medium_cipherlist", "tls_low_cipherlist", "tls_export_cipherlist", "tls_null_cipherlist"})
     if (facts.main.contains(grade))

@@ -5,10 +5,22 @@
 
 namespace mxtls::postfix {
 
-CipherSetting cipher_setting(const AuditFacts& facts, const Service& service) {
+namespace {
+
+bool submission_port(const Service& service) {
   int port = service_port(service);
+  return port == 587 || port == 465;
+}
+
+}  // namespace
+
+bool ciphers_judged(const AuditFacts& facts, const Service& service) {
+  return is_smtpd(service) && (on_port_25(facts, service) || submission_port(service));
+}
+
+CipherSetting cipher_setting(const AuditFacts& facts, const Service& service) {
   CipherSetting setting;
-  setting.mandatory = port == 587 || port == 465;
+  setting.mandatory = submission_port(service);
   setting.grade = to_lower(trim(parameter(facts, service, setting.mandatory ? "smtpd_tls_mandatory_ciphers"
                                                                             : "smtpd_tls_ciphers")));
   setting.exclusions = parameter(facts, service, "smtpd_tls_exclude_ciphers");

@@ -27,6 +27,10 @@ struct CipherSetting {
 };
 CipherSetting cipher_setting(const AuditFacts& facts, const Service& service);
 
+// The services whose ciphers the audit judges (and gathers): smtpd on port
+// 25 and on the submission ports 587 and 465.
+bool ciphers_judged(const AuditFacts& facts, const Service& service);
+
 // The OpenSSL cipher string Postfix builds, or an invalid Error where Postfix
 // refuses it (an exclusion beginning with one of "!+-@": tls_set_ciphers logs
 // "invalid unary" and the TLS session fails).

@@ -70,11 +70,8 @@ CipherFacts service_ciphers(const AuditFacts& facts, const Service& service, con
 Result<bool> add_cipher_facts(const std::string& config_dir, AuditFacts& facts) {
   auto lists = grade_lists(config_dir);
   if (!lists) return lists.error();
-  for (const auto& service : facts.services) {
-    int port = service_port(service);
-    if (!is_smtpd(service) || !(on_port_25(facts, service) || port == 587 || port == 465)) continue;
-    facts.ciphers.push_back(service_ciphers(facts, service, *lists));
-  }
+  for (const auto& service : facts.services)
+    if (ciphers_judged(facts, service)) facts.ciphers.push_back(service_ciphers(facts, service, *lists));
   return true;
 }
 
