@@ -13,6 +13,7 @@
 #include "net/https.hpp"
 #include "postfix/audit_report.hpp"
 #include "postfix/gather.hpp"
+#include "postfix/gather_mx.hpp"
 #include "postfix/setup.hpp"
 #include "postfix/setup_apply.hpp"
 #include "publish/deploy.hpp"
@@ -32,7 +33,8 @@ constexpr const char* audit_help =
     "Client side (smtp): 'encrypt' as the global level, dane without smtp_dns_support_level = dnssec, no\n"
     "smtp_tls_CAfile/CApath, smtp_tls_loglevel, a client certificate, policy maps not (re)built by postmap;\n"
     "each smtp_tls_policy_maps table asked with postmap -q (Postfix's own client, socketmaps included) for\n"
-    "--probe-key and the first key of its source: unreachable, TEMP, an answer that is no Postfix level, and an\n"
+    "--probe-key and the first key of its source: unreachable, TEMP, an answer that is no Postfix level, a\n"
+    "proxy: table proxy_read_maps does not list (proxymap refuses it), and an\n"
     "MTA-STS-only resolver (socketmap ...:postfix) placed so that it overrides DANE (RFC 8461 section 2).\n"
     "Version gates: parameters and policy attributes the installed Postfix (mail_version) does not know\n"
     "(servername= 3.4+, the TLSRPT attributes of an answer 3.10+).\n"
@@ -77,6 +79,13 @@ constexpr const char* setup_help =
     "     self-signed or privately issued certificate (for DANE-EE senders) stops it only where the server\n"
     "     now serves one that verifying senders accept; on a server without STARTTLS it is installed, with\n"
     "     the finding shown (those senders defer before as after; opportunistic ones start to encrypt).\n"
+    "     When Postfix serves a chain now and the new one differs, the TLSA records at _25._tcp.HOST are read\n"
+    "     through the validating resolver (--resolver-config) for --domain's MX hosts, myhostname and the\n"
+    "     certificates' names, each judged as the deploy hook judges a renewal (RFC 7672 3.1), one line\n"
+    "     'dane: mx=HOST rule=RULE' each: no-dane, covered (a validated record matches the new chain) and\n"
+    "     not-covered-before (none matches what is served now either) go ahead; not-covered (a record\n"
+    "     matches what is served now, none the new key) refuses with exit 1 and prints the 3 1 1 record to\n"
+    "     publish first; cannot-tell (SERVFAIL, bogus) refuses with exit 3. --dry-run runs this too.\n"
     "  2. Plans the settings: each parameter the audit finds wrong gets the value the audit's fix names.\n"
     "     Server: smtpd_tls_chain_files (the key, then the full chain), smtpd_tls_security_level = may on\n"
     "     port 25 (never encrypt there: RFC 3207 section 4; a submission service that inherited encrypt from\n"
@@ -104,10 +113,11 @@ constexpr const char* setup_help =
     "which setup writes now and the hook replaces only when DANE senders accept the renewed key (README\n"
     "\"Renew safely\"). Both files are in the diff and are put back (or removed) on rollback.\n\n"
     "A second run finds nothing to change and says so. The settings and why: docs/postfix-setup.md.\n\n"
-    "Exit status: 0 applied and proven, nothing to change, or a dry run; 2 failed and rolled back; 3 could not\n"
-    "run (postconf or postfix missing, postfix check failing before any change, a backup not written, or the\n"
-    "rollback itself failed: the message says how to restore by hand); 64 usage, bad certificate or key, not\n"
-    "a Postfix configuration directory, not confirmed.\n\n"
+    "Exit status: 0 applied and proven, nothing to change, or a dry run; 1 refused: the new key would make\n"
+    "DANE senders defer (publish the printed record first); 2 failed and rolled back; 3 could not run (postconf\n"
+    "or postfix missing, DANE cannot be told, postfix check failing before any change, a backup not written,\n"
+    "or the rollback itself failed: the message says how to restore by hand); 64 usage, bad certificate or\n"
+    "key, not a Postfix configuration directory, not confirmed.\n\n"
     "Examples:\n"
     "  mxtls postfix setup --cert-dir /etc/letsencrypt/live/mx.example.com --dry-run\n"
     "  mxtls postfix setup --cert-dir /etc/letsencrypt/live/mx.example.com --domain example.com\n"
@@ -143,6 +153,36 @@ Result<std::string> check_after_setup(const std::string& domain, const std::stri
       broken.push_back(f.id + " (" + f.what + ")");
   if (!broken.empty()) return permanent_error("mxtls check " + domain + " finds: " + join(broken, ", "));
   return "\nmxtls check " + domain + ":\n" + report::render_text(*report, false, false);
+}
+
+// setup's DANE check (issue 12): publish::decide_key_change at each of
+// postfix::key_change_hosts (--domain's MX hosts among them), through the
+// validating resolver. One line per host, then each record to publish.
+postfix::KeyChangeVerdict key_change_verdict(const postfix::AuditFacts& now, const postfix::ServerCertFacts& next,
+                                             const std::string& domain, const std::string& resolver_config) {
+  using Outcome = postfix::KeyChangeVerdict::Outcome;
+  auto resolver = dns::make_unbound_resolver({resolver_config, "", std::chrono::seconds(10)});
+  if (!resolver)
+    return {Outcome::cannot_tell, {"rule=cannot-tell: no validating resolver to read the TLSA records with (" +
+                                   resolver.error().message + "); give --resolver-config"}};
+  std::vector<std::string> mx_hosts;
+  if (!domain.empty())
+    for (const auto& host : postfix::gather_domain_mx(**resolver, domain, now).hosts) mx_hosts.push_back(host.host);
+  auto hosts = postfix::key_change_hosts(now, next, mx_hosts);
+  std::vector<dane::ChainAssociations> served;
+  for (const auto* chain : postfix::served_chains(now)) served.push_back(postfix::chain_associations(*chain));
+  auto decisions = publish::decide_key_change_at(**resolver, hosts, served, postfix::chain_associations(next), 3600);
+  postfix::KeyChangeVerdict verdict;
+  std::vector<std::string> records;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    const auto& d = decisions[i];
+    verdict.lines.push_back("dane: mx=" + hosts[i] + " rule=" + d.rule + ": " + d.reason);
+    if (d.rule == "not-covered" || d.rule == "not-covered-before") records.push_back("publish: " + d.record);
+    if (d.rule == "not-covered") verdict.outcome = Outcome::refuse;
+    else if (d.rule == "cannot-tell" && verdict.outcome == Outcome::proceed) verdict.outcome = Outcome::cannot_tell;
+  }
+  verdict.lines.insert(verdict.lines.end(), records.begin(), records.end());
+  return verdict;
 }
 
 }  // namespace
@@ -225,6 +265,9 @@ int PostfixCommand::setup() {
   }
   if (!domain_.empty())
     options.post_check = [this] { return check_after_setup(domain_, ca_file_, resolver_config_); };
+  options.dane_check = [this](const postfix::AuditFacts& now, const postfix::ServerCertFacts& next) {
+    return key_change_verdict(now, next, domain_, resolver_config_);
+  };
   if (certbot_hook_)
     if (int status = add_certbot_hook(options); status != 0) return status;
   return postfix::run_setup(options, std::cout, std::cerr);

@@ -1,5 +1,6 @@
 #include "dane/tlsa.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "base/text.hpp"
@@ -90,6 +91,13 @@ bool matches(const Tlsa& record, const CertificateAssociations& cert) {
   if (record.selector > 1 || record.mtype > 2) return false;
   const std::string& data = cert.data[record.selector][record.mtype];
   return !data.empty() && data == record.data;
+}
+
+bool matches_chain(const Tlsa& record, const ChainAssociations& chain) {
+  if (!unusable_reason(record).empty()) return false;
+  if (record.usage == 3) return matches(record, chain.leaf);
+  return std::any_of(chain.issuers.begin(), chain.issuers.end(),
+                     [&](const CertificateAssociations& cert) { return matches(record, cert); });
 }
 
 std::string tlsa_name(std::string_view host, uint16_t port) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.hpp"
 
@@ -42,5 +43,18 @@ struct CertificateAssociations {
 // The record's association data is the certificate's for its selector and
 // matching type; false for a selector or matching type RFC 6698 does not define.
 bool matches(const Tlsa& record, const CertificateAssociations& cert);
+
+// A chain as a server presents it: its leaf, then the certificates above it.
+struct ChainAssociations {
+  CertificateAssociations leaf;
+  std::vector<CertificateAssociations> issuers;
+};
+
+// Whether a record usable for SMTP authenticates the chain (RFC 7672 3.1):
+// DANE-EE (3) matches the leaf alone (3.1.1); DANE-TA (2) a certificate
+// above it that the server sends (3.1.2: servers must include the trust
+// anchor's certificate). Names are not checked here (3.2.2 asks it of
+// DANE-TA chains; the audit's certificate findings cover them).
+bool matches_chain(const Tlsa& record, const ChainAssociations& chain);
 
 }  // namespace mxtls::dane

@@ -54,3 +54,18 @@ TEST(Tlsa, MatchesByItsSelectorAndMatchingType) {
   EXPECT_FALSE(matches({3, 2, 1, std::string(32, 's')}, cert));  // no selector 2
   EXPECT_FALSE(matches({3, 1, 1, ""}, CertificateAssociations{}));
 }
+
+TEST(Tlsa, AChainMatchesDaneEeByItsLeafAndDaneTaByACertificateAboveIt) {
+  ChainAssociations chain;
+  chain.leaf.data[1][1] = std::string(32, 'l');
+  chain.issuers.resize(2);
+  chain.issuers[0].data[1][1] = std::string(32, 'i');
+  chain.issuers[1].data[0][1] = std::string(32, 'r');
+  EXPECT_TRUE(matches_chain({3, 1, 1, std::string(32, 'l')}, chain));
+  EXPECT_FALSE(matches_chain({2, 1, 1, std::string(32, 'l')}, chain));  // the leaf is no trust anchor
+  EXPECT_TRUE(matches_chain({2, 1, 1, std::string(32, 'i')}, chain));
+  EXPECT_TRUE(matches_chain({2, 0, 1, std::string(32, 'r')}, chain));
+  EXPECT_FALSE(matches_chain({3, 1, 1, std::string(32, 'i')}, chain));  // DANE-EE is about the leaf only
+  EXPECT_FALSE(matches_chain({1, 1, 1, std::string(32, 'l')}, chain));  // PKIX-EE: unusable for SMTP
+  EXPECT_FALSE(matches_chain({3, 1, 1, std::string(31, 'l')}, chain));  // a malformed digest
+}

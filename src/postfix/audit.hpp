@@ -53,8 +53,10 @@ struct ServerCertFacts {
   bool chain_complete = false;           // ends at a root, in the file or in the trust store
   bool trusted = false;                  // verifies against the trust store (system CAs, --ca-file)
   std::string verify_error;              // OpenSSL's words when it does not
-  // The leaf's DER and its SubjectPublicKeyInfo's (for matching TLSA records, gather_mx).
+  // The leaf's DER and its SubjectPublicKeyInfo's, and the DER of each
+  // certificate after it (for matching TLSA records: gather_mx).
   std::string leaf_der, leaf_spki_der;
+  std::vector<std::string> issuer_ders;
   std::vector<ServerCertFacts> more_chains;  // each further key with its chain (files empty)
 };
 
@@ -95,6 +97,7 @@ struct PolicyMapFacts {
   // ours to connect to), the probes asked TYPE:NAME directly, as proxymap would.
   bool proxied = false;
   std::string proxy_error;
+  bool proxy_approved = true;  // proxied: proxy_read_maps lists it (postconf.hpp proxy_read_approves)
   std::vector<PolicyProbe> probes;
 };
 
@@ -118,6 +121,7 @@ struct MxHostFacts {
   // certificate files hold (dane_ee_record, its presentation form).
   bool dane_ee_matches = false;
   std::string dane_ee_record;
+  std::vector<bool> more_chains_dane_ee;  // the same for each of server_cert's more_chains (a dual-key server)
   std::string tlsa_error;  // the TLSA lookup failed or was bogus
 };
 
@@ -132,6 +136,7 @@ struct AuditFacts {
   std::string config_dir;
   std::string mail_version;  // "3.7.11"
   std::string myhostname;
+  std::string proxy_read_maps;  // postconf -h -x: what proxymap(8) approves
   std::string queue_directory;  // where Postfix's daemons run (relative socketmap paths)
   Parameters main;           // postconf -n -x: what main.cf sets, $names expanded
   std::vector<Service> services;  // postconf -M with their -o overrides (postconf -P)

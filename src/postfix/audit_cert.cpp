@@ -225,19 +225,21 @@ void judge_cert_chain(const AuditFacts& facts, const AuditSettings& settings, Fi
 
 // With an RSA and an ECDSA key, smtpd serves whichever chain fits the
 // sender's signature algorithms (TLS_README "Server-side certificate and
-// private key configuration"), so each chain must be right on its own. The
-// DANE-EE facts gathered are of the first key's certificate: for the others
-// the WebPKI failures stay errors (a DANE sender served that key needs its
-// own 3 1 1 record). Subjects name the chain by its key type.
+// private key configuration"), so each chain must be right on its own, and
+// a DANE sender served one chain needs a record matching that chain's key
+// (MxHostFacts::more_chains_dane_ee). Subjects name the chain by its key type.
 void judge_more_chains(const AuditFacts& facts, const AuditSettings& settings, Findings& f) {
   if (!facts.server_cert) return;
-  for (const auto& chain : facts.server_cert->more_chains) {
+  const auto& more = facts.server_cert->more_chains;
+  for (size_t i = 0; i < more.size(); ++i) {
+    const auto& chain = more[i];
     if (chain.chain.empty()) continue;  // a key without certificates: Postfix refuses the file (key-missing of the pair)
     AuditFacts one = facts;
     one.server_cert = chain;
     one.server_cert->files.clear(), one.server_cert->more_chains.clear();
     if (one.domain_mx)
-      for (auto& host : one.domain_mx->hosts) host.dane_ee_matches = false;
+      for (auto& host : one.domain_mx->hosts)
+        host.dane_ee_matches = i < host.more_chains_dane_ee.size() && host.more_chains_dane_ee[i];
     Findings sub;
     judge_cert_files(one, sub);
     judge_cert_chain(one, settings, sub);

@@ -85,6 +85,19 @@ void judge_probe(const AuditFacts& facts, const PolicyMapFacts& map, const Polic
   }
 }
 
+// proxymap(8) refuses a table proxy_read_maps does not list ("request for
+// unapproved table"): the client's lookup fails (postmap: "proxymap service
+// is not configured for table"), smtp(8) defers the mail.
+void judge_unapproved(const PolicyMapFacts& map, Findings& f) {
+  std::string name = table_name(map);
+  f.add(Severity::error, "smtp.policy-map-unapproved", name,
+        name + " is not listed in proxy_read_maps, so proxymap(8) refuses to open " + map.type + ":" + map.source + ".",
+        "Every lookup through it fails (proxymap logs \"request for unapproved table\"), and the SMTP client defers "
+        "each delivery that consults smtp_tls_policy_maps: with the table there, that is every delivery.",
+        "postconf -e \"proxy_read_maps = $(postconf -h proxy_read_maps) " + name + "\"; postfix reload (or drop "
+        "proxy: from the name in smtp_tls_policy_maps)");
+}
+
 }  // namespace
 
 bool uses_attribute(const PolicyMapFacts& map, std::string_view attribute) {
@@ -98,6 +111,10 @@ void judge_policy_probes(const AuditFacts& facts, Findings& f) {
   for (size_t i = 0; i < facts.policy_maps.size(); ++i) {
     const auto& map = facts.policy_maps[i];
     if (map.indexed && !map.indexed_file.exists) continue;  // smtp.policy-map-unbuilt says it
+    if (map.proxied && !map.proxy_approved) {
+      judge_unapproved(map, f);
+      continue;
+    }
     if (map.proxied && !map.proxy_error.empty())
       // proxymap(8): smtp(8) asks proxy: tables through it; while Postfix is
       // stopped nothing listens, and postmap -q would retry for 100 seconds.
@@ -106,7 +123,7 @@ void judge_policy_probes(const AuditFacts& facts, Findings& f) {
                 " was asked directly, as proxymap would.",
             "Nobody fails because of it: Postfix is not running (or this audit may not connect to proxymap), and "
             "smtp(8) asks the table through proxymap once it does. What proxymap adds, that the table is listed in "
-            "proxy_read_maps, was not checked.",
+            "proxy_read_maps, is judged from the configuration (smtp.policy-map-unapproved).",
             "postfix start, then run the audit again to ask the table through proxymap.");
     for (const auto& probe : map.probes) judge_probe(facts, map, probe, f);
     if (!is_sts_only_resolver(map)) continue;

@@ -201,6 +201,11 @@ std::vector<Case> client_cases() {
     Case{"warning smtp.loglevel", [](AuditFacts& f) { f.main.erase("smtp_tls_loglevel"); }},
     Case{"info smtp.client-cert", [](AuditFacts& f) { f.main["smtp_tls_cert_file"] = "/c.pem"; }},
     Case{"error smtp.policy-map-unbuilt", [](AuditFacts& f) { f.policy_maps = {hash_map(false)}; }},
+    Case{"error smtp.policy-map-unapproved", [](AuditFacts& f) {
+      PolicyMapFacts map = hash_map(true);
+      map.proxied = true, map.proxy_approved = false;
+      f.policy_maps = {map};
+    }},
     Case{"warning smtp.policy-map-stale", [](AuditFacts& f) {
       PolicyMapFacts map = hash_map(true);
       map.source_file.modified = now, map.indexed_file.modified = now - 60;
@@ -453,6 +458,25 @@ TEST(PostfixAudit, AProxyTableWhileProxymapIsDownIsAskedDirectly) {
   facts.policy_maps[0].proxy_error.clear();  // proxymap answered: asked through it, no note
   facts.policy_maps[0].probes = {{"example.org", PolicyProbe::Outcome::found, "encrypt", ""}};
   EXPECT_EQ(problems(facts), std::vector<std::string>{});
+}
+
+// proxymap(8) opens only what proxy_read_maps lists: the lookups of an
+// unapproved table fail and smtp(8) defers, whether Postfix runs now or not.
+TEST(PostfixAudit, AProxyTableProxyReadMapsDoesNotListIsAnError) {
+  AuditFacts facts = good();
+  PolicyMapFacts map = hash_map(true);
+  map.proxied = true, map.proxy_approved = false;
+  map.probes = {{"example.org", PolicyProbe::Outcome::failed, "",
+                 "postmap: fatal: proxymap service is not configured for table \"hash:/p\""}};
+  facts.policy_maps = {map};
+  EXPECT_EQ(problems(facts), std::vector<std::string>{"error smtp.policy-map-unapproved"});
+  Findings findings = audit(facts);
+  const Finding* f = find(findings, "smtp.policy-map-unapproved");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->fix.find("proxy_read_maps = $(postconf -h proxy_read_maps) proxy:hash:/p"), std::string::npos) << f->fix;
+  facts.policy_maps[0].proxy_error = "no such file";  // Postfix stopped: still refused once it runs
+  auto found = problems(facts);
+  EXPECT_NE(std::find(found.begin(), found.end(), "error smtp.policy-map-unapproved"), found.end());
 }
 
 TEST(PostfixAudit, AnMxLookupThatFailsIsAWarning) {
@@ -739,6 +763,26 @@ TEST(PostfixAudit, EachKeyOfADualKeySetupIsJudged) {
   const Finding* expired = find(findings, "smtpd.cert-expired");
   ASSERT_TRUE(expired);
   EXPECT_EQ(expired->subject, "CN=mx.example.test (EC key)");
+}
+
+// A self-signed ECDSA chain beside the RSA one: a DANE sender served it
+// needs a record for that key (MxHostFacts::more_chains_dane_ee), not the RSA key's.
+TEST(PostfixAudit, EachKeyOfADualKeySetupNeedsItsOwnDaneEeRecord) {
+  AuditFacts facts = good();
+  ServerCertFacts ec = *facts.server_cert;
+  ec.files.clear();
+  ec.chain[0].key_type = "EC", ec.chain[0].key_bits = 256, ec.chain[0].self_signed = true;
+  facts.server_cert->more_chains = {ec};
+  facts.domain_mx = dane_mx_set({{"mx.example.test", true}});  // the RSA key's record only
+  auto self_signed = [&] {
+    Findings findings = audit(facts);
+    const Finding* f = find(findings, "smtpd.cert-self-signed");
+    EXPECT_TRUE(f && f->subject.find("(EC key)") != std::string::npos);
+    return f ? f->severity : Severity::ok;
+  };
+  EXPECT_EQ(self_signed(), Severity::error);
+  facts.domain_mx->hosts[0].more_chains_dane_ee = {true};
+  EXPECT_EQ(self_signed(), Severity::warning);
 }
 
 }  // namespace

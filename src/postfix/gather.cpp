@@ -86,25 +86,6 @@ PolicyProbe probe_table(const std::string& config_dir, const std::string& table,
   return probe;
 }
 
-// Each table of smtp_tls_policy_maps: for the indexed types (hash:, btree:,
-// lmdb:, cdb:) the source and the file postmap(1) builds; for every table
-// the answers of postmap -q for the probe key and a key of its source.
-// The tables of a list parameter: separated by spaces or commas, except
-// inside the braces of inline:{ a=b, c=d } and its kind (postconf(5)).
-std::vector<std::string> table_names(std::string_view list) {
-  std::vector<std::string> out{""};
-  int depth = 0;
-  for (char c : list) {
-    depth += c == '{' ? 1 : c == '}' && depth > 0 ? -1 : 0;
-    if (depth == 0 && (c == ' ' || c == ',' || c == '\t' || c == '\n')) {
-      if (!out.back().empty()) out.emplace_back();
-      continue;
-    }
-    out.back() += c;
-  }
-  if (out.back().empty()) out.pop_back();
-  return out;
-}
 
 // Whether proxymap(8) answers on queue_directory/private/proxymap: "" when
 // a connection is accepted, else why not (no such file: Postfix is not
@@ -124,8 +105,11 @@ std::string proxymap_down(const std::string& queue_directory) {
   return error;
 }
 
+// Each table of smtp_tls_policy_maps: for the indexed types (hash:, btree:,
+// lmdb:, cdb:) the source and the file postmap(1) builds; for every table
+// the answers of postmap -q for the probe key and a key of its source.
 std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps, const GatherOptions& options,
-                                             const std::string& queue_directory) {
+                                             const std::string& queue_directory, const std::string& proxy_read_maps) {
   std::vector<PolicyMapFacts> out;
   for (const std::string& name : table_names(maps)) {
     std::string_view word = name;
@@ -134,6 +118,7 @@ std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps, const Gath
       // proxy:TYPE:NAME (proxymap(8)): the table proxymap opens is TYPE:NAME.
       map.proxied = true, word.remove_prefix(6);
       map.proxy_error = proxymap_down(queue_directory);
+      map.proxy_approved = proxy_read_approves(proxy_read_maps, word);
     }
     size_t colon = word.find(':');
     if (colon == std::string_view::npos) continue;
@@ -198,12 +183,14 @@ Result<bool> add_postconf_facts(const GatherOptions& options, AuditFacts& facts)
   if (!overrides) return overrides.error();
   if (auto ok = add_service_overrides(*overrides, *services); !ok) return ok.error();
   facts.services = std::move(*services);
-  auto names = run_postconf(options.config_dir, {"-h", "-x", "mail_version", "myhostname", "queue_directory"});
+  auto names = run_postconf(options.config_dir,
+                            {"-h", "-x", "mail_version", "myhostname", "queue_directory", "proxy_read_maps"});
   if (!names) return names.error();
   auto lines = split(*names, '\n');
   if (!lines.empty()) facts.mail_version = trim(lines[0]);
   if (lines.size() > 1) facts.myhostname = trim(lines[1]);
   if (lines.size() > 2) facts.queue_directory = trim(lines[2]);
+  if (lines.size() > 3) facts.proxy_read_maps = trim(lines[3]);
   return true;
 }
 
@@ -228,7 +215,7 @@ Result<AuditFacts> gather_audit_facts(const GatherOptions& options) {
     if (auto it = facts.main.find(name); it != facts.main.end() && !it->second.empty())
       facts.ca_files.push_back(file_facts(name, it->second));
   if (auto maps = facts.main.find("smtp_tls_policy_maps"); maps != facts.main.end())
-    facts.policy_maps = policy_map_facts(maps->second, options, facts.queue_directory);
+    facts.policy_maps = policy_map_facts(maps->second, options, facts.queue_directory, facts.proxy_read_maps);
   if (auto ok = add_log_facts(options.log_files, facts); !ok) return ok.error();
   if (!options.domain.empty() && options.resolver)
     facts.domain_mx = gather_domain_mx(*options.resolver, options.domain, facts);

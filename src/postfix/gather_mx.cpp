@@ -5,8 +5,10 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "base/text.hpp"
 #include "dane/tlsa.hpp"
@@ -55,13 +57,14 @@ std::string digest(const std::string& data, const EVP_MD* md) {
   return std::string(reinterpret_cast<char*>(out), length);
 }
 
-// What the served leaf offers a TLSA record (RFC 6698 2.1): the DER of the
+// What one certificate offers a TLSA record (RFC 6698 2.1): the DER of the
 // certificate (selector 0) and of its SubjectPublicKeyInfo (1), each as is,
 // SHA-256 and SHA-512.
-dane::CertificateAssociations associations(const ServerCertFacts& cert) {
+dane::CertificateAssociations associations(const std::string& cert_der, const std::string& spki_der) {
   dane::CertificateAssociations out;
-  const std::string* der[2] = {&cert.leaf_der, &cert.leaf_spki_der};
+  const std::string* der[2] = {&cert_der, &spki_der};
   for (int selector = 0; selector < 2; ++selector) {
+    if (der[selector]->empty()) continue;
     out.data[selector][0] = *der[selector];
     out.data[selector][1] = digest(*der[selector], EVP_sha256());
     out.data[selector][2] = digest(*der[selector], EVP_sha512());
@@ -69,10 +72,24 @@ dane::CertificateAssociations associations(const ServerCertFacts& cert) {
   return out;
 }
 
+// The SubjectPublicKeyInfo of a DER certificate ("" when it does not parse).
+std::string spki_of(const std::string& cert_der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(cert_der.data());
+  std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &p, static_cast<long>(cert_der.size())), X509_free);
+  if (!cert) return {};
+  unsigned char* out = nullptr;
+  int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), &out);
+  if (length <= 0) return {};
+  std::string spki(reinterpret_cast<char*>(out), static_cast<size_t>(length));
+  OPENSSL_free(out);
+  return spki;
+}
+
 // RFC 7672 2.2: the TLSA RRset of the MX host, trusted only when validated
 // (an insecure or bogus answer is no DANE); 3.1.1: a usable DANE-EE record
-// authenticates the server by its key (or certificate) alone.
-void add_dane_ee(dns::Resolver& resolver, const dane::CertificateAssociations& served, MxHostFacts& host) {
+// authenticates the server by its key (or certificate) alone. served: the
+// first chain, then each of more_chains; each gets its own answer.
+void add_dane_ee(dns::Resolver& resolver, const std::vector<dane::ChainAssociations>& served, MxHostFacts& host) {
   auto answer = resolver.query(dane::tlsa_name(host.host), dns::Type::TLSA);
   if (!answer) {
     if (answer.error().kind != ErrorKind::not_found) host.tlsa_error = answer.error().message;
@@ -83,17 +100,26 @@ void add_dane_ee(dns::Resolver& resolver, const dane::CertificateAssociations& s
     return;
   }
   if (answer->security != dns::Security::secure) return;
+  host.more_chains_dane_ee.assign(served.size() - 1, false);
   for (const auto& rdata : answer->rdata) {
     auto record = dane::parse_rdata(rdata);
-    if (!record || record->usage != 3 || !dane::unusable_reason(*record).empty()) continue;
-    if (dane::matches(*record, served)) {
-      host.dane_ee_matches = true, host.dane_ee_record = record->to_text();
-      return;
+    if (!record || record->usage != 3) continue;
+    for (size_t i = 0; i < served.size(); ++i) {
+      if (!dane::matches_chain(*record, served[i])) continue;
+      if (i > 0) host.more_chains_dane_ee[i - 1] = true;
+      else if (!host.dane_ee_matches) host.dane_ee_matches = true, host.dane_ee_record = record->to_text();
     }
   }
 }
 
 }  // namespace
+
+dane::ChainAssociations chain_associations(const ServerCertFacts& chain) {
+  dane::ChainAssociations out;
+  out.leaf = associations(chain.leaf_der, chain.leaf_spki_der);
+  for (const auto& der : chain.issuer_ders) out.issuers.push_back(associations(der, spki_of(der)));
+  return out;
+}
 
 std::vector<std::string> local_addresses(const AuditFacts& facts) {
   std::vector<std::string> out;
@@ -144,8 +170,11 @@ DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domai
   // RFC 7672 2.2.1: DANE applies only to an MX RRset that validates.
   bool dane_applies = answer->security == dns::Security::secure && facts.server_cert &&
                       !facts.server_cert->leaf_der.empty();
-  dane::CertificateAssociations served;
-  if (dane_applies) served = associations(*facts.server_cert);
+  std::vector<dane::ChainAssociations> served;
+  if (dane_applies) {
+    served.push_back(chain_associations(*facts.server_cert));
+    for (const auto& more : facts.server_cert->more_chains) served.push_back(chain_associations(more));
+  }
   for (const auto& record : records) {
     MxHostFacts host;
     host.host = record.host;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dane/tlsa.hpp"
 #include "dns/dns.hpp"
 #include "postfix/audit.hpp"
 
@@ -20,6 +21,11 @@ std::vector<std::string> local_addresses(const AuditFacts& facts);
 // The MX set of domain (sorted by preference), each host's addresses and
 // whether one of them is in facts' local addresses. Failures are facts
 // (DomainMxFacts::error, MxHostFacts::error), never an Error.
+// What a served chain offers TLSA records (RFC 6698 2.1): its leaf's and
+// each further certificate's DER and SubjectPublicKeyInfo, as they are and
+// as SHA-256 and SHA-512 digests (OpenSSL).
+dane::ChainAssociations chain_associations(const ServerCertFacts& chain);
+
 DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domain, const AuditFacts& facts);
 
 }  // namespace mxtls::postfix

@@ -137,6 +137,7 @@ ServerCertFacts chain_facts(const KeyChain& group, const std::string& ca_file) {
     facts.key_matches = group.key && X509_check_private_key(group.certs.front().get(), group.key.get()) == 1;
     facts.leaf_der = der_of(group.certs.front().get(), i2d_X509);
     facts.leaf_spki_der = der_of(X509_get_X509_PUBKEY(group.certs.front().get()), i2d_X509_PUBKEY);
+    for (size_t i = 1; i < group.certs.size(); ++i) facts.issuer_ders.push_back(der_of(group.certs[i].get(), i2d_X509));
     verify_chain(group.certs, ca_file, facts);
   }
   ERR_clear_error();

@@ -97,6 +97,28 @@ int service_port(const Service& service) {
   return port;
 }
 
+std::vector<std::string> table_names(std::string_view list) {
+  std::vector<std::string> out{""};
+  int depth = 0;
+  for (char c : list) {
+    depth += c == '{' ? 1 : c == '}' && depth > 0 ? -1 : 0;
+    if (depth == 0 && (c == ' ' || c == ',' || c == '\t' || c == '\n')) {
+      if (!out.back().empty()) out.emplace_back();
+      continue;
+    }
+    out.back() += c;
+  }
+  if (out.back().empty()) out.pop_back();
+  return out;
+}
+
+bool proxy_read_approves(std::string_view proxy_read_maps, std::string_view table) {
+  for (const auto& word : table_names(proxy_read_maps))
+    if (word.size() == table.size() + 6 && word.starts_with("proxy:") && std::string_view(word).substr(6) == table)
+      return true;
+  return false;
+}
+
 std::string table_for_postmap(std::string_view table, std::string_view queue_directory) {
   constexpr std::string_view unix_socketmap = "socketmap:unix:";
   if (!table.starts_with(unix_socketmap) || queue_directory.empty()) return std::string(table);

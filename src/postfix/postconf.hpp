@@ -47,6 +47,16 @@ int service_port(const Service& service);
 // daemons run in queue_directory, so a relative unix: socketmap path
 // ("socketmap:unix:private/mxtls:tls", as `mxtls serve --help` recommends)
 // is relative to it (postconf(5) queue_directory). Other tables unchanged.
+// The tables of a list parameter (smtp_tls_policy_maps, proxy_read_maps):
+// separated by spaces or commas, except inside the braces of
+// inline:{ a=b, c=d } and its kind (postconf(5)).
+std::vector<std::string> table_names(std::string_view list);
+
+// proxymap(8) opens TYPE:NAME for a proxy:TYPE:NAME client only when its
+// proxy_read_maps (postconf -x: expanded) lists proxy:TYPE:NAME; postconf(5):
+// "Table references that don't begin with proxy: are ignored."
+bool proxy_read_approves(std::string_view proxy_read_maps, std::string_view table);
+
 std::string table_for_postmap(std::string_view table, std::string_view queue_directory);
 
 }  // namespace mxtls::postfix

@@ -29,6 +29,17 @@ TEST(Postconf, ServicesAndTheirOverrides) {
   EXPECT_FALSE(parse_services("smtp inet n\n"));
 }
 
+TEST(Postconf, ProxymapApprovesOnlyTheProxyTablesOfProxyReadMaps) {
+  EXPECT_EQ(table_names("hash:/a, proxy:hash:/b\tinline:{ x=y, z=w }"),
+            (std::vector<std::string>{"hash:/a", "proxy:hash:/b", "inline:{ x=y, z=w }"}));
+  std::string maps = "hash:/etc/postfix/virtual proxy:hash:/etc/postfix/tls_policy,proxy:lmdb:/x";
+  EXPECT_TRUE(proxy_read_approves(maps, "hash:/etc/postfix/tls_policy"));
+  EXPECT_TRUE(proxy_read_approves(maps, "lmdb:/x"));
+  EXPECT_FALSE(proxy_read_approves(maps, "hash:/etc/postfix/virtual"));  // postconf(5): not proxy:, ignored
+  EXPECT_FALSE(proxy_read_approves(maps, "hash:/etc/postfix/tls"));
+  EXPECT_FALSE(proxy_read_approves("", "hash:/p"));
+}
+
 }  // namespace
 }  // namespace mxtls::postfix
 

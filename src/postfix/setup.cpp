@@ -317,4 +317,42 @@ Findings certificate_findings(const AuditFacts& predicted) {
   return out;
 }
 
+std::vector<const ServerCertFacts*> served_chains(const AuditFacts& now) {
+  std::vector<const ServerCertFacts*> out;
+  if (!now.server_cert) return out;
+  auto add = [&](const ServerCertFacts& chain) {
+    if (chain.key_matches && !chain.leaf_der.empty()) out.push_back(&chain);
+  };
+  add(*now.server_cert);
+  for (const auto& more : now.server_cert->more_chains) add(more);
+  return out;
+}
+
+bool serves_same_chain(const AuditFacts& now, const ServerCertFacts& next) {
+  auto served = served_chains(now);
+  return served.size() == 1 && served.front()->leaf_der == next.leaf_der &&
+         served.front()->issuer_ders == next.issuer_ders;
+}
+
+std::vector<std::string> key_change_hosts(const AuditFacts& now, const ServerCertFacts& next,
+                                          const std::vector<std::string>& mx_hosts) {
+  std::vector<std::string> out;
+  auto add = [&](std::string name) {
+    name = to_lower(name);
+    while (!name.empty() && name.back() == '.') name.pop_back();
+    if (name.empty() || name.find('*') != std::string::npos || name.find('.') == std::string::npos) return;
+    if (out.size() < max_key_change_hosts && std::find(out.begin(), out.end(), name) == out.end())
+      out.push_back(std::move(name));
+  };
+  for (const auto& host : mx_hosts) add(host);
+  add(now.myhostname);
+  auto add_names = [&](const ServerCertFacts& chain) {
+    if (!chain.chain.empty())
+      for (const auto& name : chain.chain.front().dns_names) add(name);
+  };
+  add_names(next);
+  for (const auto* chain : served_chains(now)) add_names(*chain);
+  return out;
+}
+
 }  // namespace mxtls::postfix

@@ -85,4 +85,25 @@ Findings certificate_findings(const AuditFacts& predicted);
 // an expired certificate, mistakes whose fix is at hand).
 bool refuses_setup(const Finding& error, const AuditFacts& current);
 
+// Before setup changes the certificate (issue 12): DANE senders
+// authenticate the chain Postfix serves by TLSA records (RFC 7672 3.1), so
+// a new key or certificate can make them defer. These say what the CLI's
+// check (publish::decide_key_change) is asked about.
+//
+// The chains Postfix serves now: each key whose certificate it can load
+// (key_matches); empty when it serves none (no STARTTLS, as on a fresh
+// Postfix, where nothing DANE senders accept can be lost).
+std::vector<const ServerCertFacts*> served_chains(const AuditFacts& now);
+// Whether `next` is exactly what is served now (the same leaf and
+// intermediates, one key): nothing a TLSA record sees changes.
+bool serves_same_chain(const AuditFacts& now, const ServerCertFacts& next);
+// The host names whose _25._tcp TLSA records the change is checked against:
+// `mx_hosts` (the MX set of --domain), myhostname, and the names of the new
+// and the current certificates (not wildcards), lower case, each once, at
+// most max_key_change_hosts. A name that is not this server's cannot refuse
+// setup: only a record matching what this server serves now can.
+inline constexpr size_t max_key_change_hosts = 16;
+std::vector<std::string> key_change_hosts(const AuditFacts& now, const ServerCertFacts& next,
+                                          const std::vector<std::string>& mx_hosts);
+
 }  // namespace mxtls::postfix

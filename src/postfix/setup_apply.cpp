@@ -287,6 +287,7 @@ struct Prepared {
   AuditFacts facts;
   SetupInputs inputs;
   SetupPlan plan;
+  ServerCertFacts next;  // the chain setup is about to serve
 };
 
 // Everything before the first change: the configuration, the certificate
@@ -296,13 +297,15 @@ Result<Prepared> prepare(const SetupOptions& o, std::ostream& out) {
   if (!facts) return facts.error();
   auto paths = certificate_paths(o);
   if (!paths) return paths.error();
-  Prepared p{std::move(*facts), {}, {}};
+  Prepared p{std::move(*facts), {}, {}, {}};
   p.inputs.key_file = paths->first, p.inputs.chain_file = paths->second;
   p.inputs.managed_chain_file = o.managed_chain_file;
   std::tie(p.inputs.validating_resolver, p.inputs.resolver_reason) = resolver_validates(o.resolv_conf);
   p.inputs.ca_bundle_exists = ::access(std::string(recommended::ca_bundle).c_str(), R_OK) == 0;
   p.plan = plan_setup(p.facts, p.inputs);
-  Findings cert = certificate_findings(with_certificate(p.facts, p.plan, p.inputs, o.ca_file));
+  AuditFacts predicted = with_certificate(p.facts, p.plan, p.inputs, o.ca_file);
+  p.next = *predicted.server_cert;
+  Findings cert = certificate_findings(predicted);
   std::vector<std::string> refused;
   for (const auto& f : cert.all()) {
     bool refuses = f.severity == Severity::error && refuses_setup(f, p.facts);
@@ -319,6 +322,27 @@ Result<Prepared> prepare(const SetupOptions& o, std::ostream& out) {
   out << "Postfix " << p.facts.mail_version << " in " << o.config_dir << ", myhostname " << p.facts.myhostname
       << "\nCertificate: " << p.inputs.chain_file << " (key " << p.inputs.key_file << "): key matches, chain complete.\n";
   return p;
+}
+
+// Before the diff: a new key or certificate under TLSA records (issue 12,
+// RFC 7672 3.1). Skipped when Postfix serves nothing now or the same chain.
+// Refused: every line on stderr, exit 1; cannot tell: exit 3. Otherwise its
+// lines join the plan's notes.
+int check_key_change(const SetupOptions& o, const AuditFacts& facts, const ServerCertFacts& next, SetupPlan& plan,
+                     std::ostream& err) {
+  if (!o.dane_check || served_chains(facts).empty() || serves_same_chain(facts, next)) return setup_done;
+  KeyChangeVerdict verdict = o.dane_check(facts, next);
+  if (verdict.outcome == KeyChangeVerdict::Outcome::proceed) {
+    plan.notes.insert(plan.notes.end(), verdict.lines.begin(), verdict.lines.end());
+    return setup_done;
+  }
+  err << "mxtls postfix setup: "
+      << (verdict.outcome == KeyChangeVerdict::Outcome::refuse
+              ? "the new key would make DANE senders defer mail"
+              : "whether DANE senders would accept the new key cannot be told")
+      << "; nothing was changed:\n";
+  for (const auto& line : verdict.lines) err << "  " << line << "\n";
+  return verdict.outcome == KeyChangeVerdict::Outcome::refuse ? setup_refused : setup_failed;
 }
 
 int roll_back(const std::vector<Backup>& backups, const std::vector<FileUndo>& undo, const Applied& applied,
@@ -349,7 +373,8 @@ int run_setup(const SetupOptions& o, std::ostream& out, std::ostream& err) {
     err << "mxtls postfix setup: " << prepared.error().message << "\n";
     return prepared.error().kind == ErrorKind::invalid ? setup_bad_input : setup_failed;
   }
-  const auto& [facts, inputs, plan] = *prepared;
+  auto& [facts, inputs, plan, next] = *prepared;
+  if (int status = check_key_change(o, facts, next, plan, err); status != setup_done) return status;
   if (plan.changes.empty() && files_unchanged(o.files)) {
     out << "\nNothing to change: the TLS settings are already what setup would write.\n" << plan_text(plan)
         << files_text(o.files);

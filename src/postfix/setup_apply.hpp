@@ -25,6 +25,16 @@ struct ManagedFile {
   std::string what;  // "the certbot deploy hook"
 };
 
+// What DANE senders make of setup's new chain (the CLI's check, composed of
+// publish::decide_key_change for each of key_change_hosts): proceed (its
+// lines become notes of the plan), refuse, or cannot tell (both stop setup
+// before anything changes). Lines: one per host, then the records to publish.
+struct KeyChangeVerdict {
+  enum class Outcome { proceed, refuse, cannot_tell };
+  Outcome outcome = Outcome::proceed;
+  std::vector<std::string> lines;
+};
+
 struct SetupOptions {
   std::string config_dir = "/etc/postfix";
   std::string cert_dir;             // a Let's Encrypt live/<name>/: privkey.pem, fullchain.pem
@@ -36,6 +46,9 @@ struct SetupOptions {
   // its report for the output, or an Error saying what setup broke, which
   // rolls it back. nullptr: the handshake is the post-check.
   std::function<Result<std::string>()> post_check;
+  // Asked before the diff when Postfix serves a chain now and the new one
+  // differs (setup.hpp served_chains, serves_same_chain). nullptr: not asked.
+  std::function<KeyChangeVerdict(const AuditFacts& now, const ServerCertFacts& next)> dane_check;
   std::string resolv_conf = "/etc/resolv.conf";
   std::time_t now = 0;
   std::vector<ManagedFile> files;
@@ -44,6 +57,7 @@ struct SetupOptions {
 
 // Exit statuses of run_setup (and of `mxtls postfix setup`).
 inline constexpr int setup_done = 0;         // applied and proven, nothing to change, or a dry run
+inline constexpr int setup_refused = 1;      // the new key would make DANE senders defer: publish its record first
 inline constexpr int setup_rolled_back = 2;  // postfix check, the reload or the handshake failed: backups restored
 inline constexpr int setup_failed = 3;       // could not run (postconf, backups); or the rollback failed too
 inline constexpr int setup_bad_input = 64;   // options, certificate, key, config dir; or not confirmed

@@ -226,5 +226,39 @@ TEST(PostfixSetup, CertbotHookReadsTheManagedFile) {
       << hook;
 }
 
+// What setup's DANE check (issue 12) is asked about.
+TEST(PostfixSetup, TheKeyChangeIsCheckedOnlyWhenWhatIsServedChanges) {
+  AuditFacts facts = fresh();
+  ServerCertFacts next = good_cert();
+  next.leaf_der = "leaf-1", next.issuer_ders = {"int"};
+  EXPECT_TRUE(served_chains(facts).empty());  // no certificate: nothing DANE senders accept is served
+  facts.server_cert = next;
+  EXPECT_EQ(served_chains(facts).size(), 1u);
+  EXPECT_TRUE(serves_same_chain(facts, next));
+  next.issuer_ders = {"another-int"};  // a DANE-TA (2 x x) record sees that
+  EXPECT_FALSE(serves_same_chain(facts, next));
+  facts.server_cert->more_chains = {*facts.server_cert};  // a dual-key server: setup leaves one key
+  facts.server_cert->more_chains[0].more_chains.clear();
+  next.issuer_ders = {"int"};
+  EXPECT_EQ(served_chains(facts).size(), 2u);
+  EXPECT_FALSE(serves_same_chain(facts, next));
+  facts.server_cert->key_matches = false;  // smtpd cannot load that pair
+  EXPECT_EQ(served_chains(facts).size(), 1u);
+}
+
+TEST(PostfixSetup, KeyChangeHostsAreTheMxHostsThisHostAndTheCertificatesNames) {
+  AuditFacts facts = fresh();
+  facts.server_cert = good_cert();
+  facts.server_cert->leaf_der = "old";
+  facts.server_cert->chain[0].dns_names = {"old.example.test", "*.example.test"};
+  ServerCertFacts next = good_cert();
+  next.chain[0].dns_names = {"MX.example.test", "mail.example.test"};
+  EXPECT_EQ(key_change_hosts(facts, next, {"mx2.example.test.", "mx.example.test"}),
+            (std::vector<std::string>{"mx2.example.test", "mx.example.test", "mail.example.test", "old.example.test"}));
+  std::vector<std::string> many;
+  for (int i = 0; i < 40; ++i) many.push_back("mx" + std::to_string(i) + ".example.test");
+  EXPECT_EQ(key_change_hosts(facts, next, many).size(), max_key_change_hosts);
+}
+
 }  // namespace
 }  // namespace mxtls::postfix

@@ -50,6 +50,17 @@ RenewalFacts gather_renewal_facts(dns::Resolver& resolver, const std::string& mx
   return facts;
 }
 
+std::vector<RenewalDecision> decide_key_change_at(dns::Resolver& resolver, const std::vector<std::string>& hosts,
+                                                  const std::vector<dane::ChainAssociations>& served,
+                                                  const dane::ChainAssociations& next, uint32_t ttl) {
+  std::vector<RenewalDecision> decisions;
+  for (const auto& host : hosts) {
+    KeyChangeFacts facts{gather_renewal_facts(resolver, host, {}, ttl), served, next};
+    decisions.push_back(decide_key_change(facts));
+  }
+  return decisions;
+}
+
 std::string installed_chain_path(const std::string& install_dir, const std::string& lineage) {
   auto name = std::filesystem::path(lineage).lexically_normal().filename().string();
   if (name.empty()) name = std::filesystem::path(lineage).lexically_normal().parent_path().filename().string();

@@ -34,6 +34,12 @@ TlsaRRset read_tlsa_rrset(dns::Resolver& resolver, const std::string& mx);
 RenewalFacts gather_renewal_facts(dns::Resolver& resolver, const std::string& mx, const LocalKeys& renewed,
                                   uint32_t ttl);
 
+// setup's key change (decide_key_change) at each host: its TLSA RRset read
+// through the resolver, judged against the chains served now and the next.
+std::vector<RenewalDecision> decide_key_change_at(dns::Resolver& resolver, const std::vector<std::string>& hosts,
+                                                  const std::vector<dane::ChainAssociations>& served,
+                                                  const dane::ChainAssociations& next, uint32_t ttl);
+
 // The one file Postfix reads (smtpd_tls_chain_files = that file): the private
 // key, then the chain, leaf first. Named after the lineage's directory.
 std::string installed_chain_path(const std::string& install_dir, const std::string& lineage);

@@ -44,6 +44,31 @@ struct RenewalDecision {
 // keep the current certificate.
 RenewalDecision decide_renewal(const RenewalFacts& facts);
 
+// `mxtls postfix setup` (issue 12) replaces the chain Postfix serves with
+// another. The facts for one MX host name: its TLSA RRset as for the deploy
+// hook (`tlsa`'s renewed_key and renewed_issuer are not used), every chain
+// Postfix serves now (two on a dual-key server) and the one setup installs.
+struct KeyChangeFacts {
+  RenewalFacts tlsa;
+  std::vector<dane::ChainAssociations> served;
+  dane::ChainAssociations next;
+};
+
+// RFC 7672 3.1, RFC 7671 8.1: the change makes delivery worse only where a
+// DANE sender authenticates a chain served now and would not authenticate
+// the next one. The deploy hook's rules, for setup:
+//   no-dane, covered      install (as decide_renewal)
+//   not-covered           keep: a validated record matches a chain served
+//                         now and none matches the next; `record` is what
+//                         to publish beside the current one first
+//   not-covered-before    install: no record matches what is served now
+//                         either, so DANE senders defer today as after;
+//                         `record` is what to publish to end that
+//   cannot-tell           keep: the TLSA records cannot be read or validated
+//   nothing-served        install: Postfix serves no chain now (no STARTTLS:
+//                         a DANE sender finding TLSA records defers today)
+RenewalDecision decide_key_change(const KeyChangeFacts& facts);
+
 // One certificate serves every MX host it names: it is installed only when
 // each host's decision says install (and there is at least one host).
 RenewalAction combined_action(const std::vector<RenewalDecision>& decisions);

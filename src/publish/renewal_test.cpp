@@ -84,3 +84,70 @@ TEST(Renewal, OneCertificateForSeveralHostsNeedsEveryHostCovered) {
   EXPECT_EQ(combined_action({covered, stale}), RenewalAction::keep_current);
   EXPECT_EQ(combined_action({}), RenewalAction::keep_current);
 }
+
+namespace {
+
+// A chain as setup sees it: the leaf's 3 1 1 and 3 0 1 digests, one issuer's 2 1 1.
+dane::ChainAssociations chain_of(const std::string& key, const std::string& cert, const std::string& ca) {
+  dane::ChainAssociations chain;
+  chain.leaf.data[1][1] = key, chain.leaf.data[0][1] = cert;
+  chain.issuers.emplace_back().data[1][1] = ca;
+  return chain;
+}
+
+const std::string old_cert(32, '\x11'), new_cert(32, '\x12'), other_issuer(32, '\x13');
+
+KeyChangeFacts key_change(std::vector<dane::Tlsa> tlsa) {
+  KeyChangeFacts facts;
+  facts.tlsa = signed_with(std::move(tlsa));
+  facts.served = {chain_of(old_key, old_cert, issuer)};
+  facts.next = chain_of(new_key, new_cert, other_issuer);
+  return facts;
+}
+
+}  // namespace
+
+// setup (issue 12): refuse only where a chain served now is authenticated
+// by DANE senders and the next one would not be (RFC 7672 3.1).
+TEST(KeyChange, ANewKeyUnderTheCurrentKeysRecordIsRefused) {
+  auto d = decide_key_change(key_change({{3, 1, 1, old_key}}));
+  EXPECT_EQ(d.rule, "not-covered");
+  EXPECT_EQ(d.action, RenewalAction::keep_current);
+  EXPECT_EQ(d.record, "_25._tcp.mx.example.test. 3600 IN TLSA 3 1 1 " + hex_encode(new_key));
+  EXPECT_NE(d.reason.find("run setup again"), std::string::npos) << d.reason;
+  // The current certificate pinned by 3 0 1, or its CA by 2 1 1: the same.
+  EXPECT_EQ(decide_key_change(key_change({{3, 0, 1, old_cert}})).rule, "not-covered");
+  EXPECT_EQ(decide_key_change(key_change({{2, 1, 1, issuer}})).rule, "not-covered");
+}
+
+TEST(KeyChange, ACoveredNextChainIsInstalled) {
+  EXPECT_EQ(decide_key_change(key_change({{3, 1, 1, old_key}, {3, 1, 1, new_key}})).rule, "covered");
+  EXPECT_EQ(decide_key_change(key_change({{3, 0, 1, new_cert}})).rule, "covered");  // setup knows the certificate
+  EXPECT_EQ(decide_key_change(key_change({{2, 1, 1, other_issuer}})).rule, "covered");
+}
+
+TEST(KeyChange, WhatNoRecordMatchesNowCannotGetWorse) {
+  auto d = decide_key_change(key_change({{3, 1, 1, std::string(32, '\x77')}}));  // a stale record
+  EXPECT_EQ(d.rule, "not-covered-before");
+  EXPECT_EQ(d.action, RenewalAction::install);
+  EXPECT_FALSE(d.record.empty());
+  auto nothing = key_change({{3, 1, 1, old_key}});
+  nothing.served.clear();  // no STARTTLS now
+  EXPECT_EQ(decide_key_change(nothing).rule, "nothing-served");
+}
+
+TEST(KeyChange, OneServedChainOfTwoCoveredIsEnoughToRefuse) {
+  auto facts = key_change({{3, 1, 1, std::string(32, '\x44')}});
+  facts.served.push_back(chain_of(std::string(32, '\x44'), std::string(32, '\x45'), issuer));  // the ECDSA key
+  EXPECT_EQ(decide_key_change(facts).rule, "not-covered");
+}
+
+TEST(KeyChange, UnknownTlsaStateAndNoDaneAreTheDeployHooksRules) {
+  auto facts = key_change({{3, 1, 1, old_key}});
+  facts.tlsa.tlsa_error = temporary_error("SERVFAIL");
+  EXPECT_EQ(decide_key_change(facts).rule, "cannot-tell");
+  EXPECT_EQ(decide_key_change(facts).action, RenewalAction::keep_current);
+  facts = key_change({{3, 1, 1, old_key}});
+  facts.tlsa.tlsa_security = dns::Security::insecure;
+  EXPECT_EQ(decide_key_change(facts).rule, "no-dane");
+}

@@ -150,6 +150,8 @@ expect proxy-map-postfix-stopped 0 "info smtp.policy-map-proxy-down"
 grep -q "Connection refused" "$work/proxy-map-postfix-stopped.json" && pass "proxy-map-postfix-stopped: stale socket" ||
   fail "proxy-map-postfix-stopped: $(grep proxy-down -A2 "$work/proxy-map-postfix-stopped.json")"
 rm -f "$certs/queue/private/proxymap"
+# proxy_read_maps set by hand without the policy table: proxymap would refuse it.
+expect proxy-map-unapproved 2 "error smtp.policy-map-unapproved"
 
 # As nobody (root runs this test): the key (0600 root) cannot be read, which
 # proves nothing about Postfix (it reads it as root): a warning, not an error.
