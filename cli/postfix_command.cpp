@@ -13,10 +13,10 @@
 #include "net/https.hpp"
 #include "postfix/audit_report.hpp"
 #include "postfix/gather.hpp"
-#include "postfix/gather_mx.hpp"
 #include "postfix/setup.hpp"
 #include "postfix/setup_apply.hpp"
 #include "publish/deploy.hpp"
+#include "publish/key_change.hpp"
 
 namespace mxtls::cli {
 namespace {
@@ -79,13 +79,15 @@ constexpr const char* setup_help =
     "     self-signed or privately issued certificate (for DANE-EE senders) stops it only where the server\n"
     "     now serves one that verifying senders accept; on a server without STARTTLS it is installed, with\n"
     "     the finding shown (those senders defer before as after; opportunistic ones start to encrypt).\n"
-    "     When Postfix serves a chain now and the new one differs, the TLSA records at _25._tcp.HOST are read\n"
-    "     through the validating resolver (--resolver-config) for --domain's MX hosts, myhostname and the\n"
-    "     certificates' names, each judged as the deploy hook judges a renewal (RFC 7672 3.1), one line\n"
-    "     'dane: mx=HOST rule=RULE' each: no-dane, covered (a validated record matches the new chain) and\n"
-    "     not-covered-before (none matches what is served now either) go ahead; not-covered (a record\n"
-    "     matches what is served now, none the new key) refuses with exit 1 and prints the 3 1 1 record to\n"
-    "     publish first; cannot-tell (SERVFAIL, bogus) refuses with exit 3. --dry-run runs this too.\n"
+    "     When Postfix serves a chain on port 25 now and the new one differs, the TLSA records at\n"
+    "     _25._tcp.HOST are read through the validating resolver (--resolver-config; one without a trust\n"
+    "     anchor is cannot-tell) for the MX hosts of --domain (else of mydestination, virtual_*_domains and\n"
+    "     relay_domains), myhostname and the certificates' names, each judged as the deploy hook judges a\n"
+    "     renewal (RFC 7672 3.1), one line 'dane: mx=HOST rule=RULE' each: no-dane, covered (a validated\n"
+    "     record matches the new chain) and not-covered-before (none matches what is served now either) go\n"
+    "     ahead; not-covered (a record matches what is served now, none the new chain) refuses with exit 1\n"
+    "     and prints the 3 1 1 record to publish first; cannot-tell (SERVFAIL, bogus) at one of this\n"
+    "     server's names refuses with exit 3. --dry-run runs this too.\n"
     "  2. Plans the settings: each parameter the audit finds wrong gets the value the audit's fix names.\n"
     "     Server: smtpd_tls_chain_files (the key, then the full chain), smtpd_tls_security_level = may on\n"
     "     port 25 (never encrypt there: RFC 3207 section 4; a submission service that inherited encrypt from\n"
@@ -155,34 +157,18 @@ Result<std::string> check_after_setup(const std::string& domain, const std::stri
   return "\nmxtls check " + domain + ":\n" + report::render_text(*report, false, false);
 }
 
-// setup's DANE check (issue 12): publish::decide_key_change at each of
-// postfix::key_change_hosts (--domain's MX hosts among them), through the
-// validating resolver. One line per host, then each record to publish.
+// setup's DANE check (issue 12): publish::check_key_change through the
+// validating resolver, for --domain's MX hosts (else the domains Postfix
+// receives mail for).
 postfix::KeyChangeVerdict key_change_verdict(const postfix::AuditFacts& now, const postfix::ServerCertFacts& next,
                                              const std::string& domain, const std::string& resolver_config) {
-  using Outcome = postfix::KeyChangeVerdict::Outcome;
   auto resolver = dns::make_unbound_resolver({resolver_config, "", std::chrono::seconds(10)});
   if (!resolver)
-    return {Outcome::cannot_tell, {"rule=cannot-tell: no validating resolver to read the TLSA records with (" +
-                                   resolver.error().message + "); give --resolver-config"}};
-  std::vector<std::string> mx_hosts;
-  if (!domain.empty())
-    for (const auto& host : postfix::gather_domain_mx(**resolver, domain, now).hosts) mx_hosts.push_back(host.host);
-  auto hosts = postfix::key_change_hosts(now, next, mx_hosts);
-  std::vector<dane::ChainAssociations> served;
-  for (const auto* chain : postfix::served_chains(now)) served.push_back(postfix::chain_associations(*chain));
-  auto decisions = publish::decide_key_change_at(**resolver, hosts, served, postfix::chain_associations(next), 3600);
-  postfix::KeyChangeVerdict verdict;
-  std::vector<std::string> records;
-  for (size_t i = 0; i < decisions.size(); ++i) {
-    const auto& d = decisions[i];
-    verdict.lines.push_back("dane: mx=" + hosts[i] + " rule=" + d.rule + ": " + d.reason);
-    if (d.rule == "not-covered" || d.rule == "not-covered-before") records.push_back("publish: " + d.record);
-    if (d.rule == "not-covered") verdict.outcome = Outcome::refuse;
-    else if (d.rule == "cannot-tell" && verdict.outcome == Outcome::proceed) verdict.outcome = Outcome::cannot_tell;
-  }
-  verdict.lines.insert(verdict.lines.end(), records.begin(), records.end());
-  return verdict;
+    return {postfix::KeyChangeVerdict::Outcome::cannot_tell,
+            {"dane: rule=cannot-tell: no validating resolver to read the TLSA records with (" +
+             resolver.error().message + "); give --resolver-config"}};
+  return publish::check_key_change(**resolver, now, next, domain.empty() ? std::vector<std::string>{}
+                                                                          : std::vector<std::string>{domain});
 }
 
 }  // namespace

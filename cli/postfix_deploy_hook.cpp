@@ -150,6 +150,12 @@ int PostfixCommand::deploy_hook() {
     log_line("error: " + resolver.error().message + "; nothing installed");
     return 3;
   }
+  // No trust anchor: every answer would look unsigned, every host "no-dane".
+  if (auto validating = dns::require_validation(**resolver); !validating) {
+    log_line("rule=cannot-tell: " + validating.error().message + "; keeping the current certificate");
+    std::cout << "Kept the current certificate: Postfix was not changed. " << validating.error().message << "\n";
+    return 3;
+  }
   auto decisions = decide_each(**resolver, mx_hosts_, *keys, ttl_);
   if (publish::combined_action(decisions) != publish::RenewalAction::install) return keep_current(decisions);
   auto path = publish::installed_chain_path(install_dir_, lineage_);

@@ -80,6 +80,13 @@ bool in_domain(std::string_view host, std::string_view domain) {
   return host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.';
 }
 
+bool certificate_name_matches(std::string_view pattern, std::string_view host) {
+  std::string p = to_lower(pattern), h = normalize_domain(host);
+  if (p == h) return true;
+  size_t dot = h.find('.');
+  return p.starts_with("*.") && dot != std::string::npos && p.substr(1) == h.substr(dot);
+}
+
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (const auto& item : items) {

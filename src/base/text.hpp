@@ -18,6 +18,10 @@ bool is_valid_hostname(std::string_view name);
 // host is domain or a name under it (ASCII case-insensitive): what Postfix's
 // "secure" matching (nexthop:dot-nexthop) accepts.
 bool in_domain(std::string_view host, std::string_view domain);
+// A certificate's DNS name (pattern) names host, ASCII case-insensitive; a
+// wildcard stands for exactly the left-most label (RFC 6125 6.4.3; RFC 7672
+// 3.2.3 for SMTP).
+bool certificate_name_matches(std::string_view pattern, std::string_view host);
 std::string hex_encode(std::string_view bytes);
 // Replaces control and non-ASCII bytes so peer-supplied text is safe to print.
 std::string printable(std::string_view s, size_t max_length = 200);

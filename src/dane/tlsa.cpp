@@ -93,9 +93,13 @@ bool matches(const Tlsa& record, const CertificateAssociations& cert) {
   return !data.empty() && data == record.data;
 }
 
-bool matches_chain(const Tlsa& record, const ChainAssociations& chain) {
+bool matches_chain(const Tlsa& record, const ChainAssociations& chain, std::string_view host) {
   if (!unusable_reason(record).empty()) return false;
   if (record.usage == 3) return matches(record, chain.leaf);
+  if (chain.leaf_names && std::none_of(chain.leaf_names->begin(), chain.leaf_names->end(), [&](const std::string& name) {
+        return certificate_name_matches(name, host);
+      }))
+    return false;
   return std::any_of(chain.issuers.begin(), chain.issuers.end(),
                      [&](const CertificateAssociations& cert) { return matches(record, cert); });
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,17 +45,20 @@ struct CertificateAssociations {
 // matching type; false for a selector or matching type RFC 6698 does not define.
 bool matches(const Tlsa& record, const CertificateAssociations& cert);
 
-// A chain as a server presents it: its leaf, then the certificates above it.
+// A chain as a server presents it: its leaf, then the certificates above
+// it; the leaf's DNS names when known (nullopt: the caller's hosts are the
+// certificate's own names, as the deploy hook's RENEWED_DOMAINS).
 struct ChainAssociations {
   CertificateAssociations leaf;
   std::vector<CertificateAssociations> issuers;
+  std::optional<std::vector<std::string>> leaf_names;
 };
 
-// Whether a record usable for SMTP authenticates the chain (RFC 7672 3.1):
-// DANE-EE (3) matches the leaf alone (3.1.1); DANE-TA (2) a certificate
-// above it that the server sends (3.1.2: servers must include the trust
-// anchor's certificate). Names are not checked here (3.2.2 asks it of
-// DANE-TA chains; the audit's certificate findings cover them).
-bool matches_chain(const Tlsa& record, const ChainAssociations& chain);
+// Whether a record usable for SMTP authenticates the chain served as `host`
+// (RFC 7672 3.1): DANE-EE (3) matches the leaf alone, names ignored (3.1.1);
+// DANE-TA (2) a certificate above it that the server sends (3.1.2: servers
+// must include the trust anchor's certificate), and the leaf must name the
+// host (3.2.2, 3.2.3: wildcards for the left-most label).
+bool matches_chain(const Tlsa& record, const ChainAssociations& chain, std::string_view host);
 
 }  // namespace mxtls::dane

@@ -61,11 +61,16 @@ TEST(Tlsa, AChainMatchesDaneEeByItsLeafAndDaneTaByACertificateAboveIt) {
   chain.issuers.resize(2);
   chain.issuers[0].data[1][1] = std::string(32, 'i');
   chain.issuers[1].data[0][1] = std::string(32, 'r');
-  EXPECT_TRUE(matches_chain({3, 1, 1, std::string(32, 'l')}, chain));
-  EXPECT_FALSE(matches_chain({2, 1, 1, std::string(32, 'l')}, chain));  // the leaf is no trust anchor
-  EXPECT_TRUE(matches_chain({2, 1, 1, std::string(32, 'i')}, chain));
-  EXPECT_TRUE(matches_chain({2, 0, 1, std::string(32, 'r')}, chain));
-  EXPECT_FALSE(matches_chain({3, 1, 1, std::string(32, 'i')}, chain));  // DANE-EE is about the leaf only
-  EXPECT_FALSE(matches_chain({1, 1, 1, std::string(32, 'l')}, chain));  // PKIX-EE: unusable for SMTP
-  EXPECT_FALSE(matches_chain({3, 1, 1, std::string(31, 'l')}, chain));  // a malformed digest
+  EXPECT_TRUE(matches_chain({3, 1, 1, std::string(32, 'l')}, chain, "mx.example"));
+  EXPECT_FALSE(matches_chain({2, 1, 1, std::string(32, 'l')}, chain, "mx.example"));  // the leaf is no trust anchor
+  EXPECT_TRUE(matches_chain({2, 1, 1, std::string(32, 'i')}, chain, "mx.example"));
+  EXPECT_TRUE(matches_chain({2, 0, 1, std::string(32, 'r')}, chain, "mx.example"));
+  EXPECT_FALSE(matches_chain({3, 1, 1, std::string(32, 'i')}, chain, "mx.example"));  // DANE-EE is about the leaf only
+  EXPECT_FALSE(matches_chain({1, 1, 1, std::string(32, 'l')}, chain, "mx.example"));  // PKIX-EE: unusable for SMTP
+  EXPECT_FALSE(matches_chain({3, 1, 1, std::string(31, 'l')}, chain, "mx.example"));  // a malformed digest
+  chain.leaf_names = std::vector<std::string>{"*.example", "mail.example.org"};
+  EXPECT_TRUE(matches_chain({2, 1, 1, std::string(32, 'i')}, chain, "MX.example."));  // the wildcard's one label
+  EXPECT_FALSE(matches_chain({2, 1, 1, std::string(32, 'i')}, chain, "a.mx.example"));
+  EXPECT_FALSE(matches_chain({2, 1, 1, std::string(32, 'i')}, chain, "mx.example.net"));  // DANE-TA checks names
+  EXPECT_TRUE(matches_chain({3, 1, 1, std::string(32, 'l')}, chain, "mx.example.net"));   // DANE-EE does not
 }

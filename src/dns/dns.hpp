@@ -105,6 +105,13 @@ struct NameServer {
   std::string error;
 };
 Result<std::vector<NameServer>> lookup_name_servers(Resolver& resolver, std::string_view zone);
+// Whether the resolver validates DNSSEC: the root zone's NS RRset comes back
+// secure. Without a trust anchor libunbound calls every answer insecure, and
+// a TLSA RRset would look absent: callers that must fail closed on DANE ask
+// this first. temporary when the root cannot be asked or is bogus, permanent
+// when it answers insecure (no trust anchor).
+Result<bool> require_validation(Resolver& resolver);
+
 // All TXT strings at `name` (each record's strings joined).
 Result<std::vector<std::string>> lookup_txt(Resolver& resolver, std::string_view name,
                                             Security* security = nullptr);

@@ -58,4 +58,16 @@ Result<std::vector<std::string>> lookup_txt(Resolver& resolver, std::string_view
   return strings;
 }
 
+Result<bool> require_validation(Resolver& resolver) {
+  auto answer = resolver.query(".", Type::NS);
+  if (!answer) return temporary_error("the root zone's NS records cannot be read: " + answer.error().message);
+  if (answer->security == Security::bogus)
+    return temporary_error("the root zone's NS records do not validate: " + answer->why_bogus);
+  if (answer->security != Security::secure)
+    return permanent_error("the resolver does not validate DNSSEC (the root zone's NS records come back " +
+                           std::string(to_string(answer->security)) + "): give it a trust anchor "
+                           "(--resolver-config, or the dns-root-data package's /usr/share/dns/root.key)");
+  return true;
+}
+
 }  // namespace mxtls::dns

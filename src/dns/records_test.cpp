@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "dns/dns.hpp"
+#include "support/fakes.hpp"
 
 using namespace mxtls::dns;
 
@@ -62,4 +63,17 @@ TEST(DnsRecords, DecodesNs) {
   EXPECT_FALSE(decode_ns(std::string("\x00", 1)));              // the root
   EXPECT_FALSE(decode_ns(std::string("\x03ns2\x00junk", 9)));   // trailing bytes
   EXPECT_FALSE(decode_ns(std::string("\xc0\x0c", 2)));          // compressed
+}
+
+// Without a trust anchor libunbound calls every answer insecure: callers
+// that fail closed on DANE ask first whether the root validates.
+TEST(DnsLookup, RequireValidationAsksWhetherTheRootValidates) {
+  mxtls::fakes::FakeResolver resolver;
+  EXPECT_TRUE(require_validation(resolver).ok());
+  resolver.security = Security::insecure;
+  auto insecure = require_validation(resolver);
+  ASSERT_FALSE(insecure.ok());
+  EXPECT_EQ(insecure.error().kind, mxtls::ErrorKind::permanent);
+  resolver.failures["."] = mxtls::temporary_error("SERVFAIL");
+  EXPECT_EQ(require_validation(resolver).error().kind, mxtls::ErrorKind::temporary);
 }

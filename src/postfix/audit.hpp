@@ -130,13 +130,17 @@ struct DomainMxFacts {
   std::string error;  // the MX lookup failed, was bogus, or is a null MX
   std::vector<MxHostFacts> hosts;
   std::vector<std::string> local_addresses;  // where port 25 listens (master.cf, inet_interfaces, the host's own)
+  bool temporary = false;  // error is a failed or bogus lookup, not the domain's answer (no such domain, no MX)
 };
 
 struct AuditFacts {
   std::string config_dir;
   std::string mail_version;  // "3.7.11"
   std::string myhostname;
-  std::string proxy_read_maps;  // postconf -h -x: what proxymap(8) approves
+  // What proxymap(8) approves: postconf -h -x proxy_read_maps, or the
+  // proxymap service's master.cf -o override; nullopt when not known (an
+  // override naming $parameters, which postconf -P does not expand).
+  std::optional<std::string> proxy_read_maps;
   std::string queue_directory;  // where Postfix's daemons run (relative socketmap paths)
   Parameters main;           // postconf -n -x: what main.cf sets, $names expanded
   std::vector<Service> services;  // postconf -M with their -o overrides (postconf -P)

@@ -61,14 +61,6 @@ void judge_one_file(const FileFacts& file, bool as_root, Findings& f) {
   if (file.holds_private_key) judge_key_file(file, f);
 }
 
-bool name_matches(std::string_view pattern, std::string_view host) {
-  std::string p = to_lower(pattern), h = to_lower(host);
-  if (p == h) return true;
-  // RFC 6125 6.4.3: a wildcard stands for exactly the left-most label.
-  size_t dot = h.find('.');
-  return p.starts_with("*.") && dot != std::string::npos && p.substr(1) == h.substr(dot);
-}
-
 // Some smtpd offers TLS: a level other than none, or the legacy smtpd_use_tls.
 bool tls_wanted(const AuditFacts& facts) {
   auto wants = [](std::string_view level, std::string_view use_tls) {
@@ -272,7 +264,7 @@ void judge_cert_strength(const AuditFacts& facts, Findings& f) {
   }
   if (!facts.myhostname.empty() &&
       std::none_of(leaf.dns_names.begin(), leaf.dns_names.end(),
-                   [&](const std::string& name) { return name_matches(name, facts.myhostname); }))
+                   [&](const std::string& name) { return certificate_name_matches(name, facts.myhostname); }))
     f.add(Severity::warning, "smtpd.cert-name", s,
           "The certificate does not name myhostname (" + facts.myhostname + "); it names " +
               (leaf.dns_names.empty() ? std::string("no DNS name") : join(leaf.dns_names, ", ")) + ".",
@@ -354,7 +346,7 @@ void judge_mx_names(const AuditFacts& facts, Findings& f) {
   std::vector<std::string> missing, pinned, covered;  // pinned: missing, but a DANE-EE record matches the key
   for (const auto& name : mx_names_to_cover(mx, f)) {
     if (std::any_of(leaf.dns_names.begin(), leaf.dns_names.end(),
-                    [&](const std::string& pattern) { return name_matches(pattern, name); }))
+                    [&](const std::string& pattern) { return certificate_name_matches(pattern, name); }))
       covered.push_back(name);
     else
       (dane_ee_of(mx, name) ? pinned : missing).push_back(name);

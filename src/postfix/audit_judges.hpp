@@ -51,5 +51,8 @@ struct LevelValue {
   bool inline_comment = false;
 };
 LevelValue read_level(std::string_view value);
+// The level a service runs at, as smtpd(8) computes it: the legacy
+// smtpd_use_tls/smtpd_enforce_tls only when smtpd_tls_security_level is empty.
+LevelValue service_level(const AuditFacts& facts, const Service& s);
 
 }  // namespace mxtls::postfix

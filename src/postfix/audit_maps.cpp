@@ -111,10 +111,6 @@ void judge_policy_probes(const AuditFacts& facts, Findings& f) {
   for (size_t i = 0; i < facts.policy_maps.size(); ++i) {
     const auto& map = facts.policy_maps[i];
     if (map.indexed && !map.indexed_file.exists) continue;  // smtp.policy-map-unbuilt says it
-    if (map.proxied && !map.proxy_approved) {
-      judge_unapproved(map, f);
-      continue;
-    }
     if (map.proxied && !map.proxy_error.empty())
       // proxymap(8): smtp(8) asks proxy: tables through it; while Postfix is
       // stopped nothing listens, and postmap -q would retry for 100 seconds.
@@ -125,7 +121,9 @@ void judge_policy_probes(const AuditFacts& facts, Findings& f) {
             "smtp(8) asks the table through proxymap once it does. What proxymap adds, that the table is listed in "
             "proxy_read_maps, is judged from the configuration (smtp.policy-map-unapproved).",
             "postfix start, then run the audit again to ask the table through proxymap.");
-    for (const auto& probe : map.probes) judge_probe(facts, map, probe, f);
+    if (map.proxied && !map.proxy_approved) judge_unapproved(map, f);  // its probes failed for that reason
+    else
+      for (const auto& probe : map.probes) judge_probe(facts, map, probe, f);
     if (!is_sts_only_resolver(map)) continue;
     auto level = policy_level(parameter(facts, "smtp_tls_security_level"));
     bool dane_default = level && (*level == Level::dane || *level == Level::dane_only);

@@ -25,16 +25,6 @@ std::string set_line(const Service& service, std::string_view name, std::string_
   return postconf_line(name, value);
 }
 
-// The level a service runs at, as smtpd(8) computes it: the legacy
-// smtpd_use_tls/smtpd_enforce_tls only when smtpd_tls_security_level is empty.
-LevelValue service_level(const AuditFacts& facts, const Service& s) {
-  LevelValue value = read_level(parameter(facts, s, level_param));
-  if (!value.text.empty()) return value;
-  if (parameter(facts, s, "smtpd_enforce_tls") == "yes") value.level = value.intended = Level::encrypt;
-  else if (parameter(facts, s, "smtpd_use_tls") == "yes") value.level = value.intended = Level::may;
-  else value.level = value.intended = Level::none;
-  return value;
-}
 
 std::string refused_text(const LogWhatIf& logs) {
   if (!logs.available) return "";
@@ -91,6 +81,15 @@ void judge_submission(const AuditFacts& facts, const Service& s, Findings& f) {
 }
 
 }  // namespace
+
+LevelValue service_level(const AuditFacts& facts, const Service& s) {
+  LevelValue value = read_level(parameter(facts, s, level_param));
+  if (!value.text.empty()) return value;
+  if (parameter(facts, s, "smtpd_enforce_tls") == "yes") value.level = value.intended = Level::encrypt;
+  else if (parameter(facts, s, "smtpd_use_tls") == "yes") value.level = value.intended = Level::may;
+  else value.level = value.intended = Level::none;
+  return value;
+}
 
 bool is_smtpd(const Service& s) { return s.command == "smtpd" && (s.type == "inet" || s.type == "pass"); }
 

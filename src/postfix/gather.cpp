@@ -109,7 +109,8 @@ std::string proxymap_down(const std::string& queue_directory) {
 // lmdb:, cdb:) the source and the file postmap(1) builds; for every table
 // the answers of postmap -q for the probe key and a key of its source.
 std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps, const GatherOptions& options,
-                                             const std::string& queue_directory, const std::string& proxy_read_maps) {
+                                             const std::string& queue_directory,
+                                             const std::optional<std::string>& proxy_read_maps) {
   std::vector<PolicyMapFacts> out;
   for (const std::string& name : table_names(maps)) {
     std::string_view word = name;
@@ -118,7 +119,7 @@ std::vector<PolicyMapFacts> policy_map_facts(const std::string& maps, const Gath
       // proxy:TYPE:NAME (proxymap(8)): the table proxymap opens is TYPE:NAME.
       map.proxied = true, word.remove_prefix(6);
       map.proxy_error = proxymap_down(queue_directory);
-      map.proxy_approved = proxy_read_approves(proxy_read_maps, word);
+      map.proxy_approved = !proxy_read_maps || proxy_read_approves(*proxy_read_maps, word);
     }
     size_t colon = word.find(':');
     if (colon == std::string_view::npos) continue;
@@ -190,7 +191,7 @@ Result<bool> add_postconf_facts(const GatherOptions& options, AuditFacts& facts)
   if (!lines.empty()) facts.mail_version = trim(lines[0]);
   if (lines.size() > 1) facts.myhostname = trim(lines[1]);
   if (lines.size() > 2) facts.queue_directory = trim(lines[2]);
-  if (lines.size() > 3) facts.proxy_read_maps = trim(lines[3]);
+  if (lines.size() > 3) facts.proxy_read_maps = proxymap_read_maps(std::string(trim(lines[3])), facts.services);
   return true;
 }
 

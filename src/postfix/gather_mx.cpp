@@ -105,7 +105,7 @@ void add_dane_ee(dns::Resolver& resolver, const std::vector<dane::ChainAssociati
     auto record = dane::parse_rdata(rdata);
     if (!record || record->usage != 3) continue;
     for (size_t i = 0; i < served.size(); ++i) {
-      if (!dane::matches_chain(*record, served[i])) continue;
+      if (!dane::matches_chain(*record, served[i], host.host)) continue;
       if (i > 0) host.more_chains_dane_ee[i - 1] = true;
       else if (!host.dane_ee_matches) host.dane_ee_matches = true, host.dane_ee_record = record->to_text();
     }
@@ -118,6 +118,7 @@ dane::ChainAssociations chain_associations(const ServerCertFacts& chain) {
   dane::ChainAssociations out;
   out.leaf = associations(chain.leaf_der, chain.leaf_spki_der);
   for (const auto& der : chain.issuer_ders) out.issuers.push_back(associations(der, spki_of(der)));
+  out.leaf_names = chain.chain.empty() ? std::vector<std::string>{} : chain.chain.front().dns_names;
   return out;
 }
 
@@ -152,11 +153,11 @@ DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domai
   mx.local_addresses = local_addresses(facts);
   auto answer = resolver.query(mx.domain, dns::Type::MX);
   if (!answer) {
-    mx.error = answer.error().message;
+    mx.error = answer.error().message, mx.temporary = answer.error().kind != ErrorKind::not_found;
     return mx;
   }
   if (answer->security == dns::Security::bogus) {
-    mx.error = "DNSSEC validation failed: " + answer->why_bogus;
+    mx.error = "DNSSEC validation failed: " + answer->why_bogus, mx.temporary = true;
     return mx;
   }
   std::vector<dns::Mx> records;

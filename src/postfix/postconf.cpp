@@ -119,6 +119,16 @@ bool proxy_read_approves(std::string_view proxy_read_maps, std::string_view tabl
   return false;
 }
 
+std::optional<std::string> proxymap_read_maps(const std::string& main_value, const std::vector<Service>& services) {
+  for (const auto& service : services) {
+    auto it = service.overrides.find("proxy_read_maps");
+    if (service.command != "proxymap" || it == service.overrides.end()) continue;
+    if (it->second.find('$') != std::string::npos) return std::nullopt;
+    return it->second;
+  }
+  return main_value;
+}
+
 std::string table_for_postmap(std::string_view table, std::string_view queue_directory) {
   constexpr std::string_view unix_socketmap = "socketmap:unix:";
   if (!table.starts_with(unix_socketmap) || queue_directory.empty()) return std::string(table);

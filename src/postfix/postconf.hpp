@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,10 @@ std::vector<std::string> table_names(std::string_view list);
 // proxy_read_maps (postconf -x: expanded) lists proxy:TYPE:NAME; postconf(5):
 // "Table references that don't begin with proxy: are ignored."
 bool proxy_read_approves(std::string_view proxy_read_maps, std::string_view table);
+// The proxy_read_maps proxymap(8) runs with: main.cf's (postconf -h -x), or
+// a proxymap service's master.cf -o override; nullopt when that override
+// names $parameters (postconf -P does not expand them: not known).
+std::optional<std::string> proxymap_read_maps(const std::string& main_value, const std::vector<Service>& services);
 
 std::string table_for_postmap(std::string_view table, std::string_view queue_directory);
 

@@ -40,6 +40,15 @@ TEST(Postconf, ProxymapApprovesOnlyTheProxyTablesOfProxyReadMaps) {
   EXPECT_FALSE(proxy_read_approves("", "hash:/p"));
 }
 
+TEST(Postconf, ProxymapRunsWithItsMasterCfOverride) {
+  Service smtp{"smtp", "unix", "smtp", {}}, proxymap{"proxymap", "unix", "proxymap", {}};
+  EXPECT_EQ(proxymap_read_maps("proxy:hash:/a", {smtp, proxymap}), "proxy:hash:/a");
+  proxymap.overrides["proxy_read_maps"] = "proxy:hash:/b";
+  EXPECT_EQ(proxymap_read_maps("proxy:hash:/a", {smtp, proxymap}), "proxy:hash:/b");
+  proxymap.overrides["proxy_read_maps"] = "$smtp_tls_policy_maps";  // not expanded by postconf -P: unknown
+  EXPECT_EQ(proxymap_read_maps("proxy:hash:/a", {smtp, proxymap}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace mxtls::postfix
 

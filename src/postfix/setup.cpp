@@ -317,14 +317,33 @@ Findings certificate_findings(const AuditFacts& predicted) {
   return out;
 }
 
+namespace {
+
+// Some smtpd that port 25 reaches (an inet service on port 25, or one
+// postscreen passes to) offers STARTTLS; true too when none is found.
+bool port_25_offers_starttls(const AuditFacts& now) {
+  bool found = false;
+  for (const auto& s : now.services) {
+    if (s.command != "smtpd" || !((s.type == "inet" && service_port(s) == 25) || s.type == "pass")) continue;
+    found = true;
+    LevelValue value = service_level(now, s);
+    if (!value.level || *value.level != Level::none) return true;
+  }
+  return !found;
+}
+
+}  // namespace
+
 std::vector<const ServerCertFacts*> served_chains(const AuditFacts& now) {
   std::vector<const ServerCertFacts*> out;
-  if (!now.server_cert) return out;
-  auto add = [&](const ServerCertFacts& chain) {
-    if (chain.key_matches && !chain.leaf_der.empty()) out.push_back(&chain);
-  };
-  add(*now.server_cert);
-  for (const auto& more : now.server_cert->more_chains) add(more);
+  if (!now.server_cert || !port_25_offers_starttls(now)) return out;
+  std::vector<const ServerCertFacts*> chains{&*now.server_cert};
+  for (const auto& more : now.server_cert->more_chains) chains.push_back(&more);
+  for (const auto* chain : chains) {
+    // A pair smtpd cannot load disables its TLS altogether: nothing is served.
+    if (!chain->key_matches || chain->leaf_der.empty()) return {};
+    out.push_back(chain);
+  }
   return out;
 }
 
@@ -334,24 +353,44 @@ bool serves_same_chain(const AuditFacts& now, const ServerCertFacts& next) {
          served.front()->issuer_ders == next.issuer_ders;
 }
 
-std::vector<std::string> key_change_hosts(const AuditFacts& now, const ServerCertFacts& next,
-                                          const std::vector<std::string>& mx_hosts) {
-  std::vector<std::string> out;
-  auto add = [&](std::string name) {
-    name = to_lower(name);
-    while (!name.empty() && name.back() == '.') name.pop_back();
+KeyChangeHosts key_change_hosts(const AuditFacts& now, const ServerCertFacts& next,
+                                const std::vector<MxHostFacts>& mx_hosts) {
+  KeyChangeHosts out;
+  auto add = [&](std::string name, bool ours) {
+    name = normalize_domain(name);
     if (name.empty() || name.find('*') != std::string::npos || name.find('.') == std::string::npos) return;
-    if (out.size() < max_key_change_hosts && std::find(out.begin(), out.end(), name) == out.end())
-      out.push_back(std::move(name));
+    auto same = [&](const KeyChangeHost& h) { return h.name == name; };
+    if (auto it = std::find_if(out.hosts.begin(), out.hosts.end(), same); it != out.hosts.end()) {
+      it->ours = it->ours || ours;
+    } else if (std::find(out.dropped.begin(), out.dropped.end(), name) == out.dropped.end()) {
+      if (out.hosts.size() < max_key_change_hosts) out.hosts.push_back({name, ours});
+      else out.dropped.push_back(name);
+    }
   };
-  for (const auto& host : mx_hosts) add(host);
-  add(now.myhostname);
-  auto add_names = [&](const ServerCertFacts& chain) {
+  auto add_names = [&](const ServerCertFacts& chain, bool ours) {
     if (!chain.chain.empty())
-      for (const auto& name : chain.chain.front().dns_names) add(name);
+      for (const auto& name : chain.chain.front().dns_names) add(name, ours);
   };
-  add_names(next);
-  for (const auto* chain : served_chains(now)) add_names(*chain);
+  for (const auto& host : mx_hosts)
+    if (host.here) add(host.host, true);
+  add(now.myhostname, true);
+  for (const auto* chain : served_chains(now)) add_names(*chain, true);
+  for (const auto& host : mx_hosts) add(host.host, false);
+  add_names(next, false);
+  return out;
+}
+
+std::vector<std::string> local_mail_domains(const AuditFacts& now) {
+  std::vector<std::string> out;
+  for (const char* parameter_name : {"mydestination", "virtual_mailbox_domains", "virtual_alias_domains", "relay_domains"})
+    for (const auto& word : table_names(parameter(now, parameter_name))) {
+      std::string domain = normalize_domain(word);
+      if (domain.find_first_of(":/${}=*") != std::string::npos || domain.find('.') == std::string::npos ||
+          domain.starts_with("localhost") || std::find(out.begin(), out.end(), domain) != out.end())
+        continue;
+      if (out.size() == max_local_mail_domains) return out;
+      out.push_back(std::move(domain));
+    }
   return out;
 }
 

@@ -90,20 +90,41 @@ bool refuses_setup(const Finding& error, const AuditFacts& current);
 // a new key or certificate can make them defer. These say what the CLI's
 // check (publish::decide_key_change) is asked about.
 //
-// The chains Postfix serves now: each key whose certificate it can load
-// (key_matches); empty when it serves none (no STARTTLS, as on a fresh
-// Postfix, where nothing DANE senders accept can be lost).
+// The chains Postfix serves on port 25 now: every key with its chain; empty
+// when it serves none, where nothing DANE senders accept can be lost (RFC
+// 7672 2.2: with TLSA records and no STARTTLS they defer already): no
+// certificate (a fresh Postfix), smtpd_tls_security_level none on every
+// port-25 smtpd, or a key that does not match its certificate (smtpd then
+// disables TLS for every key).
 std::vector<const ServerCertFacts*> served_chains(const AuditFacts& now);
 // Whether `next` is exactly what is served now (the same leaf and
 // intermediates, one key): nothing a TLSA record sees changes.
 bool serves_same_chain(const AuditFacts& now, const ServerCertFacts& next);
-// The host names whose _25._tcp TLSA records the change is checked against:
-// `mx_hosts` (the MX set of --domain), myhostname, and the names of the new
-// and the current certificates (not wildcards), lower case, each once, at
-// most max_key_change_hosts. A name that is not this server's cannot refuse
-// setup: only a record matching what this server serves now can.
+// The host names whose _25._tcp TLSA records the change is checked against,
+// in this order: the MX hosts that point here, myhostname, the current
+// certificates' names, the other MX hosts, the new certificate's names (not
+// wildcards; lower case, each once; at most max_key_change_hosts, the rest
+// in `dropped`). `ours`: the name is this server's (it points here, is
+// myhostname or names the chain served now), so not being able to read its
+// records refuses setup; another name's records cannot, since only a record
+// matching what this server serves now can refuse.
+struct KeyChangeHost {
+  std::string name;
+  bool ours = false;
+};
+struct KeyChangeHosts {
+  std::vector<KeyChangeHost> hosts;
+  std::vector<std::string> dropped;
+};
 inline constexpr size_t max_key_change_hosts = 16;
-std::vector<std::string> key_change_hosts(const AuditFacts& now, const ServerCertFacts& next,
-                                          const std::vector<std::string>& mx_hosts);
+KeyChangeHosts key_change_hosts(const AuditFacts& now, const ServerCertFacts& next,
+                                const std::vector<MxHostFacts>& mx_hosts);
+
+// Without --domain, the domains this Postfix receives mail for, whose MX
+// hosts are looked up: the plain domain names of mydestination,
+// virtual_mailbox_domains, virtual_alias_domains and relay_domains
+// (postconf -x; not tables, not localhost), at most max_local_mail_domains.
+inline constexpr size_t max_local_mail_domains = 8;
+std::vector<std::string> local_mail_domains(const AuditFacts& now);
 
 }  // namespace mxtls::postfix

@@ -338,8 +338,8 @@ int check_key_change(const SetupOptions& o, const AuditFacts& facts, const Serve
   }
   err << "mxtls postfix setup: "
       << (verdict.outcome == KeyChangeVerdict::Outcome::refuse
-              ? "the new key would make DANE senders defer mail"
-              : "whether DANE senders would accept the new key cannot be told")
+              ? "the new certificate would make DANE senders defer mail"
+              : "whether DANE senders would accept the new certificate cannot be told")
       << "; nothing was changed:\n";
   for (const auto& line : verdict.lines) err << "  " << line << "\n";
   return verdict.outcome == KeyChangeVerdict::Outcome::refuse ? setup_refused : setup_failed;

@@ -233,6 +233,8 @@ TEST(PostfixSetup, TheKeyChangeIsCheckedOnlyWhenWhatIsServedChanges) {
   next.leaf_der = "leaf-1", next.issuer_ders = {"int"};
   EXPECT_TRUE(served_chains(facts).empty());  // no certificate: nothing DANE senders accept is served
   facts.server_cert = next;
+  EXPECT_TRUE(served_chains(facts).empty());  // a fresh main.cf: smtpd_tls_security_level defaults to none
+  facts.main["smtpd_tls_security_level"] = "may";
   EXPECT_EQ(served_chains(facts).size(), 1u);
   EXPECT_TRUE(serves_same_chain(facts, next));
   next.issuer_ders = {"another-int"};  // a DANE-TA (2 x x) record sees that
@@ -242,8 +244,12 @@ TEST(PostfixSetup, TheKeyChangeIsCheckedOnlyWhenWhatIsServedChanges) {
   next.issuer_ders = {"int"};
   EXPECT_EQ(served_chains(facts).size(), 2u);
   EXPECT_FALSE(serves_same_chain(facts, next));
-  facts.server_cert->key_matches = false;  // smtpd cannot load that pair
-  EXPECT_EQ(served_chains(facts).size(), 1u);
+  facts.main["smtpd_tls_security_level"] = "none";  // port 25 offers no STARTTLS
+  EXPECT_TRUE(served_chains(facts).empty());
+  facts.main["smtpd_tls_security_level"] = "may";
+  EXPECT_EQ(served_chains(facts).size(), 2u);
+  facts.server_cert->more_chains[0].key_matches = false;  // smtpd cannot load that pair: no TLS at all
+  EXPECT_TRUE(served_chains(facts).empty());
 }
 
 TEST(PostfixSetup, KeyChangeHostsAreTheMxHostsThisHostAndTheCertificatesNames) {
@@ -251,13 +257,34 @@ TEST(PostfixSetup, KeyChangeHostsAreTheMxHostsThisHostAndTheCertificatesNames) {
   facts.server_cert = good_cert();
   facts.server_cert->leaf_der = "old";
   facts.server_cert->chain[0].dns_names = {"old.example.test", "*.example.test"};
+  facts.main["smtpd_tls_security_level"] = "may";
   ServerCertFacts next = good_cert();
   next.chain[0].dns_names = {"MX.example.test", "mail.example.test"};
-  EXPECT_EQ(key_change_hosts(facts, next, {"mx2.example.test.", "mx.example.test"}),
-            (std::vector<std::string>{"mx2.example.test", "mx.example.test", "mail.example.test", "old.example.test"}));
-  std::vector<std::string> many;
-  for (int i = 0; i < 40; ++i) many.push_back("mx" + std::to_string(i) + ".example.test");
-  EXPECT_EQ(key_change_hosts(facts, next, many).size(), max_key_change_hosts);
+  MxHostFacts here, elsewhere;
+  here.host = "mx2.example.test.", here.here = true;
+  elsewhere.host = "backup.example.net";
+  auto hosts = key_change_hosts(facts, next, {elsewhere, here});
+  std::vector<std::pair<std::string, bool>> got;
+  for (const auto& h : hosts.hosts) got.emplace_back(h.name, h.ours);
+  EXPECT_EQ(got, (std::vector<std::pair<std::string, bool>>{{"mx2.example.test", true},
+                                                            {"mx.example.test", true},
+                                                            {"old.example.test", true},
+                                                            {"backup.example.net", false},
+                                                            {"mail.example.test", false}}));
+  std::vector<MxHostFacts> many(40);
+  for (int i = 0; i < 40; ++i) many[i].host = "mx" + std::to_string(i) + ".example.net";
+  hosts = key_change_hosts(facts, next, many);
+  EXPECT_EQ(hosts.hosts.size(), max_key_change_hosts);
+  EXPECT_EQ(hosts.hosts[0].name, "mx.example.test");  // this server's names come first
+  EXPECT_FALSE(hosts.dropped.empty());
+}
+
+TEST(PostfixSetup, LocalMailDomainsAreThePlainDomainsPostfixReceivesFor) {
+  AuditFacts facts = fresh();
+  facts.main["mydestination"] = "mx.example.test, localhost.example.test, localhost, example.test";
+  facts.main["virtual_mailbox_domains"] = "example.org, hash:/etc/postfix/vdomains";
+  facts.main["relay_domains"] = "EXAMPLE.org.";
+  EXPECT_EQ(local_mail_domains(facts), (std::vector<std::string>{"mx.example.test", "example.test", "example.org"}));
 }
 
 }  // namespace

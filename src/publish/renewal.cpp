@@ -32,7 +32,7 @@ dane::ChainAssociations digests_only(const std::string& key, const std::string& 
 // A usable record (RFC 7672 3.1.3) of the RRset authenticates the chain.
 bool covered(const RenewalFacts& facts, const dane::ChainAssociations& chain, int usage = -1) {
   return std::any_of(facts.tlsa.begin(), facts.tlsa.end(), [&](const dane::Tlsa& r) {
-    return (usage < 0 || r.usage == usage) && dane::matches_chain(r, chain);
+    return (usage < 0 || r.usage == usage) && dane::matches_chain(r, chain, facts.mx);
   });
 }
 
@@ -63,7 +63,7 @@ RenewalDecision decide(const RenewalFacts& facts, const dane::ChainAssociations&
   if (covered(facts, next))
     return {RenewalAction::install, "covered",
             "A validated TLSA record at " + owner + " matches the " + w.noun + " " +
-                (covered(facts, next, 3) ? "key" : "certificate's issuing CA") + ": the " + w.noun +
+                (covered(facts, next, 3) ? "key" : "chain's CA (DANE-TA)") + ": the " + w.noun +
                 " certificate is installed.",
             ""};
   return keep("not-covered", "No published TLSA record at " + owner + " matches the " + w.noun + " key " +

@@ -46,7 +46,7 @@ TEST(Renewal, SameKeyRenewalIsInstalled) {  // certbot --reuse-key
 TEST(Renewal, IssuerRecordCoversANewKey) {
   auto d = decide_renewal(signed_with({{2, 1, 1, issuer}}));
   EXPECT_EQ(d.action, RenewalAction::install);
-  EXPECT_NE(d.reason.find("issuing CA"), std::string::npos);
+  EXPECT_NE(d.reason.find("chain's CA (DANE-TA)"), std::string::npos);
   auto facts = signed_with({{2, 1, 1, issuer}});
   facts.renewed_issuer = std::string(32, '\x09');  // the CA changed its intermediate
   EXPECT_EQ(decide_renewal(facts).action, RenewalAction::keep_current);
@@ -150,4 +150,15 @@ TEST(KeyChange, UnknownTlsaStateAndNoDaneAreTheDeployHooksRules) {
   facts = key_change({{3, 1, 1, old_key}});
   facts.tlsa.tlsa_security = dns::Security::insecure;
   EXPECT_EQ(decide_key_change(facts).rule, "no-dane");
+}
+
+// RFC 7672 3.2.2: a DANE-TA chain must also name the MX host; DANE-EE need not.
+TEST(KeyChange, ADaneTaChainThatDoesNotNameTheHostIsNotCovered) {
+  auto facts = key_change({{3, 1, 1, old_key}, {2, 1, 1, other_issuer}});
+  facts.next.leaf_names = std::vector<std::string>{"*.example.test"};
+  EXPECT_EQ(decide_key_change(facts).rule, "covered");  // mx.example.test: the wildcard's one label
+  facts.next.leaf_names = std::vector<std::string>{"mail.example.net"};
+  EXPECT_EQ(decide_key_change(facts).rule, "not-covered");
+  facts.tlsa.tlsa.push_back({3, 1, 1, new_key});
+  EXPECT_EQ(decide_key_change(facts).rule, "covered");
 }

@@ -8,7 +8,10 @@
 #     certificate (certbot --reuse-key) goes ahead (rule=covered);
 #   staletlsa.example (its record matches no served key): a new key goes
 #     ahead with a note (rule=not-covered-before: DANE senders defer today);
-#   a resolver that cannot validate (a wrong root trust anchor): exit 3,
+#   without --domain, the MX hosts of the domains Postfix receives mail for;
+#   danetachain.example (2 1 1 of the demo intermediate): covered only when
+#     the new chain sends it and names the MX host;
+#   a resolver without a trust anchor, or with a wrong one: exit 3,
 #     rule=cannot-tell, nothing changed.
 # Needs root and the demo world (testbed/up). Usage: postfix_setup_dane_test.sh MXTLS_BINARY
 set -uo pipefail
@@ -46,12 +49,14 @@ new_hex=$(key_spki_hex "$W/new.key")
 lineage "$W/dane-new" mx.dane.example "$W/new.key"
 lineage "$W/dane-same" mx.dane.example "$CA/leaf/dane.key"
 lineage "$W/stale-new" mx.staletlsa.example "$W/new.key"
+lineage "$W/ta-new" mx.danetachain.example "$W/new.key"
+lineage "$W/ta-wrongname" mx.elsewhere.example "$W/new.key"
 
 # setup INSTANCE DOMAIN LINEAGE [ARGS...]: a dry run; output in $out, status in $rc; the instance unchanged.
 setup() {
     local etc=$RUN/postfix/$1/etc before
     before=$(sha256sum "$etc/main.cf" "$etc/master.cf")
-    out=$("$mxtls" postfix setup --config-dir "$etc" --cert-dir "$3" --domain "$2" --ca-file "$MXTLS_CA_FILE" \
+    out=$("$mxtls" postfix setup --config-dir "$etc" --cert-dir "$3" ${2:+--domain "$2"} --ca-file "$MXTLS_CA_FILE" \
         --resolv-conf "$W/resolv.conf" --resolver-config "${RESOLVER:-$MXTLS_RESOLVER_CONFIG}" --dry-run "${@:4}" 2>&1 </dev/null)
     rc=$?
     printf '%s\n' "$out" | grep -E 'dane:|publish:|nothing was changed|Dry run' | sed 's/^/    | /'
@@ -77,6 +82,25 @@ expect "dane.example, the same key in a new certificate" 0 "dane: mx=mx.dane.exa
 setup staletlsa staletlsa.example "$W/stale-new"
 expect "staletlsa.example, a new key under a stale record" 0 "dane: mx=mx.staletlsa.example rule=not-covered-before" \
     "publish: _25._tcp.mx.staletlsa.example. 3600 IN TLSA 3 1 1 $new_hex" "Dry run: nothing was changed."
+
+# Without --domain: the MX hosts of the domains Postfix receives mail for, and myhostname.
+setup dane "" "$W/dane-new"
+expect "dane.example without --domain, a new key" 1 "dane: mx=mx.dane.example rule=not-covered"
+
+# danetachain.example's 2 1 1 names the demo intermediate, which the nochain instance does
+# not send (DANE-TA senders defer today). A chain with it that names the MX host is covered;
+# one that names another host is not (RFC 7672 3.2.2), and nothing matches now either.
+setup nochain danetachain.example "$W/ta-new"
+expect "danetachain.example, the intermediate sent, the MX named" 0 \
+    "dane: mx=mx.danetachain.example rule=covered" "chain's CA (DANE-TA)"
+setup nochain danetachain.example "$W/ta-wrongname"
+expect "danetachain.example, the MX not named" 0 "dane: mx=mx.danetachain.example rule=not-covered-before"
+
+# No trust anchor: libunbound calls every answer insecure, which must not read as "no DANE".
+sed -e '/trust-anchor-file/d' "$MXTLS_RESOLVER_CONFIG" >"$W/no-anchor-unbound.conf"
+RESOLVER=$W/no-anchor-unbound.conf setup dane dane.example "$W/dane-new"
+expect "a resolver without a trust anchor" 3 "rule=cannot-tell: the resolver does not validate DNSSEC" \
+    "nothing was changed"
 
 # A root trust anchor that matches no key of the world's root: every answer is bogus.
 sed -e '/trust-anchor-file/d' "$MXTLS_RESOLVER_CONFIG" >"$W/bogus-unbound.conf"

@@ -271,10 +271,12 @@ setup --cert "$LIVE/fullchain.pem" --key "$LIVE/privkey.pem" --certbot-hook --ho
 [[ $rc == 64 && ! -e $HOOKS/mxtls ]] && pass "--certbot-hook without --cert-dir: exit 64, no hook" ||
     fail "--certbot-hook without --cert-dir: exit $rc: $out"
 # The hook's validating resolver (setup --resolver-config, written into the hook): a local zone
-# with $HOST and no TLSA record, no trust anchor: "no DANE" whatever this machine's DNS says.
+# with $HOST and no TLSA record, no trust anchor, and nothing else (the root a static local zone:
+# no query leaves the machine): DANE cannot be told, whatever this machine's DNS says.
 cat >"$DIR/hook-unbound.conf" <<EOF
 server:
     module-config: "iterator"
+    local-zone: "." static
     local-zone: "postfix-setup.example." static
     local-data: "$HOST. 300 IN A $ADDR"
 EOF
@@ -300,8 +302,12 @@ cmp -s "$INSTALL/$HOST.pem" <(cat "$LIVE/privkey.pem" "$LIVE/fullchain.pem") &&
 RENEWED_LINEAGE=$C/live/other.example RENEWED_DOMAINS=other.example sh "$HOOKS/mxtls" >"$DIR/hook.out" 2>&1
 [[ $? == 0 && ! -s $DIR/hook.out ]] && pass "the hook ignores another lineage" || fail "the hook ran for another lineage: $(cat "$DIR/hook.out")"
 # The hook for its own lineage, as certbot runs it after `certbot renew --reuse-key` (a new
-# certificate, the same key): no DANE for $HOST, so the renewed chain is installed and Postfix
+# certificate, the same key). Through the hook's resolver, which has no trust anchor, nothing can
+# be told about DANE: the hook keeps the current chain (exit 3). Through the demo world's
+# validating resolver there is no DANE for $HOST, so the renewed chain is installed and Postfix
 # reloaded, and the next STARTTLS handshake serves the new certificate.
+world_conf=$top/testbed/run/unbound.conf
+world_up() { [[ -f $world_conf && -n $(ss -Hlnu "src 127.53.0.1:53") ]]; }
 served_serial() {
     openssl s_client -connect "$ADDR:25" -starttls smtp -servername "$HOST" </dev/null 2>/dev/null |
         openssl x509 -noout -serial 2>/dev/null
@@ -316,24 +322,45 @@ renew_lineage() {
 }
 (renew_lineage) >>"$DIR/openssl.log" 2>&1 || die "renewing the lineage failed"
 new_serial=$(openssl x509 -in "$LIVE/cert.pem" -noout -serial)
+before_hook=$(sha256sum <"$INSTALL/$HOST.pem")
 RENEWED_LINEAGE=$LIVE RENEWED_DOMAINS=$HOST sh "$HOOKS/mxtls" >"$DIR/hook.out" 2>&1
 hook_rc=$?
 sed 's/^/    | /' "$DIR/hook.out"
-[[ $hook_rc == 0 ]] && grep -q "mx=$HOST rule=no-dane" "$DIR/hook.out" &&
-    pass "the hook, own lineage renewed: rule no-dane, exit 0" || fail "the hook, own lineage: exit $hook_rc: $(cat "$DIR/hook.out")"
-cmp -s "$INSTALL/$HOST.pem" <(cat "$LIVE/privkey.pem" "$LIVE/fullchain.pem") && [[ $(stat -c %a "$INSTALL/$HOST.pem") == 600 ]] &&
-    pass "the hook installed the renewed key and chain (mode 0600)" || fail "the chain file is not the renewed one"
-for ((i = 0; i < 50; i++)); do [[ $(served_serial) == "$new_serial" ]] && break; sleep 0.2; done
-[[ $(served_serial) == "$new_serial" && $new_serial != "$old_serial" ]] &&
-    pass "after the hook's reload, STARTTLS serves the renewed certificate ($new_serial)" ||
-    fail "Postfix serves $(served_serial), not the renewed $new_serial"
-hook_stamp=$(stat -c '%i %Y' "$HOOKS/mxtls" "$INSTALL/$HOST.pem" | tr '\n' ' ')
-configured=$(hashes)
-hook_setup --yes
-[[ $rc == 0 && $out == *"Nothing to change"* && $out == *"$HOOKS/mxtls: unchanged"* ]] &&
-    pass "certbot hook, second run: nothing to change, the hook unchanged" || fail "certbot hook, second run: exit $rc: $out"
-[[ $(hashes) == "$configured" && $(stat -c '%i %Y' "$HOOKS/mxtls" "$INSTALL/$HOST.pem" | tr '\n' ' ') == "$hook_stamp" ]] &&
-    pass "certbot hook, second run: no file rewritten" || fail "certbot hook, second run rewrote a file"
+[[ $hook_rc == 3 ]] && grep -q "rule=cannot-tell: the resolver does not validate DNSSEC" "$DIR/hook.out" &&
+    [[ $(sha256sum <"$INSTALL/$HOST.pem") == "$before_hook" ]] &&
+    pass "the hook, a resolver without a trust anchor: cannot-tell, exit 3, the chain file kept" ||
+    fail "the hook without a trust anchor: exit $hook_rc: $(cat "$DIR/hook.out")"
+if world_up; then
+    "$mxtls" postfix deploy-hook --lineage "$LIVE" --mx-host "$HOST" --install-dir "$INSTALL" --config-dir "$ETC" \
+        --resolver-config "$world_conf" >"$DIR/hook.out" 2>&1
+    hook_rc=$?
+    sed 's/^/    | /' "$DIR/hook.out"
+elif [[ ${MXTLS_REQUIRE_WORLD:-0} == 1 ]]; then
+    fail "the hook's renewal through a validating resolver could not run: the demo world is not up from $top"
+else
+    say "the hook's renewal through a validating resolver: skipped (the demo world is not up from $top)"
+fi
+if world_up; then
+    [[ $hook_rc == 0 ]] && grep -q "mx=$HOST rule=no-dane" "$DIR/hook.out" &&
+        pass "the hook, own lineage renewed: rule no-dane, exit 0" || fail "the hook, own lineage: exit $hook_rc: $(cat "$DIR/hook.out")"
+    cmp -s "$INSTALL/$HOST.pem" <(cat "$LIVE/privkey.pem" "$LIVE/fullchain.pem") && [[ $(stat -c %a "$INSTALL/$HOST.pem") == 600 ]] &&
+        pass "the hook installed the renewed key and chain (mode 0600)" || fail "the chain file is not the renewed one"
+    for ((i = 0; i < 50; i++)); do [[ $(served_serial) == "$new_serial" ]] && break; sleep 0.2; done
+    [[ $(served_serial) == "$new_serial" && $new_serial != "$old_serial" ]] &&
+        pass "after the hook's reload, STARTTLS serves the renewed certificate ($new_serial)" ||
+        fail "Postfix serves $(served_serial), not the renewed $new_serial"
+fi
+# A second setup: nothing to change once the hook has installed the renewal
+# (without the world the file Postfix reads is the older chain, so it would).
+if world_up; then
+    hook_stamp=$(stat -c '%i %Y' "$HOOKS/mxtls" "$INSTALL/$HOST.pem" | tr '\n' ' ')
+    configured=$(hashes)
+    hook_setup --yes
+    [[ $rc == 0 && $out == *"Nothing to change"* && $out == *"$HOOKS/mxtls: unchanged"* ]] &&
+        pass "certbot hook, second run: nothing to change, the hook unchanged" || fail "certbot hook, second run: exit $rc: $out"
+    [[ $(hashes) == "$configured" && $(stat -c '%i %Y' "$HOOKS/mxtls" "$INSTALL/$HOST.pem" | tr '\n' ' ') == "$hook_stamp" ]] &&
+        pass "certbot hook, second run: no file rewritten" || fail "certbot hook, second run rewrote a file"
+fi
 # Rollback: back to the fresh configuration, no hook; postfix check fails.
 main_backup=$ETC/$(ls "$ETC" | grep '^main.cf.mxtls-backup-' | head -1)
 cp "$main_backup" "$ETC/main.cf" && postfix -c "$ETC" reload 2>/dev/null
@@ -352,14 +379,13 @@ rm -f "$ETC"/*.mxtls-backup-*
 # world's DNS has postfix-setup.example MX mail.postfix-setup.example ->
 # 127.0.1.60: setup --domain runs `mxtls check` on it after the handshake,
 # through the world's validating resolver. Otherwise skipped, saying why.
-world_conf=$top/testbed/run/unbound.conf
 # scripts/test (and so CI) sets MXTLS_REQUIRE_WORLD=1: there a skip is a failure.
 skip_domain() {
     if [[ ${MXTLS_REQUIRE_WORLD:-0} == 1 ]]; then fail "setup --domain could not run: $*"; else say "setup --domain: skipped ($*)"; fi
 }
 if [[ $slot != 60 ]]; then
     skip_domain "slot $slot; the demo world's postfix-setup.example points at 127.0.1.60"
-elif [[ ! -f $world_conf || -z $(ss -Hlnu "src 127.53.0.1:53") ]]; then
+elif ! world_up; then
     skip_domain "the demo world is not up from $top: testbed/up"
 else
     rm -f "$ETC"/*.mxtls-backup-*
