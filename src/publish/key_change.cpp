@@ -38,9 +38,17 @@ postfix::KeyChangeVerdict combine(const postfix::KeyChangeHosts& names, const st
     const auto& d = decisions[i];
     const auto& host = names.hosts[i];
     bool blocks = d.rule == "cannot-tell" && host.ours;
-    verdict.lines.push_back("dane: mx=" + host.name + " rule=" + d.rule + ": " + d.reason +
+    // At a name that may be another server's, records matching neither
+    // chain are most likely that server's own: not a reason to publish.
+    bool foreign = !host.ours && d.rule == "not-covered-before";
+    std::string reason = foreign ? "Its validated TLSA records match neither the chain served here nor the new one: "
+                                   "they are another server's, or, if " + host.name + " is this server, DANE senders "
+                                   "defer mail to it today and the record below ends that."
+                                 : d.reason;
+    verdict.lines.push_back("dane: mx=" + host.name + " rule=" + d.rule + ": " + reason +
                             (d.rule == "cannot-tell" && !host.ours ? " (not a name of this server: noted only)" : ""));
-    if (d.rule == "not-covered" || d.rule == "not-covered-before") records.push_back("publish: " + d.record);
+    if (d.rule == "not-covered" || d.rule == "not-covered-before")
+      records.push_back(std::string(foreign ? "publish, if " + host.name + " is this server: " : "publish: ") + d.record);
     if (d.rule == "not-covered") verdict.outcome = Outcome::refuse;
     else if (blocks && verdict.outcome == Outcome::proceed) verdict.outcome = Outcome::cannot_tell;
   }
