@@ -276,6 +276,14 @@ int PostfixCommand::add_certbot_hook(postfix::SetupOptions& options) {
   std::string install_dir = fs::absolute(install_dir_).lexically_normal().string();
   std::string config_dir = fs::absolute(config_dir_).lexically_normal().string();
   std::string resolver_config = resolver_config_.empty() ? "" : fs::absolute(resolver_config_).lexically_normal().string();
+  // The hook fails closed on a resolver that cannot validate: every renewal would be kept until the
+  // certificate expires. Said now, beside the diff.
+  auto hook_resolver = dns::make_unbound_resolver({resolver_config, "", std::chrono::seconds(10)});
+  auto validating = hook_resolver ? dns::require_validation(**hook_resolver) : Result<bool>(hook_resolver.error());
+  if (!validating)
+    options.notes.push_back("WARNING: the certbot hook's resolver cannot validate DNSSEC (" + validating.error().message +
+                            "): the hook will keep the current certificate after every renewal (exit 3) until it can; "
+                            "give setup a --resolver-config whose resolver validates.");
   options.managed_chain_file = publish::installed_chain_path(install_dir, lineage);
   options.files.push_back({options.managed_chain_file, *chain, 0600, "the key and chain the deploy hook manages"});
   options.files.push_back({fs::absolute(hooks_dir_).lexically_normal().string() + "/mxtls",

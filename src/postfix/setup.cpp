@@ -324,6 +324,9 @@ namespace {
 bool port_25_offers_starttls(const AuditFacts& now) {
   bool found = false;
   for (const auto& s : now.services) {
+    // postscreen offers STARTTLS itself (through tlsproxy) unless its level is none.
+    if (s.command == "postscreen" && service_port(s) == 25 && parameter(now, s, "postscreen_tls_security_level") != "none")
+      return true;
     if (s.command != "smtpd" || !((s.type == "inet" && service_port(s) == 25) || s.type == "pass")) continue;
     found = true;
     LevelValue value = service_level(now, s);
@@ -347,6 +350,12 @@ std::vector<const ServerCertFacts*> served_chains(const AuditFacts& now) {
   return out;
 }
 
+bool served_chains_unknown(const AuditFacts& now) {
+  if (!now.server_cert) return false;
+  return std::any_of(now.server_cert->files.begin(), now.server_cert->files.end(),
+                     [](const FileFacts& file) { return file.exists && !file.readable; });
+}
+
 bool serves_same_chain(const AuditFacts& now, const ServerCertFacts& next) {
   auto served = served_chains(now);
   return served.size() == 1 && served.front()->leaf_der == next.leaf_der &&
@@ -363,7 +372,8 @@ KeyChangeHosts key_change_hosts(const AuditFacts& now, const ServerCertFacts& ne
     if (auto it = std::find_if(out.hosts.begin(), out.hosts.end(), same); it != out.hosts.end()) {
       it->ours = it->ours || ours;
     } else if (std::find(out.dropped.begin(), out.dropped.end(), name) == out.dropped.end()) {
-      if (out.hosts.size() < max_key_change_hosts) out.hosts.push_back({name, ours});
+      // This server's own names are all read; the cap bounds only the others.
+      if (ours || out.hosts.size() < max_key_change_hosts) out.hosts.push_back({name, ours});
       else out.dropped.push_back(name);
     }
   };
@@ -371,11 +381,12 @@ KeyChangeHosts key_change_hosts(const AuditFacts& now, const ServerCertFacts& ne
     if (!chain.chain.empty())
       for (const auto& name : chain.chain.front().dns_names) add(name, ours);
   };
-  for (const auto& host : mx_hosts)
-    if (host.here) add(host.host, true);
+  // The MX hosts of the operator's own domains count as this server's: that
+  // one points elsewhere cannot be proven behind NAT (`here` compares local
+  // addresses), so a record there that cannot be read fails closed.
+  for (const auto& host : mx_hosts) add(host.host, true);
   add(now.myhostname, true);
   for (const auto* chain : served_chains(now)) add_names(*chain, true);
-  for (const auto& host : mx_hosts) add(host.host, false);
   add_names(next, false);
   return out;
 }
@@ -384,11 +395,13 @@ std::vector<std::string> local_mail_domains(const AuditFacts& now) {
   std::vector<std::string> out;
   for (const char* parameter_name : {"mydestination", "virtual_mailbox_domains", "virtual_alias_domains", "relay_domains"})
     for (const auto& word : table_names(parameter(now, parameter_name))) {
-      std::string domain = normalize_domain(word);
-      if (domain.find_first_of(":/${}=*") != std::string::npos || domain.find('.') == std::string::npos ||
-          domain.starts_with("localhost") || std::find(out.begin(), out.end(), domain) != out.end())
+      // ".example.com" (its subdomains, parent_domain_matches_subdomains) names example.com's
+      // zone; "!name" excludes; tables and /file lists are not domain names.
+      if (word.starts_with("!")) continue;
+      std::string domain = normalize_domain(word.starts_with(".") ? word.substr(1) : word);
+      if (!is_valid_hostname(domain) || domain.find('.') == std::string::npos || domain.starts_with("localhost") ||
+          std::find(out.begin(), out.end(), domain) != out.end())
         continue;
-      if (out.size() == max_local_mail_domains) return out;
       out.push_back(std::move(domain));
     }
   return out;

@@ -101,13 +101,13 @@ std::vector<const ServerCertFacts*> served_chains(const AuditFacts& now);
 // intermediates, one key): nothing a TLSA record sees changes.
 bool serves_same_chain(const AuditFacts& now, const ServerCertFacts& next);
 // The host names whose _25._tcp TLSA records the change is checked against,
-// in this order: the MX hosts that point here, myhostname, the current
-// certificates' names, the other MX hosts, the new certificate's names (not
-// wildcards; lower case, each once; at most max_key_change_hosts, the rest
-// in `dropped`). `ours`: the name is this server's (it points here, is
-// myhostname or names the chain served now), so not being able to read its
-// records refuses setup; another name's records cannot, since only a record
-// matching what this server serves now can refuse.
+// in this order: the MX hosts (of --domain, or of local_mail_domains),
+// myhostname and the current certificates' names, all marked `ours` (this
+// server's: not being able to read their records refuses setup), then the
+// new certificate's names (not wildcards; lower case, each once). The names
+// that are not ours stop at max_key_change_hosts, the rest in `dropped`.
+// Only a record matching what this server serves now can refuse with
+// not-covered, so reading another server's name never does.
 struct KeyChangeHost {
   std::string name;
   bool ours = false;
@@ -121,10 +121,16 @@ KeyChangeHosts key_change_hosts(const AuditFacts& now, const ServerCertFacts& ne
                                 const std::vector<MxHostFacts>& mx_hosts);
 
 // Without --domain, the domains this Postfix receives mail for, whose MX
-// hosts are looked up: the plain domain names of mydestination,
+// hosts are looked up: the domain names of mydestination,
 // virtual_mailbox_domains, virtual_alias_domains and relay_domains
-// (postconf -x; not tables, not localhost), at most max_local_mail_domains.
+// (postconf -x; ".example.com" as example.com; not tables, /file lists,
+// !exclusions or localhost). The caller reads at most
+// max_local_mail_domains of them and says which it did not.
 inline constexpr size_t max_local_mail_domains = 8;
 std::vector<std::string> local_mail_domains(const AuditFacts& now);
+
+// A certificate or key file Postfix names exists but this audit could not
+// read it (permission): what Postfix serves now is then unknown.
+bool served_chains_unknown(const AuditFacts& now);
 
 }  // namespace mxtls::postfix

@@ -303,6 +303,7 @@ Result<Prepared> prepare(const SetupOptions& o, std::ostream& out) {
   std::tie(p.inputs.validating_resolver, p.inputs.resolver_reason) = resolver_validates(o.resolv_conf);
   p.inputs.ca_bundle_exists = ::access(std::string(recommended::ca_bundle).c_str(), R_OK) == 0;
   p.plan = plan_setup(p.facts, p.inputs);
+  p.plan.notes.insert(p.plan.notes.end(), o.notes.begin(), o.notes.end());
   AuditFacts predicted = with_certificate(p.facts, p.plan, p.inputs, o.ca_file);
   p.next = *predicted.server_cert;
   Findings cert = certificate_findings(predicted);
@@ -330,7 +331,13 @@ Result<Prepared> prepare(const SetupOptions& o, std::ostream& out) {
 // lines join the plan's notes.
 int check_key_change(const SetupOptions& o, const AuditFacts& facts, const ServerCertFacts& next, SetupPlan& plan,
                      std::ostream& err) {
-  if (!o.dane_check || served_chains(facts).empty() || serves_same_chain(facts, next)) return setup_done;
+  if (!o.dane_check) return setup_done;
+  if (served_chains_unknown(facts)) {
+    err << "mxtls postfix setup: a certificate or key file Postfix reads cannot be read here, so whether DANE "
+           "senders would accept the new certificate cannot be told; nothing was changed (run setup as root)\n";
+    return setup_failed;
+  }
+  if (served_chains(facts).empty() || serves_same_chain(facts, next)) return setup_done;
   KeyChangeVerdict verdict = o.dane_check(facts, next);
   if (verdict.outcome == KeyChangeVerdict::Outcome::proceed) {
     plan.notes.insert(plan.notes.end(), verdict.lines.begin(), verdict.lines.end());

@@ -53,6 +53,7 @@ struct SetupOptions {
   std::time_t now = 0;
   std::vector<ManagedFile> files;
   std::string managed_chain_file;  // one of files: Postfix reads it (SetupInputs::managed_chain_file)
+  std::vector<std::string> notes;  // the caller's, shown with the plan's (the certbot hook's resolver)
 };
 
 // Exit statuses of run_setup (and of `mxtls postfix setup`).

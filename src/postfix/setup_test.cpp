@@ -249,7 +249,9 @@ TEST(PostfixSetup, TheKeyChangeIsCheckedOnlyWhenWhatIsServedChanges) {
   facts.main["smtpd_tls_security_level"] = "may";
   EXPECT_EQ(served_chains(facts).size(), 2u);
   facts.server_cert->more_chains[0].key_matches = false;  // smtpd cannot load that pair: no TLS at all
-  EXPECT_TRUE(served_chains(facts).empty());
+  EXPECT_TRUE(served_chains(facts).empty());  EXPECT_FALSE(served_chains_unknown(facts));
+  facts.server_cert->files[0].readable = false;  // exists, but not for this audit: what is served is unknown
+  EXPECT_TRUE(served_chains_unknown(facts));
 }
 
 TEST(PostfixSetup, KeyChangeHostsAreTheMxHostsThisHostAndTheCertificatesNames) {
@@ -266,14 +268,18 @@ TEST(PostfixSetup, KeyChangeHostsAreTheMxHostsThisHostAndTheCertificatesNames) {
   auto hosts = key_change_hosts(facts, next, {elsewhere, here});
   std::vector<std::pair<std::string, bool>> got;
   for (const auto& h : hosts.hosts) got.emplace_back(h.name, h.ours);
-  EXPECT_EQ(got, (std::vector<std::pair<std::string, bool>>{{"mx2.example.test", true},
+  EXPECT_EQ(got, (std::vector<std::pair<std::string, bool>>{{"backup.example.net", true},  // an MX: fails closed
+                                                            {"mx2.example.test", true},
                                                             {"mx.example.test", true},
                                                             {"old.example.test", true},
-                                                            {"backup.example.net", false},
                                                             {"mail.example.test", false}}));
-  std::vector<MxHostFacts> many(40);
-  for (int i = 0; i < 40; ++i) many[i].host = "mx" + std::to_string(i) + ".example.net";
+  std::vector<MxHostFacts> many(20);  // this server's names: all read
+  for (int i = 0; i < 20; ++i) many[i].host = "mx" + std::to_string(i) + ".example.net";
   hosts = key_change_hosts(facts, next, many);
+  EXPECT_EQ(hosts.hosts.size(), 20u + 2u);  // past the cap: the new certificate's mail.example.test is not read
+  EXPECT_EQ(hosts.dropped, std::vector<std::string>{"mail.example.test"});
+  for (int i = 0; i < 40; ++i) next.chain[0].dns_names.push_back("name" + std::to_string(i) + ".example.org");
+  hosts = key_change_hosts(facts, next, {});  // the new certificate's: up to the cap
   EXPECT_EQ(hosts.hosts.size(), max_key_change_hosts);
   EXPECT_EQ(hosts.hosts[0].name, "mx.example.test");  // this server's names come first
   EXPECT_FALSE(hosts.dropped.empty());
@@ -283,8 +289,9 @@ TEST(PostfixSetup, LocalMailDomainsAreThePlainDomainsPostfixReceivesFor) {
   AuditFacts facts = fresh();
   facts.main["mydestination"] = "mx.example.test, localhost.example.test, localhost, example.test";
   facts.main["virtual_mailbox_domains"] = "example.org, hash:/etc/postfix/vdomains";
-  facts.main["relay_domains"] = "EXAMPLE.org.";
-  EXPECT_EQ(local_mail_domains(facts), (std::vector<std::string>{"mx.example.test", "example.test", "example.org"}));
+  facts.main["relay_domains"] = "EXAMPLE.org., .example.net !sub.example.net /etc/postfix/relay_domains";
+  EXPECT_EQ(local_mail_domains(facts),
+            (std::vector<std::string>{"mx.example.test", "example.test", "example.org", "example.net"}));
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ postfix::KeyChangeVerdict combine(const postfix::KeyChangeHosts& names, const st
                                    "defer mail to it today and the record below ends that."
                                  : d.reason;
     verdict.lines.push_back("dane: mx=" + host.name + " rule=" + d.rule + ": " + reason +
-                            (d.rule == "cannot-tell" && !host.ours ? " (not a name of this server: noted only)" : ""));
+                            (d.rule == "cannot-tell" && !host.ours ? " (not known to be a name of this server: noted only)" : ""));
     if (d.rule == "not-covered" || d.rule == "not-covered-before")
       records.push_back(std::string(foreign ? "publish, if " + host.name + " is this server: " : "publish: ") + d.record);
     if (d.rule == "not-covered") verdict.outcome = Outcome::refuse;
@@ -62,10 +62,13 @@ postfix::KeyChangeVerdict check_key_change(dns::Resolver& resolver, const postfi
                                            const postfix::ServerCertFacts& next, const std::vector<std::string>& domains) {
   if (auto validating = dns::require_validation(resolver); !validating)
     return {Outcome::cannot_tell, {"dane: rule=cannot-tell: " + validating.error().message}};
-  std::vector<std::string> failed;
-  auto mx_hosts = mx_hosts_of(resolver, now, domains.empty() ? postfix::local_mail_domains(now) : domains, failed);
+  std::vector<std::string> failed, read = domains.empty() ? postfix::local_mail_domains(now) : domains, unread;
+  if (read.size() > postfix::max_local_mail_domains)
+    unread.assign(read.begin() + postfix::max_local_mail_domains, read.end()), read.resize(postfix::max_local_mail_domains);
+  auto mx_hosts = mx_hosts_of(resolver, now, read, failed);
   if (!failed.empty()) return {Outcome::cannot_tell, {"dane: rule=cannot-tell: " + join(failed, "; ")}};
   auto names = postfix::key_change_hosts(now, next, mx_hosts);
+  if (!unread.empty()) names.dropped.insert(names.dropped.begin(), "the MX hosts of " + join(unread, ", "));
   std::vector<std::string> hosts;
   for (const auto& host : names.hosts) hosts.push_back(host.name);
   std::vector<dane::ChainAssociations> served;

@@ -52,14 +52,17 @@ TEST_F(KeyChangeTest, ARecordPinningWhatIsServedNowRefuses) {
 }
 
 TEST_F(KeyChangeTest, AnotherServersRecordsOnlyNote) {
-  dns.add("_25._tcp.backup.example.net", dns::Type::TLSA, tlsa_300("backup-leaf"));
+  next.chain[0].dns_names.push_back("other.example.org");  // only on the new certificate: not known to be ours
+  dns.add("_25._tcp.other.example.org", dns::Type::TLSA, tlsa_300("other-leaf"));
   auto verdict = run();
   EXPECT_EQ(verdict.outcome, Outcome::proceed) << text(verdict);
-  EXPECT_NE(text(verdict).find("publish, if backup.example.net is this server: "), std::string::npos) << text(verdict);
-  dns.failures["_25._tcp.backup.example.net"] = temporary_error("SERVFAIL");  // not this server's name: noted
+  EXPECT_NE(text(verdict).find("publish, if other.example.org is this server: "), std::string::npos) << text(verdict);
+  dns.failures["_25._tcp.other.example.org"] = temporary_error("SERVFAIL");
   verdict = run();
   EXPECT_EQ(verdict.outcome, Outcome::proceed) << text(verdict);
-  EXPECT_NE(text(verdict).find("(not a name of this server: noted only)"), std::string::npos);
+  EXPECT_NE(text(verdict).find("(not known to be a name of this server: noted only)"), std::string::npos);
+  dns.failures["_25._tcp.backup.example.net"] = temporary_error("SERVFAIL");  // an MX of the domain: fails closed
+  EXPECT_EQ(run().outcome, Outcome::cannot_tell);
 }
 
 TEST_F(KeyChangeTest, WhatCannotBeToldAtThisServersNamesFailsClosed) {

@@ -289,7 +289,8 @@ printf '%s\n' "$out" | grep -vE '^ {6}' | sed 's/^/    | /'
 [[ $rc == 0 ]] && pass "certbot hook setup: exit 0" || fail "certbot hook setup: exit $rc"
 for line in "main.cf  smtpd_tls_chain_files: (unset) -> '$INSTALL/$HOST.pem'" \
     "file     $INSTALL/$HOST.pem: (absent) -> new (the key and chain the deploy hook manages, mode 0600)" \
-    "file     $HOOKS/mxtls: (absent) -> new (the certbot deploy hook" "certificate CN=$HOST (trusted, names $HOST)"; do
+    "file     $HOOKS/mxtls: (absent) -> new (the certbot deploy hook" "certificate CN=$HOST (trusted, names $HOST)" \
+    "WARNING: the certbot hook's resolver cannot validate DNSSEC"; do
     grep -qF -- "$line" <<<"$out" && pass "certbot hook setup says: $line" || fail "certbot hook setup does not say: $line"
 done
 [[ $(stat -c %a "$HOOKS/mxtls") == 755 && $(stat -c %a "$INSTALL/$HOST.pem") == 600 ]] &&
