@@ -123,6 +123,7 @@ struct MxHostFacts {
   std::string dane_ee_record;
   std::vector<bool> more_chains_dane_ee;  // the same for each of server_cert's more_chains (a dual-key server)
   std::string tlsa_error;  // the TLSA lookup failed or was bogus
+  std::string canonical;   // the name behind host when it is an alias (CNAME), else ""
 };
 
 struct DomainMxFacts {

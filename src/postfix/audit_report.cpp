@@ -26,7 +26,8 @@ json domain_json(const std::optional<DomainMxFacts>& mx) {
   for (const auto& h : mx->hosts)
     hosts.push_back({{"host", h.host}, {"addresses", h.addresses}, {"here", h.here}, {"error", h.error},
                      {"dane_ee_matches", h.dane_ee_matches}, {"dane_ee_record", h.dane_ee_record},
-                     {"more_chains_dane_ee", h.more_chains_dane_ee}, {"tlsa_error", h.tlsa_error}});
+                     {"more_chains_dane_ee", h.more_chains_dane_ee}, {"tlsa_error", h.tlsa_error},
+                     {"canonical", h.canonical}});
   return {{"domain", mx->domain}, {"error", mx->error}, {"local_addresses", mx->local_addresses}, {"mx", hosts}};
 }
 

@@ -179,7 +179,8 @@ DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domai
   for (const auto& record : records) {
     MxHostFacts host;
     host.host = record.host;
-    if (auto addresses = dns::lookup_addresses(resolver, record.host)) host.addresses = std::move(*addresses);
+    if (auto addresses = dns::lookup_addresses(resolver, record.host, nullptr, &host.canonical))
+      host.addresses = std::move(*addresses);
     else host.error = addresses.error().message;
     for (const auto& address : host.addresses)
       host.here = host.here || std::binary_search(mx.local_addresses.begin(), mx.local_addresses.end(), address);

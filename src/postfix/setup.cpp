@@ -384,7 +384,12 @@ KeyChangeHosts key_change_hosts(const AuditFacts& now, const ServerCertFacts& ne
   // The MX hosts of the operator's own domains count as this server's: that
   // one points elsewhere cannot be proven behind NAT (`here` compares local
   // addresses), so a record there that cannot be read fails closed.
-  for (const auto& host : mx_hosts) add(host.host, true);
+  // RFC 7672 2.2.2: behind an alias, DANE senders look for TLSA records at
+  // the CNAME-expanded name first; both are read.
+  for (const auto& host : mx_hosts) {
+    add(host.host, true);
+    if (!host.canonical.empty()) add(host.canonical, true);
+  }
   add(now.myhostname, true);
   for (const auto* chain : served_chains(now)) add_names(*chain, true);
   add_names(next, false);

@@ -101,7 +101,8 @@ std::vector<const ServerCertFacts*> served_chains(const AuditFacts& now);
 // intermediates, one key): nothing a TLSA record sees changes.
 bool serves_same_chain(const AuditFacts& now, const ServerCertFacts& next);
 // The host names whose _25._tcp TLSA records the change is checked against,
-// in this order: the MX hosts (of --domain, or of local_mail_domains),
+// in this order: the MX hosts (of --domain, or of local_mail_domains; an
+// alias with its CNAME target, RFC 7672 2.2.2),
 // myhostname and the current certificates' names, all marked `ours` (this
 // server's: not being able to read their records refuses setup), then the
 // new certificate's names (not wildcards; lower case, each once). The names

@@ -273,6 +273,11 @@ TEST(PostfixSetup, KeyChangeHostsAreTheMxHostsThisHostAndTheCertificatesNames) {
                                                             {"mx.example.test", true},
                                                             {"old.example.test", true},
                                                             {"mail.example.test", false}}));
+  here.canonical = "mx2.provider.example";  // an alias: DANE senders read the target's records first
+  hosts = key_change_hosts(facts, next, {here});
+  ASSERT_GE(hosts.hosts.size(), 2u);
+  EXPECT_EQ(hosts.hosts[1].name, "mx2.provider.example");
+  EXPECT_TRUE(hosts.hosts[1].ours);
   std::vector<MxHostFacts> many(20);  // this server's names: all read
   for (int i = 0; i < 20; ++i) many[i].host = "mx" + std::to_string(i) + ".example.net";
   hosts = key_change_hosts(facts, next, many);
