@@ -132,6 +132,7 @@ struct DomainMxFacts {
   std::vector<MxHostFacts> hosts;
   std::vector<std::string> local_addresses;  // where port 25 listens (master.cf, inet_interfaces, the host's own)
   bool temporary = false;  // error is a failed or bogus lookup, not the domain's answer (no such domain, no MX)
+  bool validated = false;  // the MX RRset is DNSSEC-validated (RFC 7672 2.2.1: only then does DANE apply)
 };
 
 struct AuditFacts {

@@ -86,7 +86,6 @@ PolicyProbe probe_table(const std::string& config_dir, const std::string& table,
   return probe;
 }
 
-
 // Whether proxymap(8) answers on queue_directory/private/proxymap: "" when
 // a connection is accepted, else why not (no such file: Postfix is not
 // running; connection refused: a stale socket; permission denied: not root).

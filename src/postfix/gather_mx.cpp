@@ -147,7 +147,7 @@ std::vector<std::string> local_addresses(const AuditFacts& facts) {
   return out;
 }
 
-DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domain, const AuditFacts& facts) {
+DomainMxFacts gather_mx_hosts(dns::Resolver& resolver, const std::string& domain, const AuditFacts& facts) {
   DomainMxFacts mx;
   mx.domain = to_lower(domain);
   mx.local_addresses = local_addresses(facts);
@@ -168,14 +168,7 @@ DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domai
     mx.error = answer->nxdomain ? "the domain does not exist" : "it has no MX record (or only the null MX \".\")";
     return mx;
   }
-  // RFC 7672 2.2.1: DANE applies only to an MX RRset that validates.
-  bool dane_applies = answer->security == dns::Security::secure && facts.server_cert &&
-                      !facts.server_cert->leaf_der.empty();
-  std::vector<dane::ChainAssociations> served;
-  if (dane_applies) {
-    served.push_back(chain_associations(*facts.server_cert));
-    for (const auto& more : facts.server_cert->more_chains) served.push_back(chain_associations(more));
-  }
+  mx.validated = answer->security == dns::Security::secure;
   for (const auto& record : records) {
     MxHostFacts host;
     host.host = record.host;
@@ -184,9 +177,18 @@ DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domai
     else host.error = addresses.error().message;
     for (const auto& address : host.addresses)
       host.here = host.here || std::binary_search(mx.local_addresses.begin(), mx.local_addresses.end(), address);
-    if (dane_applies) add_dane_ee(resolver, served, host);
     mx.hosts.push_back(std::move(host));
   }
+  return mx;
+}
+
+DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domain, const AuditFacts& facts) {
+  DomainMxFacts mx = gather_mx_hosts(resolver, domain, facts);
+  // RFC 7672 2.2.1: DANE applies only to an MX RRset that validates.
+  if (!mx.validated || !facts.server_cert || facts.server_cert->leaf_der.empty()) return mx;
+  std::vector<dane::ChainAssociations> served{chain_associations(*facts.server_cert)};
+  for (const auto& more : facts.server_cert->more_chains) served.push_back(chain_associations(more));
+  for (auto& host : mx.hosts) add_dane_ee(resolver, served, host);
   return mx;
 }
 

@@ -18,14 +18,19 @@ namespace mxtls::postfix {
 // resolved with getaddrinfo.
 std::vector<std::string> local_addresses(const AuditFacts& facts);
 
-// The MX set of domain (sorted by preference), each host's addresses and
-// whether one of them is in facts' local addresses. Failures are facts
-// (DomainMxFacts::error, MxHostFacts::error), never an Error.
 // What a served chain offers TLSA records (RFC 6698 2.1): its leaf's and
 // each further certificate's DER and SubjectPublicKeyInfo, as they are and
 // as SHA-256 and SHA-512 digests (OpenSSL).
 dane::ChainAssociations chain_associations(const ServerCertFacts& chain);
 
+// The MX set of domain (sorted by preference), each host's addresses (and
+// the name behind an alias) and whether one of them is in facts' local
+// addresses; no TLSA records (setup's DANE check reads its own). Failures
+// are facts (DomainMxFacts::error, MxHostFacts::error), never an Error.
+DomainMxFacts gather_mx_hosts(dns::Resolver& resolver, const std::string& domain, const AuditFacts& facts);
+
+// The same, and for an MX RRset that validates, each host's DANE-EE match
+// against every served chain (MxHostFacts::dane_ee_matches, more_chains_dane_ee).
 DomainMxFacts gather_domain_mx(dns::Resolver& resolver, const std::string& domain, const AuditFacts& facts);
 
 }  // namespace mxtls::postfix

@@ -15,7 +15,7 @@ std::vector<postfix::MxHostFacts> mx_hosts_of(dns::Resolver& resolver, const pos
                                               const std::vector<std::string>& domains, std::vector<std::string>& failed) {
   std::vector<postfix::MxHostFacts> hosts;
   for (const auto& domain : domains) {
-    auto mx = postfix::gather_domain_mx(resolver, domain, now);
+    auto mx = postfix::gather_mx_hosts(resolver, domain, now);
     if (mx.temporary) failed.push_back("the MX records of " + mx.domain + " cannot be read (" + mx.error + ")");
     if (!mx.error.empty() && !mx.temporary) {
       postfix::MxHostFacts itself;
